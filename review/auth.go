@@ -1,0 +1,52 @@
+package review
+
+// Action is something an actor may try to do to a person's review.
+type Action string
+
+// The actions the program knows.
+const (
+	SetExpectations Action = "set expectations" // manager writes the employee's expectations
+	EditGoals       Action = "edit goals"       // employee writes their own goals
+	ViewYear        Action = "view year"        // see a person's expectations, goals and progress
+)
+
+// NotOnRoster is the refusal for Slack users the roster does not know.
+var NotOnRoster = &Error{Code: EFORBIDDEN, Message: "You're not part of the MassPerform program yet. If you think you should be, ask HR to add you to the roster."}
+
+// Can decides whether actor may do act to target's review. It returns nil,
+// or an EFORBIDDEN *Error whose message tells the actor why, in words they
+// can act on. Handlers call it when a surface opens and again when it is
+// submitted, with the target reloaded from storage.
+func Can(actor Actor, act Action, target Person) error {
+	if !actor.OnRoster() && !actor.HR {
+		return NotOnRoster
+	}
+	if !target.Active {
+		return Errorf(EFORBIDDEN, "%s is no longer in the program, so their review is closed.", target.Name)
+	}
+	me := actor.Person
+	isSelf := me != nil && me.Active && me.ID == target.ID
+	isManager := me != nil && me.Active && target.ManagerID != 0 && target.ManagerID == me.ID
+
+	switch act {
+	case SetExpectations:
+		if isManager {
+			return nil
+		}
+		if isSelf {
+			return Errorf(EFORBIDDEN, "Expectations are set by your manager. You write the goals that meet them: try /perform goals.")
+		}
+		return Errorf(EFORBIDDEN, "Only %s's current manager can set their expectations.", target.Name)
+	case EditGoals:
+		if isSelf {
+			return nil
+		}
+		return Errorf(EFORBIDDEN, "Goals are written by the employee. Only %s can change their goals.", target.Name)
+	case ViewYear:
+		if isSelf || isManager || actor.HR {
+			return nil
+		}
+		return Errorf(EFORBIDDEN, "You can see your own review and those of your direct reports, not %s's.", target.Name)
+	}
+	return Errorf(EFORBIDDEN, "That isn't something you can do here.")
+}

@@ -1,0 +1,77 @@
+package review
+
+import "time"
+
+// Role says whose move an item is.
+type Role string
+
+// The two sides of a review.
+const (
+	RoleManager  Role = "manager"
+	RoleEmployee Role = "employee"
+)
+
+// ItemKind names a piece of the program that can be due.
+type ItemKind string
+
+// The items this package knows how to schedule.
+const (
+	ItemExpectations ItemKind = "expectations" // the manager sets expectations
+	ItemGoals        ItemKind = "goals"        // the employee writes at least one goal for an expectation
+)
+
+// GoalGrace is how long an employee has to write a goal for an expectation
+// the manager adds after the first quarter.
+const GoalGrace = 30 * 24 * time.Hour
+
+// Item is one thing that is due: what, whose move, by when, and whether
+// that day has passed.
+type Item struct {
+	Kind          ItemKind
+	Whose         Role
+	DueBy         Date
+	Overdue       bool
+	ExpectationID int64 // for ItemGoals: the expectation that has no goal yet
+}
+
+// YearState is what a review holds for one fiscal year, as far as Due needs
+// to know.
+type YearState struct {
+	Year         FiscalYear
+	Expectations []Expectation // active only
+	Goals        []Goal        // active only
+}
+
+// Due lists what is due in the review s at the instant now, oldest first.
+// Expectations and a goal for each of them are due by the end of the first
+// quarter; a goal for an expectation added later is due GoalGrace after it
+// was added. An item is overdue once the day after its due date has begun.
+func (c Calendar) Due(s YearState, now time.Time) []Item {
+	today := c.Today(now)
+	if today.Before(s.Year.Start()) {
+		return nil
+	}
+	_, q1End := s.Year.Quarter(1)
+	item := func(kind ItemKind, whose Role, by Date, expID int64) Item {
+		return Item{Kind: kind, Whose: whose, DueBy: by, Overdue: today.After(by), ExpectationID: expID}
+	}
+	if len(s.Expectations) == 0 {
+		return []Item{item(ItemExpectations, RoleManager, q1End, 0)}
+	}
+	withGoal := map[int64]bool{}
+	for _, g := range s.Goals {
+		withGoal[g.ExpectationID] = true
+	}
+	var items []Item
+	for _, e := range s.Expectations {
+		if withGoal[e.ID] {
+			continue
+		}
+		by := q1End
+		if added := c.Today(e.CreatedAt.Add(GoalGrace)); added.After(by) {
+			by = added
+		}
+		items = append(items, item(ItemGoals, RoleEmployee, by, e.ID))
+	}
+	return items
+}

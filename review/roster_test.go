@@ -1,0 +1,134 @@
+package review
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestReadRoster(t *testing.T) {
+	good := `email,name,manager_email,unit,hr
+ceo@example.org,Cee Oh,,EOHHS,false
+Mona@Example.org,Mona Lee,ceo@example.org,EOHHS/Public Health,false
+eli@example.org,"Eli, Jr.",mona@example.org,EOHHS/Public Health,FALSE
+hana@example.org,Hana HR,ceo@example.org,EOHHS,true
+`
+	entries, problems := ReadRoster(strings.NewReader(good))
+	if len(problems) > 0 {
+		t.Fatalf("problems in a good file: %v", problems)
+	}
+	want := []RosterEntry{
+		{Line: 2, Email: "ceo@example.org", Name: "Cee Oh", Unit: "EOHHS"},
+		{Line: 3, Email: "mona@example.org", Name: "Mona Lee", ManagerEmail: "ceo@example.org", Unit: "EOHHS/Public Health"},
+		{Line: 4, Email: "eli@example.org", Name: "Eli, Jr.", ManagerEmail: "mona@example.org", Unit: "EOHHS/Public Health"},
+		{Line: 5, Email: "hana@example.org", Name: "Hana HR", ManagerEmail: "ceo@example.org", Unit: "EOHHS", HR: true},
+	}
+	if diff := cmp.Diff(want, entries); diff != "" {
+		t.Errorf("entries (-want +got):\n%s", diff)
+	}
+}
+
+func TestReadRosterHireDateAndBOM(t *testing.T) {
+	in := "\ufeffEmail, Name ,manager_email,unit,hr,hire_date\na@x.org,A,,U,false,2026-10-15\nb@x.org,B,a@x.org,U,,\n"
+	entries, problems := ReadRoster(strings.NewReader(in))
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	if entries[0].HireDate.String() != "2026-10-15" || !entries[1].HireDate.IsZero() {
+		t.Errorf("hire dates = %v, %v", entries[0].HireDate, entries[1].HireDate)
+	}
+}
+
+func TestReadRosterProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []string
+	}{
+		{"empty file", "", []string{"the file is empty: it needs a header line email,name,manager_email,unit,hr"}},
+		{"header only", "email,name,manager_email,unit,hr\n", []string{"the file has a header but nobody in it"}},
+		{
+			"bad header",
+			"email,name,boss,unit\n",
+			[]string{
+				`line 1: unknown column "boss" (the columns are email,name,manager_email,unit,hr, and optionally hire_date)`,
+				`line 1: missing column "manager_email"`,
+				`line 1: missing column "hr"`,
+			},
+		},
+		{"repeated column", "email,name,manager_email,unit,hr,name\n", []string{`line 1: column "name" appears twice`}},
+		{
+			"every kind of row problem, all reported",
+			`email,name,manager_email,unit,hr
+top@x.org,Top,,U,false
+not-an-email,Bad,top@x.org,U,false
+a@x.org,,top@x.org,,maybe
+b@x.org,B,top@x.org,U
+c@x.org,C,ghost@x.org,U,false
+TOP@x.org,Top Again,,U,false
+d@x.org,D,d@x.org,U,false
+e@x.org,E,top@x.org,U,false,extra
+f@x.org,F,"Boss <top@x.org>",U,false
+g@x.org,G,top@x.org,U,false,
+`,
+			[]string{
+				`line 3: email: "not-an-email" is not an email address`,
+				"line 4: name is empty",
+				"line 4: unit is empty",
+				`line 4: hr must be true or false, not "maybe"`,
+				"line 5: expected 5 columns, found 4",
+				"line 6: manager ghost@x.org is not in the file",
+				"line 7: top@x.org is already on line 2",
+				"line 8: manager_email: a person cannot be their own manager",
+				"line 9: expected 5 columns, found 6",
+				`line 10: manager_email: "Boss <top@x.org>" is not an email address`,
+				"line 11: expected 5 columns, found 6",
+			},
+		},
+		{
+			"a reporting cycle is reported once",
+			`email,name,manager_email,unit,hr
+x@x.org,X,z@x.org,U,false
+y@x.org,Y,x@x.org,U,false
+z@x.org,Z,y@x.org,U,false
+w@x.org,W,x@x.org,U,false
+`,
+			[]string{"line 2: reporting cycle: x@x.org → z@x.org → y@x.org → x@x.org"},
+		},
+		{
+			"two separate cycles",
+			`email,name,manager_email,unit,hr
+a@x.org,A,b@x.org,U,false
+b@x.org,B,a@x.org,U,false
+c@x.org,C,d@x.org,U,false
+d@x.org,D,c@x.org,U,false
+`,
+			[]string{
+				"line 2: reporting cycle: a@x.org → b@x.org → a@x.org",
+				"line 4: reporting cycle: c@x.org → d@x.org → c@x.org",
+			},
+		},
+		{
+			"broken quoting",
+			"email,name,manager_email,unit,hr\na@x.org,\"A,,U,false\n",
+			[]string{`line 2: not valid CSV: extraneous or missing " in quoted-field`},
+		},
+		{"bad hire date", "email,name,manager_email,unit,hr,hire_date\na@x.org,A,,U,false,01/07/2026\n", []string{`line 2: hire_date "01/07/2026" is not a date like 2026-07-01`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			entries, problems := ReadRoster(strings.NewReader(tt.in))
+			var got []string
+			for _, p := range problems {
+				got = append(got, p.String())
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+			if entries != nil {
+				t.Errorf("entries returned alongside problems: %v", entries)
+			}
+		})
+	}
+}
