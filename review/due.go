@@ -37,6 +37,7 @@ type Item struct {
 // YearState is what a review holds for one fiscal year, as far as Due needs
 // to know.
 type YearState struct {
+	ReviewID     int64 // 0 when the review has not started
 	Year         FiscalYear
 	Expectations []Expectation // active only
 	Goals        []Goal        // active only

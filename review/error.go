@@ -25,14 +25,23 @@ type Error struct {
 	// Fields holds per-field problems of an EINVALID error, keyed by the
 	// field names the validating function documents.
 	Fields map[string]string
+	// Err is the underlying cause, for logs. It is never shown to users.
+	Err error
 }
 
 func (e *Error) Error() string {
-	if len(e.Fields) == 0 {
-		return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	s := fmt.Sprintf("%s: %s", e.Code, e.Message)
+	if len(e.Fields) > 0 {
+		s += fmt.Sprintf(" (%d field problems)", len(e.Fields))
 	}
-	return fmt.Sprintf("%s: %s (%d field problems)", e.Code, e.Message, len(e.Fields))
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
 }
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf returns an *Error with the given code and a formatted user-safe message.
 func Errorf(code, format string, args ...any) *Error {

@@ -46,6 +46,15 @@ func (c ExpectationChanges) Empty() bool {
 	return len(c.Create) == 0 && len(c.Update) == 0 && len(c.Retire) == 0
 }
 
+// Touched returns the ids of the existing expectations that change.
+func (c ExpectationChanges) Touched() []int64 {
+	ids := append([]int64{}, c.Retire...)
+	for _, e := range c.Update {
+		ids = append(ids, e.ID)
+	}
+	return ids
+}
+
 // PlanExpectations checks the manager's edits against the review's current
 // (active) expectations and returns what to change.
 //

@@ -49,6 +49,15 @@ func (c GoalChanges) Empty() bool {
 	return len(c.Create) == 0 && len(c.Update) == 0 && len(c.Retire) == 0
 }
 
+// Touched returns the ids of the existing goals that change.
+func (c GoalChanges) Touched() []int64 {
+	ids := append([]int64{}, c.Retire...)
+	for _, g := range c.Update {
+		ids = append(ids, g.ID)
+	}
+	return ids
+}
+
 // Goal form field names, appended to the edit index: "2.text".
 const (
 	FieldText    = "text"

@@ -21,6 +21,10 @@ type RosterEntry struct {
 	Unit         string
 	HR           bool
 	HireDate     Date // zero when the column is absent or empty
+
+	// Set when the email has been resolved to a Slack user.
+	SlackID string
+	TZ      string
 }
 
 // Problem is something wrong with one line of an input file. Line 0 means

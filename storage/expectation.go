@@ -1,0 +1,139 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/massperform/massperform/review"
+)
+
+type expectationRow struct {
+	ID        int64
+	ReviewID  int64
+	Position  int
+	Body      string
+	CreatedBy *int64
+	RetiredAt *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+func (expectationRow) TableName() string { return "expectations" }
+
+func (r expectationRow) domain() review.Expectation {
+	return review.Expectation{
+		ID: r.ID, ReviewID: r.ReviewID, Position: r.Position, Text: r.Body,
+		Retired: r.RetiredAt != nil, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+}
+
+// Notify builds the notifications a change causes, from the review as the
+// change left it. It runs inside the change's transaction, so the change and
+// its notifications are saved together or not at all.
+type Notify func(saved review.YearState) ([]Notification, error)
+
+// SaveExpectations applies a manager's changes to target's expectations for
+// fy, starting the review if needed, with audit rows and the notifications
+// notify returns, in one transaction. It returns the review as saved.
+func (s *Store) SaveExpectations(ctx context.Context, actor review.Actor, target review.Person, fy review.FiscalYear, ch review.ExpectationChanges, notify Notify) (review.YearState, error) {
+	var saved review.YearState
+	err := s.tx(ctx, "save expectations", func(tx *gorm.DB, now time.Time) error {
+		audit := newAudit(actor.AuditName(), now)
+		rv, err := ensureReview(tx, audit, target.ID, fy)
+		if err != nil {
+			return err
+		}
+		before, err := expectationsByID(tx, rv.ID, ch.Touched())
+		if err != nil {
+			return err
+		}
+		for _, e := range ch.Update {
+			old, ok := before[e.ID]
+			if !ok {
+				return staleForm
+			}
+			if err := tx.Model(&expectationRow{}).Where("id = ?", e.ID).Updates(map[string]any{"body": e.Text, "updated_at": now}).Error; err != nil {
+				return err
+			}
+			after := old
+			after.Body, after.UpdatedAt = e.Text, now
+			audit.add("expectation.update", "expectation", e.ID, old, after)
+		}
+		for _, id := range ch.Retire {
+			old, ok := before[id]
+			if !ok {
+				return staleForm
+			}
+			if err := tx.Model(&expectationRow{}).Where("id = ?", id).Updates(map[string]any{"retired_at": now, "updated_at": now}).Error; err != nil {
+				return err
+			}
+			after := old
+			after.RetiredAt, after.UpdatedAt = &now, now
+			audit.add("expectation.retire", "expectation", id, old, after)
+		}
+		var by *int64
+		if actor.Person != nil {
+			by = &actor.Person.ID
+		}
+		for _, e := range ch.Create {
+			row := expectationRow{ReviewID: rv.ID, Position: e.Position, Body: e.Text, CreatedBy: by}
+			if err := tx.Create(&row).Error; err != nil {
+				return err
+			}
+			audit.add("expectation.create", "expectation", row.ID, nil, row)
+		}
+		if err := audit.flush(tx); err != nil {
+			return err
+		}
+		saved, err = yearIn(tx, rv.ID, target.ID, fy)
+		if err != nil {
+			return err
+		}
+		return notifyIn(tx, now, notify, saved)
+	})
+	return saved, err
+}
+
+// staleForm is returned when a change names an item that is no longer
+// active in the review it claims to belong to.
+var staleForm = review.Errorf(review.ECONFLICT, "This form is out of date: the review changed since it was opened. Close it and open it again.")
+
+// expectationsByID loads the active expectations of a review among ids.
+func expectationsByID(tx *gorm.DB, reviewID int64, ids []int64) (map[int64]expectationRow, error) {
+	out := map[int64]expectationRow{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []expectationRow
+	if err := tx.Where("review_id = ? AND retired_at IS NULL AND id IN ?", reviewID, ids).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = r
+	}
+	return out, nil
+}
+
+// yearIn reloads one review inside a transaction.
+func yearIn(tx *gorm.DB, reviewID, personID int64, fy review.FiscalYear) (review.YearState, error) {
+	years, err := loadYears(tx, fy, "r.id = ?", reviewID)
+	if err != nil {
+		return review.YearState{}, err
+	}
+	return years[personID], nil
+}
+
+// notifyIn asks notify for the notifications of a saved change and queues
+// them in the same transaction.
+func notifyIn(tx *gorm.DB, now time.Time, notify Notify, saved review.YearState) error {
+	if notify == nil {
+		return nil
+	}
+	ns, err := notify(saved)
+	if err != nil {
+		return err
+	}
+	return enqueue(tx, now, ns)
+}

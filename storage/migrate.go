@@ -1,0 +1,284 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/go-gormigrate/gormigrate/v2"
+	"gorm.io/gorm"
+)
+
+// migrateLock is the PostgreSQL advisory lock key that serialises
+// migrations when several processes start at once.
+const migrateLock = 0x6d70_6d69_6772 // "mpmigr"
+
+// Migrate brings the schema up to date. It is safe to run from several
+// processes at once: on PostgreSQL they queue on an advisory lock, on
+// SQLite on the database's write lock, and each migration runs once. A
+// database migrated by a newer release is refused.
+func (s *Store) Migrate(ctx context.Context) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.dialect == Postgres {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLock).Error; err != nil {
+				return fmt.Errorf("take migration lock: %w", err)
+			}
+		}
+		m := gormigrate.New(tx, &gormigrate.Options{
+			TableName:                 "schema_migrations",
+			IDColumnName:              "id",
+			IDColumnSize:              64,
+			UseTransaction:            false, // we are already inside one
+			ValidateUnknownMigrations: true,
+		}, migrations(s.dialect))
+		return m.Migrate()
+	})
+	return s.wrap("migrate", err)
+}
+
+// SchemaVersion returns the id of the last migration applied.
+func (s *Store) SchemaVersion(ctx context.Context) (string, error) {
+	var id string
+	err := s.read(ctx).Raw("SELECT id FROM schema_migrations ORDER BY id DESC LIMIT 1").Scan(&id).Error
+	return id, s.wrap("schema version", err)
+}
+
+// migrations lists every schema change in order. Never edit a migration
+// that has shipped: add a new one.
+func migrations(dialect string) []*gormigrate.Migration {
+	return []*gormigrate.Migration{
+		{ID: "0001_initial", Migrate: ddl(dialect, schema0001)},
+	}
+}
+
+// ddl returns a migration step that runs SQL statements separated by ";",
+// with the column types that differ between the dialects spelled as
+// placeholders: {{PK}} an auto-increment primary key, {{TS}} an instant.
+func ddl(dialect, script string) gormigrate.MigrateFunc {
+	pk, ts := "BIGSERIAL PRIMARY KEY", "TIMESTAMPTZ"
+	if dialect == SQLite {
+		pk, ts = "INTEGER PRIMARY KEY AUTOINCREMENT", "DATETIME"
+	}
+	script = strings.NewReplacer("{{PK}}", pk, "{{TS}}", ts).Replace(script)
+	return func(tx *gorm.DB) error {
+		for _, stmt := range strings.Split(script, ";") {
+			if strings.TrimSpace(stmt) == "" {
+				continue
+			}
+			if err := tx.Exec(stmt).Error; err != nil {
+				head, _, _ := strings.Cut(strings.TrimSpace(stmt), "(")
+				return fmt.Errorf("%s: %w", strings.TrimSpace(head), err)
+			}
+		}
+		return nil
+	}
+}
+
+// schema0001 is the whole program's data model. Dates (days without a time)
+// are TEXT in YYYY-MM-DD form, "" when unknown; instants are stored in UTC.
+const schema0001 = `
+CREATE TABLE people (
+	id {{PK}},
+	slack_id TEXT NOT NULL UNIQUE,
+	email TEXT NOT NULL UNIQUE,
+	name TEXT NOT NULL,
+	unit TEXT NOT NULL DEFAULT '',
+	manager_id BIGINT REFERENCES people(id),
+	hr BOOLEAN NOT NULL DEFAULT FALSE,
+	active BOOLEAN NOT NULL DEFAULT TRUE,
+	hire_date TEXT NOT NULL DEFAULT '',
+	tz TEXT NOT NULL DEFAULT '',
+	tz_refreshed_at {{TS}},
+	left_at {{TS}},
+	created_at {{TS}} NOT NULL,
+	updated_at {{TS}} NOT NULL
+);
+CREATE INDEX people_manager_id ON people (manager_id);
+CREATE INDEX people_unit ON people (unit);
+
+CREATE TABLE manager_changes (
+	id {{PK}},
+	person_id BIGINT NOT NULL REFERENCES people(id),
+	old_manager_id BIGINT REFERENCES people(id),
+	new_manager_id BIGINT REFERENCES people(id),
+	effective TEXT NOT NULL,
+	handoff_note TEXT NOT NULL DEFAULT '',
+	handoff_at {{TS}},
+	created_at {{TS}} NOT NULL
+);
+CREATE INDEX manager_changes_person_id ON manager_changes (person_id);
+
+CREATE TABLE reviews (
+	id {{PK}},
+	person_id BIGINT NOT NULL REFERENCES people(id),
+	fiscal_year INTEGER NOT NULL,
+	cadence TEXT NOT NULL DEFAULT 'quarterly',
+	cadence_agreed_at {{TS}},
+	state TEXT NOT NULL DEFAULT 'open',
+	closed_reason TEXT NOT NULL DEFAULT '',
+	closed_at {{TS}},
+	created_at {{TS}} NOT NULL,
+	updated_at {{TS}} NOT NULL,
+	UNIQUE (person_id, fiscal_year)
+);
+CREATE INDEX reviews_fiscal_year ON reviews (fiscal_year);
+
+CREATE TABLE cadence_changes (
+	id {{PK}},
+	review_id BIGINT NOT NULL REFERENCES reviews(id),
+	cadence TEXT NOT NULL,
+	reason TEXT NOT NULL DEFAULT '',
+	changed_by BIGINT REFERENCES people(id),
+	created_at {{TS}} NOT NULL
+);
+CREATE INDEX cadence_changes_review_id ON cadence_changes (review_id);
+
+CREATE TABLE expectations (
+	id {{PK}},
+	review_id BIGINT NOT NULL REFERENCES reviews(id),
+	position INTEGER NOT NULL,
+	body TEXT NOT NULL,
+	created_by BIGINT REFERENCES people(id),
+	retired_at {{TS}},
+	created_at {{TS}} NOT NULL,
+	updated_at {{TS}} NOT NULL
+);
+CREATE INDEX expectations_review_id ON expectations (review_id);
+
+CREATE TABLE goals (
+	id {{PK}},
+	review_id BIGINT NOT NULL REFERENCES reviews(id),
+	expectation_id BIGINT NOT NULL REFERENCES expectations(id),
+	body TEXT NOT NULL,
+	measure TEXT NOT NULL,
+	target_date TEXT NOT NULL,
+	retired_at {{TS}},
+	created_at {{TS}} NOT NULL,
+	updated_at {{TS}} NOT NULL
+);
+CREATE INDEX goals_review_id ON goals (review_id);
+CREATE INDEX goals_expectation_id ON goals (expectation_id);
+
+CREATE TABLE check_ins (
+	id {{PK}},
+	review_id BIGINT NOT NULL REFERENCES reviews(id),
+	manager_id BIGINT NOT NULL REFERENCES people(id),
+	held_on TEXT NOT NULL,
+	quarter INTEGER NOT NULL,
+	covered_expectations BOOLEAN NOT NULL DEFAULT FALSE,
+	covered_feedback BOOLEAN NOT NULL DEFAULT FALSE,
+	covered_development BOOLEAN NOT NULL DEFAULT FALSE,
+	notes TEXT NOT NULL DEFAULT '',
+	feedback_for_employee TEXT NOT NULL DEFAULT '',
+	first_of_year BOOLEAN NOT NULL DEFAULT FALSE,
+	created_at {{TS}} NOT NULL,
+	updated_at {{TS}} NOT NULL
+);
+CREATE INDEX check_ins_review_id ON check_ins (review_id);
+
+CREATE TABLE goal_progress (
+	id {{PK}},
+	check_in_id BIGINT NOT NULL REFERENCES check_ins(id),
+	goal_id BIGINT NOT NULL REFERENCES goals(id),
+	progress TEXT NOT NULL,
+	UNIQUE (check_in_id, goal_id)
+);
+
+CREATE TABLE confirmations (
+	id {{PK}},
+	check_in_id BIGINT NOT NULL UNIQUE REFERENCES check_ins(id),
+	person_id BIGINT NOT NULL REFERENCES people(id),
+	feedback_for_manager TEXT NOT NULL DEFAULT '',
+	confirmed_at {{TS}} NOT NULL
+);
+
+CREATE TABLE compliance_answers (
+	id {{PK}},
+	review_id BIGINT NOT NULL REFERENCES reviews(id),
+	stage TEXT NOT NULL,
+	question TEXT NOT NULL,
+	answer BOOLEAN NOT NULL,
+	answered_by BIGINT NOT NULL REFERENCES people(id),
+	answered_at {{TS}} NOT NULL,
+	check_in_id BIGINT REFERENCES check_ins(id),
+	UNIQUE (review_id, stage, question)
+);
+
+CREATE TABLE development_plans (
+	id {{PK}},
+	review_id BIGINT NOT NULL UNIQUE REFERENCES reviews(id),
+	long_term TEXT NOT NULL DEFAULT '',
+	short_term TEXT NOT NULL DEFAULT '',
+	needs TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL DEFAULT 'draft',
+	requested_at {{TS}},
+	created_at {{TS}} NOT NULL,
+	updated_at {{TS}} NOT NULL
+);
+
+CREATE TABLE wrap_ups (
+	id {{PK}},
+	review_id BIGINT NOT NULL UNIQUE REFERENCES reviews(id),
+	accomplishments TEXT NOT NULL DEFAULT '',
+	employee_submitted_at {{TS}},
+	manager_id BIGINT REFERENCES people(id),
+	manager_comments TEXT NOT NULL DEFAULT '',
+	rating TEXT NOT NULL DEFAULT '',
+	development_note TEXT NOT NULL DEFAULT '',
+	manager_submitted_at {{TS}},
+	conversation_held_at {{TS}},
+	released_at {{TS}},
+	created_at {{TS}} NOT NULL,
+	updated_at {{TS}} NOT NULL
+);
+
+CREATE TABLE rating_approvals (
+	id {{PK}},
+	unit TEXT NOT NULL,
+	fiscal_year INTEGER NOT NULL,
+	approved_by BIGINT REFERENCES people(id),
+	approved_at {{TS}},
+	exception_reason TEXT NOT NULL DEFAULT '',
+	reopened_at {{TS}},
+	created_at {{TS}} NOT NULL,
+	updated_at {{TS}} NOT NULL,
+	UNIQUE (unit, fiscal_year)
+);
+
+CREATE TABLE outbox (
+	id {{PK}},
+	dedup_key TEXT NOT NULL UNIQUE,
+	recipient TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	payload TEXT NOT NULL,
+	status TEXT NOT NULL DEFAULT 'pending',
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at {{TS}} NOT NULL,
+	lease_until {{TS}},
+	last_error TEXT NOT NULL DEFAULT '',
+	channel TEXT NOT NULL DEFAULT '',
+	slack_ts TEXT NOT NULL DEFAULT '',
+	created_at {{TS}} NOT NULL,
+	sent_at {{TS}}
+);
+CREATE INDEX outbox_status_next ON outbox (status, next_attempt_at);
+CREATE INDEX outbox_recipient ON outbox (recipient);
+
+CREATE TABLE audit_log (
+	id {{PK}},
+	actor TEXT NOT NULL,
+	action TEXT NOT NULL,
+	entity TEXT NOT NULL,
+	entity_id BIGINT NOT NULL,
+	before_json TEXT NOT NULL DEFAULT '',
+	after_json TEXT NOT NULL DEFAULT '',
+	at {{TS}} NOT NULL
+);
+CREATE INDEX audit_log_entity ON audit_log (entity, entity_id);
+
+CREATE TABLE settings (
+	name TEXT PRIMARY KEY,
+	value TEXT NOT NULL,
+	updated_at {{TS}} NOT NULL
+)
+`

@@ -1,0 +1,165 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Notification is a message to deliver to Slack after the change that
+// caused it commits. Key makes it idempotent: a second notification with a
+// key already in the outbox is dropped.
+type Notification struct {
+	Key       string // unique, e.g. "expectations:42:1717"
+	Recipient string // a Slack user ID (a DM) or channel ID
+	Kind      string // what it is about, for counting and logs
+	Payload   []byte // the message, as the sender expects it (JSON)
+}
+
+type outboxRow struct {
+	ID            int64
+	DedupKey      string
+	Recipient     string
+	Kind          string
+	Payload       string
+	Status        string
+	Attempts      int
+	NextAttemptAt time.Time
+	LeaseUntil    *time.Time
+	LastError     string
+	Channel       string
+	SlackTS       string `gorm:"column:slack_ts"`
+	CreatedAt     time.Time
+	SentAt        *time.Time
+}
+
+func (outboxRow) TableName() string { return "outbox" }
+
+// Outbox statuses.
+const (
+	OutboxPending = "pending"
+	OutboxSent    = "sent"
+	OutboxFailed  = "failed"
+)
+
+// OutboxItem is a notification claimed for delivery.
+type OutboxItem struct {
+	ID        int64
+	Key       string
+	Recipient string
+	Kind      string
+	Payload   []byte
+	Attempts  int // including this one
+}
+
+// enqueue queues notifications inside a transaction, skipping any whose key
+// is already in the outbox.
+func enqueue(tx *gorm.DB, now time.Time, ns []Notification) error {
+	if len(ns) == 0 {
+		return nil
+	}
+	rows := make([]outboxRow, len(ns))
+	for i, n := range ns {
+		rows[i] = outboxRow{
+			DedupKey: n.Key, Recipient: n.Recipient, Kind: n.Kind, Payload: string(n.Payload),
+			Status: OutboxPending, NextAttemptAt: now, CreatedAt: now,
+		}
+	}
+	return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dedup_key"}}, DoNothing: true}).CreateInBatches(rows, 500).Error
+}
+
+// Enqueue queues notifications that no other change goes with.
+func (s *Store) Enqueue(ctx context.Context, ns []Notification) error {
+	return s.tx(ctx, "enqueue", func(tx *gorm.DB, now time.Time) error { return enqueue(tx, now, ns) })
+}
+
+// ClaimOutbox leases up to limit pending notifications that are due, so
+// that no other sender (in this process or another) takes them until the
+// lease ends. A notification whose sender died mid-delivery is offered again
+// once its lease runs out.
+func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]OutboxItem, error) {
+	now := s.now()
+	var rows []outboxRow
+	err := s.read(ctx).
+		Where("status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)", OutboxPending, now, now).
+		Order("next_attempt_at, id").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, s.wrap("outbox candidates", err)
+	}
+	until := now.Add(lease)
+	var items []OutboxItem
+	for _, r := range rows {
+		res := s.read(ctx).Model(&outboxRow{}).
+			Where("id = ? AND status = ? AND (lease_until IS NULL OR lease_until < ?)", r.ID, OutboxPending, now).
+			Updates(map[string]any{"lease_until": until, "attempts": gorm.Expr("attempts + 1")})
+		if res.Error != nil {
+			return items, s.wrap("claim outbox", res.Error)
+		}
+		if res.RowsAffected == 1 {
+			items = append(items, OutboxItem{ID: r.ID, Key: r.DedupKey, Recipient: r.Recipient, Kind: r.Kind, Payload: []byte(r.Payload), Attempts: r.Attempts + 1})
+		}
+	}
+	return items, nil
+}
+
+// MarkSent records a delivered notification with the channel and message
+// timestamp Slack returned.
+func (s *Store) MarkSent(ctx context.Context, id int64, channel, ts string) error {
+	now := s.now()
+	err := s.read(ctx).Model(&outboxRow{}).Where("id = ?", id).Updates(map[string]any{
+		"status": OutboxSent, "channel": channel, "slack_ts": ts, "sent_at": now, "lease_until": nil, "last_error": "",
+	}).Error
+	return s.wrap("mark sent", err)
+}
+
+// MarkRetry records a failed attempt and when to try again.
+func (s *Store) MarkRetry(ctx context.Context, id int64, reason string, next time.Time) error {
+	err := s.read(ctx).Model(&outboxRow{}).Where("id = ?", id).Updates(map[string]any{
+		"next_attempt_at": next.UTC(), "lease_until": nil, "last_error": reason,
+	}).Error
+	return s.wrap("mark retry", err)
+}
+
+// MarkFailed gives up on a notification.
+func (s *Store) MarkFailed(ctx context.Context, id int64, reason string) error {
+	err := s.read(ctx).Model(&outboxRow{}).Where("id = ?", id).Updates(map[string]any{
+		"status": OutboxFailed, "lease_until": nil, "last_error": reason,
+	}).Error
+	return s.wrap("mark failed", err)
+}
+
+// OutboxCounts returns how many notifications are in each status.
+func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		Status string
+		N      int
+	}
+	err := s.read(ctx).Model(&outboxRow{}).Select("status, COUNT(*) AS n").Group("status").Scan(&rows).Error
+	if err != nil {
+		return nil, s.wrap("outbox counts", err)
+	}
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, nil
+}
+
+// NextOutboxDue returns when the earliest pending notification is due, or
+// the zero time when none is pending.
+func (s *Store) NextOutboxDue(ctx context.Context) (time.Time, error) {
+	var r outboxRow
+	err := s.read(ctx).Where("status = ?", OutboxPending).Order("next_attempt_at").Limit(1).Find(&r).Error
+	if err != nil {
+		return time.Time{}, s.wrap("next outbox due", err)
+	}
+	if r.ID == 0 {
+		return time.Time{}, nil
+	}
+	if r.LeaseUntil != nil && r.LeaseUntil.After(r.NextAttemptAt) {
+		return *r.LeaseUntil, nil
+	}
+	return r.NextAttemptAt, nil
+}

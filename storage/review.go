@@ -1,0 +1,132 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/massperform/massperform/review"
+)
+
+type reviewRow struct {
+	ID              int64
+	PersonID        int64
+	FiscalYear      int
+	Cadence         string
+	CadenceAgreedAt *time.Time
+	State           string
+	ClosedReason    string
+	ClosedAt        *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+func (reviewRow) TableName() string { return "reviews" }
+
+// Review states.
+const (
+	reviewOpen = "open"
+	reviewLeft = "left" // the person left the roster
+)
+
+// ensureReview returns the person's review for the year, creating it if
+// needed. Two transactions racing to create it both end with the same row.
+func ensureReview(tx *gorm.DB, audit *auditLog, personID int64, fy review.FiscalYear) (reviewRow, error) {
+	r := reviewRow{PersonID: personID, FiscalYear: int(fy), Cadence: "quarterly", State: reviewOpen}
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&r)
+	if res.Error != nil {
+		return reviewRow{}, res.Error
+	}
+	if res.RowsAffected == 1 {
+		audit.add("review.start", "review", r.ID, nil, r)
+		return r, nil
+	}
+	var got reviewRow
+	err := tx.Where("person_id = ? AND fiscal_year = ?", personID, int(fy)).Take(&got).Error
+	return got, err
+}
+
+// Year returns what a person's review holds for a fiscal year: the active
+// expectations and goals. A review that has not started comes back empty,
+// with ReviewID 0.
+func (s *Store) Year(ctx context.Context, personID int64, fy review.FiscalYear) (review.YearState, error) {
+	years, err := loadYears(s.read(ctx), fy, "r.person_id = ?", personID)
+	if err != nil {
+		return review.YearState{}, s.wrap("load year", err)
+	}
+	if y, ok := years[personID]; ok {
+		return y, nil
+	}
+	return review.YearState{Year: fy}, nil
+}
+
+// TeamMember is a direct report with their year.
+type TeamMember struct {
+	Person review.Person
+	Year   review.YearState
+}
+
+// Team returns a manager's active direct reports, ordered by name, each
+// with their year, in a fixed number of queries.
+func (s *Store) Team(ctx context.Context, managerID int64, fy review.FiscalYear) ([]TeamMember, error) {
+	db := s.read(ctx)
+	var rows []personRow
+	if err := db.Where("manager_id = ? AND active", managerID).Order("name, id").Find(&rows).Error; err != nil {
+		return nil, s.wrap("team", err)
+	}
+	years, err := loadYears(db, fy, "r.person_id IN (SELECT id FROM people WHERE manager_id = ? AND active)", managerID)
+	if err != nil {
+		return nil, s.wrap("team years", err)
+	}
+	team := make([]TeamMember, len(rows))
+	for i, r := range rows {
+		y, ok := years[r.ID]
+		if !ok {
+			y = review.YearState{Year: fy}
+		}
+		team[i] = TeamMember{Person: r.domain(), Year: y}
+	}
+	return team, nil
+}
+
+// loadYears loads the reviews of fy matching where (over reviews as r),
+// with their active expectations and goals, keyed by person id: three
+// queries whatever the number of reviews.
+func loadYears(db *gorm.DB, fy review.FiscalYear, where string, args ...any) (map[int64]review.YearState, error) {
+	var reviews []reviewRow
+	q := db.Table("reviews AS r").Where("r.fiscal_year = ?", int(fy)).Where(where, args...)
+	if err := q.Find(&reviews).Error; err != nil {
+		return nil, err
+	}
+	years := make(map[int64]review.YearState, len(reviews))
+	if len(reviews) == 0 {
+		return years, nil
+	}
+	sub := db.Table("reviews AS r").Select("r.id").Where("r.fiscal_year = ?", int(fy)).Where(where, args...)
+	var exps []expectationRow
+	if err := db.Where("review_id IN (?) AND retired_at IS NULL", sub).Order("review_id, position, id").Find(&exps).Error; err != nil {
+		return nil, err
+	}
+	var goals []goalRow
+	if err := db.Where("review_id IN (?) AND retired_at IS NULL", sub).Order("review_id, target_date, id").Find(&goals).Error; err != nil {
+		return nil, err
+	}
+	personOf := make(map[int64]int64, len(reviews))
+	for _, r := range reviews {
+		personOf[r.ID] = r.PersonID
+		years[r.PersonID] = review.YearState{ReviewID: r.ID, Year: fy}
+	}
+	for _, e := range exps {
+		y := years[personOf[e.ReviewID]]
+		y.Expectations = append(y.Expectations, e.domain())
+		years[personOf[e.ReviewID]] = y
+	}
+	for _, g := range goals {
+		y := years[personOf[g.ReviewID]]
+		y.Goals = append(y.Goals, g.domain())
+		years[personOf[g.ReviewID]] = y
+	}
+	return years, nil
+}

@@ -1,0 +1,207 @@
+package storage
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/massperform/massperform/review"
+)
+
+// DefaultURL is the database used when DATABASE_URL is empty: an SQLite
+// file in the working directory.
+const DefaultURL = "massperform.db"
+
+// Dialects.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// Store is the program's database.
+type Store struct {
+	db      *gorm.DB
+	dialect string
+	clock   review.Clock
+	log     *slog.Logger
+}
+
+// Open connects to the database named by rawURL: a postgres:// or
+// postgresql:// URL selects PostgreSQL; anything else is an SQLite file
+// path, optionally written as sqlite://PATH or file:PATH. Open does not
+// migrate; call Migrate.
+func Open(ctx context.Context, rawURL string, clock review.Clock, log *slog.Logger) (*Store, error) {
+	if rawURL == "" {
+		rawURL = DefaultURL
+	}
+	s := &Store{clock: clock, log: log}
+	var dial gorm.Dialector
+	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
+		s.dialect = Postgres
+		dial = postgres.Open(rawURL)
+	} else {
+		s.dialect = SQLite
+		dial = sqlite.Open(sqliteDSN(rawURL))
+	}
+	db, err := gorm.Open(dial, &gorm.Config{
+		Logger:                 logger.Discard, // SQL carries user text; we log errors ourselves
+		NowFunc:                func() time.Time { return clock.Now().UTC() },
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", s.dialect, redactErr(err))
+	}
+	s.db = db
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	if s.dialect == Postgres {
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(10)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	} else {
+		// One writer at a time is all SQLite offers; WAL lets readers on.
+		sqlDB.SetMaxOpenConns(8)
+	}
+	if err := s.Ping(ctx); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sqliteDSN turns a path or sqlite:// URL into a DSN with the pragmas we
+// rely on: foreign keys, WAL, a busy timeout, and transactions that take
+// the write lock when they begin, so that two writers never deadlock.
+func sqliteDSN(raw string) string {
+	path := raw
+	for _, p := range []string{"sqlite://", "sqlite:", "file:"} {
+		if strings.HasPrefix(path, p) {
+			path = strings.TrimPrefix(path, p)
+			break
+		}
+	}
+	query := ""
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path, query = path[:i], path[i+1:]
+	}
+	q, _ := url.ParseQuery(query)
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Dialect returns SQLite or Postgres.
+func (s *Store) Dialect() string { return s.dialect }
+
+// Close closes the database.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return s.wrap("ping", sqlDB.PingContext(ctx))
+}
+
+// now returns the clock's time in UTC, which is how instants are stored.
+func (s *Store) now() time.Time { return s.clock.Now().UTC() }
+
+// tx runs fn in one transaction, with the instant fixed once for all of it.
+func (s *Store) tx(ctx context.Context, op string, fn func(tx *gorm.DB, now time.Time) error) error {
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return fn(tx, now) })
+	return s.wrap(op, err)
+}
+
+// read returns a session for queries.
+func (s *Store) read(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// unavailable is what users are told when the database cannot be reached.
+const unavailable = "We can't reach our database right now, so nothing was saved. Please try again in a minute."
+
+// wrap maps a database error to a domain error: review errors pass through,
+// a missing row is ENOTFOUND, a unique violation ECONFLICT, a connection
+// problem or timeout EUNAVAILABLE, anything else is internal.
+func (s *Store) wrap(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return &review.Error{Code: review.ENOTFOUND, Message: "We couldn't find that. It may have been removed.", Err: err}
+	}
+	if _, ok := errors.AsType[*review.Error](err); ok {
+		return err
+	}
+	switch {
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return &review.Error{Code: review.ECONFLICT, Message: "Someone else just changed this. Please try again.", Err: fmt.Errorf("%s: %w", op, redactErr(err))}
+	case isUnavailable(err):
+		return &review.Error{Code: review.EUNAVAILABLE, Message: unavailable, Err: fmt.Errorf("%s: %w", op, redactErr(err))}
+	}
+	return fmt.Errorf("%s: %w", op, redactErr(err))
+}
+
+// isUnavailable reports whether err means the database could not be
+// reached or did not answer in time, as opposed to refusing the statement.
+func isUnavailable(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.Is(err, driver.ErrBadConn) {
+		return true
+	}
+	if _, ok := errors.AsType[net.Error](err); ok {
+		return true
+	}
+	if _, ok := errors.AsType[*pgconn.ConnectError](err); ok {
+		return true
+	}
+	if pe, ok := errors.AsType[*pgconn.PgError](err); ok {
+		// Class 08: connection exception; 53: insufficient resources;
+		// 57P0x: the server is shutting down or starting.
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "53") || strings.HasPrefix(pe.Code, "57P")
+	}
+	msg := err.Error()
+	for _, s := range []string{"database is locked", "SQLITE_BUSY", "connection refused", "conn closed", "unexpected EOF", "broken pipe", "sql: database is closed"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactErr removes a password from connection errors that quote the URL.
+func redactErr(err error) error {
+	msg := err.Error()
+	if i := strings.Index(msg, "://"); i >= 0 {
+		if j := strings.IndexByte(msg[i+3:], '@'); j >= 0 {
+			if k := strings.IndexByte(msg[i+3:i+3+j], ':'); k >= 0 {
+				return errors.New(msg[:i+3+k+1] + "***" + msg[i+3+j:])
+			}
+		}
+	}
+	return err
+}

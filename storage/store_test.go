@@ -1,0 +1,108 @@
+package storage_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/massperform/massperform/internal/pgtest"
+	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/storage"
+	"github.com/massperform/massperform/storage/storagetest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// fixedClock returns a clock stopped at the given instant, that tests can move.
+type fixedClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fixedClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fixedClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
+func newClock(s string) *fixedClock {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return &fixedClock{t: t}
+}
+
+var ctx = context.Background()
+
+func TestMigrateTwiceAndConcurrently(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		clock := newClock("2026-08-03T14:00:00Z")
+		// Several processes starting at once against one database.
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Go(func() {
+				s, err := storage.Open(ctx, url, clock, discard())
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				defer s.Close()
+				errs[i] = s.Migrate(ctx)
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("migrator %d: %v", i, err)
+			}
+		}
+		s := storagetest.Open(t, url, clock) // migrates once more: nothing to do
+		v, err := s.SchemaVersion(ctx)
+		if err != nil || v != "0001_initial" {
+			t.Errorf("SchemaVersion = %q, %v", v, err)
+		}
+	})
+}
+
+func TestUnavailableWhenClosed(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		s := storagetest.Open(t, url, newClock("2026-08-03T14:00:00Z"))
+		s.Close()
+		_, err := s.PersonBySlackID(ctx, "U1")
+		if review.ErrorCode(err) != review.EUNAVAILABLE {
+			t.Fatalf("error on a closed database = %v (%s), want EUNAVAILABLE", err, review.ErrorCode(err))
+		}
+		if msg := review.ErrorMessage(err); msg == "" || containsAny(msg, "sql", "gorm", "closed") {
+			t.Errorf("user message leaks internals: %q", msg)
+		}
+	})
+}
+
+func TestNotFound(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		s := storagetest.Open(t, url, newClock("2026-08-03T14:00:00Z"))
+		if _, err := s.PersonBySlackID(ctx, "UNOBODY"); review.ErrorCode(err) != review.ENOTFOUND {
+			t.Errorf("PersonBySlackID(unknown) = %v, want ENOTFOUND", err)
+		}
+		if _, err := s.PersonByID(ctx, 99); review.ErrorCode(err) != review.ENOTFOUND {
+			t.Errorf("PersonByID(unknown) = %v, want ENOTFOUND", err)
+		}
+	})
+}
+
+var ignoreTimes = cmpopts.IgnoreFields(review.Person{}, "CreatedAt", "UpdatedAt")
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(strings.ToLower(s), sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
