@@ -1,8 +1,382 @@
-// Command massperform runs the MassPerform Slack app.
+// Command massperform runs MassPerform, the Slack app for a
+// conversation-based performance year: `go run .` starts the bot.
+//
+// Usage:
+//
+//	massperform [serve]          run the bot (the default)
+//	massperform migrate          bring the database schema up to date
+//	massperform roster import FILE.csv [--dry-run] [--deactivate-missing]
+//	massperform manifest         print the Slack app manifest
+//	massperform version          print the version
+//
+// Settings come from the environment and an optional .env file in the
+// working directory; see .env.example.
 package main
 
-import "os"
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	_ "time/tzdata" // time zones for a static binary in a bare container
+
+	"github.com/slack-go/slack"
+
+	"github.com/massperform/massperform/bot"
+	"github.com/massperform/massperform/config"
+	"github.com/massperform/massperform/handlers"
+	"github.com/massperform/massperform/manifests"
+	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/roster"
+	"github.com/massperform/massperform/scheduler"
+	"github.com/massperform/massperform/storage"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = ""
+
+// Exit codes.
+const (
+	exitOK     = 0
+	exitFailed = 1 // the command ran and failed
+	exitUsage  = 2 // bad arguments or settings: nothing was attempted
+)
 
 func main() {
-	os.Exit(0)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	env, err := config.WithDotEnv(".env", os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "massperform:", err)
+		os.Exit(exitUsage)
+	}
+	a := &app{getenv: env, stdout: os.Stdout, stderr: os.Stderr, clock: review.SystemClock{}}
+	os.Exit(a.run(ctx, os.Args[1:]))
+}
+
+// app is the program with its surroundings injected, so that tests run the
+// same code main does.
+type app struct {
+	getenv config.Getenv
+	stdout io.Writer
+	stderr io.Writer
+	clock  review.Clock
+	// ready, if set, is called once the bot is connected to Slack.
+	ready func()
+}
+
+const usage = `massperform runs MassPerform, the Slack app for a conversation-based performance year.
+
+Usage:
+  massperform [serve]           run the bot (the default)
+  massperform migrate           bring the database schema up to date
+  massperform roster import FILE.csv [--dry-run] [--deactivate-missing]
+                                load or update the roster of people in the program
+  massperform manifest          print the Slack app manifest
+  massperform version           print the version
+
+Settings come from the environment and an optional .env file in the working
+directory: see .env.example. Run "massperform COMMAND --help" for a command's options.
+`
+
+func (a *app) run(ctx context.Context, args []string) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return a.serve(ctx, args)
+	case "migrate":
+		return a.migrate(ctx, args)
+	case "roster":
+		return a.roster(ctx, args)
+	case "manifest":
+		return a.simple(args, "manifest", "Prints the Slack app manifest (YAML) to create or update the Slack app from.", func() {
+			a.stdout.Write(manifests.SlackApp)
+		})
+	case "version":
+		return a.simple(args, "version", "Prints the version.", func() { fmt.Fprintln(a.stdout, "massperform", buildVersion()) })
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(a.stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(a.stderr, "massperform: unknown command %q\n\n%s", cmd, usage)
+	return exitUsage
+}
+
+// flags returns a flag set whose --help prints the command's usage to
+// stdout.
+func (a *app) flags(name, synopsis, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(a.stdout, "Usage: massperform %s\n\n%s\n", synopsis, about)
+		fs.SetOutput(a.stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(a.stderr)
+	}
+	return fs
+}
+
+// parse parses flags; done is true when the command should stop now with
+// code (after --help, or on a usage error).
+func parse(fs *flag.FlagSet, args []string) (code int, done bool) {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK, true
+	case err != nil:
+		return exitUsage, true
+	}
+	return exitOK, false
+}
+
+func (a *app) simple(args []string, name, about string, do func()) int {
+	fs := a.flags(name, name, about)
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(a.stderr, "massperform %s: takes no arguments\n", name)
+		return exitUsage
+	}
+	do()
+	return exitOK
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// settings loads the configuration, reporting a problem in one line.
+func (a *app) settings(cmd string, need config.Need) (config.Config, bool) {
+	cfg, err := config.Load(a.getenv, need)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "massperform %s: %v\n", cmd, err)
+		return cfg, false
+	}
+	return cfg, true
+}
+
+func (a *app) logger(cfg config.Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(a.stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(a.stderr, opts))
+}
+
+// openStore opens and migrates the database.
+func (a *app) openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*storage.Store, error) {
+	s, err := storage.Open(ctx, cfg.DatabaseURL, a.clock, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// slackClient builds the Web API client: retries on 429 (after
+// Retry-After), on 5xx and on dropped connections.
+func slackClient(cfg config.Config) *bot.API {
+	retry := slack.DefaultRetryConfig()
+	retry.Handlers = append(slack.AllBuiltinRetryHandlers(retry), slack.NewServerErrorRetryHandler(retry))
+	opts := []slack.Option{slack.OptionRetryConfig(retry)}
+	if cfg.AppToken != "" {
+		opts = append(opts, slack.OptionAppLevelToken(cfg.AppToken))
+	}
+	if cfg.APIURL != "" {
+		opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
+	}
+	return bot.NewAPI(slack.New(cfg.BotToken, opts...))
+}
+
+func (a *app) serve(ctx context.Context, args []string) int {
+	fs := a.flags("serve", "[serve]", "Runs the bot: connects to Slack over Socket Mode and answers /perform, buttons, forms and the Home tab.")
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	cfg, ok := a.settings("serve", config.NeedSlack)
+	if !ok {
+		return exitUsage
+	}
+	log := a.logger(cfg)
+	store, err := a.openStore(ctx, cfg, log)
+	if err != nil {
+		log.Error("cannot use the database", "err", err)
+		return exitFailed
+	}
+	defer store.Close()
+
+	api := slackClient(cfg)
+	if _, err := api.AuthTestContext(ctx); err != nil {
+		var se slack.SlackErrorResponse
+		if errors.As(err, &se) && (se.Err == "invalid_auth" || se.Err == "not_authed" || se.Err == "account_inactive" || se.Err == "token_revoked") {
+			fmt.Fprintf(a.stderr, "massperform serve: SLACK_BOT_TOKEN was refused by Slack (%s): copy it again from your Slack app's OAuth & Permissions page\n", se.Err)
+			return exitUsage
+		}
+		log.Warn("could not check the bot token with Slack; carrying on", "err", err)
+	}
+
+	sender := scheduler.NewSender(store, api, a.clock, log.With("component", "outbox"))
+	router := bot.NewRouter("/perform")
+	handlers.Register(router, handlers.Deps{
+		Store: store, Slack: api, Clock: a.clock, Cal: review.Calendar{Loc: cfg.Location},
+		HR: cfg.HR, Log: log.With("component", "handlers"), Wake: sender.Wake,
+	})
+	b := bot.New(api, router, log.With("component", "bot"))
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	senderDone := make(chan struct{})
+	go func() { sender.Run(ctx); close(senderDone) }()
+	go func() {
+		select {
+		case <-b.Ready():
+			log.Info("ready", "version", buildVersion(), "database", store.Dialect())
+			if a.ready != nil {
+				a.ready()
+			}
+		case <-ctx.Done():
+		}
+	}()
+	err = b.Run(ctx)
+	cancel()
+	<-senderDone
+	if err != nil {
+		log.Error("stopped", "err", err)
+		return exitFailed
+	}
+	log.Info("stopped")
+	return exitOK
+}
+
+func (a *app) migrate(ctx context.Context, args []string) int {
+	fs := a.flags("migrate", "migrate", "Brings the database schema up to date (serve does this too when it starts). Safe to run from several places at once.")
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	cfg, ok := a.settings("migrate", config.NeedDatabase)
+	if !ok {
+		return exitUsage
+	}
+	store, err := a.openStore(ctx, cfg, a.logger(cfg))
+	if err != nil {
+		fmt.Fprintln(a.stderr, "massperform migrate:", err)
+		return exitFailed
+	}
+	defer store.Close()
+	v, err := store.SchemaVersion(ctx)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "massperform migrate:", err)
+		return exitFailed
+	}
+	fmt.Fprintf(a.stdout, "The %s database is at schema version %s.\n", store.Dialect(), v)
+	return exitOK
+}
+
+func (a *app) roster(ctx context.Context, args []string) int {
+	if len(args) == 0 || args[0] != "import" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprint(a.stdout, "Usage: massperform roster import FILE.csv [--dry-run] [--deactivate-missing]\n")
+			return exitOK
+		}
+		fmt.Fprint(a.stderr, "Usage: massperform roster import FILE.csv [--dry-run] [--deactivate-missing]\n")
+		return exitUsage
+	}
+	fs := a.flags("roster import", "roster import FILE.csv [--dry-run] [--deactivate-missing]",
+		`Loads the people in the program from a CSV file with the header
+  email,name,manager_email,unit,hr[,hire_date]
+(manager_email empty for the top of the tree, hr true or false, hire_date
+YYYY-MM-DD). Every email must belong to a Slack user. A file with any problem
+is rejected whole, with every problem listed by line, and nothing changes.`)
+	dryRun := fs.Bool("dry-run", false, "check the file and report what would change, without changing anything")
+	deactivate := fs.Bool("deactivate-missing", false, "take people who are not in the file out of the program")
+	// Let flags follow the file name.
+	var files []string
+	rest := args[1:]
+	for {
+		if code, done := parse(fs, rest); done {
+			return code
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(files) != 1 {
+		fmt.Fprint(a.stderr, "massperform roster import: name one CSV file\n")
+		return exitUsage
+	}
+	cfg, ok := a.settings("roster import", config.NeedBotToken)
+	if !ok {
+		return exitUsage
+	}
+	f, err := os.Open(files[0])
+	if err != nil {
+		fmt.Fprintln(a.stderr, "massperform roster import:", err)
+		return exitFailed
+	}
+	defer f.Close()
+	log := a.logger(cfg)
+	store, err := a.openStore(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "massperform roster import:", err)
+		return exitFailed
+	}
+	defer store.Close()
+
+	res, err := roster.Import(ctx, f, slackClient(cfg), store, roster.Options{
+		Today:             review.Calendar{Loc: cfg.Location}.Today(a.clock.Now()),
+		DryRun:            *dryRun,
+		DeactivateMissing: *deactivate,
+		Progress:          func(msg string) { fmt.Fprintln(a.stderr, msg) },
+	})
+	if err != nil {
+		fmt.Fprintln(a.stderr, "massperform roster import:", err)
+		return exitFailed
+	}
+	if len(res.Problems) > 0 {
+		fmt.Fprintf(a.stdout, "%s was not imported: %s. Nothing was changed.\n", files[0], countOf(len(res.Problems), "problem", "problems"))
+		for _, p := range res.Problems {
+			fmt.Fprintf(a.stdout, "  %s\n", p)
+		}
+		return exitFailed
+	}
+	s := res.Summary
+	if *dryRun {
+		fmt.Fprintf(a.stdout, "Dry run: %s checked, nothing was changed. Importing would leave:\n", countOf(res.People, "person", "people"))
+	} else {
+		fmt.Fprintf(a.stdout, "Imported %s:\n", countOf(res.People, "person", "people"))
+	}
+	fmt.Fprintf(a.stdout, "  added        %d\n  updated      %d\n  moved        %d (new manager)\n  unchanged    %d\n  deactivated  %d\n",
+		s.Added, s.Updated, s.Moved, s.Unchanged, s.Deactivated)
+	if s.Missing > 0 {
+		fmt.Fprintf(a.stdout, "  not in file  %d (left as they are; --deactivate-missing takes them out of the program)\n", s.Missing)
+	}
+	return exitOK
+}
+
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -1,0 +1,328 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/massperform/massperform/review"
+)
+
+// Timing of handlers.
+const (
+	// AckBudget is how long a handler whose ack carries its answer (a slash
+	// command reply, a modal submission) may take before the bot acks
+	// without it. Slack gives up on an envelope after 3 seconds.
+	AckBudget = 2500 * time.Millisecond
+	// HandlerTimeout bounds all of a handler's work, after the ack too.
+	HandlerTimeout = 30 * time.Second
+	// ShutdownGrace is how long Run waits for handlers still running when
+	// it is asked to stop.
+	ShutdownGrace = 10 * time.Second
+)
+
+// Apology is what users see when a handler fails unexpectedly.
+const Apology = "Sorry, something went wrong on our side and that didn't finish. Please try again in a minute; if it keeps happening, let HR know."
+
+// Bot runs the Socket Mode connection and dispatches what arrives.
+type Bot struct {
+	api    *API
+	sm     *socketmode.Client
+	router *Router
+	log    *slog.Logger
+	http   *http.Client
+
+	readyOnce sync.Once
+	ready     chan struct{}
+	wg        sync.WaitGroup
+}
+
+// New returns a bot that talks to Slack through api (whose client must
+// carry the app-level token) and dispatches to router.
+func New(api *API, router *Router, log *slog.Logger) *Bot {
+	return &Bot{
+		api:    api,
+		sm:     socketmode.New(api.Client, socketmode.OptionLog(slogLogger{log})),
+		router: router,
+		log:    log,
+		http:   &http.Client{Timeout: 10 * time.Second},
+		ready:  make(chan struct{}),
+	}
+}
+
+// Ready is closed once Slack has said hello on the first connection.
+func (b *Bot) Ready() <-chan struct{} { return b.ready }
+
+// Run connects and dispatches until ctx ends, then waits (a bounded time)
+// for handlers still running. It returns early if Slack refuses the app's
+// credentials.
+func (b *Bot) Run(ctx context.Context) error {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- b.sm.RunContext(runCtx) }()
+	for {
+		select {
+		case <-ctx.Done():
+			cancel()
+			b.drain()
+			return nil
+		case err := <-errc:
+			if errors.Is(err, context.Canceled) {
+				continue
+			}
+			b.drain()
+			return fmt.Errorf("socket mode: %w", err)
+		case evt := <-b.sm.Events:
+			b.dispatch(ctx, evt)
+		}
+	}
+}
+
+// drain waits for running handlers, up to ShutdownGrace.
+func (b *Bot) drain() {
+	done := make(chan struct{})
+	go func() { b.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(ShutdownGrace):
+		b.log.Warn("stopped waiting for handlers still running")
+	}
+}
+
+func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		b.log.Debug("connecting to Slack")
+	case socketmode.EventTypeConnected:
+		b.log.Info("connected to Slack")
+	case socketmode.EventTypeHello:
+		b.readyOnce.Do(func() { close(b.ready) })
+	case socketmode.EventTypeConnectionError:
+		b.log.Warn("could not connect to Slack; retrying", "err", evt.Data)
+	case socketmode.EventTypeInvalidAuth:
+		b.log.Error("Slack refused the app-level token")
+	case socketmode.EventTypeDisconnect:
+		b.log.Info("Slack asked us to reconnect")
+	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
+		b.log.Warn("socket mode problem", "type", string(evt.Type))
+	case socketmode.EventTypeSlashCommand:
+		cmd, _ := evt.Data.(slack.SlashCommand)
+		b.onCommand(ctx, b.newEnvelope(evt.Request), cmd)
+	case socketmode.EventTypeInteractive:
+		cb, _ := evt.Data.(slack.InteractionCallback)
+		b.onInteraction(ctx, b.newEnvelope(evt.Request), cb)
+	case socketmode.EventTypeEventsAPI:
+		ev, _ := evt.Data.(slackevents.EventsAPIEvent)
+		b.onEvent(ctx, b.newEnvelope(evt.Request), ev)
+	}
+}
+
+func (b *Bot) onCommand(ctx context.Context, env *envelope, cmd slack.SlashCommand) {
+	if cmd.Command != b.router.slash {
+		env.ack(ephemeral(Message{Text: fmt.Sprintf("This app only answers %s.", b.router.slash)}))
+		return
+	}
+	name, rest := ParseCommand(cmd.Text)
+	fn, unknown := b.router.command(name)
+	c := &Command{SlashCommand: cmd, Name: name, Rest: rest, Unknown: unknown, env: env}
+	b.handle(ctx, env, "command:"+name, cmd.UserID, nil, func(ctx context.Context) { fn(ctx, c) },
+		func(ctx context.Context) { c.Reply(ctx, Message{Text: Apology}) })
+}
+
+func (b *Bot) onInteraction(ctx context.Context, env *envelope, cb slack.InteractionCallback) {
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		env.ack(nil)
+		for _, act := range cb.ActionCallback.BlockActions {
+			fn, ok := b.router.actions[act.ActionID]
+			if !ok {
+				b.log.Warn("no handler for action", "action_id", act.ActionID)
+				continue
+			}
+			a := &Action{InteractionCallback: cb, Action: act, bot: b}
+			b.handle(ctx, env, "action:"+act.ActionID, cb.User.ID, nil, func(ctx context.Context) { fn(ctx, a) },
+				func(ctx context.Context) { a.Reply(ctx, Message{Text: Apology}) })
+		}
+	case slack.InteractionTypeViewSubmission:
+		fn, ok := b.router.submits[cb.View.CallbackID]
+		if !ok {
+			b.log.Warn("no handler for modal", "callback_id", cb.View.CallbackID)
+			env.ack(viewError(cb.View, "This form is no longer supported. Please close it and start again."))
+			return
+		}
+		s := &Submission{InteractionCallback: cb}
+		slow := viewError(cb.View, "That took longer than it should, and nothing was saved. Please try again.")
+		b.handle(ctx, env, "submit:"+cb.View.CallbackID, cb.User.ID, slow,
+			func(ctx context.Context) {
+				resp, err := fn(ctx, s)
+				if err != nil {
+					b.log.Error("saving a modal failed", "callback_id", cb.View.CallbackID, "err", err)
+					env.ack(viewError(cb.View, review.ErrorMessage(err)))
+					return
+				}
+				if resp == nil {
+					env.ack(nil)
+				} else {
+					env.ack(resp)
+				}
+				for _, f := range s.after {
+					f(ctx)
+				}
+			},
+			func(context.Context) { env.ack(viewError(cb.View, Apology)) })
+	case slack.InteractionTypeViewClosed:
+		env.ack(nil)
+		if fn, ok := b.router.closes[cb.View.CallbackID]; ok {
+			c := &Closed{InteractionCallback: cb}
+			b.handle(ctx, env, "closed:"+cb.View.CallbackID, cb.User.ID, nil, func(ctx context.Context) { fn(ctx, c) }, nil)
+		}
+	default:
+		env.ack(nil)
+	}
+}
+
+func (b *Bot) onEvent(ctx context.Context, env *envelope, ev slackevents.EventsAPIEvent) {
+	env.ack(nil)
+	if home, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok && home.Tab == "home" && b.router.home != nil {
+		h := &HomeOpened{UserID: home.User}
+		b.handle(ctx, env, "home", home.User, nil, func(ctx context.Context) { b.router.home(ctx, h) }, nil)
+	}
+}
+
+// handle runs fn off the event loop with a timeout and a recover. If the
+// envelope is still not acked after AckBudget it is acked with slow (nil
+// for a plain ack); if fn panics, apologize runs; and the envelope is
+// always acked in the end.
+func (b *Bot) handle(ctx context.Context, env *envelope, name, user string, slow any, fn, apologize func(context.Context)) {
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), HandlerTimeout)
+		defer cancel()
+		log := b.log.With("handler", name, "user", user)
+		budget := time.AfterFunc(AckBudget-time.Since(env.received), func() {
+			if env.ack(slow) {
+				log.Warn("handler missed the ack budget; acked without its answer")
+			}
+		})
+		defer budget.Stop()
+		defer func() {
+			if p := recover(); p != nil {
+				log.Error("handler panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if apologize != nil {
+					func() {
+						defer func() { _ = recover() }()
+						apologize(hctx)
+					}()
+				}
+			}
+			env.ack(nil)
+		}()
+		fn(hctx)
+	}()
+}
+
+// respond sends a private answer through a response_url, or as a direct
+// message when there is none.
+func (b *Bot) respond(ctx context.Context, responseURL, userID string, m Message) {
+	if responseURL != "" {
+		msg := &slack.WebhookMessage{ResponseType: slack.ResponseTypeEphemeral, Text: m.Text}
+		if len(m.Blocks) > 0 {
+			msg.Blocks = &slack.Blocks{BlockSet: m.Blocks}
+		}
+		if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, b.http, msg); err != nil {
+			b.log.Warn("reply through response_url failed", "err", err)
+		}
+		return
+	}
+	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false)}
+	if len(m.Blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(m.Blocks...))
+	}
+	if _, _, err := b.api.PostMessageContext(ctx, userID, opts...); err != nil {
+		b.log.Warn("reply by direct message failed", "err", err)
+	}
+}
+
+// viewError is a submission ack that keeps the modal open with msg on its
+// first input block.
+func viewError(v slack.View, msg string) *slack.ViewSubmissionResponse {
+	for _, blk := range v.Blocks.BlockSet {
+		if in, ok := blk.(*slack.InputBlock); ok && in.BlockID != "" {
+			return slack.NewErrorsViewSubmissionResponse(map[string]string{in.BlockID: msg})
+		}
+	}
+	return nil
+}
+
+// envelope is one Socket Mode request, acked exactly once.
+type envelope struct {
+	bot      *Bot
+	req      *socketmode.Request
+	received time.Time
+	mu       sync.Mutex
+	acked    bool
+}
+
+func (b *Bot) newEnvelope(req *socketmode.Request) *envelope {
+	return &envelope{bot: b, req: req, received: time.Now()}
+}
+
+// ack sends the ack with payload (nil for none) unless the envelope has
+// been acked already, and reports whether this call sent it. A payload
+// Slack would refuse (20 KB or more) is replaced by a plain ack, and the
+// call reports false so the caller can answer another way.
+func (e *envelope) ack(payload any) bool {
+	if e == nil || e.req == nil {
+		return false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.acked {
+		return false
+	}
+	e.acked = true
+	if isNil(payload) {
+		if err := e.bot.sm.Ack(*e.req); err != nil {
+			e.bot.log.Error("ack failed", "err", err)
+		}
+		return true
+	}
+	if err := e.bot.sm.Ack(*e.req, payload); err != nil {
+		e.bot.log.Error("ack with payload refused; acking without it", "err", err)
+		if err := e.bot.sm.Ack(*e.req); err != nil {
+			e.bot.log.Error("ack failed", "err", err)
+		}
+		return false
+	}
+	return true
+}
+
+func isNil(p any) bool {
+	switch v := p.(type) {
+	case nil:
+		return true
+	case *slack.ViewSubmissionResponse:
+		return v == nil
+	}
+	return false
+}
+
+// slogLogger adapts slog to the logger socketmode wants; socketmode logs
+// only in debug mode, which we leave off because it prints payloads.
+type slogLogger struct{ l *slog.Logger }
+
+func (s slogLogger) Output(_ int, msg string) error {
+	s.l.Debug(msg, "component", "socketmode")
+	return nil
+}

@@ -1,0 +1,206 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"golang.org/x/time/rate"
+)
+
+// Slack is the part of the Slack Web API that handlers use. *API
+// implements it; tests may use a fake.
+type Slack interface {
+	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
+	PushViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
+	UpdateViewContext(ctx context.Context, view slack.ModalViewRequest, externalID, hash, viewID string) (*slack.ViewResponse, error)
+	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+}
+
+// Method describes a Web API method the application calls: its rate-limit
+// tier and the bot scopes it needs. The manifest test checks that the
+// manifest declares every scope listed here.
+type Method struct {
+	Tier   int      // Slack's tier 1–4; 0 for the "special" chat.* limits
+	Scopes []string // bot scopes; apps.connections.open uses the app-level token instead
+}
+
+// Methods is every Web API method the application calls.
+var Methods = map[string]Method{
+	"apps.connections.open": {Tier: 1},
+	"auth.test":             {Tier: 4},
+	"chat.postMessage":      {Tier: 0, Scopes: []string{"chat:write"}},
+	"views.open":            {Tier: 4},
+	"views.push":            {Tier: 4},
+	"views.update":          {Tier: 4},
+	"views.publish":         {Tier: 4},
+	"users.list":            {Tier: 2, Scopes: []string{"users:read", "users:read.email"}},
+	"users.lookupByEmail":   {Tier: 3, Scopes: []string{"users:read.email"}},
+}
+
+// tierLimits are the calls per minute we allow ourselves per tier, and the
+// burst. Slack measures per minute, so burst+rate stays within its figure:
+// Tier 2 is 20+ a minute, Tier 3 50+, Tier 4 100+.
+var tierLimits = map[int]struct {
+	perMinute float64
+	burst     int
+}{
+	1: {1, 1},
+	2: {18, 2},
+	3: {45, 5},
+	4: {90, 10},
+	0: {300, 10}, // chat.*: several hundred a minute across the workspace
+}
+
+// perChannel is how often we post to one channel: Slack allows about one
+// message a second per channel.
+const perChannel = 0.9
+
+// API is the rate-limited Slack Web API client: every call waits for its
+// method's limiter first, and posts also for their channel's. slack-go's
+// own retries handle the 429s and 5xx that happen anyway.
+type API struct {
+	*slack.Client
+	mu       sync.Mutex
+	methods  map[string]*rate.Limiter
+	channels map[string]*rate.Limiter
+}
+
+// NewAPI wraps a slack-go client.
+func NewAPI(c *slack.Client) *API {
+	a := &API{Client: c, methods: map[string]*rate.Limiter{}, channels: map[string]*rate.Limiter{}}
+	for name, m := range Methods {
+		l := tierLimits[m.Tier]
+		a.methods[name] = rate.NewLimiter(rate.Limit(l.perMinute/60), l.burst)
+	}
+	return a
+}
+
+// Wait blocks until a call to method is within our budget.
+func (a *API) Wait(ctx context.Context, method string) error {
+	l, ok := a.methods[method]
+	if !ok {
+		return nil
+	}
+	return l.Wait(ctx)
+}
+
+func (a *API) waitChannel(ctx context.Context, channel string) error {
+	a.mu.Lock()
+	l, ok := a.channels[channel]
+	if !ok {
+		l = rate.NewLimiter(perChannel, 1)
+		a.channels[channel] = l
+		if len(a.channels) > 10000 {
+			a.forgetIdleChannels()
+		}
+	}
+	a.mu.Unlock()
+	return l.Wait(ctx)
+}
+
+// forgetIdleChannels drops limiters that are full again, so the map does
+// not grow with every person ever messaged. Called with a.mu held.
+func (a *API) forgetIdleChannels() {
+	now := time.Now()
+	for ch, l := range a.channels {
+		if l.TokensAt(now) >= 1 {
+			delete(a.channels, ch)
+		}
+	}
+}
+
+// OpenViewContext calls views.open.
+func (a *API) OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error) {
+	if err := a.Wait(ctx, "views.open"); err != nil {
+		return nil, err
+	}
+	return a.Client.OpenViewContext(ctx, triggerID, view)
+}
+
+// PushViewContext calls views.push.
+func (a *API) PushViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error) {
+	if err := a.Wait(ctx, "views.push"); err != nil {
+		return nil, err
+	}
+	return a.Client.PushViewContext(ctx, triggerID, view)
+}
+
+// UpdateViewContext calls views.update.
+func (a *API) UpdateViewContext(ctx context.Context, view slack.ModalViewRequest, externalID, hash, viewID string) (*slack.ViewResponse, error) {
+	if err := a.Wait(ctx, "views.update"); err != nil {
+		return nil, err
+	}
+	return a.Client.UpdateViewContext(ctx, view, externalID, hash, viewID)
+}
+
+// PublishViewContext calls views.publish.
+func (a *API) PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error) {
+	if err := a.Wait(ctx, "views.publish"); err != nil {
+		return nil, err
+	}
+	return a.Client.PublishViewContext(ctx, req)
+}
+
+// PostMessageContext calls chat.postMessage.
+func (a *API) PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error) {
+	if err := a.Wait(ctx, "chat.postMessage"); err != nil {
+		return "", "", err
+	}
+	if err := a.waitChannel(ctx, channelID); err != nil {
+		return "", "", err
+	}
+	return a.Client.PostMessageContext(ctx, channelID, options...)
+}
+
+// GetUserByEmailContext calls users.lookupByEmail.
+func (a *API) GetUserByEmailContext(ctx context.Context, email string) (*slack.User, error) {
+	if err := a.Wait(ctx, "users.lookupByEmail"); err != nil {
+		return nil, err
+	}
+	return a.Client.GetUserByEmailContext(ctx, email)
+}
+
+// AuthTestContext calls auth.test.
+func (a *API) AuthTestContext(ctx context.Context) (*slack.AuthTestResponse, error) {
+	if err := a.Wait(ctx, "auth.test"); err != nil {
+		return nil, err
+	}
+	return a.Client.AuthTestContext(ctx)
+}
+
+// ForEachUser pages through users.list, up to 1,000 users a call, handing
+// each page to fn.
+func (a *API) ForEachUser(ctx context.Context, fn func([]slack.User) error) error {
+	p := a.Client.GetUsersPaginated(slack.GetUsersOptionLimit(1000), slack.GetUsersOptionIncludeLocale(false))
+	for {
+		if err := a.Wait(ctx, "users.list"); err != nil {
+			return err
+		}
+		next, err := p.Next(ctx)
+		if p.Done(err) {
+			return nil
+		}
+		if rl, ok := errors.AsType[*slack.RateLimitedError](err); ok {
+			// slack-go's own retries gave up; wait as told and ask again.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(rl.RetryAfter):
+				continue
+			}
+		}
+		if err != nil {
+			return err
+		}
+		p = next
+		if err := fn(p.Users); err != nil {
+			return err
+		}
+	}
+}
+
+var _ Slack = (*API)(nil)

@@ -1,0 +1,146 @@
+// Package config reads the bot's settings from the environment, with an
+// optional .env file underneath it: a variable set in the real environment
+// always wins over the file.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/joho/godotenv"
+
+	"github.com/massperform/massperform/review"
+)
+
+// Config is everything the bot is told by its environment.
+type Config struct {
+	BotToken    string // SLACK_BOT_TOKEN, xoxb-…
+	AppToken    string // SLACK_APP_TOKEN, xapp-…
+	APIURL      string // SLACK_API_URL, "" for Slack itself; always ends in "/"
+	DatabaseURL string // DATABASE_URL
+	Location    *time.Location
+	HRChannel   string // HR_CHANNEL, a channel ID
+	HR          review.HRDirectory
+	LogLevel    slog.Level
+	LogFormat   string // "json" or "text"
+}
+
+// Error names the variable that is wrong and says how to fix it.
+type Error struct {
+	Var     string
+	Problem string
+}
+
+func (e *Error) Error() string { return e.Var + " " + e.Problem }
+
+// Getenv looks a variable up.
+type Getenv func(string) string
+
+// WithDotEnv returns a Getenv that reads the real environment first and
+// then the .env file at path, if it exists.
+func WithDotEnv(path string, env Getenv) (Getenv, error) {
+	file, err := godotenv.Read(path)
+	if os.IsNotExist(err) {
+		return env, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return func(k string) string {
+		if v := env(k); v != "" {
+			return v
+		}
+		return file[k]
+	}, nil
+}
+
+// Need says which settings a command cannot do without.
+type Need int
+
+// What a command needs.
+const (
+	NeedDatabase Need = 1 << iota
+	NeedBotToken      // Web API calls
+	NeedSlack         // Socket Mode too: both tokens
+)
+
+var (
+	botToken  = regexp.MustCompile(`^xoxb-[A-Za-z0-9-]+$`)
+	appToken  = regexp.MustCompile(`^xapp-[A-Za-z0-9-]+$`)
+	channelID = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
+)
+
+// Load reads the settings. With NeedSlack, both tokens must be present and
+// well formed. The first problem found is returned as an *Error.
+func Load(env Getenv, need Need) (Config, error) {
+	get := func(k string) string { return strings.TrimSpace(env(k)) }
+	c := Config{
+		BotToken:    get("SLACK_BOT_TOKEN"),
+		AppToken:    get("SLACK_APP_TOKEN"),
+		APIURL:      get("SLACK_API_URL"),
+		DatabaseURL: get("DATABASE_URL"),
+		HRChannel:   get("HR_CHANNEL"),
+		LogFormat:   strings.ToLower(get("LOG_FORMAT")),
+	}
+	if need&(NeedBotToken|NeedSlack) != 0 {
+		switch {
+		case c.BotToken == "":
+			return c, &Error{"SLACK_BOT_TOKEN", "is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page"}
+		case !botToken.MatchString(c.BotToken):
+			return c, &Error{"SLACK_BOT_TOKEN", "does not look like a bot token: it should start with xoxb-"}
+		}
+	}
+	if need&NeedSlack != 0 {
+		switch {
+		case c.AppToken == "":
+			return c, &Error{"SLACK_APP_TOKEN", "is not set: create an app-level token with the connections:write scope (xapp-…) under Basic Information"}
+		case !appToken.MatchString(c.AppToken):
+			return c, &Error{"SLACK_APP_TOKEN", "does not look like an app-level token: it should start with xapp-"}
+		}
+	}
+	if c.APIURL != "" {
+		if !strings.HasPrefix(c.APIURL, "http://") && !strings.HasPrefix(c.APIURL, "https://") {
+			return c, &Error{"SLACK_API_URL", "must be an http:// or https:// URL, like https://slack.com/api/"}
+		}
+		if !strings.HasSuffix(c.APIURL, "/") {
+			c.APIURL += "/"
+		}
+	}
+	tz := get("ORG_TIMEZONE")
+	if tz == "" {
+		tz = "America/New_York"
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return c, &Error{"ORG_TIMEZONE", fmt.Sprintf("%q is not a time zone name: use one like America/New_York", tz)}
+	}
+	c.Location = loc
+	if c.HRChannel != "" && !channelID.MatchString(c.HRChannel) {
+		return c, &Error{"HR_CHANNEL", fmt.Sprintf("%q is not a channel ID: open the channel's details in Slack and copy the ID at the bottom (C…)", c.HRChannel)}
+	}
+	c.HR = review.NewHRDirectory(strings.Split(get("HR_USERS"), ","))
+	switch strings.ToLower(get("LOG_LEVEL")) {
+	case "", "info":
+		c.LogLevel = slog.LevelInfo
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "warn", "warning":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		return c, &Error{"LOG_LEVEL", fmt.Sprintf("%q is not a level: use debug, info, warn or error", get("LOG_LEVEL"))}
+	}
+	switch c.LogFormat {
+	case "":
+		c.LogFormat = "json"
+	case "json", "text":
+	default:
+		return c, &Error{"LOG_FORMAT", fmt.Sprintf("%q is not a format: use json or text", c.LogFormat)}
+	}
+	return c, nil
+}

@@ -1,0 +1,74 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func envOf(m map[string]string) Getenv { return func(k string) string { return m[k] } }
+
+func TestLoad(t *testing.T) {
+	ok := map[string]string{"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_APP_TOKEN": "xapp-1-A1-2-def"}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{}
+		for a, b := range ok {
+			m[a] = b
+		}
+		m[k] = v
+		return m
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		need    Need
+		wantVar string
+	}{
+		{"all good", ok, NeedSlack, ""},
+		{"no bot token", with("SLACK_BOT_TOKEN", ""), NeedSlack, "SLACK_BOT_TOKEN"},
+		{"user token as bot token", with("SLACK_BOT_TOKEN", "xoxp-123"), NeedSlack, "SLACK_BOT_TOKEN"},
+		{"no app token", with("SLACK_APP_TOKEN", ""), NeedSlack, "SLACK_APP_TOKEN"},
+		{"bot token as app token", with("SLACK_APP_TOKEN", "xoxb-1"), NeedSlack, "SLACK_APP_TOKEN"},
+		{"tokens not needed to migrate", map[string]string{}, NeedDatabase, ""},
+		{"bad zone", with("ORG_TIMEZONE", "Boston"), NeedSlack, "ORG_TIMEZONE"},
+		{"bad channel", with("HR_CHANNEL", "#hr"), NeedSlack, "HR_CHANNEL"},
+		{"bad level", with("LOG_LEVEL", "loud"), NeedSlack, "LOG_LEVEL"},
+		{"bad api url", with("SLACK_API_URL", "slack.com/api"), NeedSlack, "SLACK_API_URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(envOf(tt.env), tt.need)
+			got := ""
+			if e, ok := err.(*Error); ok {
+				got = e.Var
+			} else if err != nil {
+				t.Fatalf("error %v is not a *config.Error", err)
+			}
+			if got != tt.wantVar {
+				t.Errorf("Load error names %q (%v), want %q", got, err, tt.wantVar)
+			}
+		})
+	}
+	c, _ := Load(envOf(with("SLACK_API_URL", "http://127.0.0.1:9/api")), NeedSlack)
+	if c.APIURL != "http://127.0.0.1:9/api/" || c.Location.String() != "America/New_York" || c.LogFormat != "json" {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestDotEnvUnderRealEnvironment(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".env")
+	os.WriteFile(path, []byte("SLACK_BOT_TOKEN=xoxb-from-file\nHR_CHANNEL=C0FILE\n"), 0o600)
+	env, err := WithDotEnv(path, envOf(map[string]string{"SLACK_BOT_TOKEN": "xoxb-from-env"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := env("SLACK_BOT_TOKEN"); got != "xoxb-from-env" {
+		t.Errorf("real environment lost to the file: %q", got)
+	}
+	if got := env("HR_CHANNEL"); got != "C0FILE" {
+		t.Errorf("file value not read: %q", got)
+	}
+	if _, err := WithDotEnv(filepath.Join(t.TempDir(), "none"), envOf(nil)); err != nil {
+		t.Errorf("a missing .env is an error: %v", err)
+	}
+}

@@ -1,0 +1,272 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/massperform/massperform/bot"
+	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/scheduler"
+	"github.com/massperform/massperform/storage"
+)
+
+// Identifiers of the expectations surface.
+const (
+	expectationsCallback = "expectations"
+	expectationsAction   = "expectations_open" // button value: the employee's person id
+	newExpectationSlots  = 3
+)
+
+func (h *handlers) registerExpectations(r *bot.Router) {
+	r.Command(bot.CommandSpec{
+		Name:    "expectations",
+		Usage:   r.Slash() + " expectations @employee",
+		Summary: "set or change what you expect of someone who reports to you this year",
+		For:     bot.Managers,
+		Handle:  h.expectationsCommand,
+	})
+	r.Action(expectationsAction, h.expectationsButton)
+	r.Submit(expectationsCallback, h.expectationsSubmit)
+}
+
+func (h *handlers) expectationsCommand(ctx context.Context, c *bot.Command) {
+	id, name, ok := parseUser(c.Rest)
+	if !ok {
+		c.Reply(ctx, bot.Message{Text: "Whose expectations? Mention them, like `/perform expectations @Eli`."})
+		return
+	}
+	target, err := h.Store.PersonBySlackID(ctx, id)
+	if review.ErrorCode(err) == review.ENOTFOUND {
+		who := "That person"
+		if name != "" {
+			who = esc(name)
+		}
+		c.Reply(ctx, bot.Message{Text: who + " isn't on the MassPerform roster, so there's no review to set expectations for."})
+		return
+	}
+	if err != nil {
+		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "expectations")})
+		return
+	}
+	view, err := h.expectationsView(ctx, c.UserID, target)
+	if err != nil {
+		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "expectations")})
+		return
+	}
+	c.Ack()
+	if _, err := h.Slack.OpenViewContext(ctx, c.TriggerID, view); err != nil {
+		h.Log.Warn("open expectations modal", "err", err)
+		c.Reply(ctx, bot.Message{Text: "Slack didn't let us open the form in time. Please run the command again."})
+	}
+}
+
+// expectationsButton opens the form from a button (the Home tab's team
+// list) whose value names the employee.
+func (h *handlers) expectationsButton(ctx context.Context, a *bot.Action) {
+	pid, _ := strconv.ParseInt(a.Action.Value, 10, 64)
+	target, err := h.Store.PersonByID(ctx, pid)
+	if err != nil {
+		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "expectations")})
+		return
+	}
+	view, err := h.expectationsView(ctx, a.User.ID, target)
+	if err != nil {
+		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "expectations")})
+		return
+	}
+	if _, err := h.Slack.OpenViewContext(ctx, a.TriggerID, view); err != nil {
+		h.Log.Warn("open expectations modal", "err", err)
+		a.Reply(ctx, bot.Message{Text: "Slack didn't let us open the form in time. Please try again."})
+	}
+}
+
+// expectationsView authorises the actor and builds the form for target.
+func (h *handlers) expectationsView(ctx context.Context, actorID string, target review.Person) (slack.ModalViewRequest, error) {
+	actor, err := h.actor(ctx, actorID)
+	if err != nil {
+		return slack.ModalViewRequest{}, err
+	}
+	if err := review.Can(actor, review.SetExpectations, target); err != nil {
+		return slack.ModalViewRequest{}, err
+	}
+	fy := h.year()
+	year, err := h.Store.Year(ctx, target.ID, fy)
+	if err != nil {
+		return slack.ModalViewRequest{}, err
+	}
+	return expectationsModal(target, year), nil
+}
+
+// expectationsModal is the manager's form: every active expectation,
+// editable with a box to retire it, and blank rows for new ones.
+func expectationsModal(target review.Person, year review.YearState) slack.ModalViewRequest {
+	name := esc(target.Name)
+	blocks := []slack.Block{section(fmt.Sprintf(
+		"*Expectations for %s* · %s\nWhat do you expect of %s this year: key deliverables, behaviours, results? %s writes goals against each one.",
+		name, year.Year, name, name))}
+	for i, e := range year.Expectations {
+		n := i + 1
+		blocks = append(blocks,
+			textInput(fmt.Sprintf("exp:%d", e.ID), fmt.Sprintf("Expectation %d", n), e.Text, "", review.MaxExpectationLength, true, false),
+			checkbox(fmt.Sprintf("retire:%d", e.ID), " ", fmt.Sprintf("Retire expectation %d", n)))
+	}
+	slots := min(newExpectationSlots, review.MaxExpectations-len(year.Expectations))
+	for i := range slots {
+		label := "Another expectation"
+		if len(year.Expectations) == 0 && i == 0 {
+			label = "Expectation 1"
+		}
+		placeholder := ""
+		if i == 0 {
+			placeholder = "e.g. Cut the average permit review to 10 working days"
+		}
+		blocks = append(blocks, textInput(fmt.Sprintf("new:%d", i), label, "", placeholder, review.MaxExpectationLength, true, !(len(year.Expectations) == 0 && i == 0)))
+	}
+	if slots == 0 {
+		blocks = append(blocks, note(fmt.Sprintf("A review holds up to %d expectations; retire one to add another.", review.MaxExpectations)))
+	}
+	blocks = append(blocks, note("Retired expectations leave the review; their history is kept."))
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      expectationsCallback,
+		Title:           plain("Expectations", 24),
+		Submit:          plain("Save", 24),
+		Close:           plain("Cancel", 24),
+		PrivateMetadata: meta{Person: target.ID, Year: int(year.Year)}.String(),
+		Blocks:          slack.Blocks{BlockSet: blocks},
+	}
+}
+
+// expectationEdits reads the form in block order, with the block each edit
+// came from so that field errors land next to it.
+func expectationEdits(v slack.View) (edits []review.ExpectationEdit, blocks []string) {
+	for _, b := range v.Blocks.BlockSet {
+		in, ok := b.(*slack.InputBlock)
+		if !ok {
+			continue
+		}
+		kind, rest, _ := strings.Cut(in.BlockID, ":")
+		switch kind {
+		case "exp":
+			id, _ := strconv.ParseInt(rest, 10, 64)
+			edits = append(edits, review.ExpectationEdit{ID: id, Text: textValue(v, in.BlockID), Retire: checked(v, "retire:"+rest)})
+			blocks = append(blocks, in.BlockID)
+		case "new":
+			edits = append(edits, review.ExpectationEdit{Text: textValue(v, in.BlockID)})
+			blocks = append(blocks, in.BlockID)
+		}
+	}
+	return edits, blocks
+}
+
+func (h *handlers) expectationsSubmit(ctx context.Context, s *bot.Submission) (*slack.ViewSubmissionResponse, error) {
+	m, err := parseMeta(s.View.PrivateMetadata)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.checkYear(m); err != nil {
+		return nil, err
+	}
+	actor, err := h.actor(ctx, s.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	target, err := h.Store.PersonByID(ctx, m.Person)
+	if err != nil {
+		return nil, err
+	}
+	if err := review.Can(actor, review.SetExpectations, target); err != nil {
+		return nil, err
+	}
+	fy := review.FiscalYear(m.Year)
+	current, err := h.Store.Year(ctx, target.ID, fy)
+	if err != nil {
+		return nil, err
+	}
+	edits, blockOf := expectationEdits(s.View)
+	ch, err := review.PlanExpectations(current.Expectations, edits)
+	if fields := review.FieldErrors(err); fields != nil {
+		return fieldErrors(fields, func(k string) string {
+			i, err := strconv.Atoi(k)
+			if err != nil || i >= len(blockOf) {
+				return ""
+			}
+			return blockOf[i]
+		}, s.View), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ch.Empty() {
+		return nil, nil
+	}
+	first := current.ReviewID == 0 || len(current.Expectations) == 0
+	notify := func(saved review.YearState) ([]storage.Notification, error) {
+		payload, err := expectationsDM(actor.Person.Name, saved, first, h.Cal.Today(h.Clock.Now()))
+		if err != nil {
+			return nil, err
+		}
+		return []storage.Notification{{
+			Key:       fmt.Sprintf("expectations:%d:%s:%s", saved.ReviewID, s.View.ID, s.View.Hash),
+			Recipient: target.SlackID,
+			Kind:      "expectations",
+			Payload:   payload,
+		}}, nil
+	}
+	if _, err := h.Store.SaveExpectations(ctx, actor, target, fy, ch, notify); err != nil {
+		return nil, err
+	}
+	h.Wake()
+	return nil, nil
+}
+
+// expectationsDM tells the employee what their manager expects, with a
+// button to write goals.
+func expectationsDM(manager string, year review.YearState, first bool, today review.Date) ([]byte, error) {
+	verb := "updated"
+	if first {
+		verb = "set"
+	}
+	text := fmt.Sprintf("%s %s your expectations for %s.", manager, verb, year.Year)
+	intro := fmt.Sprintf("*%s %s your expectations for %s.*\n", esc(manager), verb, year.Year)
+	if _, q1End := year.Year.Quarter(1); !today.After(q1End) {
+		intro += fmt.Sprintf("Write at least one goal for each of them by %s.", q1End.Human())
+	} else {
+		intro += "Make sure each of them has at least one goal."
+	}
+	blocks := []slack.Block{section(intro)}
+	for i, e := range year.Expectations {
+		blocks = append(blocks, section(fmt.Sprintf("*%d.* %s", i+1, esc(e.Text))))
+	}
+	blocks = append(blocks, slack.NewActionBlock("", button("Add goals", goalsOpenAction, "open", true)))
+	return scheduler.EncodePayload(text, blocks)
+}
+
+// fieldErrors turns a domain validation error into a submission ack that
+// keeps the modal open with each message next to its field. blockFor maps
+// a field key to a block id; keys it cannot place go on the first input.
+func fieldErrors(fields map[string]string, blockFor func(string) string, v slack.View) *slack.ViewSubmissionResponse {
+	first := ""
+	for _, b := range v.Blocks.BlockSet {
+		if in, ok := b.(*slack.InputBlock); ok {
+			first = in.BlockID
+			break
+		}
+	}
+	out := map[string]string{}
+	for k, msg := range fields {
+		id := blockFor(k)
+		if id == "" {
+			id = first
+		}
+		if prev, ok := out[id]; ok {
+			msg = prev + " " + msg
+		}
+		out[id] = msg
+	}
+	return slack.NewErrorsViewSubmissionResponse(out)
+}

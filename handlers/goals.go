@@ -1,0 +1,387 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/massperform/massperform/bot"
+	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/scheduler"
+	"github.com/massperform/massperform/storage"
+)
+
+// Identifiers of the goals surfaces: a list of the employee's expectations
+// with their goals (the root modal), and an editor per expectation pushed
+// on top of it.
+const (
+	goalsCallback     = "goals"
+	goalEditCallback  = "goal_edit"
+	goalsOpenAction   = "goals_open" // opens the list (DM and Home buttons)
+	goalsEditAction   = "goals_edit" // button value: the expectation id
+	goalLineLength    = 200          // a goal's line in a list
+	expectationInList = 300          // an expectation's text in a list
+)
+
+func (h *handlers) registerGoals(r *bot.Router) {
+	r.Command(bot.CommandSpec{
+		Name:    "goals",
+		Usage:   r.Slash() + " goals",
+		Summary: "write or update your goals for each of your expectations",
+		For:     bot.Everyone,
+		Handle:  h.goalsCommand,
+	})
+	r.Action(goalsOpenAction, h.goalsButton)
+	r.Action(goalsEditAction, h.goalEditButton)
+	r.Submit(goalEditCallback, h.goalEditSubmit)
+	r.Submit(goalsCallback, h.goalsDone)
+	r.Closed(goalsCallback, func(ctx context.Context, c *bot.Closed) {
+		if err := h.goalsFinished(ctx, c.User.ID, c.View); err != nil {
+			h.Log.Warn("tell manager about goals", "err", err)
+		}
+	})
+}
+
+func (h *handlers) goalsCommand(ctx context.Context, c *bot.Command) {
+	if _, _, ok := parseUser(c.Rest); ok {
+		c.Reply(ctx, bot.Message{Text: "Goals are written by each employee, so `/perform goals` only opens your own."})
+		return
+	}
+	view, err := h.goalsListFor(ctx, c.UserID)
+	if err != nil {
+		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "goals")})
+		return
+	}
+	c.Ack()
+	if _, err := h.Slack.OpenViewContext(ctx, c.TriggerID, view); err != nil {
+		h.Log.Warn("open goals modal", "err", err)
+		c.Reply(ctx, bot.Message{Text: "Slack didn't let us open the form in time. Please run the command again."})
+	}
+}
+
+func (h *handlers) goalsButton(ctx context.Context, a *bot.Action) {
+	view, err := h.goalsListFor(ctx, a.User.ID)
+	if err != nil {
+		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "goals")})
+		return
+	}
+	if _, err := h.Slack.OpenViewContext(ctx, a.TriggerID, view); err != nil {
+		h.Log.Warn("open goals modal", "err", err)
+		a.Reply(ctx, bot.Message{Text: "Slack didn't let us open the form in time. Please try again."})
+	}
+}
+
+// goalsListFor authorises the user on their own review and builds the list.
+func (h *handlers) goalsListFor(ctx context.Context, slackID string) (slack.ModalViewRequest, error) {
+	me, year, err := h.ownYear(ctx, slackID)
+	if err != nil {
+		return slack.ModalViewRequest{}, err
+	}
+	return h.goalsList(ctx, me, year, false)
+}
+
+// ownYear loads the actor's own review for this year, refusing anyone who
+// may not edit goals on it.
+func (h *handlers) ownYear(ctx context.Context, slackID string) (review.Person, review.YearState, error) {
+	actor, err := h.actor(ctx, slackID)
+	if err != nil {
+		return review.Person{}, review.YearState{}, err
+	}
+	if actor.Person == nil {
+		return review.Person{}, review.YearState{}, review.NotOnRoster
+	}
+	if err := review.Can(actor, review.EditGoals, *actor.Person); err != nil {
+		return review.Person{}, review.YearState{}, err
+	}
+	year, err := h.Store.Year(ctx, actor.Person.ID, h.year())
+	return *actor.Person, year, err
+}
+
+// goalsList is the root goals modal: each expectation with its goals and a
+// button to edit them. dirty records that goals changed while it was open.
+func (h *handlers) goalsList(ctx context.Context, me review.Person, year review.YearState, dirty bool) (slack.ModalViewRequest, error) {
+	v := slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      goalsCallback,
+		Title:           plain("Your goals", 24),
+		Close:           plain("Close", 24),
+		NotifyOnClose:   true,
+		PrivateMetadata: meta{Person: me.ID, Year: int(year.Year), Dirty: dirty}.String(),
+	}
+	manager, Manager := "your manager", "Your manager"
+	if me.ManagerID != 0 {
+		if m, err := h.Store.PersonByID(ctx, me.ManagerID); err == nil {
+			manager = esc(m.Name)
+			Manager = manager
+		}
+	}
+	if len(year.Expectations) == 0 {
+		v.Blocks.BlockSet = []slack.Block{section(fmt.Sprintf(
+			"*Your goals for %s*\n%s hasn't set your expectations for this year yet. We'll message you when they do, and you can write goals then.",
+			year.Year, Manager))}
+		return v, nil
+	}
+	v.Submit = plain("Done", 24)
+	blocks := []slack.Block{section(fmt.Sprintf(
+		"*Your goals for %s*\nFor each expectation from %s, write at least one goal that says how you'll measure success and by when.",
+		year.Year, manager))}
+	for i, e := range year.Expectations {
+		goals := goalsOf(year, e.ID)
+		label := "Add goals"
+		if len(goals) > 0 {
+			label = "Edit goals"
+		}
+		blocks = append(blocks, sectionWith(expectationSummary(i+1, e, goals), button(label, goalsEditAction, strconv.FormatInt(e.ID, 10), len(goals) == 0)))
+	}
+	v.Blocks.BlockSet = blocks
+	return v, nil
+}
+
+// expectationSummary is an expectation with its goals as a list.
+func expectationSummary(n int, e review.Expectation, goals []review.Goal) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%d. %s*", n, esc(truncate(oneLine(e.Text), expectationInList)))
+	if len(goals) == 0 {
+		b.WriteString("\n_No goals yet_")
+	}
+	for _, g := range goals {
+		fmt.Fprintf(&b, "\n• %s — _%s_ — by %s", esc(truncate(oneLine(g.Text), goalLineLength)), esc(truncate(oneLine(g.Measure), goalLineLength)), g.Target.Human())
+	}
+	return b.String()
+}
+
+func goalsOf(year review.YearState, expectationID int64) []review.Goal {
+	var out []review.Goal
+	for _, g := range year.Goals {
+		if g.ExpectationID == expectationID {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// goalEditButton pushes the editor for one expectation on the list.
+func (h *handlers) goalEditButton(ctx context.Context, a *bot.Action) {
+	me, year, err := h.ownYear(ctx, a.User.ID)
+	if err != nil {
+		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "goals")})
+		return
+	}
+	expID, _ := strconv.ParseInt(a.Action.Value, 10, 64)
+	exp, ok := findExpectation(year, expID)
+	if !ok {
+		a.Reply(ctx, bot.Message{Text: "That expectation has changed since the list was opened. Close the list and open it again."})
+		return
+	}
+	view := goalEditor(me, year, exp)
+	if _, err := h.Slack.PushViewContext(ctx, a.TriggerID, view); err != nil {
+		h.Log.Warn("push goal editor", "err", err)
+		a.Reply(ctx, bot.Message{Text: "Slack didn't let us open the form in time. Please try again."})
+	}
+}
+
+func findExpectation(year review.YearState, id int64) (review.Expectation, bool) {
+	for _, e := range year.Expectations {
+		if e.ID == id {
+			return e, true
+		}
+	}
+	return review.Expectation{}, false
+}
+
+// goalEditor edits the goals of one expectation: every active goal with a
+// box to retire it, and a blank goal to add.
+func goalEditor(me review.Person, year review.YearState, e review.Expectation) slack.ModalViewRequest {
+	goals := goalsOf(year, e.ID)
+	blocks := []slack.Block{section("*Expectation*\n" + esc(e.Text))}
+	for i, g := range goals {
+		id := strconv.FormatInt(g.ID, 10)
+		blocks = append(blocks,
+			slack.NewDividerBlock(),
+			textInput("goal:"+id, fmt.Sprintf("Goal %d", i+1), g.Text, "", review.MaxGoalLength, true, false),
+			textInput("measure:"+id, "How you'll measure success", g.Measure, "", review.MaxMeasureLength, false, false),
+			dateInput("target:"+id, "Target date", g.Target, false),
+			checkbox("retire:"+id, " ", fmt.Sprintf("Retire goal %d", i+1)))
+	}
+	if len(goals) < review.MaxGoalsPerExpectation {
+		first := len(goals) == 0
+		label := "Another goal"
+		if first {
+			label = "Goal 1"
+		}
+		blocks = append(blocks,
+			slack.NewDividerBlock(),
+			textInput("goal:new", label, "", "e.g. Launch the online permit form", review.MaxGoalLength, true, !first),
+			textInput("measure:new", "How you'll measure success", "", "e.g. 80% of permits filed online by the target date", review.MaxMeasureLength, false, !first),
+			dateInput("target:new", "Target date", review.Date{}, !first))
+	} else {
+		blocks = append(blocks, note(fmt.Sprintf("An expectation holds up to %d goals; retire one to add another.", review.MaxGoalsPerExpectation)))
+	}
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      goalEditCallback,
+		Title:           plain("Goals", 24),
+		Submit:          plain("Save", 24),
+		Close:           plain("Back", 24),
+		PrivateMetadata: meta{Person: me.ID, Year: int(year.Year), Expectation: e.ID}.String(),
+		Blocks:          slack.Blocks{BlockSet: blocks},
+	}
+}
+
+func dateInput(blockID, label string, initial review.Date, optional bool) *slack.InputBlock {
+	el := slack.NewDatePickerBlockElement("date")
+	el.InitialDate = initial.String()
+	in := slack.NewInputBlock(blockID, plain(label, 2000), nil, el)
+	in.Optional = optional
+	return in
+}
+
+// goalEdits reads the editor, with the block of each field so that errors
+// land next to it: blocks[i][field] for edit i.
+func goalEdits(v slack.View) (edits []review.GoalEdit, blocks []map[string]string) {
+	for _, b := range v.Blocks.BlockSet {
+		in, ok := b.(*slack.InputBlock)
+		if !ok || !strings.HasPrefix(in.BlockID, "goal:") {
+			continue
+		}
+		key := strings.TrimPrefix(in.BlockID, "goal:")
+		ed := review.GoalEdit{
+			Text:    textValue(v, "goal:"+key),
+			Measure: textValue(v, "measure:"+key),
+			Retire:  checked(v, "retire:"+key),
+		}
+		if key != "new" {
+			ed.ID, _ = strconv.ParseInt(key, 10, 64)
+		}
+		if d := v.State.Values["target:"+key]["date"].SelectedDate; d != "" {
+			ed.Target, _ = review.ParseDate(d)
+		}
+		edits = append(edits, ed)
+		blocks = append(blocks, map[string]string{
+			review.FieldText: "goal:" + key, review.FieldMeasure: "measure:" + key, review.FieldTarget: "target:" + key,
+		})
+	}
+	return edits, blocks
+}
+
+func (h *handlers) goalEditSubmit(ctx context.Context, s *bot.Submission) (*slack.ViewSubmissionResponse, error) {
+	m, err := parseMeta(s.View.PrivateMetadata)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.checkYear(m); err != nil {
+		return nil, err
+	}
+	actor, err := h.actor(ctx, s.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	target, err := h.Store.PersonByID(ctx, m.Person)
+	if err != nil {
+		return nil, err
+	}
+	if err := review.Can(actor, review.EditGoals, target); err != nil {
+		return nil, err
+	}
+	fy := review.FiscalYear(m.Year)
+	year, err := h.Store.Year(ctx, target.ID, fy)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := findExpectation(year, m.Expectation); !ok {
+		return nil, review.Errorf(review.ECONFLICT, "This expectation was changed or retired since you opened it. Go back to the list and open it again.")
+	}
+	edits, blockOf := goalEdits(s.View)
+	ch, err := review.PlanGoals(fy, h.Cal.Today(h.Clock.Now()), goalsOf(year, m.Expectation), edits)
+	if fields := review.FieldErrors(err); fields != nil {
+		return fieldErrors(fields, func(k string) string {
+			idx, field, _ := strings.Cut(k, ".")
+			i, err := strconv.Atoi(idx)
+			if err != nil || i >= len(blockOf) {
+				return ""
+			}
+			return blockOf[i][field]
+		}, s.View), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ch.Empty() {
+		return nil, nil
+	}
+	saved, err := h.Store.SaveGoals(ctx, actor, target, fy, m.Expectation, ch, nil)
+	if err != nil {
+		return nil, err
+	}
+	// Closing the editor shows the list again: refresh it, and remember
+	// that goals changed so the manager hears about it once, at the end.
+	if root := s.View.RootViewID; root != "" && root != s.View.ID {
+		s.After(func(ctx context.Context) {
+			list, err := h.goalsList(ctx, target, saved, true)
+			if err == nil {
+				_, err = h.Slack.UpdateViewContext(ctx, list, "", "", root)
+			}
+			if err != nil {
+				h.Log.Warn("refresh goals list", "err", err)
+			}
+		})
+	}
+	return nil, nil
+}
+
+// goalsDone closes the list; if goals changed, the manager hears about it.
+// The list holds nothing typed, so it closes even if that fails.
+func (h *handlers) goalsDone(ctx context.Context, s *bot.Submission) (*slack.ViewSubmissionResponse, error) {
+	if err := h.goalsFinished(ctx, s.User.ID, s.View); err != nil {
+		h.Log.Warn("tell manager about goals", "err", err)
+	}
+	return nil, nil
+}
+
+// goalsFinished sends the manager a summary of the employee's goals when
+// they changed while the list was open: one message per visit to the list.
+func (h *handlers) goalsFinished(ctx context.Context, userID string, v slack.View) error {
+	m, err := parseMeta(v.PrivateMetadata)
+	if err != nil || !m.Dirty {
+		return err
+	}
+	me, year, err := h.ownYear(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if me.ID != m.Person || me.ManagerID == 0 || int(year.Year) != m.Year {
+		return nil
+	}
+	mgr, err := h.Store.PersonByID(ctx, me.ManagerID)
+	if err != nil {
+		return err
+	}
+	payload, err := goalsDM(me, year)
+	if err != nil {
+		return err
+	}
+	err = h.Store.Enqueue(ctx, []storage.Notification{{
+		Key:       fmt.Sprintf("goals:%d:%s", year.ReviewID, v.ID),
+		Recipient: mgr.SlackID,
+		Kind:      "goals",
+		Payload:   payload,
+	}})
+	if err == nil {
+		h.Wake()
+	}
+	return err
+}
+
+// goalsDM tells the manager what goals the employee wrote.
+func goalsDM(me review.Person, year review.YearState) ([]byte, error) {
+	text := fmt.Sprintf("%s updated their goals for %s.", me.Name, year.Year)
+	blocks := []slack.Block{section(fmt.Sprintf("*%s updated their goals for %s.*", esc(me.Name), year.Year))}
+	for i, e := range year.Expectations {
+		blocks = append(blocks, section(expectationSummary(i+1, e, goalsOf(year, e.ID))))
+	}
+	blocks = append(blocks, note("Your whole team is in the MassPerform *Home* tab."))
+	return scheduler.EncodePayload(text, blocks)
+}

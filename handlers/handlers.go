@@ -1,0 +1,121 @@
+// Package handlers holds the bot's Slack surfaces: one file per command,
+// modal and tab, each registering its own commands, actions and
+// submissions, and building its own Block Kit next to the code that uses
+// it. Shared rendering helpers (escaping, truncating, pagination) live in
+// render.go.
+//
+// Every handler asks review.Can with the real sender, when a surface opens
+// and again when it is submitted, after reloading the target from storage:
+// ids carried in private_metadata or button values are never trusted.
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+
+	"github.com/massperform/massperform/bot"
+	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/storage"
+)
+
+// Store is the storage the handlers use.
+type Store interface {
+	PersonBySlackID(ctx context.Context, slackID string) (review.Person, error)
+	PersonByID(ctx context.Context, id int64) (review.Person, error)
+	CountDirectReports(ctx context.Context, managerID int64) (int, error)
+	Year(ctx context.Context, personID int64, fy review.FiscalYear) (review.YearState, error)
+	Team(ctx context.Context, managerID int64, fy review.FiscalYear) ([]storage.TeamMember, error)
+	SaveExpectations(ctx context.Context, actor review.Actor, target review.Person, fy review.FiscalYear, ch review.ExpectationChanges, notify storage.Notify) (review.YearState, error)
+	SaveGoals(ctx context.Context, actor review.Actor, target review.Person, fy review.FiscalYear, expectationID int64, ch review.GoalChanges, notify storage.Notify) (review.YearState, error)
+	Enqueue(ctx context.Context, ns []storage.Notification) error
+}
+
+// Deps is what the handlers need.
+type Deps struct {
+	Store Store
+	Slack bot.Slack
+	Clock review.Clock
+	Cal   review.Calendar
+	HR    review.HRDirectory
+	Log   *slog.Logger
+	// Wake tells the outbox sender that notifications were queued.
+	Wake func()
+}
+
+// handlers is the set of surfaces, sharing Deps.
+type handlers struct{ Deps }
+
+// Register adds every surface to the router.
+func Register(r *bot.Router, d Deps) {
+	if d.Wake == nil {
+		d.Wake = func() {}
+	}
+	h := &handlers{d}
+	h.registerHelp(r)
+	h.registerExpectations(r)
+	h.registerGoals(r)
+	h.registerHome(r)
+}
+
+// actor loads who is acting: their roster entry, if any, and HR rights.
+func (h *handlers) actor(ctx context.Context, slackID string) (review.Actor, error) {
+	a := review.Actor{SlackID: slackID}
+	p, err := h.Store.PersonBySlackID(ctx, slackID)
+	switch review.ErrorCode(err) {
+	case "":
+		a.Person = &p
+	case review.ENOTFOUND:
+	default:
+		return a, err
+	}
+	a.HR = h.HR.IsHR(slackID, a.Person)
+	return a, nil
+}
+
+// year returns the fiscal year running now.
+func (h *handlers) year() review.FiscalYear { return h.Cal.Year(h.Clock.Now()) }
+
+// meta is what a modal carries between opening and submission. The ids in
+// it only say what the form was about; every handler reloads and
+// re-authorises them.
+type meta struct {
+	Person      int64 `json:"p"`
+	Year        int   `json:"fy"`
+	Expectation int64 `json:"e,omitempty"`
+	Dirty       bool  `json:"d,omitempty"`
+}
+
+func (m meta) String() string {
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func parseMeta(s string) (meta, error) {
+	var m meta
+	if err := json.Unmarshal([]byte(s), &m); err != nil || m.Person == 0 || m.Year == 0 {
+		return meta{}, review.Errorf(review.EINVALID, "This form is damaged. Please close it and open it again.")
+	}
+	return m, nil
+}
+
+// checkYear refuses a form opened in a fiscal year that has since ended.
+func (h *handlers) checkYear(m meta) error {
+	if review.FiscalYear(m.Year) != h.year() {
+		return review.Errorf(review.ECONFLICT, "A new review year started since you opened this form. Please close it and open it again.")
+	}
+	return nil
+}
+
+// userMessage turns an error into what the user is told in a message
+// (escaped for mrkdwn, as it may quote names), logging the ones that are
+// our fault.
+func (h *handlers) userMessage(err error, what string) string {
+	switch review.ErrorCode(err) {
+	case review.EINTERNAL:
+		h.Log.Error(what+" failed", "err", err)
+	case review.EUNAVAILABLE:
+		h.Log.Warn(what+" failed: database unavailable", "err", err)
+	}
+	return esc(review.ErrorMessage(err))
+}

@@ -1,0 +1,65 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/massperform/massperform/bot"
+	"github.com/massperform/massperform/review"
+)
+
+func (h *handlers) registerHelp(r *bot.Router) {
+	r.Help(func(ctx context.Context, c *bot.Command) { c.Reply(ctx, h.helpMessage(ctx, r, c)) })
+}
+
+// helpMessage lists what this user can do: everyone's commands, their
+// team's if they manage anyone, HR's if they have HR rights.
+func (h *handlers) helpMessage(ctx context.Context, r *bot.Router, c *bot.Command) bot.Message {
+	actor, err := h.actor(ctx, c.UserID)
+	if err != nil {
+		return bot.Message{Text: h.userMessage(err, "help")}
+	}
+	var intro string
+	if c.Unknown {
+		intro = fmt.Sprintf("I don't know `%s`. ", esc(truncate(oneLine(c.Name), 40)))
+	}
+	if !actor.OnRoster() && !actor.HR {
+		msg := intro + review.NotOnRoster.Message
+		return bot.Message{Text: msg, Blocks: []slack.Block{section(msg)}}
+	}
+	manages := false
+	if actor.Person != nil {
+		n, err := h.Store.CountDirectReports(ctx, actor.Person.ID)
+		if err != nil {
+			return bot.Message{Text: h.userMessage(err, "help")}
+		}
+		manages = n > 0
+	}
+	groups := []struct {
+		title string
+		who   bot.Audience
+		show  bool
+	}{
+		{"For your own year", bot.Everyone, actor.OnRoster()},
+		{"For your team", bot.Managers, manages},
+		{"For HR", bot.HR, actor.HR},
+	}
+	text := intro + "*MassPerform* keeps your year's performance conversations on track: expectations, goals and check-ins with your manager."
+	blocks := []slack.Block{section(text)}
+	for _, g := range groups {
+		var lines []string
+		for _, spec := range r.Commands() {
+			if spec.For == g.who && g.show {
+				lines = append(lines, fmt.Sprintf("`%s`  %s", spec.Usage, spec.Summary))
+			}
+		}
+		if len(lines) > 0 {
+			blocks = append(blocks, section("*"+g.title+"*\n"+strings.Join(lines, "\n")))
+		}
+	}
+	blocks = append(blocks, note(fmt.Sprintf("`%s help` shows this list. The app's *Home* tab shows your year at a glance.", r.Slash())))
+	return bot.Message{Text: text, Blocks: blocks}
+}

@@ -1,0 +1,154 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/massperform/massperform/bot"
+	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/storage"
+)
+
+// Identifiers of the Home tab.
+const (
+	homeTeamPrevAction = "home_team_prev" // button value: the page to show
+	homeTeamNextAction = "home_team_next"
+	teamPageSize       = 25
+)
+
+func (h *handlers) registerHome(r *bot.Router) {
+	r.Home(func(ctx context.Context, o *bot.HomeOpened) { h.publishHome(ctx, o.UserID, 0) })
+	turn := func(ctx context.Context, a *bot.Action) {
+		p, _ := strconv.Atoi(a.Action.Value)
+		h.publishHome(ctx, a.User.ID, p)
+	}
+	r.Action(homeTeamPrevAction, turn)
+	r.Action(homeTeamNextAction, turn)
+}
+
+// publishHome shows the user their year and, if they manage anyone, page
+// p of their team.
+func (h *handlers) publishHome(ctx context.Context, userID string, p int) {
+	view, err := h.homeView(ctx, userID, p)
+	if err != nil {
+		view = slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: []slack.Block{
+			section(h.userMessage(err, "home")),
+		}}}
+	}
+	if _, err := h.Slack.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: userID, View: view}); err != nil {
+		h.Log.Warn("publish home", "err", err)
+	}
+}
+
+func (h *handlers) homeView(ctx context.Context, userID string, p int) (slack.HomeTabViewRequest, error) {
+	now := h.Clock.Now()
+	fy := h.Cal.Year(now)
+	actor, err := h.actor(ctx, userID)
+	if err != nil {
+		return slack.HomeTabViewRequest{}, err
+	}
+	blocks := []slack.Block{header("Your " + fy.String())}
+	if !actor.OnRoster() {
+		blocks = append(blocks, section(esc(review.NotOnRoster.Message)))
+		return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}, nil
+	}
+	me := *actor.Person
+	year, err := h.Store.Year(ctx, me.ID, fy)
+	if err != nil {
+		return slack.HomeTabViewRequest{}, err
+	}
+	blocks = append(blocks, h.myYear(me, year)...)
+	team, err := h.Store.Team(ctx, me.ID, fy)
+	if err != nil {
+		return slack.HomeTabViewRequest{}, err
+	}
+	if len(team) > 0 {
+		blocks = append(blocks, h.teamBlocks(team, p)...)
+	}
+	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: "home", Blocks: slack.Blocks{BlockSet: blocks}}, nil
+}
+
+// myYear is the user's own part of the Home tab: what comes next, then
+// their expectations with their goals.
+func (h *handlers) myYear(me review.Person, year review.YearState) []slack.Block {
+	due := h.Cal.Due(year, h.Clock.Now())
+	var next []string
+	for _, it := range due {
+		switch {
+		case it.Whose != review.RoleEmployee && it.Kind == review.ItemExpectations:
+			when := "They're due by " + it.DueBy.Human() + "."
+			if it.Overdue {
+				when = "They were due by " + it.DueBy.Human() + "."
+			}
+			next = append(next, "⏳ Your manager hasn't set your expectations yet. "+when)
+		case it.Kind == review.ItemGoals:
+			e, _ := findExpectation(year, it.ExpectationID)
+			mark, verb := "✍️", "by"
+			if it.Overdue {
+				mark, verb = "⚠️", "— it was due"
+			}
+			next = append(next, fmt.Sprintf("%s Add a goal for “%s” %s %s.", mark, esc(truncate(oneLine(e.Text), 80)), verb, it.DueBy.Human()))
+		}
+	}
+	if len(next) == 0 {
+		next = append(next, "✅ You're all set for now.")
+	}
+	blocks := []slack.Block{section("*What's next*\n" + strings.Join(next, "\n"))}
+	if len(year.Expectations) > 0 {
+		blocks = append(blocks, slack.NewActionBlock("", button("Add or edit goals", goalsOpenAction, "open", true)))
+		for i, e := range year.Expectations {
+			blocks = append(blocks, section(expectationSummary(i+1, e, goalsOf(year, e.ID))))
+		}
+	}
+	return blocks
+}
+
+// teamBlocks lists one page of the user's direct reports with how far each
+// has got, and a button to set their expectations.
+func (h *handlers) teamBlocks(team []storage.TeamMember, p int) []slack.Block {
+	shown, at, pages := page(team, p, teamPageSize)
+	now := h.Clock.Now()
+	summary := plural(len(team), "direct report", "direct reports")
+	if pages > 1 {
+		summary += fmt.Sprintf(" · page %d of %d", at+1, pages)
+	}
+	blocks := []slack.Block{slack.NewDividerBlock(), header("Your team"), note(summary)}
+	for _, m := range shown {
+		y := m.Year
+		withGoal := map[int64]bool{}
+		for _, g := range y.Goals {
+			withGoal[g.ExpectationID] = true
+		}
+		line := "No expectations yet"
+		if n := len(y.Expectations); n > 0 {
+			line = fmt.Sprintf("%s · goals for %d of %d", plural(n, "expectation", "expectations"), len(withGoal), n)
+		}
+		for _, it := range h.Cal.Due(y, now) {
+			if it.Overdue {
+				line += " · ⚠️ overdue"
+				break
+			}
+		}
+		label := "Set expectations"
+		if len(y.Expectations) > 0 {
+			label = "Edit expectations"
+		}
+		blocks = append(blocks, sectionWith(fmt.Sprintf("*%s*\n%s", esc(m.Person.Name), line),
+			button(label, expectationsAction, strconv.FormatInt(m.Person.ID, 10), false)))
+	}
+	if pages > 1 {
+		var nav []slack.BlockElement
+		if at > 0 {
+			nav = append(nav, button("◀ Previous", homeTeamPrevAction, strconv.Itoa(at-1), false))
+		}
+		if at < pages-1 {
+			nav = append(nav, button("Next ▶", homeTeamNextAction, strconv.Itoa(at+1), false))
+		}
+		blocks = append(blocks, slack.NewActionBlock("team_pages", nav...))
+	}
+	return blocks
+}

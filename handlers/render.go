@@ -1,0 +1,120 @@
+package handlers
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+)
+
+// Block Kit limits we design to.
+const (
+	maxSectionText = 3000
+	maxButtonText  = 75
+	maxPlainText   = 150 // headers and placeholders
+)
+
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// esc makes user text safe inside mrkdwn: with &, < and > escaped, text
+// such as "<!channel>" or "<@U123>" is shown as typed and pings nobody.
+func esc(s string) string { return escaper.Replace(s) }
+
+// truncate shortens s to at most n characters, ending with "…" when cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimRightFunc(string(r[:n-1]), isSpaceRune) + "…"
+}
+
+func isSpaceRune(r rune) bool { return r == ' ' || r == '\n' || r == '\t' }
+
+// oneLine folds line breaks so a text fits in a list line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, truncate(s, maxSectionText), false, false)
+}
+
+func plain(s string, max int) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, truncate(s, max), true, false)
+}
+
+// section is a mrkdwn section, cut to Block Kit's length limit.
+func section(text string) *slack.SectionBlock {
+	return slack.NewSectionBlock(mrkdwn(text), nil, nil)
+}
+
+func sectionWith(text string, accessory slack.BlockElement) *slack.SectionBlock {
+	return slack.NewSectionBlock(mrkdwn(text), nil, slack.NewAccessory(accessory))
+}
+
+func note(text string) *slack.ContextBlock {
+	return slack.NewContextBlock("", mrkdwn(text))
+}
+
+func header(text string) *slack.HeaderBlock {
+	return slack.NewHeaderBlock(plain(text, maxPlainText))
+}
+
+func button(text, actionID, value string, primary bool) *slack.ButtonBlockElement {
+	b := slack.NewButtonBlockElement(actionID, value, plain(text, maxButtonText))
+	if primary {
+		b.Style = slack.StylePrimary
+	}
+	return b
+}
+
+// textInput is an input block holding a plain-text input.
+func textInput(blockID, label, initial, placeholder string, maxLen int, multiline, optional bool) *slack.InputBlock {
+	el := slack.NewPlainTextInputBlockElement(nil, "text")
+	el.Multiline = multiline
+	el.MaxLength = maxLen
+	el.InitialValue = initial
+	if placeholder != "" {
+		el.Placeholder = plain(placeholder, maxPlainText)
+	}
+	in := slack.NewInputBlock(blockID, plain(label, 2000), nil, el)
+	in.Optional = optional
+	return in
+}
+
+// checkbox is an optional input block with a single checkbox.
+func checkbox(blockID, label, option string) *slack.InputBlock {
+	opt := slack.NewOptionBlockObject("yes", plain(option, 75), nil)
+	el := slack.NewCheckboxGroupsBlockElement("check", opt)
+	in := slack.NewInputBlock(blockID, plain(label, 2000), nil, el)
+	in.Optional = true
+	return in
+}
+
+// page returns the items of page p (0-based) of size n, with the page
+// actually shown (clamped) and the number of pages.
+func page[T any](items []T, p, n int) (shown []T, at, pages int) {
+	pages = max(1, (len(items)+n-1)/n)
+	at = min(max(p, 0), pages-1)
+	lo := at * n
+	hi := min(lo+n, len(items))
+	return items[lo:hi], at, pages
+}
+
+// plural writes a count with its noun: "1 goal", "3 goals".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// textValue returns what was typed in a text input block.
+func textValue(v slack.View, blockID string) string {
+	return v.State.Values[blockID]["text"].Value
+}
+
+// checked reports whether the checkbox block was ticked.
+func checked(v slack.View, blockID string) bool {
+	return len(v.State.Values[blockID]["check"].SelectedOptions) > 0
+}

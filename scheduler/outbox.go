@@ -1,0 +1,175 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/storage"
+)
+
+// Outbox is the storage the sender works on.
+type Outbox interface {
+	ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]storage.OutboxItem, error)
+	MarkSent(ctx context.Context, id int64, channel, ts string) error
+	MarkRetry(ctx context.Context, id int64, reason string, next time.Time) error
+	MarkFailed(ctx context.Context, id int64, reason string) error
+	NextOutboxDue(ctx context.Context) (time.Time, error)
+}
+
+// Poster posts a message to a user (by user ID, which opens the DM) or a
+// channel.
+type Poster interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+}
+
+// Payload is a notification's message as queued.
+type Payload struct {
+	Text   string       `json:"text"`
+	Blocks slack.Blocks `json:"blocks"`
+}
+
+// EncodePayload encodes a message for the outbox.
+func EncodePayload(text string, blocks []slack.Block) ([]byte, error) {
+	return json.Marshal(Payload{Text: text, Blocks: slack.Blocks{BlockSet: blocks}})
+}
+
+// Delivery settings.
+const (
+	batchSize   = 50
+	lease       = 2 * time.Minute
+	maxAttempts = 8
+	idleWait    = time.Minute
+)
+
+// MetadataEventType marks our notifications in Slack's message metadata,
+// with the outbox key, so a delivery can be recognised later.
+const MetadataEventType = "massperform_notification"
+
+// Sender delivers queued notifications. Run it in one goroutine per
+// process; several processes share the outbox safely through leases.
+type Sender struct {
+	Outbox Outbox
+	Slack  Poster
+	Clock  review.Clock
+	Log    *slog.Logger
+
+	wake chan struct{}
+}
+
+// NewSender returns a sender.
+func NewSender(o Outbox, p Poster, clock review.Clock, log *slog.Logger) *Sender {
+	return &Sender{Outbox: o, Slack: p, Clock: clock, Log: log, wake: make(chan struct{}, 1)}
+}
+
+// Wake tells the sender that something was queued.
+func (s *Sender) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx ends: whenever woken, when the next retry is
+// due, and at least once a minute.
+func (s *Sender) Run(ctx context.Context) {
+	for {
+		if _, err := s.Deliver(ctx); err != nil && ctx.Err() == nil {
+			s.Log.Warn("outbox delivery pass failed", "err", err)
+		}
+		wait := idleWait
+		if next, err := s.Outbox.NextOutboxDue(ctx); err == nil && !next.IsZero() {
+			wait = min(max(next.Sub(s.Clock.Now()), 50*time.Millisecond), idleWait)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-s.wake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// Deliver sends every notification that is due, batch by batch, and
+// returns how many were sent.
+func (s *Sender) Deliver(ctx context.Context) (int, error) {
+	sent := 0
+	for {
+		items, err := s.Outbox.ClaimOutbox(ctx, batchSize, lease)
+		if err != nil {
+			return sent, err
+		}
+		for _, it := range items {
+			if s.deliver(ctx, it) {
+				sent++
+			}
+		}
+		if len(items) < batchSize {
+			return sent, nil
+		}
+	}
+}
+
+func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) bool {
+	log := s.Log.With("outbox_id", it.ID, "kind", it.Kind, "attempt", it.Attempts)
+	var p Payload
+	if err := json.Unmarshal(it.Payload, &p); err != nil {
+		log.Error("undecodable notification", "err", err)
+		_ = s.Outbox.MarkFailed(ctx, it.ID, "undecodable payload")
+		return false
+	}
+	opts := []slack.MsgOption{
+		slack.MsgOptionText(p.Text, false),
+		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: MetadataEventType, EventPayload: map[string]any{"key": it.Key}}),
+	}
+	if len(p.Blocks.BlockSet) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(p.Blocks.BlockSet...))
+	}
+	channel, ts, err := s.Slack.PostMessageContext(ctx, it.Recipient, opts...)
+	if err == nil {
+		if err := s.Outbox.MarkSent(ctx, it.ID, channel, ts); err != nil {
+			log.Error("sent but not recorded; the lease keeps it from going out again until it ends", "err", err)
+		}
+		return true
+	}
+	retry, after := retryable(err, it.Attempts)
+	if !retry || it.Attempts >= maxAttempts {
+		log.Warn("giving up on a notification", "err", err)
+		_ = s.Outbox.MarkFailed(ctx, it.ID, err.Error())
+		return false
+	}
+	log.Info("notification will be retried", "err", err, "in", after)
+	_ = s.Outbox.MarkRetry(ctx, it.ID, err.Error(), s.Clock.Now().Add(after))
+	return false
+}
+
+// retryable decides whether a failed post is worth another try, and when.
+func retryable(err error, attempts int) (bool, time.Duration) {
+	if rl, ok := errors.AsType[*slack.RateLimitedError](err); ok {
+		return true, max(rl.RetryAfter, time.Second)
+	}
+	backoff := min(time.Duration(1<<min(attempts, 10))*5*time.Second, 30*time.Minute)
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		switch se.Err {
+		case "channel_not_found", "user_not_found", "account_inactive", "invalid_blocks", "invalid_arguments",
+			"is_archived", "not_in_channel", "msg_too_long", "no_text", "user_disabled", "cannot_dm_bot":
+			return false, 0
+		}
+		return true, backoff
+	}
+	var sc slack.StatusCodeError
+	if errors.As(err, &sc) && sc.Code >= 400 && sc.Code < 500 && sc.Code != 429 {
+		return false, 0
+	}
+	return true, backoff
+}
+
