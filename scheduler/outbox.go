@@ -172,4 +172,3 @@ func retryable(err error, attempts int) (bool, time.Duration) {
 	}
 	return true, backoff
 }
-
