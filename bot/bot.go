@@ -23,6 +23,11 @@ const (
 	// command reply, a modal submission) may take before the bot acks
 	// without it. Slack gives up on an envelope after 3 seconds.
 	AckBudget = 2500 * time.Millisecond
+	// SubmitBudget is how long a modal submission may spend deciding its
+	// answer (checking, saving). Its context ends then, so a save that
+	// cannot finish in time is abandoned, not completed after the user was
+	// told it failed.
+	SubmitBudget = 2200 * time.Millisecond
 	// HandlerTimeout bounds all of a handler's work, after the ack too.
 	HandlerTimeout = 30 * time.Second
 	// ShutdownGrace is how long Run waits for handlers still running when
@@ -164,7 +169,9 @@ func (b *Bot) onInteraction(ctx context.Context, env *envelope, cb slack.Interac
 		slow := viewError(cb.View, "That took longer than it should, and nothing was saved. Please try again.")
 		b.handle(ctx, env, "submit:"+cb.View.CallbackID, cb.User.ID, slow,
 			func(ctx context.Context) {
-				resp, err := fn(ctx, s)
+				sctx, cancel := context.WithDeadline(ctx, env.received.Add(SubmitBudget))
+				resp, err := fn(sctx, s)
+				cancel()
 				if err != nil {
 					b.log.Error("saving a modal failed", "callback_id", cb.View.CallbackID, "err", err)
 					env.ack(viewError(cb.View, review.ErrorMessage(err)))

@@ -81,7 +81,9 @@ func ReadRoster(r io.Reader) ([]RosterEntry, []Problem) {
 		return nil, hp
 	}
 
-	var entries []RosterEntry
+	// entries are the good rows; checked are all rows with a usable email,
+	// so that a row with one problem is still checked for the others.
+	var entries, checked []RosterEntry
 	lastOffset := int64(-1)
 	for {
 		rec, err := cr.Read()
@@ -116,11 +118,14 @@ func ReadRoster(r io.Reader) ([]RosterEntry, []Problem) {
 		if len(msgs) == 0 {
 			entries = append(entries, e)
 		}
+		if e.Email != "" {
+			checked = append(checked, e)
+		}
 	}
 	if len(entries) == 0 && len(problems) == 0 {
 		add(0, "the file has a header but nobody in it")
 	}
-	problems = append(problems, rosterTreeProblems(entries)...)
+	problems = append(problems, rosterTreeProblems(checked)...)
 	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
 	if len(problems) > 0 {
 		return nil, problems
@@ -183,6 +188,7 @@ func rosterEntry(line int, rec []string, col map[string]int) (RosterEntry, []str
 			msgs = append(msgs, "manager_email: "+err.Error())
 		} else if e.ManagerEmail == e.Email {
 			msgs = append(msgs, "manager_email: a person cannot be their own manager")
+			e.ManagerEmail = "" // reported; not a cycle too
 		}
 	}
 	switch {

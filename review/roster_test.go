@@ -71,6 +71,7 @@ d@x.org,D,d@x.org,U,false
 e@x.org,E,top@x.org,U,false,extra
 f@x.org,F,"Boss <top@x.org>",U,false
 g@x.org,G,top@x.org,U,false,
+h@x.org,H,nobody@x.org,U,perhaps
 `,
 			[]string{
 				`line 3: email: "not-an-email" is not an email address`,
@@ -84,6 +85,8 @@ g@x.org,G,top@x.org,U,false,
 				"line 9: expected 5 columns, found 6",
 				`line 10: manager_email: "Boss <top@x.org>" is not an email address`,
 				"line 11: expected 5 columns, found 6",
+				`line 12: hr must be true or false, not "perhaps"`,
+				"line 12: manager nobody@x.org is not in the file",
 			},
 		},
 		{

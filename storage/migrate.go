@@ -18,7 +18,7 @@ const migrateLock = 0x6d70_6d69_6772 // "mpmigr"
 // SQLite on the database's write lock, and each migration runs once. A
 // database migrated by a newer release is refused.
 func (s *Store) Migrate(ctx context.Context) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		if s.dialect == Postgres {
 			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLock).Error; err != nil {
 				return fmt.Errorf("take migration lock: %w", err)

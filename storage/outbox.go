@@ -90,44 +90,53 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 	}
 	until := now.Add(lease)
 	var items []OutboxItem
-	for _, r := range rows {
-		res := s.read(ctx).Model(&outboxRow{}).
-			Where("id = ? AND status = ? AND (lease_until IS NULL OR lease_until < ?)", r.ID, OutboxPending, now).
-			Updates(map[string]any{"lease_until": until, "attempts": gorm.Expr("attempts + 1")})
-		if res.Error != nil {
-			return items, s.wrap("claim outbox", res.Error)
+	err = s.tx(ctx, "claim outbox", func(tx *gorm.DB, _ time.Time) error {
+		for _, r := range rows {
+			res := tx.Model(&outboxRow{}).
+				Where("id = ? AND status = ? AND (lease_until IS NULL OR lease_until < ?)", r.ID, OutboxPending, now).
+				Updates(map[string]any{"lease_until": until, "attempts": gorm.Expr("attempts + 1")})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 1 {
+				items = append(items, OutboxItem{ID: r.ID, Key: r.DedupKey, Recipient: r.Recipient, Kind: r.Kind, Payload: []byte(r.Payload), Attempts: r.Attempts + 1})
+			}
 		}
-		if res.RowsAffected == 1 {
-			items = append(items, OutboxItem{ID: r.ID, Key: r.DedupKey, Recipient: r.Recipient, Kind: r.Kind, Payload: []byte(r.Payload), Attempts: r.Attempts + 1})
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return items, nil
+}
+
+// updateOutbox changes one outbox row.
+func (s *Store) updateOutbox(ctx context.Context, op string, id int64, set map[string]any) error {
+	return s.tx(ctx, op, func(tx *gorm.DB, _ time.Time) error {
+		return tx.Model(&outboxRow{}).Where("id = ?", id).Updates(set).Error
+	})
 }
 
 // MarkSent records a delivered notification with the channel and message
 // timestamp Slack returned.
 func (s *Store) MarkSent(ctx context.Context, id int64, channel, ts string) error {
-	now := s.now()
-	err := s.read(ctx).Model(&outboxRow{}).Where("id = ?", id).Updates(map[string]any{
-		"status": OutboxSent, "channel": channel, "slack_ts": ts, "sent_at": now, "lease_until": nil, "last_error": "",
-	}).Error
-	return s.wrap("mark sent", err)
+	return s.updateOutbox(ctx, "mark sent", id, map[string]any{
+		"status": OutboxSent, "channel": channel, "slack_ts": ts, "sent_at": s.now(), "lease_until": nil, "last_error": "",
+	})
 }
 
 // MarkRetry records a failed attempt and when to try again.
 func (s *Store) MarkRetry(ctx context.Context, id int64, reason string, next time.Time) error {
-	err := s.read(ctx).Model(&outboxRow{}).Where("id = ?", id).Updates(map[string]any{
+	return s.updateOutbox(ctx, "mark retry", id, map[string]any{
 		"next_attempt_at": next.UTC(), "lease_until": nil, "last_error": reason,
-	}).Error
-	return s.wrap("mark retry", err)
+	})
 }
 
 // MarkFailed gives up on a notification.
 func (s *Store) MarkFailed(ctx context.Context, id int64, reason string) error {
-	err := s.read(ctx).Model(&outboxRow{}).Where("id = ?", id).Updates(map[string]any{
+	return s.updateOutbox(ctx, "mark failed", id, map[string]any{
 		"status": OutboxFailed, "lease_until": nil, "last_error": reason,
-	}).Error
-	return s.wrap("mark failed", err)
+	})
 }
 
 // OutboxCounts returns how many notifications are in each status.

@@ -102,7 +102,9 @@ func sqliteDSN(raw string) string {
 	q, _ := url.ParseQuery(query)
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(10000)")
+	// A short busy timeout: waiting for the write lock is done by
+	// Store.transact, which, unlike SQLite's own wait, respects the context.
+	q.Add("_pragma", "busy_timeout(100)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
@@ -135,8 +137,39 @@ func (s *Store) now() time.Time { return s.clock.Now().UTC() }
 // tx runs fn in one transaction, with the instant fixed once for all of it.
 func (s *Store) tx(ctx context.Context, op string, fn func(tx *gorm.DB, now time.Time) error) error {
 	now := s.now()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return fn(tx, now) })
-	return s.wrap(op, err)
+	return s.wrap(op, s.transact(ctx, func(tx *gorm.DB) error { return fn(tx, now) }))
+}
+
+// transact runs fn in a transaction. On SQLite, a transaction that finds
+// another holding the write lock is retried until ctx ends (or for
+// busyPatience when ctx has no deadline), so a caller with a deadline is
+// never kept waiting past it.
+func (s *Store) transact(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, busyPatience)
+		defer cancel()
+	}
+	for wait := 5 * time.Millisecond; ; wait = min(wait*2, 200*time.Millisecond) {
+		err := s.db.WithContext(ctx).Transaction(fn)
+		if err == nil || s.dialect != SQLite || !isBusy(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (waited for the write lock until %w)", err, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+}
+
+// busyPatience is how long a transaction without a deadline waits for
+// SQLite's write lock.
+const busyPatience = 30 * time.Second
+
+func isBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
 
 // read returns a session for queries.

@@ -2,14 +2,16 @@ package storage_test
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp/cmpopts"
+	_ "github.com/glebarez/go-sqlite"
 
 	"github.com/massperform/massperform/internal/pgtest"
 	"github.com/massperform/massperform/review"
@@ -94,8 +96,6 @@ func TestNotFound(t *testing.T) {
 	})
 }
 
-var ignoreTimes = cmpopts.IgnoreFields(review.Person{}, "CreatedAt", "UpdatedAt")
-
 func containsAny(s string, subs ...string) bool {
 	for _, sub := range subs {
 		if strings.Contains(strings.ToLower(s), sub) {
@@ -106,3 +106,47 @@ func containsAny(s string, subs ...string) bool {
 }
 
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestLockedSQLiteGivesUpAtTheDeadline holds SQLite's write lock from
+// another connection: a save with a deadline must give up by then with
+// EUNAVAILABLE, not wait for SQLite's own busy timeout.
+func TestLockedSQLiteGivesUpAtTheDeadline(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "locked.db")
+	s := storagetest.Open(t, path, newClock("2026-08-03T14:00:00Z"))
+	mgr, emp := pair(t, s)
+
+	other, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(100)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+
+	dctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = s.SaveExpectations(dctx, review.Actor{SlackID: "U2", Person: &mgr}, emp, 2027,
+		review.ExpectationChanges{Create: []review.Expectation{{Position: 1, Text: "x"}}}, nil)
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("save waited %v for the lock, past its 300ms deadline", took)
+	}
+	if review.ErrorCode(err) != review.EUNAVAILABLE {
+		t.Fatalf("save under a held lock = %v, want EUNAVAILABLE", err)
+	}
+
+	// Once the lock is released the same save goes through.
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SaveExpectations(ctx, review.Actor{SlackID: "U2", Person: &mgr}, emp, 2027,
+		review.ExpectationChanges{Create: []review.Expectation{{Position: 1, Text: "x"}}}, nil); err != nil {
+		t.Fatalf("save after the lock: %v", err)
+	}
+}

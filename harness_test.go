@@ -1,0 +1,432 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/massperform/massperform/bot"
+	"github.com/massperform/massperform/config"
+	"github.com/massperform/massperform/internal/pgtest"
+	"github.com/massperform/massperform/internal/slackemu"
+	"github.com/massperform/massperform/storage"
+	"github.com/massperform/massperform/storage/storagetest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// The cast of the end-to-end tests, in Slack and (but for Omar) on the roster.
+const (
+	dana = "U0DANA" // top of the tree
+	mona = "U0MONA" // manages Eli and Zoe
+	eli  = "U0ELI"
+	zoe  = "U0ZOE"
+	pat  = "U0PAT"  // another manager, reports to Dana
+	hana = "U0HANA" // HR
+	omar = "U0OMAR" // in the workspace, not in the program
+)
+
+var cast = []slackemu.User{
+	{ID: dana, Name: "dana", RealName: "Dana Cho", Email: "dana@example.org", TZ: "America/New_York"},
+	{ID: mona, Name: "mona", RealName: "Mona Lee", Email: "mona@example.org", TZ: "America/Chicago"},
+	{ID: eli, Name: "eli", RealName: "Eli Ortiz", Email: "eli@example.org", TZ: "America/Los_Angeles"},
+	{ID: zoe, Name: "zoe", RealName: "Zoe Adams", Email: "zoe@example.org", TZ: "America/New_York"},
+	{ID: pat, Name: "pat", RealName: "Pat Kim", Email: "pat@example.org", TZ: "America/New_York"},
+	{ID: hana, Name: "hana", RealName: "Hana Park", Email: "hana@example.org", TZ: "America/New_York"},
+	{ID: omar, Name: "omar", RealName: "Omar Said", Email: "omar@example.org", TZ: "Europe/London"},
+}
+
+const castRoster = `email,name,manager_email,unit,hr
+dana@example.org,Dana Cho,,EOHHS,false
+mona@example.org,Mona Lee,dana@example.org,EOHHS/Public Health,false
+eli@example.org,Eli Ortiz,mona@example.org,EOHHS/Public Health,false
+zoe@example.org,Zoe Adams,mona@example.org,EOHHS/Public Health,false
+pat@example.org,Pat Kim,dana@example.org,EOHHS/Revenue,false
+hana@example.org,Hana Park,dana@example.org,EOHHS/HR,true
+`
+
+// testClock is a clock the test sets.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+// lockedBuffer collects the bot's logs from several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// world is a Slack workspace (the emulator), a database and the bot.
+type world struct {
+	t     *testing.T
+	emu   *slackemu.Server
+	clock *testClock
+	dbURL string
+	logs  *lockedBuffer
+	extra map[string]string // more settings
+}
+
+// newWorld starts an emulated workspace holding the cast, on the given day
+// (10:00 in Boston).
+func newWorld(t *testing.T, dbURL, day string) *world {
+	t.Helper()
+	emu := slackemu.New(slackemu.Config{})
+	t.Cleanup(emu.Close)
+	for _, u := range cast {
+		emu.AddUser(u)
+	}
+	d, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boston, _ := time.LoadLocation("America/New_York")
+	w := &world{t: t, emu: emu, dbURL: dbURL, logs: &lockedBuffer{}, extra: map[string]string{},
+		clock: &testClock{t: time.Date(d.Year(), d.Month(), d.Day(), 10, 0, 0, 0, boston)}}
+	t.Cleanup(w.checkSlackUse)
+	return w
+}
+
+func (w *world) env() config.Getenv {
+	m := map[string]string{
+		"SLACK_BOT_TOKEN": w.emu.BotToken(),
+		"SLACK_APP_TOKEN": w.emu.AppToken(),
+		"SLACK_API_URL":   w.emu.APIURL(),
+		"DATABASE_URL":    w.dbURL,
+		"LOG_LEVEL":       "debug",
+		"LOG_FORMAT":      "text",
+	}
+	for k, v := range w.extra {
+		m[k] = v
+	}
+	return func(k string) string { return m[k] }
+}
+
+// cli runs a massperform command to the end and returns what it printed.
+func (w *world) cli(args ...string) (out string, code int) {
+	var o, e bytes.Buffer
+	a := &app{getenv: w.env(), stdout: &o, stderr: &e, clock: w.clock}
+	code = a.run(context.Background(), args)
+	return o.String() + e.String(), code
+}
+
+// importRoster imports a roster file with the given content.
+func (w *world) importRoster(csv string, flags ...string) (string, int) {
+	path := filepath.Join(w.t.TempDir(), "roster.csv")
+	if err := os.WriteFile(path, []byte(csv), 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+	return w.cli(append([]string{"roster", "import", path}, flags...)...)
+}
+
+// start runs the bot as `massperform serve` does until the test ends.
+func (w *world) start() {
+	w.t.Helper()
+	ready := make(chan struct{})
+	a := &app{getenv: w.env(), stdout: io.Discard, stderr: w.logs, clock: w.clock, ready: func() { close(ready) }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- a.run(ctx, []string{"serve"}) }()
+	select {
+	case <-ready:
+	case code := <-done:
+		cancel()
+		w.t.Fatalf("serve exited with %d:\n%s", code, w.logs)
+	case <-time.After(20 * time.Second):
+		cancel()
+		w.t.Fatalf("the bot did not connect:\n%s", w.logs)
+	}
+	w.t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			w.t.Error("the bot did not stop")
+		}
+		if w.t.Failed() {
+			w.t.Logf("bot logs:\n%s", w.logs)
+		}
+	})
+}
+
+// checkSlackUse fails the test if the bot broke a Slack limit or called a
+// method that bot.Methods (and so the manifest's scopes) does not cover.
+func (w *world) checkSlackUse() {
+	if v := w.emu.Violations(); len(v) > 0 {
+		w.t.Errorf("the bot broke Slack's rules:\n%s", strings.Join(v, "\n"))
+	}
+	for _, c := range w.emu.Calls() {
+		if c.Method == "response_url" || c.Method == "upload" {
+			continue
+		}
+		if _, ok := bot.Methods[c.Method]; !ok {
+			w.t.Errorf("the bot called %s, which bot.Methods does not list", c.Method)
+		}
+	}
+}
+
+func (w *world) ctx() context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	w.t.Cleanup(cancel)
+	return ctx
+}
+
+// command runs a slash command as user and returns the ack.
+func (w *world) command(user, text string) *slackemu.Ack {
+	w.t.Helper()
+	ack, err := w.emu.SlashCommand(w.ctx(), user, "/perform", text)
+	if err != nil {
+		w.t.Fatalf("/perform %s: %v", text, err)
+	}
+	if ack.Late {
+		w.t.Errorf("/perform %s was acked late (%v)", text, ack.Latency)
+	}
+	return ack
+}
+
+// reply runs a slash command and returns the private answer: from the ack,
+// or from the response_url when the bot answered later.
+func (w *world) reply(user, text string) string {
+	w.t.Helper()
+	before := len(w.emu.MessagesTo(user))
+	w.command(user, text)
+	msgs, err := w.emu.WaitMessages(w.ctx(), user, before+1)
+	if err != nil {
+		w.t.Fatalf("no answer to /perform %s: %v", text, err)
+	}
+	return messageText(msgs[len(msgs)-1])
+}
+
+// dms waits for the n-th direct message the bot posts to user and returns it.
+func (w *world) dm(user string, n int) slackemu.Message {
+	w.t.Helper()
+	ctx := w.ctx()
+	for {
+		var got []slackemu.Message
+		for _, m := range w.emu.MessagesTo(user) {
+			if m.Via == "chat.postMessage" {
+				got = append(got, m)
+			}
+		}
+		if len(got) >= n {
+			return got[n-1]
+		}
+		select {
+		case <-ctx.Done():
+			w.t.Fatalf("%s got %d direct messages, want %d", user, len(got), n)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// dmCount returns how many direct messages user has had.
+func (w *world) dmCount(user string) int {
+	n := 0
+	for _, m := range w.emu.MessagesTo(user) {
+		if m.Via == "chat.postMessage" {
+			n++
+		}
+	}
+	return n
+}
+
+// topView returns the modal on top of user's stack, failing if none.
+func (w *world) topView(user string) *slackemu.View {
+	w.t.Helper()
+	v := w.emu.TopView(user)
+	if v == nil {
+		w.t.Fatalf("%s has no modal open", user)
+	}
+	return v
+}
+
+// waitTopView waits until user's top modal has the callback id.
+func (w *world) waitTopView(user, callbackID string) *slackemu.View {
+	w.t.Helper()
+	ctx := w.ctx()
+	for {
+		if v := w.emu.TopView(user); v != nil && v.CallbackID == callbackID {
+			return v
+		}
+		select {
+		case <-ctx.Done():
+			w.t.Fatalf("%s never saw a %q modal (top: %+v)\nlogs:\n%s", user, callbackID, w.emu.TopView(user), w.logs)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// home opens user's Home tab and returns its text once published.
+func (w *world) home(user string) string {
+	w.t.Helper()
+	before := ""
+	if h := w.emu.Home(user); h != nil {
+		before = h.Hash
+	}
+	if _, err := w.emu.OpenHome(w.ctx(), user); err != nil {
+		w.t.Fatal(err)
+	}
+	ctx := w.ctx()
+	for {
+		if h := w.emu.Home(user); h != nil && h.Hash != before {
+			return rawText(h.Raw)
+		}
+		select {
+		case <-ctx.Done():
+			w.t.Fatalf("no Home tab published for %s", user)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// submit submits user's modal with these inputs set (the others keep what
+// they hold) and returns the ack.
+func (w *world) submit(user string, v *slackemu.View, set values) *slackemu.Ack {
+	w.t.Helper()
+	ack, err := w.emu.Submit(w.ctx(), user, v.ID, map[string]map[string]slack.BlockAction(set))
+	if err != nil {
+		w.t.Fatalf("submit %s: %v", v.CallbackID, err)
+	}
+	if ack.Late {
+		w.t.Errorf("submission of %s acked late (%v)", v.CallbackID, ack.Latency)
+	}
+	return ack
+}
+
+// values are form inputs by block id and action id.
+type values map[string]map[string]slack.BlockAction
+
+func (v values) text(block, value string) values {
+	v[block] = map[string]slack.BlockAction{"text": {ActionID: "text", BlockID: block, Type: "plain_text_input", Value: value}}
+	return v
+}
+
+func (v values) date(block, day string) values {
+	v[block] = map[string]slack.BlockAction{"date": {ActionID: "date", BlockID: block, Type: "datepicker", SelectedDate: day}}
+	return v
+}
+
+func (v values) tick(block string) values {
+	v[block] = map[string]slack.BlockAction{"check": {ActionID: "check", BlockID: block, Type: "checkboxes",
+		SelectedOptions: []slack.OptionBlockObject{{Value: "yes", Text: &slack.TextBlockObject{Type: "plain_text", Text: "x"}}}}}
+	return v
+}
+
+// ackErrors returns the field errors of a submission ack (nil if none).
+func ackErrors(a *slackemu.Ack) map[string]string {
+	var r struct {
+		ResponseAction string            `json:"response_action"`
+		Errors         map[string]string `json:"errors"`
+	}
+	_ = json.Unmarshal(a.Payload, &r)
+	if r.ResponseAction != "errors" {
+		return nil
+	}
+	return r.Errors
+}
+
+// messageText is everything a message says, text and blocks.
+func messageText(m slackemu.Message) string { return m.Text + "\n" + rawText(m.Raw) }
+
+// rawText collects every "text" string in a JSON document.
+func rawText(raw json.RawMessage) string {
+	var v any
+	_ = json.Unmarshal(raw, &v)
+	var b strings.Builder
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				if s, ok := e.(string); ok && k == "text" {
+					b.WriteString(s)
+					b.WriteString("\n")
+				} else {
+					walk(e)
+				}
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return b.String()
+}
+
+// buttonValue finds the value of the button with actionID in a raw view or
+// message whose surrounding text contains near ("" for the first).
+func buttonValue(t *testing.T, raw json.RawMessage, actionID, near string) string {
+	t.Helper()
+	var v struct {
+		Blocks []struct {
+			Text      *struct{ Text string } `json:"text"`
+			Accessory *struct {
+				ActionID string `json:"action_id"`
+				Value    string `json:"value"`
+			} `json:"accessory"`
+			Elements []struct {
+				ActionID string `json:"action_id"`
+				Value    string `json:"value"`
+			} `json:"elements"`
+		} `json:"blocks"`
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range v.Blocks {
+		if b.Accessory != nil && b.Accessory.ActionID == actionID && (near == "" || b.Text != nil && strings.Contains(b.Text.Text, near)) {
+			return b.Accessory.Value
+		}
+		for _, e := range b.Elements {
+			if e.ActionID == actionID && near == "" {
+				return e.Value
+			}
+		}
+	}
+	t.Fatalf("no %s button near %q in %s", actionID, near, raw)
+	return ""
+}
+
+func mustContain(t *testing.T, what, got string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s does not say %q:\n%s", what, w, got)
+		}
+	}
+}
+
+func mustNotContain(t *testing.T, what, got string, nots ...string) {
+	t.Helper()
+	for _, n := range nots {
+		if strings.Contains(got, n) {
+			t.Errorf("%s says %q but should not:\n%s", what, n, got)
+		}
+	}
+}
+
+// openStore opens the world's database for a test to look at.
+func openStore(t *testing.T, w *world) *storage.Store {
+	t.Helper()
+	return storagetest.Open(t, w.dbURL, w.clock)
+}
