@@ -111,12 +111,13 @@ func (h *handlers) goalsList(ctx context.Context, me review.Person, year review.
 		NotifyOnClose:   true,
 		PrivateMetadata: meta{Person: me.ID, Year: int(year.Year), Dirty: dirty}.String(),
 	}
+	if !me.Reviewed() {
+		v.Blocks.BlockSet = []slack.Block{section(fmt.Sprintf("*Your goals for %s*\nNobody on the roster manages you, so you have no review to write goals for.", year.Year))}
+		return v, nil
+	}
 	manager, Manager := "your manager", "Your manager"
-	if me.ManagerID != 0 {
-		if m, err := h.Store.PersonByID(ctx, me.ManagerID); err == nil {
-			manager = esc(m.Name)
-			Manager = manager
-		}
+	if m, err := h.Store.PersonByID(ctx, me.ManagerID); err == nil {
+		manager, Manager = esc(m.Name), esc(m.Name)
 	}
 	if len(year.Expectations) == 0 {
 		v.Blocks.BlockSet = []slack.Block{section(fmt.Sprintf(

@@ -57,11 +57,17 @@ func (h *handlers) homeView(ctx context.Context, userID string, p int) (slack.Ho
 		return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}, nil
 	}
 	me := *actor.Person
-	year, err := h.Store.Year(ctx, me.ID, fy)
-	if err != nil {
-		return slack.HomeTabViewRequest{}, err
+	var year review.YearState
+	if me.Reviewed() {
+		if year, err = h.Store.Year(ctx, me.ID, fy); err != nil {
+			return slack.HomeTabViewRequest{}, err
+		}
 	}
-	blocks = append(blocks, h.myYear(me, year)...)
+	if me.Reviewed() {
+		blocks = append(blocks, h.myYear(me, year)...)
+	} else {
+		blocks = append(blocks, section("Nobody on the roster manages you, so you have no review of your own here."))
+	}
 	team, err := h.Store.Team(ctx, me.ID, fy)
 	if err != nil {
 		return slack.HomeTabViewRequest{}, err

@@ -75,3 +75,18 @@ func TestHRDirectory(t *testing.T) {
 		})
 	}
 }
+
+func TestReviewed(t *testing.T) {
+	for _, tt := range []struct {
+		p    Person
+		want bool
+	}{
+		{Person{ManagerID: 1, Active: true}, true},
+		{Person{ManagerID: 0, Active: true}, false},
+		{Person{ManagerID: 1, Active: false}, false},
+	} {
+		if got := tt.p.Reviewed(); got != tt.want {
+			t.Errorf("%+v.Reviewed() = %v", tt.p, got)
+		}
+	}
+}

@@ -29,6 +29,11 @@ func (p Person) Secretariat() string {
 	return s
 }
 
+// Reviewed reports whether the person has a review in the program: only
+// people with a manager on the roster do; the top of the tree has nobody
+// to review them here.
+func (p Person) Reviewed() bool { return p.Active && p.ManagerID != 0 }
+
 // Actor is whoever is acting: a Slack user, who may or may not be on the
 // roster, with HR rights if the roster or the HR_USERS setting gives them.
 type Actor struct {

@@ -1,0 +1,346 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/slack-go/slack"
+
+	"github.com/massperform/massperform/bot"
+	"github.com/massperform/massperform/internal/slackemu"
+	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/storage"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// golden compares v, as indented JSON, with testdata/name.json.
+func golden(t *testing.T, name string, v any) {
+	t.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", name+".json")
+	if *update {
+		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./handlers -update to create it)", err)
+	}
+	if diff := cmp.Diff(strings.TrimSpace(string(want)), string(got)); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", path, diff)
+	}
+}
+
+// fakeStore is an in-memory Store.
+type fakeStore struct {
+	people   map[int64]review.Person
+	years    map[int64]review.YearState
+	enqueued []storage.Notification
+}
+
+func (f *fakeStore) PersonBySlackID(_ context.Context, id string) (review.Person, error) {
+	for _, p := range f.people {
+		if p.SlackID == id {
+			return p, nil
+		}
+	}
+	return review.Person{}, review.Errorf(review.ENOTFOUND, "not found")
+}
+func (f *fakeStore) PersonByID(_ context.Context, id int64) (review.Person, error) {
+	if p, ok := f.people[id]; ok {
+		return p, nil
+	}
+	return review.Person{}, review.Errorf(review.ENOTFOUND, "not found")
+}
+func (f *fakeStore) CountDirectReports(ctx context.Context, id int64) (int, error) {
+	team, _ := f.Team(ctx, id, 0)
+	return len(team), nil
+}
+func (f *fakeStore) Year(_ context.Context, id int64, fy review.FiscalYear) (review.YearState, error) {
+	if y, ok := f.years[id]; ok {
+		return y, nil
+	}
+	return review.YearState{Year: fy}, nil
+}
+func (f *fakeStore) Team(ctx context.Context, id int64, fy review.FiscalYear) ([]storage.TeamMember, error) {
+	var team []storage.TeamMember
+	for pid := int64(1); pid <= int64(len(f.people))+1000; pid++ {
+		p, ok := f.people[pid]
+		if ok && p.ManagerID == id && p.Active {
+			y, _ := f.Year(ctx, p.ID, fy)
+			team = append(team, storage.TeamMember{Person: p, Year: y})
+		}
+	}
+	return team, nil
+}
+func (f *fakeStore) SaveExpectations(context.Context, review.Actor, review.Person, review.FiscalYear, review.ExpectationChanges, storage.Notify) (review.YearState, error) {
+	return review.YearState{}, review.Errorf(review.EINTERNAL, "not in this fake")
+}
+func (f *fakeStore) SaveGoals(context.Context, review.Actor, review.Person, review.FiscalYear, int64, review.GoalChanges, storage.Notify) (review.YearState, error) {
+	return review.YearState{}, review.Errorf(review.EINTERNAL, "not in this fake")
+}
+func (f *fakeStore) Enqueue(_ context.Context, ns []storage.Notification) error {
+	f.enqueued = append(f.enqueued, ns...)
+	return nil
+}
+
+var boston, _ = time.LoadLocation("America/New_York")
+
+func testHandlers(store *fakeStore, day string) *handlers {
+	d, _ := review.ParseDate(day)
+	now := d.In(boston).Add(10 * time.Hour)
+	return &handlers{Deps{
+		Store: store, Clock: review.ClockFunc(func() time.Time { return now }), Cal: review.Calendar{Loc: boston},
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Wake: func() {},
+	}}
+}
+
+func date(s string) review.Date { d, _ := review.ParseDate(s); return d }
+
+// smallTeam is Mona, her report Eli with two expectations (one with a
+// goal), and Zoe with none.
+func smallTeam() *fakeStore {
+	mona := review.Person{ID: 1, SlackID: "U1", Name: "Mona Lee", Active: true}
+	eli := review.Person{ID: 2, SlackID: "U2", Name: "Eli <Ortiz>", ManagerID: 1, Active: true}
+	zoe := review.Person{ID: 3, SlackID: "U3", Name: "Zoe Adams", ManagerID: 1, Active: true}
+	added := date("2026-07-10").In(boston)
+	return &fakeStore{
+		people: map[int64]review.Person{1: mona, 2: eli, 3: zoe},
+		years: map[int64]review.YearState{2: {ReviewID: 7, Year: 2027,
+			Expectations: []review.Expectation{
+				{ID: 10, ReviewID: 7, Position: 1, Text: "Ship the grants portal & tell <!channel>", CreatedAt: added},
+				{ID: 11, ReviewID: 7, Position: 2, Text: "Coach two new leads", CreatedAt: added},
+			},
+			Goals: []review.Goal{{ID: 20, ReviewID: 7, ExpectationID: 10, Text: "Beta live", Measure: "50 pilot users", Target: date("2026-12-01")}},
+		}},
+	}
+}
+
+func TestGoldenSurfaces(t *testing.T) {
+	store := smallTeam()
+	h := testHandlers(store, "2026-08-03")
+	eli, _ := store.PersonByID(context.Background(), 2)
+	year := store.years[2]
+
+	golden(t, "expectations_modal", expectationsModal(eli, year))
+	golden(t, "expectations_modal_empty", expectationsModal(store.people[3], review.YearState{Year: 2027}))
+	dm, err := expectationsDM("Mona Lee", year, true, date("2026-08-03"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "expectations_dm", json.RawMessage(dm))
+	golden(t, "goal_editor", goalEditor(eli, year, year.Expectations[0]))
+	list, err := h.goalsList(context.Background(), eli, year, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "goals_list", list)
+	gdm, _ := goalsDM(eli, year)
+	golden(t, "goals_dm", json.RawMessage(gdm))
+	home, err := h.homeView(context.Background(), "U1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "home_manager", home)
+	home, _ = h.homeView(context.Background(), "U2", 0)
+	golden(t, "home_employee", home)
+	r := bot.NewRouter("/perform")
+	Register(r, h.Deps)
+	golden(t, "help_manager", h.helpMessage(context.Background(), r, &bot.Command{SlashCommand: slack.SlashCommand{UserID: "U1"}}))
+}
+
+// TestLargestSurfacesStayInsideBlockKit builds every surface at the largest
+// sizes the domain allows, with hostile text, and checks each against the
+// emulator's Block Kit validator and the 20 KB ack limit where it applies.
+func TestLargestSurfacesStayInsideBlockKit(t *testing.T) {
+	nasty := "<!channel> <@U999> &amp; ☃️ שלום "
+	long := func(n int) string { return string([]rune(strings.Repeat(nasty, n))[:n]) }
+	mgr := review.Person{ID: 1, SlackID: "U1", Name: long(review.MaxNameLength), Active: true}
+	store := &fakeStore{people: map[int64]review.Person{1: mgr}, years: map[int64]review.YearState{}}
+	added := date("2026-07-10").In(boston)
+	for i := range 300 {
+		id := int64(i + 2)
+		p := review.Person{ID: id, SlackID: fmt.Sprintf("U%d", id), Name: long(review.MaxNameLength), ManagerID: 1, Active: true}
+		store.people[id] = p
+		if i > 0 {
+			continue
+		}
+		y := review.YearState{ReviewID: 1, Year: 2027}
+		for e := range review.MaxExpectations {
+			eid := int64(100 + e)
+			y.Expectations = append(y.Expectations, review.Expectation{ID: eid, ReviewID: 1, Position: e + 1, Text: long(review.MaxExpectationLength), CreatedAt: added})
+			for g := range review.MaxGoalsPerExpectation {
+				y.Goals = append(y.Goals, review.Goal{ID: eid*100 + int64(g), ReviewID: 1, ExpectationID: eid,
+					Text: long(review.MaxGoalLength), Measure: long(review.MaxMeasureLength), Target: date("2027-06-30")})
+			}
+		}
+		store.years[id] = y
+	}
+	h := testHandlers(store, "2026-08-03")
+	emp := store.people[2]
+	year := store.years[2]
+	ctx := context.Background()
+
+	check := func(name string, issues []slackemu.Issue) {
+		t.Helper()
+		for _, is := range issues {
+			t.Errorf("%s: %s at %s: %s", name, is.Rule, is.Pointer, is.Message)
+		}
+	}
+	unescaped := func(name string, raw []byte) {
+		t.Helper()
+		for _, txt := range mrkdwnTexts(raw) {
+			if strings.Contains(txt, "<!channel>") || strings.Contains(txt, "<@U999>") {
+				t.Errorf("%s shows user text unescaped in mrkdwn: %.80q", name, txt)
+				return
+			}
+		}
+	}
+	view := func(name string, v any) {
+		t.Helper()
+		raw, _ := json.Marshal(v)
+		check(name, slackemu.ValidateView(raw))
+		unescaped(name, raw)
+	}
+	message := func(name string, payload []byte) {
+		t.Helper()
+		var p struct {
+			Text   string          `json:"text"`
+			Blocks json.RawMessage `json:"blocks"`
+		}
+		_ = json.Unmarshal(payload, &p)
+		check(name, slackemu.ValidateBlocks(slackemu.SurfaceMessage, p.Blocks))
+		unescaped(name, p.Blocks)
+	}
+
+	view("expectations modal", expectationsModal(emp, year))
+	view("goal editor modal", goalEditor(emp, year, year.Expectations[0]))
+	list, _ := h.goalsList(ctx, emp, year, true)
+	view("goals list", list)
+	for p := range 13 {
+		home, err := h.homeView(ctx, "U1", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		view(fmt.Sprintf("manager home page %d", p), home)
+	}
+	home, _ := h.homeView(ctx, "U2", 0)
+	view("employee home", home)
+	dm, _ := expectationsDM(mgr.Name, year, false, date("2026-08-03"))
+	message("expectations DM", dm)
+	gdm, _ := goalsDM(emp, year)
+	message("goals DM", gdm)
+
+	// Replies that travel in an ack must stay under 20 KB.
+	r := bot.NewRouter("/perform")
+	Register(r, h.Deps)
+	help := h.helpMessage(ctx, r, &bot.Command{SlashCommand: slack.SlashCommand{UserID: "U1"}})
+	raw, _ := json.Marshal(map[string]any{"envelope_id": strings.Repeat("x", 36), "payload": map[string]any{"text": help.Text, "blocks": help.Blocks}})
+	if len(raw) >= 20*1024 {
+		t.Errorf("help ack is %d bytes", len(raw))
+	}
+}
+
+// mrkdwnTexts returns the text of every mrkdwn text object in a JSON
+// document: where Slack would turn <!channel> into a ping.
+func mrkdwnTexts(raw []byte) []string {
+	var v any
+	_ = json.Unmarshal(raw, &v)
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if x["type"] == "mrkdwn" {
+				if s, ok := x["text"].(string); ok {
+					out = append(out, s)
+				}
+			}
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return out
+}
+
+func TestEscapeAndTruncate(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"<!channel>", "&lt;!channel&gt;"},
+		{"<@U123|boss>", "&lt;@U123|boss&gt;"},
+		{"&lt; stays literal", "&amp;lt; stays literal"},
+		{"plain", "plain"},
+	}
+	for _, tt := range tests {
+		if got := esc(tt.in); got != tt.want {
+			t.Errorf("esc(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got := truncate("héllo wörld", 7); got != "héllo…" {
+		t.Errorf("truncate = %q", got)
+	}
+	if got := truncate("short", 10); got != "short" {
+		t.Errorf("truncate short = %q", got)
+	}
+}
+
+func TestParseUser(t *testing.T) {
+	tests := []struct {
+		in, id, name string
+		ok           bool
+	}{
+		{"<@U0ELI|eli>", "U0ELI", "eli", true},
+		{"<@W0ELI>", "W0ELI", "", true},
+		{"  <@U0ELI|eli> and more", "U0ELI", "eli", true},
+		{"@eli", "", "", false},
+		{"<!channel>", "", "", false},
+		{"<#C123|general>", "", "", false},
+		{"", "", "", false},
+	}
+	for _, tt := range tests {
+		id, name, ok := parseUser(tt.in)
+		if id != tt.id || name != tt.name || ok != tt.ok {
+			t.Errorf("parseUser(%q) = %q, %q, %v", tt.in, id, name, ok)
+		}
+	}
+}
+
+func TestPage(t *testing.T) {
+	items := make([]int, 60)
+	for i := range items {
+		items[i] = i
+	}
+	tests := []struct{ p, first, n, at, pages int }{
+		{0, 0, 25, 0, 3}, {1, 25, 25, 1, 3}, {2, 50, 10, 2, 3}, {9, 50, 10, 2, 3}, {-1, 0, 25, 0, 3},
+	}
+	for _, tt := range tests {
+		shown, at, pages := page(items, tt.p, 25)
+		if len(shown) != tt.n || shown[0] != tt.first || at != tt.at || pages != tt.pages {
+			t.Errorf("page(%d) = %d items from %d, at %d of %d", tt.p, len(shown), shown[0], at, pages)
+		}
+	}
+	if shown, at, pages := page([]int{}, 3, 25); len(shown) != 0 || at != 0 || pages != 1 {
+		t.Errorf("empty page = %v %d %d", shown, at, pages)
+	}
+}

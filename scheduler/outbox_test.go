@@ -1,0 +1,128 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/storage"
+)
+
+func TestRetryable(t *testing.T) {
+	tests := []struct {
+		name     string
+		err      error
+		attempts int
+		retry    bool
+		after    time.Duration
+	}{
+		{"rate limited waits as told", &slack.RateLimitedError{RetryAfter: 30 * time.Second}, 1, true, 30 * time.Second},
+		{"rate limited with no wait still waits a second", &slack.RateLimitedError{}, 1, true, time.Second},
+		{"server error backs off", slack.StatusCodeError{Code: 503}, 1, true, 10 * time.Second},
+		{"backoff grows", slack.StatusCodeError{Code: 500}, 3, true, 40 * time.Second},
+		{"backoff is capped", slack.StatusCodeError{Code: 500}, 30, true, 30 * time.Minute},
+		{"network trouble is retried", &net.OpError{Op: "dial", Err: errors.New("refused")}, 2, true, 20 * time.Second},
+		{"a user who left is not", slack.SlackErrorResponse{Err: "user_not_found"}, 1, false, 0},
+		{"a deactivated account is not", slack.SlackErrorResponse{Err: "account_inactive"}, 1, false, 0},
+		{"bad blocks are not", slack.SlackErrorResponse{Err: "invalid_blocks"}, 1, false, 0},
+		{"Slack's own hiccup is", slack.SlackErrorResponse{Err: "internal_error"}, 1, true, 10 * time.Second},
+		{"a 4xx is not", slack.StatusCodeError{Code: 404}, 1, false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			retry, after := retryable(tt.err, tt.attempts)
+			if retry != tt.retry || after != tt.after {
+				t.Errorf("retryable = %v, %v; want %v, %v", retry, after, tt.retry, tt.after)
+			}
+		})
+	}
+}
+
+// fakeOutbox records what the sender does with the items it hands out.
+type fakeOutbox struct {
+	items   []storage.OutboxItem
+	sent    map[int64]string
+	retried map[int64]time.Time
+	failed  map[int64]string
+}
+
+func (f *fakeOutbox) ClaimOutbox(_ context.Context, limit int, _ time.Duration) ([]storage.OutboxItem, error) {
+	n := min(limit, len(f.items))
+	out := f.items[:n]
+	f.items = f.items[n:]
+	return out, nil
+}
+func (f *fakeOutbox) MarkSent(_ context.Context, id int64, ch, ts string) error {
+	f.sent[id] = ch + "/" + ts
+	return nil
+}
+func (f *fakeOutbox) MarkRetry(_ context.Context, id int64, _ string, next time.Time) error {
+	f.retried[id] = next
+	return nil
+}
+func (f *fakeOutbox) MarkFailed(_ context.Context, id int64, reason string) error {
+	f.failed[id] = reason
+	return nil
+}
+func (f *fakeOutbox) NextOutboxDue(context.Context) (time.Time, error) { return time.Time{}, nil }
+
+// fakePoster answers each recipient with a canned error (nil: success).
+type fakePoster struct {
+	errs   map[string]error
+	posted []string
+}
+
+func (f *fakePoster) PostMessageContext(_ context.Context, ch string, _ ...slack.MsgOption) (string, string, error) {
+	f.posted = append(f.posted, ch)
+	if err := f.errs[ch]; err != nil {
+		return "", "", err
+	}
+	return "D" + ch, "1700000000.0001", nil
+}
+
+func TestDeliver(t *testing.T) {
+	now := time.Date(2026, 8, 3, 14, 0, 0, 0, time.UTC)
+	payload, _ := EncodePayload("hi", []slack.Block{slack.NewDividerBlock()})
+	item := func(id int64, to string, attempts int) storage.OutboxItem {
+		return storage.OutboxItem{ID: id, Key: "k" + to, Recipient: to, Kind: "test", Payload: payload, Attempts: attempts}
+	}
+	var items []storage.OutboxItem
+	items = append(items, item(1, "UOK", 1), item(2, "UGONE", 1), item(3, "UBUSY", 1), item(4, "UBUSY2", maxAttempts),
+		storage.OutboxItem{ID: 5, Recipient: "UBAD", Payload: []byte("{not json"), Attempts: 1})
+	for i := range 60 { // more than one batch
+		items = append(items, item(int64(100+i), "UMANY", 1))
+	}
+	box := &fakeOutbox{items: items, sent: map[int64]string{}, retried: map[int64]time.Time{}, failed: map[int64]string{}}
+	poster := &fakePoster{errs: map[string]error{
+		"UGONE":  slack.SlackErrorResponse{Err: "user_not_found"},
+		"UBUSY":  &slack.RateLimitedError{RetryAfter: 20 * time.Second},
+		"UBUSY2": slack.StatusCodeError{Code: 502},
+	}}
+	s := NewSender(box, poster, review.ClockFunc(func() time.Time { return now }), slog.New(slog.NewTextHandler(io.Discard, nil)))
+
+	sent, err := s.Deliver(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent != 61 || len(box.sent) != 61 || box.sent[1] != "DUOK/1700000000.0001" {
+		t.Errorf("sent %d (%v)", sent, len(box.sent))
+	}
+	if !box.retried[3].Equal(now.Add(20 * time.Second)) {
+		t.Errorf("rate-limited item retried at %v", box.retried[3])
+	}
+	for _, id := range []int64{2, 4, 5} {
+		if box.failed[id] == "" {
+			t.Errorf("item %d should have failed for good (failed: %v)", id, box.failed)
+		}
+	}
+	if len(poster.posted) != 64 {
+		t.Errorf("posted %d times, want 64 (the undecodable one is never posted)", len(poster.posted))
+	}
+}
