@@ -77,7 +77,7 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 
 // world is a Slack workspace (the emulator), a database and the bot.
 type world struct {
-	t     *testing.T
+	t     testing.TB
 	emu   *slackemu.Server
 	clock *testClock
 	dbURL string
@@ -87,7 +87,7 @@ type world struct {
 
 // newWorld starts an emulated workspace holding the cast, on the given day
 // (10:00 in Boston).
-func newWorld(t *testing.T, dbURL, day string) *world {
+func newWorld(t testing.TB, dbURL, day string) *world {
 	t.Helper()
 	emu := slackemu.New(slackemu.Config{})
 	t.Cleanup(emu.Close)

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/massperform/massperform/internal/pgtest"
+	"github.com/massperform/massperform/internal/slackemu"
+)
+
+// BenchmarkStartToConnected measures `massperform serve` on SQLite from
+// start to Slack's hello: opening the database, migrating, checking the
+// token, connecting over Socket Mode.
+func BenchmarkStartToConnected(b *testing.B) {
+	for _, fresh := range []bool{true, false} {
+		name := "existing-db"
+		if fresh {
+			name = "new-db"
+		}
+		b.Run(name, func(b *testing.B) {
+			// Restarting hundreds of times a minute is not something Slack
+			// would allow; the limits are not what this measures.
+			emu := slackemu.New(slackemu.Config{DisableRateLimits: true})
+			defer emu.Close()
+			db := filepath.Join(b.TempDir(), "bench.db")
+			w := &world{t: b, emu: emu, dbURL: db, logs: &lockedBuffer{}, clock: &testClock{t: time.Now()}, extra: map[string]string{"LOG_LEVEL": "warn"}}
+			if !fresh {
+				if out, code := w.cli("migrate"); code != 0 {
+					b.Fatal(out)
+				}
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				if fresh {
+					os.Remove(db)
+				}
+				ready := make(chan struct{})
+				a := &app{getenv: w.env(), stdout: w.logs, stderr: w.logs, clock: w.clock, ready: func() { close(ready) }}
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan int, 1)
+				b.StartTimer()
+				go func() { done <- a.run(ctx, []string{"serve"}) }()
+				select {
+				case <-ready:
+				case <-time.After(10 * time.Second):
+					b.Fatalf("not connected:\n%s", w.logs)
+				}
+				b.StopTimer()
+				cancel()
+				<-done
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// BenchmarkIdleMemory builds the binary, runs it against the emulator with
+// an SQLite database and the cast on the roster, waits until it is
+// connected and settled, and reports its resident memory.
+func BenchmarkIdleMemory(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "massperform")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	var rss []float64
+	for i := 0; i < b.N; i++ {
+		w := newWorld(b, filepath.Join(b.TempDir(), "idle.db"), "2026-08-03")
+		if out, code := w.importRoster(castRoster); code != 0 {
+			b.Fatal(out)
+		}
+		cmd := exec.Command(bin, "serve")
+		cmd.Dir = b.TempDir()
+		cmd.Env = []string{"SLACK_BOT_TOKEN=" + w.emu.BotToken(), "SLACK_APP_TOKEN=" + w.emu.AppToken(),
+			"SLACK_API_URL=" + w.emu.APIURL(), "DATABASE_URL=" + w.dbURL, "LOG_FORMAT=text"}
+		stderr, _ := cmd.StderrPipe()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() && !strings.Contains(sc.Text(), "msg=ready") {
+		}
+		go func() {
+			for sc.Scan() {
+			}
+		}()
+		// A little traffic, then idle.
+		for range 20 {
+			w.emu.SlashCommand(context.Background(), mona, "/perform", "help")
+		}
+		time.Sleep(3 * time.Second)
+		rss = append(rss, residentMB(b, cmd.Process.Pid))
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}
+	sort.Float64s(rss)
+	b.ReportMetric(rss[len(rss)-1], "max-RSS-MB")
+}
+
+func residentMB(b *testing.B, pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Skipf("no /proc to read memory from: %v", err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	b.Fatal("no VmRSS")
+	return 0
+}
+
+// BenchmarkHelpAck measures /perform help from envelope to ack through the
+// emulator (the ack carries the answer: a roster lookup and a count of
+// direct reports), on SQLite and PostgreSQL, and reports the median and the
+// 99th percentile.
+func BenchmarkHelpAck(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchHelp(b, filepath.Join(b.TempDir(), "help.db")) })
+	b.Run("postgres", func(b *testing.B) { benchHelp(b, pgtest.NewDatabase(b)) })
+}
+
+func benchHelp(b *testing.B, dbURL string) {
+	w := newWorld(b, dbURL, "2026-08-03")
+	w.extra["LOG_LEVEL"] = "warn"
+	if out, code := w.importRoster(castRoster); code != 0 {
+		b.Fatal(out)
+	}
+	w.start()
+	ctx := context.Background()
+	for range 50 { // warm up
+		w.emu.SlashCommand(ctx, mona, "/perform", "help")
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ack, err := w.emu.SlashCommand(ctx, mona, "/perform", "help")
+		if err != nil || len(ack.Payload) == 0 {
+			b.Fatalf("help: %v %s", err, ack.Payload)
+		}
+		lat = append(lat, ack.Latency)
+	}
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
