@@ -206,7 +206,7 @@ func (h *handlers) expectationsSubmit(ctx context.Context, s *bot.Submission) (*
 	}
 	first := current.ReviewID == 0 || len(current.Expectations) == 0
 	notify := func(saved review.YearState) ([]storage.Notification, error) {
-		payload, err := expectationsDM(actor.Person.Name, saved, first, h.Cal.Today(h.Clock.Now()))
+		payload, err := expectationsDM(actor.Person.Name, saved, first, h.Cal.Due(saved, h.Clock.Now()))
 		if err != nil {
 			return nil, err
 		}
@@ -224,19 +224,24 @@ func (h *handlers) expectationsSubmit(ctx context.Context, s *bot.Submission) (*
 	return nil, nil
 }
 
-// expectationsDM tells the employee what their manager expects, with a
-// button to write goals.
-func expectationsDM(manager string, year review.YearState, first bool, today review.Date) ([]byte, error) {
+// expectationsDM tells the employee what their manager expects, and by
+// when goals are due for those that have none, with a button to write
+// them.
+func expectationsDM(manager string, year review.YearState, first bool, due []review.Item) ([]byte, error) {
 	verb := "updated"
 	if first {
 		verb = "set"
 	}
 	text := fmt.Sprintf("%s %s your expectations for %s.", manager, verb, year.Year)
-	intro := fmt.Sprintf("*%s %s your expectations for %s.*\n", esc(manager), verb, year.Year)
-	if _, q1End := year.Year.Quarter(1); !today.After(q1End) {
-		intro += fmt.Sprintf("Write at least one goal for each of them by %s.", q1End.Human())
-	} else {
-		intro += "Make sure each of them has at least one goal."
+	intro := fmt.Sprintf("*%s %s your expectations for %s.*", esc(manager), verb, year.Year)
+	var by review.Date
+	for _, it := range due {
+		if it.Kind == review.ItemGoals && (by.IsZero() || it.DueBy.After(by)) {
+			by = it.DueBy
+		}
+	}
+	if !by.IsZero() {
+		intro += fmt.Sprintf("\nWrite at least one goal for each of them by %s.", by.Human())
 	}
 	blocks := []slack.Block{section(intro)}
 	for i, e := range year.Expectations {

@@ -140,7 +140,7 @@ func TestGoldenSurfaces(t *testing.T) {
 
 	golden(t, "expectations_modal", expectationsModal(eli, year))
 	golden(t, "expectations_modal_empty", expectationsModal(store.people[3], review.YearState{Year: 2027}))
-	dm, err := expectationsDM("Mona Lee", year, true, date("2026-08-03"))
+	dm, err := expectationsDM("Mona Lee", year, true, h.Cal.Due(year, h.Clock.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +242,7 @@ func TestLargestSurfacesStayInsideBlockKit(t *testing.T) {
 	}
 	home, _ := h.homeView(ctx, "U2", 0)
 	view("employee home", home)
-	dm, _ := expectationsDM(mgr.Name, year, false, date("2026-08-03"))
+	dm, _ := expectationsDM(mgr.Name, year, false, h.Cal.Due(year, h.Clock.Now()))
 	message("expectations DM", dm)
 	gdm, _ := goalsDM(emp, year)
 	message("goals DM", gdm)

@@ -53,7 +53,7 @@ func (h *handlers) helpMessage(ctx context.Context, r *bot.Router, c *bot.Comman
 		var lines []string
 		for _, spec := range r.Commands() {
 			if spec.For == g.who && g.show {
-				lines = append(lines, fmt.Sprintf("`%s`  %s", spec.Usage, spec.Summary))
+				lines = append(lines, fmt.Sprintf("`%s` — %s", spec.Usage, spec.Summary))
 			}
 		}
 		if len(lines) > 0 {
