@@ -155,3 +155,68 @@ func benchHelp(b *testing.B, dbURL string) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
+
+// BenchmarkRosterImport imports a roster of n people (a tenth of them
+// managers) through `massperform roster import` against the emulator with
+// Slack's rate limits on: the emails are matched against users.list pages,
+// which our limiter paces at Tier 2. Reports the Slack pages read and the
+// seconds spent in all.
+func BenchmarkRosterImport(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000} {
+		for _, db := range []string{"sqlite", "postgres"} {
+			b.Run(fmt.Sprintf("%d/%s", n, db), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					b.StopTimer()
+					url := filepath.Join(b.TempDir(), "roster.db")
+					if db == "postgres" {
+						url = pgtest.NewDatabase(b)
+					}
+					w := newWorld(b, url, "2026-07-01")
+					csv := bigRoster(w.emu, n)
+					path := filepath.Join(b.TempDir(), "roster.csv")
+					os.WriteFile(path, []byte(csv), 0o600)
+					start := time.Now()
+					b.StartTimer()
+					out, code := w.cli("roster", "import", path)
+					b.StopTimer()
+					if code != 0 {
+						b.Fatalf("exit %d: %.2000s", code, out)
+					}
+					b.ReportMetric(float64(len(w.emu.CallsTo("users.list"))), "pages")
+					b.ReportMetric(time.Since(start).Seconds(), "s")
+					if v := w.emu.Violations(); len(v) > 0 {
+						b.Errorf("rate limits broken: %v", v[:min(3, len(v))])
+					}
+				}
+			})
+		}
+	}
+}
+
+// bigRoster adds n people to the workspace (plus other users who are not
+// in the program) and returns a roster of them: one top manager, a tenth
+// managers, the rest reporting to them.
+func bigRoster(emu *slackemu.Server, n int) string {
+	var b strings.Builder
+	b.WriteString("email,name,manager_email,unit,hr\n")
+	managers := max(1, n/10)
+	users := make([]slackemu.User, 0, n+n/5)
+	for i := range n {
+		email := fmt.Sprintf("p%06d@example.org", i)
+		users = append(users, slackemu.User{ID: fmt.Sprintf("UR%06d", i), Name: fmt.Sprintf("p%d", i), Email: email, TZ: "America/New_York"})
+		manager := ""
+		switch {
+		case i == 0:
+		case i < managers:
+			manager = "p000000@example.org"
+		default:
+			manager = fmt.Sprintf("p%06d@example.org", i%(managers-1)+1)
+		}
+		fmt.Fprintf(&b, "%s,Person %d,%s,Unit %d,false\n", email, i, manager, i%40)
+	}
+	for i := range n / 5 {
+		users = append(users, slackemu.User{ID: fmt.Sprintf("UX%06d", i), Name: fmt.Sprintf("x%d", i), Email: fmt.Sprintf("x%06d@example.org", i)})
+	}
+	emu.AddUsers(users)
+	return b.String()
+}

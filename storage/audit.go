@@ -52,11 +52,11 @@ func (a *auditLog) add(action, entity string, id int64, before, after any) {
 	})
 }
 
-func (a *auditLog) flush(tx *gorm.DB) error {
+func (a *auditLog) flush(tx *gorm.DB, batch int) error {
 	if len(a.rows) == 0 {
 		return nil
 	}
-	return tx.CreateInBatches(a.rows, 500).Error
+	return tx.CreateInBatches(a.rows, batch).Error
 }
 
 func toJSON(v any) string {

@@ -84,14 +84,14 @@ func (s *Store) SaveExpectations(ctx context.Context, actor review.Actor, target
 			}
 			audit.add("expectation.create", "expectation", row.ID, nil, row)
 		}
-		if err := audit.flush(tx); err != nil {
+		if err := audit.flush(tx, s.batch); err != nil {
 			return err
 		}
 		saved, err = yearIn(tx, rv.ID, target.ID, fy)
 		if err != nil {
 			return err
 		}
-		return notifyIn(tx, now, notify, saved)
+		return s.notifyIn(tx, now, notify, saved)
 	})
 	return saved, err
 }
@@ -127,7 +127,7 @@ func yearIn(tx *gorm.DB, reviewID, personID int64, fy review.FiscalYear) (review
 
 // notifyIn asks notify for the notifications of a saved change and queues
 // them in the same transaction.
-func notifyIn(tx *gorm.DB, now time.Time, notify Notify, saved review.YearState) error {
+func (s *Store) notifyIn(tx *gorm.DB, now time.Time, notify Notify, saved review.YearState) error {
 	if notify == nil {
 		return nil
 	}
@@ -135,5 +135,5 @@ func notifyIn(tx *gorm.DB, now time.Time, notify Notify, saved review.YearState)
 	if err != nil {
 		return err
 	}
-	return enqueue(tx, now, ns)
+	return enqueue(tx, now, ns, s.batch)
 }

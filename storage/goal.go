@@ -97,14 +97,14 @@ func (s *Store) SaveGoals(ctx context.Context, actor review.Actor, target review
 			}
 			audit.add("goal.create", "goal", row.ID, nil, row)
 		}
-		if err := audit.flush(tx); err != nil {
+		if err := audit.flush(tx, s.batch); err != nil {
 			return err
 		}
 		saved, err = yearIn(tx, rv.ID, target.ID, fy)
 		if err != nil {
 			return err
 		}
-		return notifyIn(tx, now, notify, saved)
+		return s.notifyIn(tx, now, notify, saved)
 	})
 	return saved, err
 }

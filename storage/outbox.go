@@ -56,7 +56,7 @@ type OutboxItem struct {
 
 // enqueue queues notifications inside a transaction, skipping any whose key
 // is already in the outbox.
-func enqueue(tx *gorm.DB, now time.Time, ns []Notification) error {
+func enqueue(tx *gorm.DB, now time.Time, ns []Notification, batch int) error {
 	if len(ns) == 0 {
 		return nil
 	}
@@ -67,12 +67,12 @@ func enqueue(tx *gorm.DB, now time.Time, ns []Notification) error {
 			Status: OutboxPending, NextAttemptAt: now, CreatedAt: now,
 		}
 	}
-	return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dedup_key"}}, DoNothing: true}).CreateInBatches(rows, 500).Error
+	return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dedup_key"}}, DoNothing: true}).CreateInBatches(rows, batch).Error
 }
 
 // Enqueue queues notifications that no other change goes with.
 func (s *Store) Enqueue(ctx context.Context, ns []Notification) error {
-	return s.tx(ctx, "enqueue", func(tx *gorm.DB, now time.Time) error { return enqueue(tx, now, ns) })
+	return s.tx(ctx, "enqueue", func(tx *gorm.DB, now time.Time) error { return enqueue(tx, now, ns, s.batch) })
 }
 
 // ClaimOutbox leases up to limit pending notifications that are due, so

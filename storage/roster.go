@@ -64,7 +64,7 @@ func (s *Store) ApplyRoster(ctx context.Context, actor string, today review.Date
 			if len(batch) == 0 {
 				return nil
 			}
-			if err := tx.CreateInBatches(batch, 1000).Error; err != nil {
+			if err := tx.CreateInBatches(batch, s.batch).Error; err != nil {
 				return err
 			}
 			for _, r := range batch {
@@ -75,7 +75,7 @@ func (s *Store) ApplyRoster(ctx context.Context, actor string, today review.Date
 			return nil
 		}
 		for _, e := range review.ManagersFirst(plan.Add) {
-			if inBatch[e.ManagerEmail] || len(batch) == 1000 {
+			if inBatch[e.ManagerEmail] || len(batch) == s.batch {
 				if err := flush(); err != nil {
 					return err
 				}
@@ -141,7 +141,7 @@ func (s *Store) ApplyRoster(ctx context.Context, actor string, today review.Date
 			}
 			audit.add("roster.deactivate", "person", p.ID, map[string]any{"active": true}, map[string]any{"active": false})
 		}
-		return audit.flush(tx)
+		return audit.flush(tx, s.batch)
 	})
 }
 

@@ -1,10 +1,13 @@
 package storage_test
 
 import (
+	"fmt"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/massperform/massperform/internal/pgtest"
 	"github.com/massperform/massperform/review"
 	"github.com/massperform/massperform/storage"
 	"github.com/massperform/massperform/storage/storagetest"
@@ -102,4 +105,39 @@ func TestApplyRoster(t *testing.T) {
 			t.Error("Eli was not reactivated")
 		}
 	})
+}
+
+// BenchmarkApplyRoster stores a first import of n people, a tenth of them
+// managers, in one transaction: the database's part of a roster import.
+func BenchmarkApplyRoster(b *testing.B) {
+	for _, n := range []int{10000, 100000} {
+		for _, db := range []string{storage.SQLite, storage.Postgres} {
+			b.Run(fmt.Sprintf("%d/%s", n, db), func(b *testing.B) {
+				entries := make([]review.RosterEntry, n)
+				managers := max(2, n/10)
+				for i := range entries {
+					e := review.RosterEntry{Email: fmt.Sprintf("p%06d@x.org", i), Name: "P", Unit: "U", SlackID: fmt.Sprintf("U%06d", i), TZ: "America/New_York"}
+					if i > 0 && i < managers {
+						e.ManagerEmail = "p000000@x.org"
+					} else if i >= managers {
+						e.ManagerEmail = fmt.Sprintf("p%06d@x.org", i%(managers-1)+1)
+					}
+					entries[i] = e
+				}
+				for i := 0; i < b.N; i++ {
+					b.StopTimer()
+					url := filepath.Join(b.TempDir(), "apply.db")
+					if db == storage.Postgres {
+						url = pgtest.NewDatabase(b)
+					}
+					s := storagetest.Open(b, url, newClock("2026-07-01T14:00:00Z"))
+					plan := review.PlanRoster(nil, entries, false)
+					b.StartTimer()
+					if err := s.ApplyRoster(ctx, "bench", review.NewDate(2026, 7, 1), plan); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
 }

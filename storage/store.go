@@ -34,8 +34,12 @@ const (
 type Store struct {
 	db      *gorm.DB
 	dialect string
-	clock   review.Clock
-	log     *slog.Logger
+	// batch is how many rows one INSERT carries. The SQLite driver binds
+	// parameters in time quadratic in their number, so it gets short
+	// statements; PostgreSQL long ones.
+	batch int
+	clock review.Clock
+	log   *slog.Logger
 }
 
 // Open connects to the database named by rawURL: a postgres:// or
@@ -49,10 +53,10 @@ func Open(ctx context.Context, rawURL string, clock review.Clock, log *slog.Logg
 	s := &Store{clock: clock, log: log}
 	var dial gorm.Dialector
 	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
-		s.dialect = Postgres
+		s.dialect, s.batch = Postgres, 1000
 		dial = postgres.Open(rawURL)
 	} else {
-		s.dialect = SQLite
+		s.dialect, s.batch = SQLite, 50
 		dial = sqlite.Open(sqliteDSN(rawURL))
 	}
 	db, err := gorm.Open(dial, &gorm.Config{

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/massperform/massperform/storage/storagetest"
+)
+
+// TestSlackTroubleOnTheDMPath makes Slack answer the DM's post with a 429
+// and then with 5xx: the bot waits as told, retries, and the employee gets
+// the message exactly once.
+func TestSlackTroubleOnTheDMPath(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		w := startCast(t, url, "2026-08-03")
+		w.emu.RateLimitNext("chat.postMessage", 1, 1)
+		w.emu.FailNext("chat.postMessage", 503, 2)
+
+		w.command(mona, "expectations <@U0ELI|eli>")
+		form := w.waitTopView(mona, "expectations")
+		saved := time.Now()
+		if errs := ackErrors(w.submit(mona, form, values{}.text("new:0", "Weather the storm"))); errs != nil {
+			t.Fatal(errs)
+		}
+		mustContain(t, "Eli's DM", messageText(w.dm(eli, 1)), "Weather the storm")
+		if waited := time.Since(saved); waited < time.Second {
+			t.Errorf("delivered %v after a 429 with Retry-After: 1", waited)
+		}
+		posts := w.emu.CallsTo("chat.postMessage")
+		if len(posts) != 4 {
+			t.Errorf("chat.postMessage called %d times, want 4 (429, 503, 503, ok)", len(posts))
+		}
+		time.Sleep(200 * time.Millisecond)
+		if n := w.dmCount(eli); n != 1 {
+			t.Errorf("Eli got %d DMs, want 1", n)
+		}
+	})
+}
+
+// TestReconnectsWhenSlackAsks: Slack sends "disconnect" (refresh_requested)
+// before it recycles a connection; the bot opens a new one and carries on.
+func TestReconnectsWhenSlackAsks(t *testing.T) {
+	w := startCast(t, t.TempDir()+"/reconnect.db", "2026-08-03")
+	before := len(w.emu.CallsTo("apps.connections.open"))
+	w.emu.RequestDisconnect("refresh_requested")
+	deadline := time.Now().Add(10 * time.Second)
+	for len(w.emu.CallsTo("apps.connections.open")) == before {
+		if time.Now().After(deadline) {
+			t.Fatal("the bot did not reconnect")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := w.emu.WaitConnected(w.ctx()); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "help after reconnecting", w.reply(eli, "help"), "/perform goals")
+}
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	for _, args := range [][]string{
+		{"--help"}, {"help"}, {"serve", "--help"}, {"migrate", "--help"}, {"roster", "--help"},
+		{"roster", "import", "--help"}, {"manifest", "--help"}, {"version", "--help"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			var out, errb strings.Builder
+			a := &app{getenv: func(string) string { return "" }, stdout: &out, stderr: &errb, clock: &testClock{}}
+			if code := a.run(t.Context(), args); code != exitOK {
+				t.Errorf("exit %d, stderr %q", code, errb.String())
+			}
+			if !strings.Contains(out.String(), "massperform") || !strings.Contains(out.String(), "Usage") {
+				t.Errorf("no usage printed: %q", out.String())
+			}
+		})
+	}
+	var out, errb strings.Builder
+	a := &app{getenv: func(string) string { return "" }, stdout: &out, stderr: &errb, clock: &testClock{}}
+	if code := a.run(t.Context(), []string{"frobnicate"}); code != exitUsage || !strings.Contains(errb.String(), `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: exit %d, %q", code, errb.String())
+	}
+	out.Reset()
+	if code := a.run(t.Context(), []string{"manifest"}); code != exitOK || !strings.Contains(out.String(), "socket_mode_enabled: true") {
+		t.Errorf("manifest: exit %d, %q", code, out.String())
+	}
+}
