@@ -58,10 +58,7 @@ func (h *handlers) expectationsCommand(ctx context.Context, c *bot.Command) {
 		return
 	}
 	c.Ack()
-	if _, err := h.Slack.OpenViewContext(ctx, c.TriggerID, view); err != nil {
-		h.Log.Warn("open expectations modal", "err", err)
-		c.Reply(ctx, bot.Message{Text: "Slack didn't let us open the form in time. Please run the command again."})
-	}
+	h.openModal(ctx, c, c.TriggerID, view, false)
 }
 
 // expectationsButton opens the form from a button (the Home tab's team
@@ -78,10 +75,7 @@ func (h *handlers) expectationsButton(ctx context.Context, a *bot.Action) {
 		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "expectations")})
 		return
 	}
-	if _, err := h.Slack.OpenViewContext(ctx, a.TriggerID, view); err != nil {
-		h.Log.Warn("open expectations modal", "err", err)
-		a.Reply(ctx, bot.Message{Text: "Slack didn't let us open the form in time. Please try again."})
-	}
+	h.openModal(ctx, a, a.TriggerID, view, false)
 }
 
 // expectationsView authorises the actor and builds the form for target.
@@ -164,29 +158,11 @@ func expectationEdits(v slack.View) (edits []review.ExpectationEdit, blocks []st
 }
 
 func (h *handlers) expectationsSubmit(ctx context.Context, s *bot.Submission) (*slack.ViewSubmissionResponse, error) {
-	m, err := parseMeta(s.View.PrivateMetadata)
+	f, err := h.reload(ctx, s, review.SetExpectations)
 	if err != nil {
 		return nil, err
 	}
-	if err := h.checkYear(m); err != nil {
-		return nil, err
-	}
-	actor, err := h.actor(ctx, s.User.ID)
-	if err != nil {
-		return nil, err
-	}
-	target, err := h.Store.PersonByID(ctx, m.Person)
-	if err != nil {
-		return nil, err
-	}
-	if err := review.Can(actor, review.SetExpectations, target); err != nil {
-		return nil, err
-	}
-	fy := review.FiscalYear(m.Year)
-	current, err := h.Store.Year(ctx, target.ID, fy)
-	if err != nil {
-		return nil, err
-	}
+	actor, target, current, fy := f.actor, f.target, f.year, f.year.Year
 	edits, blockOf := expectationEdits(s.View)
 	ch, err := review.PlanExpectations(current.Expectations, edits)
 	if fields := review.FieldErrors(err); fields != nil {

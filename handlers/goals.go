@@ -56,10 +56,7 @@ func (h *handlers) goalsCommand(ctx context.Context, c *bot.Command) {
 		return
 	}
 	c.Ack()
-	if _, err := h.Slack.OpenViewContext(ctx, c.TriggerID, view); err != nil {
-		h.Log.Warn("open goals modal", "err", err)
-		c.Reply(ctx, bot.Message{Text: "Slack didn't let us open the form in time. Please run the command again."})
-	}
+	h.openModal(ctx, c, c.TriggerID, view, false)
 }
 
 func (h *handlers) goalsButton(ctx context.Context, a *bot.Action) {
@@ -68,10 +65,7 @@ func (h *handlers) goalsButton(ctx context.Context, a *bot.Action) {
 		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "goals")})
 		return
 	}
-	if _, err := h.Slack.OpenViewContext(ctx, a.TriggerID, view); err != nil {
-		h.Log.Warn("open goals modal", "err", err)
-		a.Reply(ctx, bot.Message{Text: "Slack didn't let us open the form in time. Please try again."})
-	}
+	h.openModal(ctx, a, a.TriggerID, view, false)
 }
 
 // goalsListFor authorises the user on their own review and builds the list.
@@ -177,11 +171,7 @@ func (h *handlers) goalEditButton(ctx context.Context, a *bot.Action) {
 		a.Reply(ctx, bot.Message{Text: "That expectation has changed since the list was opened. Close the list and open it again."})
 		return
 	}
-	view := goalEditor(me, year, exp)
-	if _, err := h.Slack.PushViewContext(ctx, a.TriggerID, view); err != nil {
-		h.Log.Warn("push goal editor", "err", err)
-		a.Reply(ctx, bot.Message{Text: "Slack didn't let us open the form in time. Please try again."})
-	}
+	h.openModal(ctx, a, a.TriggerID, goalEditor(me, year, exp), true)
 }
 
 func findExpectation(year review.YearState, id int64) (review.Expectation, bool) {
@@ -269,29 +259,11 @@ func goalEdits(v slack.View) (edits []review.GoalEdit, blocks []map[string]strin
 }
 
 func (h *handlers) goalEditSubmit(ctx context.Context, s *bot.Submission) (*slack.ViewSubmissionResponse, error) {
-	m, err := parseMeta(s.View.PrivateMetadata)
+	f, err := h.reload(ctx, s, review.EditGoals)
 	if err != nil {
 		return nil, err
 	}
-	if err := h.checkYear(m); err != nil {
-		return nil, err
-	}
-	actor, err := h.actor(ctx, s.User.ID)
-	if err != nil {
-		return nil, err
-	}
-	target, err := h.Store.PersonByID(ctx, m.Person)
-	if err != nil {
-		return nil, err
-	}
-	if err := review.Can(actor, review.EditGoals, target); err != nil {
-		return nil, err
-	}
-	fy := review.FiscalYear(m.Year)
-	year, err := h.Store.Year(ctx, target.ID, fy)
-	if err != nil {
-		return nil, err
-	}
+	m, actor, target, year, fy := f.meta, f.actor, f.target, f.year, f.year.Year
 	if _, ok := findExpectation(year, m.Expectation); !ok {
 		return nil, review.Errorf(review.ECONFLICT, "This expectation was changed or retired since you opened it. Go back to the list and open it again.")
 	}

@@ -14,6 +14,8 @@ import (
 	"encoding/json"
 	"log/slog"
 
+	"github.com/slack-go/slack"
+
 	"github.com/massperform/massperform/bot"
 	"github.com/massperform/massperform/review"
 	"github.com/massperform/massperform/storage"
@@ -99,12 +101,66 @@ func parseMeta(s string) (meta, error) {
 	return m, nil
 }
 
+// submitted is a submitted form's subject, reloaded and re-authorised.
+type submitted struct {
+	meta   meta
+	actor  review.Actor
+	target review.Person
+	year   review.YearState
+}
+
+// reload re-reads what a submitted form is about and asks review.Can again
+// with the real sender: the person in its metadata, as stored now, and
+// their review for the form's year, which must still be running.
+func (h *handlers) reload(ctx context.Context, s *bot.Submission, act review.Action) (submitted, error) {
+	var f submitted
+	var err error
+	if f.meta, err = parseMeta(s.View.PrivateMetadata); err != nil {
+		return f, err
+	}
+	if err := h.checkYear(f.meta); err != nil {
+		return f, err
+	}
+	if f.actor, err = h.actor(ctx, s.User.ID); err != nil {
+		return f, err
+	}
+	if f.target, err = h.Store.PersonByID(ctx, f.meta.Person); err != nil {
+		return f, err
+	}
+	if err := review.Can(f.actor, act, f.target); err != nil {
+		return f, err
+	}
+	f.year, err = h.Store.Year(ctx, f.target.ID, review.FiscalYear(f.meta.Year))
+	return f, err
+}
+
 // checkYear refuses a form opened in a fiscal year that has since ended.
 func (h *handlers) checkYear(m meta) error {
 	if review.FiscalYear(m.Year) != h.year() {
 		return review.Errorf(review.ECONFLICT, "A new review year started since you opened this form. Please close it and open it again.")
 	}
 	return nil
+}
+
+// replier answers a user privately: a command or a click.
+type replier interface {
+	Reply(ctx context.Context, m bot.Message)
+}
+
+// openModal opens view with the trigger of a command or click, or pushes
+// it onto the open modal, and tells the user when Slack refuses (a trigger
+// lives only 3 seconds).
+func (h *handlers) openModal(ctx context.Context, r replier, triggerID string, view slack.ModalViewRequest, push bool) {
+	var err error
+	if push {
+		_, err = h.Slack.PushViewContext(ctx, triggerID, view)
+	} else {
+		_, err = h.Slack.OpenViewContext(ctx, triggerID, view)
+	}
+	if err != nil {
+		h.Log.Warn("open modal", "callback_id", view.CallbackID, "err", err)
+		r.Reply(ctx, bot.Message{Text: "Slack didn't let us open the form in time. Please try again."})
+	}
 }
 
 // userMessage turns an error into what the user is told in a message

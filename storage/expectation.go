@@ -84,14 +84,8 @@ func (s *Store) SaveExpectations(ctx context.Context, actor review.Actor, target
 			}
 			audit.add("expectation.create", "expectation", row.ID, nil, row)
 		}
-		if err := audit.flush(tx, s.batch); err != nil {
-			return err
-		}
-		saved, err = yearIn(tx, rv.ID, target.ID, fy)
-		if err != nil {
-			return err
-		}
-		return s.notifyIn(tx, now, notify, saved)
+		saved, err = s.finish(tx, now, audit, rv.ID, target.ID, fy, notify)
+		return err
 	})
 	return saved, err
 }
@@ -116,24 +110,24 @@ func expectationsByID(tx *gorm.DB, reviewID int64, ids []int64) (map[int64]expec
 	return out, nil
 }
 
-// yearIn reloads one review inside a transaction.
-func yearIn(tx *gorm.DB, reviewID, personID int64, fy review.FiscalYear) (review.YearState, error) {
+// finish ends a change to a review inside its transaction: it writes the
+// audit rows, reloads the review as saved, and queues the notifications
+// notify builds from it.
+func (s *Store) finish(tx *gorm.DB, now time.Time, audit *auditLog, reviewID, personID int64, fy review.FiscalYear, notify Notify) (review.YearState, error) {
+	if err := audit.flush(tx, s.batch); err != nil {
+		return review.YearState{}, err
+	}
 	years, err := loadYears(tx, fy, "r.id = ?", reviewID)
 	if err != nil {
 		return review.YearState{}, err
 	}
-	return years[personID], nil
-}
-
-// notifyIn asks notify for the notifications of a saved change and queues
-// them in the same transaction.
-func (s *Store) notifyIn(tx *gorm.DB, now time.Time, notify Notify, saved review.YearState) error {
+	saved := years[personID]
 	if notify == nil {
-		return nil
+		return saved, nil
 	}
 	ns, err := notify(saved)
 	if err != nil {
-		return err
+		return review.YearState{}, err
 	}
-	return enqueue(tx, now, ns, s.batch)
+	return saved, enqueue(tx, now, ns, s.batch)
 }

@@ -97,14 +97,8 @@ func (s *Store) SaveGoals(ctx context.Context, actor review.Actor, target review
 			}
 			audit.add("goal.create", "goal", row.ID, nil, row)
 		}
-		if err := audit.flush(tx, s.batch); err != nil {
-			return err
-		}
-		saved, err = yearIn(tx, rv.ID, target.ID, fy)
-		if err != nil {
-			return err
-		}
-		return s.notifyIn(tx, now, notify, saved)
+		saved, err = s.finish(tx, now, audit, rv.ID, target.ID, fy, notify)
+		return err
 	})
 	return saved, err
 }
