@@ -243,7 +243,7 @@ func TestSubmitIsAuthorisedAgain(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mustContain(t, "Zoe's refusal", messageText(w.dm(zoe, before+1)), "Only Eli Ortiz's current manager")
+		mustContain(t, "Zoe's refusal", messageText(w.dm(zoe, before+1)), "You can only set expectations for people who report to you.")
 		if w.emu.TopView(zoe) != nil {
 			t.Error("a forged click opened a form")
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -49,18 +50,26 @@ type Bot struct {
 	readyOnce sync.Once
 	ready     chan struct{}
 	wg        sync.WaitGroup
+	// base is the parent of every handler's context: not the context Run
+	// gets, so that stopping lets handlers finish, but cancelled once the
+	// grace for finishing is over.
+	base       context.Context
+	cancelBase context.CancelFunc
 }
 
 // New returns a bot that talks to Slack through api (whose client must
 // carry the app-level token) and dispatches to router.
 func New(api *API, router *Router, log *slog.Logger) *Bot {
+	base, cancel := context.WithCancel(context.Background())
 	return &Bot{
-		api:    api,
-		sm:     socketmode.New(api.Client, socketmode.OptionLog(slogLogger{log})),
-		router: router,
-		log:    log,
-		http:   &http.Client{Timeout: 10 * time.Second},
-		ready:  make(chan struct{}),
+		api:        api,
+		sm:         socketmode.New(api.Client, socketmode.OptionLog(slogLogger{log})),
+		router:     router,
+		log:        log,
+		http:       &http.Client{Timeout: 10 * time.Second},
+		ready:      make(chan struct{}),
+		base:       base,
+		cancelBase: cancel,
 	}
 }
 
@@ -88,23 +97,32 @@ func (b *Bot) Run(ctx context.Context) error {
 			b.drain()
 			return fmt.Errorf("socket mode: %w", err)
 		case evt := <-b.sm.Events:
-			b.dispatch(ctx, evt)
+			b.dispatch(evt)
 		}
 	}
 }
 
-// drain waits for running handlers, up to ShutdownGrace.
+// drain waits for running handlers, up to ShutdownGrace; then it cancels
+// the stragglers and gives them a moment to notice, so that none of them
+// is still at work when the caller closes the database.
 func (b *Bot) drain() {
 	done := make(chan struct{})
 	go func() { b.wg.Wait(); close(done) }()
 	select {
 	case <-done:
+		return
 	case <-time.After(ShutdownGrace):
-		b.log.Warn("stopped waiting for handlers still running")
+	}
+	b.log.Warn("cancelling handlers still running after the shutdown grace")
+	b.cancelBase()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		b.log.Error("handlers did not stop after being cancelled")
 	}
 }
 
-func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
+func (b *Bot) dispatch(evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
 		b.log.Debug("connecting to Slack")
@@ -122,17 +140,17 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 		b.log.Warn("socket mode problem", "type", string(evt.Type))
 	case socketmode.EventTypeSlashCommand:
 		cmd, _ := evt.Data.(slack.SlashCommand)
-		b.onCommand(ctx, b.newEnvelope(evt.Request), cmd)
+		b.onCommand(b.newEnvelope(evt.Request), cmd)
 	case socketmode.EventTypeInteractive:
 		cb, _ := evt.Data.(slack.InteractionCallback)
-		b.onInteraction(ctx, b.newEnvelope(evt.Request), cb)
+		b.onInteraction(b.newEnvelope(evt.Request), cb)
 	case socketmode.EventTypeEventsAPI:
 		ev, _ := evt.Data.(slackevents.EventsAPIEvent)
-		b.onEvent(ctx, b.newEnvelope(evt.Request), ev)
+		b.onEvent(b.newEnvelope(evt.Request), ev)
 	}
 }
 
-func (b *Bot) onCommand(ctx context.Context, env *envelope, cmd slack.SlashCommand) {
+func (b *Bot) onCommand(env *envelope, cmd slack.SlashCommand) {
 	if cmd.Command != b.router.slash {
 		env.ack(ephemeral(Message{Text: fmt.Sprintf("This app only answers %s.", b.router.slash)}))
 		return
@@ -140,11 +158,15 @@ func (b *Bot) onCommand(ctx context.Context, env *envelope, cmd slack.SlashComma
 	name, rest := ParseCommand(cmd.Text)
 	fn, unknown := b.router.command(name)
 	c := &Command{SlashCommand: cmd, Name: name, Rest: rest, Unknown: unknown, env: env}
-	b.handle(ctx, env, "command:"+name, cmd.UserID, nil, func(ctx context.Context) { fn(ctx, c) },
+	logName := "command:" + name
+	if unknown {
+		logName = "command:unknown" // what people type stays out of the logs
+	}
+	b.handle(env, logName, cmd.UserID, nil, func(ctx context.Context) { fn(ctx, c) },
 		func(ctx context.Context) { c.Reply(ctx, Message{Text: Apology}) })
 }
 
-func (b *Bot) onInteraction(ctx context.Context, env *envelope, cb slack.InteractionCallback) {
+func (b *Bot) onInteraction(env *envelope, cb slack.InteractionCallback) {
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
 		env.ack(nil)
@@ -154,8 +176,8 @@ func (b *Bot) onInteraction(ctx context.Context, env *envelope, cb slack.Interac
 				b.log.Warn("no handler for action", "action_id", act.ActionID)
 				continue
 			}
-			a := &Action{InteractionCallback: cb, Action: act, bot: b}
-			b.handle(ctx, env, "action:"+act.ActionID, cb.User.ID, nil, func(ctx context.Context) { fn(ctx, a) },
+			a := &Action{InteractionCallback: cb, Action: act, bot: b, received: env.received}
+			b.handle(env, "action:"+act.ActionID, cb.User.ID, nil, func(ctx context.Context) { fn(ctx, a) },
 				func(ctx context.Context) { a.Reply(ctx, Message{Text: Apology}) })
 		}
 	case slack.InteractionTypeViewSubmission:
@@ -166,14 +188,20 @@ func (b *Bot) onInteraction(ctx context.Context, env *envelope, cb slack.Interac
 			return
 		}
 		s := &Submission{InteractionCallback: cb}
-		slow := viewError(cb.View, "That took longer than it should, and nothing was saved. Please try again.")
-		b.handle(ctx, env, "submit:"+cb.View.CallbackID, cb.User.ID, slow,
+		slow := viewError(cb.View, "That took longer than it should. Please try again: if your first try got through, we'll say so.")
+		b.handle(env, "submit:"+cb.View.CallbackID, cb.User.ID, slow,
 			func(ctx context.Context) {
 				sctx, cancel := context.WithDeadline(ctx, env.received.Add(SubmitBudget))
 				resp, err := fn(sctx, s)
 				cancel()
 				if err != nil {
-					b.log.Error("saving a modal failed", "callback_id", cb.View.CallbackID, "err", err)
+					switch code := review.ErrorCode(err); code {
+					case review.EINTERNAL, review.EUNAVAILABLE:
+						b.log.Error("saving a modal failed", "callback_id", cb.View.CallbackID, "code", code, "err", err)
+					default:
+						// Refusals quote names; their code is enough.
+						b.log.Info("modal refused", "callback_id", cb.View.CallbackID, "code", code)
+					}
 					env.ack(viewError(cb.View, review.ErrorMessage(err)))
 					return
 				}
@@ -191,18 +219,18 @@ func (b *Bot) onInteraction(ctx context.Context, env *envelope, cb slack.Interac
 		env.ack(nil)
 		if fn, ok := b.router.closes[cb.View.CallbackID]; ok {
 			c := &Closed{InteractionCallback: cb}
-			b.handle(ctx, env, "closed:"+cb.View.CallbackID, cb.User.ID, nil, func(ctx context.Context) { fn(ctx, c) }, nil)
+			b.handle(env, "closed:"+cb.View.CallbackID, cb.User.ID, nil, func(ctx context.Context) { fn(ctx, c) }, nil)
 		}
 	default:
 		env.ack(nil)
 	}
 }
 
-func (b *Bot) onEvent(ctx context.Context, env *envelope, ev slackevents.EventsAPIEvent) {
+func (b *Bot) onEvent(env *envelope, ev slackevents.EventsAPIEvent) {
 	env.ack(nil)
 	if home, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok && home.Tab == "home" && b.router.home != nil {
 		h := &HomeOpened{UserID: home.User}
-		b.handle(ctx, env, "home", home.User, nil, func(ctx context.Context) { b.router.home(ctx, h) }, nil)
+		b.handle(env, "home", home.User, nil, func(ctx context.Context) { b.router.home(ctx, h) }, nil)
 	}
 }
 
@@ -210,11 +238,11 @@ func (b *Bot) onEvent(ctx context.Context, env *envelope, ev slackevents.EventsA
 // envelope is still not acked after AckBudget it is acked with slow (nil
 // for a plain ack); if fn panics, apologize runs; and the envelope is
 // always acked in the end.
-func (b *Bot) handle(ctx context.Context, env *envelope, name, user string, slow any, fn, apologize func(context.Context)) {
+func (b *Bot) handle(env *envelope, name, user string, slow any, fn, apologize func(context.Context)) {
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
-		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), HandlerTimeout)
+		hctx, cancel := context.WithTimeout(b.base, HandlerTimeout)
 		defer cancel()
 		log := b.log.With("handler", name, "user", user)
 		budget := time.AfterFunc(AckBudget-time.Since(env.received), func() {
@@ -248,6 +276,10 @@ func (b *Bot) respond(ctx context.Context, responseURL, userID string, m Message
 			msg.Blocks = &slack.Blocks{BlockSet: m.Blocks}
 		}
 		if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, b.http, msg); err != nil {
+			// A response_url is a credential: log what went wrong, not where.
+			if ue, ok := errors.AsType[*url.Error](err); ok {
+				err = ue.Err
+			}
 			b.log.Warn("reply through response_url failed", "err", err)
 		}
 		return

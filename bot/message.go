@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"time"
 
 	"github.com/slack-go/slack"
 )
@@ -12,6 +13,10 @@ type Message struct {
 	Text   string
 	Blocks []slack.Block
 }
+
+// TriggerLife is how long after an envelope arrives its trigger_id can
+// still open a modal: Slack allows 3 seconds from when it sent it.
+const TriggerLife = 2800 * time.Millisecond
 
 // Command is a slash command as a handler sees it.
 type Command struct {
@@ -26,6 +31,9 @@ type Command struct {
 // by opening a modal.
 func (c *Command) Ack() { c.env.ack(nil) }
 
+// TriggerExpires is when the command's trigger_id stops opening modals.
+func (c *Command) TriggerExpires() time.Time { return c.env.received.Add(TriggerLife) }
+
 // Reply answers the user privately: in the ack while it has not been sent,
 // through the command's response_url after.
 func (c *Command) Reply(ctx context.Context, m Message) {
@@ -38,9 +46,13 @@ func (c *Command) Reply(ctx context.Context, m Message) {
 // Action is a click on an interactive element.
 type Action struct {
 	slack.InteractionCallback
-	Action *slack.BlockAction // the element that was used
-	bot    *Bot
+	Action   *slack.BlockAction // the element that was used
+	bot      *Bot
+	received time.Time
 }
+
+// TriggerExpires is when the click's trigger_id stops opening modals.
+func (a *Action) TriggerExpires() time.Time { return a.received.Add(TriggerLife) }
 
 // Reply answers the user privately: through the response_url of the
 // message that held the button, or in a direct message when the button was

@@ -71,7 +71,8 @@ const (
 var (
 	botToken  = regexp.MustCompile(`^xoxb-[A-Za-z0-9-]+$`)
 	appToken  = regexp.MustCompile(`^xapp-[A-Za-z0-9-]+$`)
-	channelID = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
+	channelID   = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
+	slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 )
 
 // Load reads the settings. With NeedSlack, both tokens must be present and
@@ -122,7 +123,26 @@ func Load(env Getenv, need Need) (Config, error) {
 	if c.HRChannel != "" && !channelID.MatchString(c.HRChannel) {
 		return c, &Error{"HR_CHANNEL", fmt.Sprintf("%q is not a channel ID: open the channel's details in Slack and copy the ID at the bottom (C…)", c.HRChannel)}
 	}
-	c.HR = review.NewHRDirectory(strings.Split(get("HR_USERS"), ","))
+	if u := c.DatabaseURL; strings.Contains(u, "://") {
+		scheme, _, _ := strings.Cut(u, "://")
+		switch strings.ToLower(scheme) {
+		case "postgres", "postgresql", "sqlite", "file":
+		default:
+			return c, &Error{"DATABASE_URL", fmt.Sprintf("has the scheme %q: use a postgres:// URL, or a path to an SQLite file", scheme)}
+		}
+	}
+	var hr []string
+	for _, e := range strings.Split(get("HR_USERS"), ",") {
+		e = strings.TrimSpace(e)
+		if e == "" {
+			continue
+		}
+		if !slackUserID.MatchString(e) && !strings.Contains(e, "@") {
+			return c, &Error{"HR_USERS", fmt.Sprintf("has %q, which is neither a Slack user ID (U…) nor an email", e)}
+		}
+		hr = append(hr, e)
+	}
+	c.HR = review.NewHRDirectory(hr)
 	switch strings.ToLower(get("LOG_LEVEL")) {
 	case "", "info":
 		c.LogLevel = slog.LevelInfo

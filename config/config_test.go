@@ -34,6 +34,10 @@ func TestLoad(t *testing.T) {
 		{"bad channel", with("HR_CHANNEL", "#hr"), NeedSlack, "HR_CHANNEL"},
 		{"bad level", with("LOG_LEVEL", "loud"), NeedSlack, "LOG_LEVEL"},
 		{"bad api url", with("SLACK_API_URL", "slack.com/api"), NeedSlack, "SLACK_API_URL"},
+		{"misspelt database scheme", with("DATABASE_URL", "postgress://db/x"), NeedSlack, "DATABASE_URL"},
+		{"sqlite path", with("DATABASE_URL", "/var/lib/massperform/data.db"), NeedSlack, ""},
+		{"HR users by id and email", with("HR_USERS", "U0HR, hr@example.org ,"), NeedSlack, ""},
+		{"HR user by name", with("HR_USERS", "U0HR,Hana"), NeedSlack, "HR_USERS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

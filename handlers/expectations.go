@@ -34,6 +34,15 @@ func (h *handlers) registerExpectations(r *bot.Router) {
 }
 
 func (h *handlers) expectationsCommand(ctx context.Context, c *bot.Command) {
+	actor, err := h.actor(ctx, c.UserID)
+	if err != nil {
+		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "expectations")})
+		return
+	}
+	if !actor.OnRoster() && !actor.HR {
+		c.Reply(ctx, bot.Message{Text: esc(review.NotOnRoster.Message)})
+		return
+	}
 	id, name, ok := parseUser(c.Rest)
 	if !ok {
 		c.Reply(ctx, bot.Message{Text: "Whose expectations? Mention them, like `/perform expectations @Eli`."})
@@ -43,7 +52,7 @@ func (h *handlers) expectationsCommand(ctx context.Context, c *bot.Command) {
 	if review.ErrorCode(err) == review.ENOTFOUND {
 		who := "That person"
 		if name != "" {
-			who = esc(name)
+			who = esc(fromSlack(name))
 		}
 		c.Reply(ctx, bot.Message{Text: who + " isn't on the MassPerform roster, so there's no review to set expectations for."})
 		return
@@ -52,7 +61,11 @@ func (h *handlers) expectationsCommand(ctx context.Context, c *bot.Command) {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "expectations")})
 		return
 	}
-	view, err := h.expectationsView(ctx, c.UserID, target)
+	if err := review.Can(actor, review.SetExpectations, target); err != nil {
+		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "expectations")})
+		return
+	}
+	view, err := h.expectationsView(ctx, target)
 	if err != nil {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "expectations")})
 		return
@@ -62,15 +75,27 @@ func (h *handlers) expectationsCommand(ctx context.Context, c *bot.Command) {
 }
 
 // expectationsButton opens the form from a button (the Home tab's team
-// list) whose value names the employee.
+// list) whose value names the employee. The value is only a hint: the
+// clicker must be that person's manager, and anyone else learns nothing
+// about whom the value names.
 func (h *handlers) expectationsButton(ctx context.Context, a *bot.Action) {
-	pid, _ := strconv.ParseInt(a.Action.Value, 10, 64)
-	target, err := h.Store.PersonByID(ctx, pid)
+	refuse := func() { a.Reply(ctx, bot.Message{Text: "You can only set expectations for people who report to you."}) }
+	actor, err := h.actor(ctx, a.User.ID)
 	if err != nil {
 		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "expectations")})
 		return
 	}
-	view, err := h.expectationsView(ctx, a.User.ID, target)
+	pid, _ := strconv.ParseInt(a.Action.Value, 10, 64)
+	target, err := h.Store.PersonByID(ctx, pid)
+	if err != nil || actor.Person == nil || target.ManagerID != actor.Person.ID {
+		refuse()
+		return
+	}
+	if err := review.Can(actor, review.SetExpectations, target); err != nil {
+		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "expectations")})
+		return
+	}
+	view, err := h.expectationsView(ctx, target)
 	if err != nil {
 		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "expectations")})
 		return
@@ -78,17 +103,10 @@ func (h *handlers) expectationsButton(ctx context.Context, a *bot.Action) {
 	h.openModal(ctx, a, a.TriggerID, view, false)
 }
 
-// expectationsView authorises the actor and builds the form for target.
-func (h *handlers) expectationsView(ctx context.Context, actorID string, target review.Person) (slack.ModalViewRequest, error) {
-	actor, err := h.actor(ctx, actorID)
-	if err != nil {
-		return slack.ModalViewRequest{}, err
-	}
-	if err := review.Can(actor, review.SetExpectations, target); err != nil {
-		return slack.ModalViewRequest{}, err
-	}
-	fy := h.year()
-	year, err := h.Store.Year(ctx, target.ID, fy)
+// expectationsView builds the form for target, whom the caller has
+// authorised the actor for.
+func (h *handlers) expectationsView(ctx context.Context, target review.Person) (slack.ModalViewRequest, error) {
+	year, err := h.Store.Year(ctx, target.ID, h.year())
 	if err != nil {
 		return slack.ModalViewRequest{}, err
 	}
@@ -106,7 +124,7 @@ func expectationsModal(target review.Person, year review.YearState) slack.ModalV
 		n := i + 1
 		blocks = append(blocks,
 			textInput(fmt.Sprintf("exp:%d", e.ID), fmt.Sprintf("Expectation %d", n), e.Text, "", review.MaxExpectationLength, true, false),
-			checkbox(fmt.Sprintf("retire:%d", e.ID), " ", fmt.Sprintf("Retire expectation %d", n)))
+			checkbox(fmt.Sprintf("retire:%d", e.ID), fmt.Sprintf("Retire expectation %d?", n), "Yes, it no longer applies"))
 	}
 	slots := min(newExpectationSlots, review.MaxExpectations-len(year.Expectations))
 	for i := range slots {
@@ -193,7 +211,8 @@ func (h *handlers) expectationsSubmit(ctx context.Context, s *bot.Submission) (*
 			Payload:   payload,
 		}}, nil
 	}
-	if _, err := h.Store.SaveExpectations(ctx, actor, target, fy, ch, notify); err != nil {
+	change := storage.Change{Actor: actor, Action: review.SetExpectations, Once: once(s), Notify: notify}
+	if _, err := h.Store.SaveExpectations(ctx, change, target, fy, ch); err != nil {
 		return nil, err
 	}
 	h.Wake()
@@ -208,7 +227,7 @@ func expectationsDM(manager string, year review.YearState, first bool, due []rev
 	if first {
 		verb = "set"
 	}
-	text := fmt.Sprintf("%s %s your expectations for %s.", manager, verb, year.Year)
+	text := fmt.Sprintf("%s %s your expectations for %s.", esc(manager), verb, year.Year)
 	intro := fmt.Sprintf("*%s %s your expectations for %s.*", esc(manager), verb, year.Year)
 	var by review.Date
 	for _, it := range due {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -38,11 +40,7 @@ func (h *handlers) registerGoals(r *bot.Router) {
 	r.Action(goalsEditAction, h.goalEditButton)
 	r.Submit(goalEditCallback, h.goalEditSubmit)
 	r.Submit(goalsCallback, h.goalsDone)
-	r.Closed(goalsCallback, func(ctx context.Context, c *bot.Closed) {
-		if err := h.goalsFinished(ctx, c.User.ID, c.View); err != nil {
-			h.Log.Warn("tell manager about goals", "err", err)
-		}
-	})
+	r.Closed(goalsCallback, func(ctx context.Context, c *bot.Closed) { h.goalsFinished(ctx, c.User.ID, c.View) })
 }
 
 func (h *handlers) goalsCommand(ctx context.Context, c *bot.Command) {
@@ -74,7 +72,7 @@ func (h *handlers) goalsListFor(ctx context.Context, slackID string) (slack.Moda
 	if err != nil {
 		return slack.ModalViewRequest{}, err
 	}
-	return h.goalsList(ctx, me, year, false)
+	return h.goalsList(ctx, me, year)
 }
 
 // ownYear loads the actor's own review for this year, refusing anyone who
@@ -95,28 +93,28 @@ func (h *handlers) ownYear(ctx context.Context, slackID string) (review.Person, 
 }
 
 // goalsList is the root goals modal: each expectation with its goals and a
-// button to edit them. dirty records that goals changed while it was open.
-func (h *handlers) goalsList(ctx context.Context, me review.Person, year review.YearState, dirty bool) (slack.ModalViewRequest, error) {
+// button to edit them.
+func (h *handlers) goalsList(ctx context.Context, me review.Person, year review.YearState) (slack.ModalViewRequest, error) {
 	v := slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      goalsCallback,
 		Title:           plain("Your goals", 24),
 		Close:           plain("Close", 24),
 		NotifyOnClose:   true,
-		PrivateMetadata: meta{Person: me.ID, Year: int(year.Year), Dirty: dirty}.String(),
+		PrivateMetadata: meta{Person: me.ID, Year: int(year.Year)}.String(),
 	}
 	if !me.Reviewed() {
 		v.Blocks.BlockSet = []slack.Block{section(fmt.Sprintf("*Your goals for %s*\nNobody on the roster manages you, so you have no review to write goals for.", year.Year))}
 		return v, nil
 	}
-	manager, Manager := "your manager", "Your manager"
+	manager := "Your manager"
 	if m, err := h.Store.PersonByID(ctx, me.ManagerID); err == nil {
-		manager, Manager = esc(m.Name), esc(m.Name)
+		manager = esc(m.Name)
 	}
 	if len(year.Expectations) == 0 {
 		v.Blocks.BlockSet = []slack.Block{section(fmt.Sprintf(
 			"*Your goals for %s*\n%s hasn't set your expectations for this year yet. We'll message you when they do, and you can write goals then.",
-			year.Year, Manager))}
+			year.Year, manager))}
 		return v, nil
 	}
 	v.Submit = plain("Done", 24)
@@ -135,15 +133,22 @@ func (h *handlers) goalsList(ctx context.Context, me review.Person, year review.
 	return v, nil
 }
 
-// expectationSummary is an expectation with its goals as a list.
+// expectationSummary is an expectation with its goals as a list, inside
+// one section's length limit: goals that do not fit are counted, not cut.
 func expectationSummary(n int, e review.Expectation, goals []review.Goal) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "*%d. %s*", n, esc(truncate(oneLine(e.Text), expectationInList)))
 	if len(goals) == 0 {
 		b.WriteString("\n_No goals yet_")
 	}
-	for _, g := range goals {
-		fmt.Fprintf(&b, "\n• %s — _%s_ — by %s", esc(truncate(oneLine(g.Text), goalLineLength)), esc(truncate(oneLine(g.Measure), goalLineLength)), g.Target.Human())
+	const room = maxSectionText - 40 // for the "more" line
+	for i, g := range goals {
+		line := fmt.Sprintf("\n• %s — _%s_ — by %s", esc(truncate(oneLine(g.Text), goalLineLength)), esc(truncate(oneLine(g.Measure), goalLineLength)), g.Target.Human())
+		if utf8.RuneCountInString(b.String())+utf8.RuneCountInString(line) > room {
+			fmt.Fprintf(&b, "\n_…and %s more_", plural(len(goals)-i, "goal", "goals"))
+			break
+		}
+		b.WriteString(line)
 	}
 	return b.String()
 }
@@ -195,7 +200,7 @@ func goalEditor(me review.Person, year review.YearState, e review.Expectation) s
 			textInput("goal:"+id, fmt.Sprintf("Goal %d", i+1), g.Text, "", review.MaxGoalLength, true, false),
 			textInput("measure:"+id, "How you'll measure success", g.Measure, "", review.MaxMeasureLength, false, false),
 			dateInput("target:"+id, "Target date", g.Target, false),
-			checkbox("retire:"+id, " ", fmt.Sprintf("Retire goal %d", i+1)))
+			checkbox("retire:"+id, fmt.Sprintf("Retire goal %d?", i+1), "Yes, it no longer applies"))
 	}
 	if len(goals) < review.MaxGoalsPerExpectation {
 		first := len(goals) == 0
@@ -285,15 +290,36 @@ func (h *handlers) goalEditSubmit(ctx context.Context, s *bot.Submission) (*slac
 	if ch.Empty() {
 		return nil, nil
 	}
-	saved, err := h.Store.SaveGoals(ctx, actor, target, fy, m.Expectation, ch, nil)
+	// The manager hears about it once per visit to the list: every save
+	// queues the summary under the list's key, held back so the next save
+	// replaces it, and leaving the list releases it.
+	root := s.View.RootViewID
+	if root == "" {
+		root = s.View.ID
+	}
+	var notify storage.Notify
+	if target.ManagerID != 0 {
+		mgr, err := h.Store.PersonByID(ctx, target.ManagerID)
+		if err != nil {
+			return nil, err
+		}
+		notify = func(saved review.YearState) ([]storage.Notification, error) {
+			payload, err := goalsDM(target, saved)
+			return []storage.Notification{{
+				Key: goalsKey(saved.ReviewID, root), Recipient: mgr.SlackID, Kind: "goals", Payload: payload,
+				Collapse: true, Delay: goalsSummaryDelay,
+			}}, err
+		}
+	}
+	change := storage.Change{Actor: actor, Action: review.EditGoals, Once: once(s), Notify: notify}
+	saved, err := h.Store.SaveGoals(ctx, change, target, fy, m.Expectation, ch)
 	if err != nil {
 		return nil, err
 	}
-	// Closing the editor shows the list again: refresh it, and remember
-	// that goals changed so the manager hears about it once, at the end.
-	if root := s.View.RootViewID; root != "" && root != s.View.ID {
+	// Closing the editor shows the list again: refresh it.
+	if root != s.View.ID {
 		s.After(func(ctx context.Context) {
-			list, err := h.goalsList(ctx, target, saved, true)
+			list, err := h.goalsList(ctx, target, saved)
 			if err == nil {
 				_, err = h.Slack.UpdateViewContext(ctx, list, "", "", root)
 			}
@@ -305,52 +331,42 @@ func (h *handlers) goalEditSubmit(ctx context.Context, s *bot.Submission) (*slac
 	return nil, nil
 }
 
-// goalsDone closes the list; if goals changed, the manager hears about it.
-// The list holds nothing typed, so it closes even if that fails.
+// goalsSummaryDelay is how long the manager's summary of a visit to the
+// goals list waits for more changes when the employee never leaves the
+// list (closing it sends the summary at once).
+const goalsSummaryDelay = 15 * time.Minute
+
+// goalsKey is the outbox key of the manager's summary of one visit to the
+// goals list.
+func goalsKey(reviewID int64, listViewID string) string {
+	return fmt.Sprintf("goals:%d:%s", reviewID, listViewID)
+}
+
+// goalsDone closes the list and sends the manager the summary of what
+// changed, if anything did. The list holds nothing typed, so it closes
+// even if that fails.
 func (h *handlers) goalsDone(ctx context.Context, s *bot.Submission) (*slack.ViewSubmissionResponse, error) {
-	if err := h.goalsFinished(ctx, s.User.ID, s.View); err != nil {
-		h.Log.Warn("tell manager about goals", "err", err)
-	}
+	h.goalsFinished(ctx, s.User.ID, s.View)
 	return nil, nil
 }
 
-// goalsFinished sends the manager a summary of the employee's goals when
-// they changed while the list was open: one message per visit to the list.
-func (h *handlers) goalsFinished(ctx context.Context, userID string, v slack.View) error {
-	m, err := parseMeta(v.PrivateMetadata)
-	if err != nil || !m.Dirty {
-		return err
+// goalsFinished releases the summary queued while the list was open.
+func (h *handlers) goalsFinished(ctx context.Context, userID string, v slack.View) {
+	_, year, err := h.ownYear(ctx, userID)
+	if err == nil && year.ReviewID != 0 {
+		var released bool
+		if released, err = h.Store.ReleaseNotification(ctx, goalsKey(year.ReviewID, v.ID)); released {
+			h.Wake()
+		}
 	}
-	me, year, err := h.ownYear(ctx, userID)
 	if err != nil {
-		return err
+		h.Log.Warn("release the goals summary; it goes out when its delay ends", "err", err)
 	}
-	if me.ID != m.Person || me.ManagerID == 0 || int(year.Year) != m.Year {
-		return nil
-	}
-	mgr, err := h.Store.PersonByID(ctx, me.ManagerID)
-	if err != nil {
-		return err
-	}
-	payload, err := goalsDM(me, year)
-	if err != nil {
-		return err
-	}
-	err = h.Store.Enqueue(ctx, []storage.Notification{{
-		Key:       fmt.Sprintf("goals:%d:%s", year.ReviewID, v.ID),
-		Recipient: mgr.SlackID,
-		Kind:      "goals",
-		Payload:   payload,
-	}})
-	if err == nil {
-		h.Wake()
-	}
-	return err
 }
 
 // goalsDM tells the manager what goals the employee wrote.
 func goalsDM(me review.Person, year review.YearState) ([]byte, error) {
-	text := fmt.Sprintf("%s updated their goals for %s.", me.Name, year.Year)
+	text := fmt.Sprintf("%s updated their goals for %s.", esc(me.Name), year.Year)
 	blocks := []slack.Block{section(fmt.Sprintf("*%s updated their goals for %s.*", esc(me.Name), year.Year))}
 	for i, e := range year.Expectations {
 		blocks = append(blocks, section(expectationSummary(i+1, e, goalsOf(year, e.ID))))

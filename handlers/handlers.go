@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -28,9 +29,9 @@ type Store interface {
 	CountDirectReports(ctx context.Context, managerID int64) (int, error)
 	Year(ctx context.Context, personID int64, fy review.FiscalYear) (review.YearState, error)
 	Team(ctx context.Context, managerID int64, fy review.FiscalYear) ([]storage.TeamMember, error)
-	SaveExpectations(ctx context.Context, actor review.Actor, target review.Person, fy review.FiscalYear, ch review.ExpectationChanges, notify storage.Notify) (review.YearState, error)
-	SaveGoals(ctx context.Context, actor review.Actor, target review.Person, fy review.FiscalYear, expectationID int64, ch review.GoalChanges, notify storage.Notify) (review.YearState, error)
-	Enqueue(ctx context.Context, ns []storage.Notification) error
+	SaveExpectations(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, ch review.ExpectationChanges) (review.YearState, error)
+	SaveGoals(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, expectationID int64, ch review.GoalChanges) (review.YearState, error)
+	ReleaseNotification(ctx context.Context, key string) (bool, error)
 }
 
 // Deps is what the handlers need.
@@ -85,7 +86,6 @@ type meta struct {
 	Person      int64 `json:"p"`
 	Year        int   `json:"fy"`
 	Expectation int64 `json:"e,omitempty"`
-	Dirty       bool  `json:"d,omitempty"`
 }
 
 func (m meta) String() string {
@@ -100,6 +100,11 @@ func parseMeta(s string) (meta, error) {
 	}
 	return m, nil
 }
+
+// once is the at-most-once key of a form's submission: the same form
+// submitted again after its first save got through (but its answer did
+// not) is not saved twice.
+func once(s *bot.Submission) string { return "view:" + s.View.ID + ":" + s.View.Hash }
 
 // submitted is a submitted form's subject, reloaded and re-authorised.
 type submitted struct {
@@ -142,15 +147,20 @@ func (h *handlers) checkYear(m meta) error {
 	return nil
 }
 
-// replier answers a user privately: a command or a click.
+// replier is a command or a click: it can answer the user privately, and
+// its trigger lets us open a modal until it expires.
 type replier interface {
 	Reply(ctx context.Context, m bot.Message)
+	TriggerExpires() time.Time
 }
 
 // openModal opens view with the trigger of a command or click, or pushes
-// it onto the open modal, and tells the user when Slack refuses (a trigger
-// lives only 3 seconds).
+// it onto the open modal, and tells the user when that fails. A trigger
+// lives only 3 seconds, so the call gives up when the trigger expires
+// rather than wait for our rate limiter past it.
 func (h *handlers) openModal(ctx context.Context, r replier, triggerID string, view slack.ModalViewRequest, push bool) {
+	ctx, cancel := context.WithDeadline(ctx, r.TriggerExpires())
+	defer cancel()
 	var err error
 	if push {
 		_, err = h.Slack.PushViewContext(ctx, triggerID, view)
@@ -159,7 +169,7 @@ func (h *handlers) openModal(ctx context.Context, r replier, triggerID string, v
 	}
 	if err != nil {
 		h.Log.Warn("open modal", "callback_id", view.CallbackID, "err", err)
-		r.Reply(ctx, bot.Message{Text: "Slack didn't let us open the form in time. Please try again."})
+		r.Reply(context.WithoutCancel(ctx), bot.Message{Text: "Slack didn't let us open the form in time. Please try again."})
 	}
 }
 

@@ -49,9 +49,8 @@ func golden(t *testing.T, name string, v any) {
 
 // fakeStore is an in-memory Store.
 type fakeStore struct {
-	people   map[int64]review.Person
-	years    map[int64]review.YearState
-	enqueued []storage.Notification
+	people map[int64]review.Person
+	years  map[int64]review.YearState
 }
 
 func (f *fakeStore) PersonBySlackID(_ context.Context, id string) (review.Person, error) {
@@ -89,16 +88,13 @@ func (f *fakeStore) Team(ctx context.Context, id int64, fy review.FiscalYear) ([
 	}
 	return team, nil
 }
-func (f *fakeStore) SaveExpectations(context.Context, review.Actor, review.Person, review.FiscalYear, review.ExpectationChanges, storage.Notify) (review.YearState, error) {
+func (f *fakeStore) SaveExpectations(context.Context, storage.Change, review.Person, review.FiscalYear, review.ExpectationChanges) (review.YearState, error) {
 	return review.YearState{}, review.Errorf(review.EINTERNAL, "not in this fake")
 }
-func (f *fakeStore) SaveGoals(context.Context, review.Actor, review.Person, review.FiscalYear, int64, review.GoalChanges, storage.Notify) (review.YearState, error) {
+func (f *fakeStore) SaveGoals(context.Context, storage.Change, review.Person, review.FiscalYear, int64, review.GoalChanges) (review.YearState, error) {
 	return review.YearState{}, review.Errorf(review.EINTERNAL, "not in this fake")
 }
-func (f *fakeStore) Enqueue(_ context.Context, ns []storage.Notification) error {
-	f.enqueued = append(f.enqueued, ns...)
-	return nil
-}
+func (f *fakeStore) ReleaseNotification(context.Context, string) (bool, error) { return false, nil }
 
 var boston, _ = time.LoadLocation("America/New_York")
 
@@ -146,7 +142,7 @@ func TestGoldenSurfaces(t *testing.T) {
 	}
 	golden(t, "expectations_dm", json.RawMessage(dm))
 	golden(t, "goal_editor", goalEditor(eli, year, year.Expectations[0]))
-	list, err := h.goalsList(context.Background(), eli, year, false)
+	list, err := h.goalsList(context.Background(), eli, year)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,11 +223,14 @@ func TestLargestSurfacesStayInsideBlockKit(t *testing.T) {
 		_ = json.Unmarshal(payload, &p)
 		check(name, slackemu.ValidateBlocks(slackemu.SurfaceMessage, p.Blocks))
 		unescaped(name, p.Blocks)
+		if strings.Contains(p.Text, "<!channel>") || strings.Contains(p.Text, "<@U999>") {
+			t.Errorf("%s: the notification text shows user text unescaped: %.80q", name, p.Text)
+		}
 	}
 
 	view("expectations modal", expectationsModal(emp, year))
 	view("goal editor modal", goalEditor(emp, year, year.Expectations[0]))
-	list, _ := h.goalsList(ctx, emp, year, true)
+	list, _ := h.goalsList(ctx, emp, year)
 	view("goals list", list)
 	for p := range 13 {
 		home, err := h.homeView(ctx, "U1", p)

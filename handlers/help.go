@@ -24,7 +24,7 @@ func (h *handlers) helpMessage(ctx context.Context, r *bot.Router, c *bot.Comman
 	}
 	var intro string
 	if c.Unknown {
-		intro = fmt.Sprintf("I don't know `%s`. ", esc(truncate(oneLine(c.Name), 40)))
+		intro = fmt.Sprintf("I don't know `%s`. ", esc(truncate(oneLine(fromSlack(c.Name)), 40)))
 	}
 	if !actor.OnRoster() && !actor.HR {
 		msg := intro + review.NotOnRoster.Message

@@ -57,14 +57,12 @@ func (h *handlers) homeView(ctx context.Context, userID string, p int) (slack.Ho
 		return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}, nil
 	}
 	me := *actor.Person
-	var year review.YearState
 	if me.Reviewed() {
-		if year, err = h.Store.Year(ctx, me.ID, fy); err != nil {
+		year, err := h.Store.Year(ctx, me.ID, fy)
+		if err != nil {
 			return slack.HomeTabViewRequest{}, err
 		}
-	}
-	if me.Reviewed() {
-		blocks = append(blocks, h.myYear(me, year)...)
+		blocks = append(blocks, h.myYear(year)...)
 	} else {
 		blocks = append(blocks, section("Nobody on the roster manages you, so you have no review of your own here."))
 	}
@@ -80,12 +78,12 @@ func (h *handlers) homeView(ctx context.Context, userID string, p int) (slack.Ho
 
 // myYear is the user's own part of the Home tab: what comes next, then
 // their expectations with their goals.
-func (h *handlers) myYear(me review.Person, year review.YearState) []slack.Block {
+func (h *handlers) myYear(year review.YearState) []slack.Block {
 	due := h.Cal.Due(year, h.Clock.Now())
 	var next []string
 	for _, it := range due {
 		switch {
-		case it.Whose != review.RoleEmployee && it.Kind == review.ItemExpectations:
+		case it.Kind == review.ItemExpectations:
 			when := "They're due by " + it.DueBy.Human() + "."
 			if it.Overdue {
 				when = "They were due by " + it.DueBy.Human() + "."

@@ -21,6 +21,12 @@ var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 // such as "<!channel>" or "<@U123>" is shown as typed and pings nobody.
 func esc(s string) string { return escaper.Replace(s) }
 
+var unescaper = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
+
+// fromSlack undoes Slack's own escaping of &, < and > in text it sends us
+// (a slash command's text), so that echoing it through esc shows it once.
+func fromSlack(s string) string { return unescaper.Replace(s) }
+
 // truncate shortens s to at most n characters, ending with "…" when cut.
 func truncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {

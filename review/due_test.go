@@ -58,6 +58,27 @@ func TestDue(t *testing.T) {
 			want:  []Item{{Kind: ItemGoals, Whose: RoleEmployee, DueBy: d("2027-02-14"), Overdue: true, ExpectationID: 3}},
 		},
 		{
+			name:  "someone who joined in January: expectations due 30 days on",
+			state: YearState{Year: 2027, Since: d("2027-01-15")},
+			now:   at("2027-01-20"),
+			want:  []Item{{Kind: ItemExpectations, Whose: RoleManager, DueBy: d("2027-02-14")}},
+		},
+		{
+			name:  "joining in August changes nothing: Sep 30 is later",
+			state: YearState{Year: 2027, Since: d("2026-08-10")},
+			now:   at("2026-08-20"),
+			want:  []Item{{Kind: ItemExpectations, Whose: RoleManager, DueBy: d("2026-09-30")}},
+		},
+		{
+			name:  "goals listed soonest first",
+			state: YearState{Year: 2027, Expectations: []Expectation{exp(3, "2027-01-15"), exp(1, "2026-07-10")}},
+			now:   at("2027-01-20"),
+			want: []Item{
+				{Kind: ItemGoals, Whose: RoleEmployee, DueBy: d("2026-09-30"), Overdue: true, ExpectationID: 1},
+				{Kind: ItemGoals, Whose: RoleEmployee, DueBy: d("2027-02-14"), ExpectationID: 3},
+			},
+		},
+		{
 			name:  "all done",
 			state: YearState{Year: 2027, Expectations: []Expectation{exp(1, "2026-07-10")}, Goals: []Goal{goal(1)}},
 			now:   at("2026-12-01"),

@@ -78,7 +78,7 @@ func PlanExpectations(current []Expectation, edits []ExpectationEdit) (Expectati
 		if ed.ID != 0 {
 			old, ok := byID[ed.ID]
 			if !ok || seen[ed.ID] {
-				return ExpectationChanges{}, staleForm()
+				return ExpectationChanges{}, StaleForm
 			}
 			seen[ed.ID] = true
 			switch {
@@ -124,12 +124,14 @@ func PlanExpectations(current []Expectation, edits []ExpectationEdit) (Expectati
 	return ch, nil
 }
 
-// staleForm is the answer to a form that names items the review does not
+// StaleForm is the answer to a form that names items the review does not
 // hold: it was opened before someone else changed the review, or it was
 // forged.
-func staleForm() *Error {
-	return Errorf(ECONFLICT, "This form is out of date: the review changed since it was opened. Close it and open it again.")
-}
+var StaleForm = &Error{Code: ECONFLICT, Message: "This form is out of date: the review changed since it was opened. Close it and open it again."}
+
+// AlreadySaved is the answer to a form submitted again after its first
+// save went through.
+var AlreadySaved = &Error{Code: ECONFLICT, Message: "This form was already saved: your first try got through after all. Close it and open it again to see what was saved."}
 
 // tooLong returns a field message when s has more than n characters.
 func tooLong(s string, n int) string {

@@ -87,7 +87,7 @@ func PlanGoals(fy FiscalYear, today Date, current []Goal, edits []GoalEdit) (Goa
 		if ed.ID != 0 {
 			var ok bool
 			if old, ok = byID[ed.ID]; !ok || seen[ed.ID] {
-				return GoalChanges{}, staleForm()
+				return GoalChanges{}, StaleForm
 			}
 			seen[ed.ID] = true
 			if ed.Retire {

@@ -84,6 +84,3 @@ func (h HRDirectory) IsHR(slackID string, p *Person) bool {
 	}
 	return p != nil && p.Active && (p.HR || h.emails[strings.ToLower(p.Email)])
 }
-
-// Len returns how many entries the directory holds.
-func (h HRDirectory) Len() int { return len(h.ids) + len(h.emails) }

@@ -1,13 +1,16 @@
 package review
 
-import "sort"
+import (
+	"fmt"
+	"sort"
+)
 
 // RosterChange is an existing person whom a roster import changes.
 type RosterChange struct {
 	Person Person      // as stored now
 	Entry  RosterEntry // as the file has them
 	// Fields lists what changes besides the manager: "email", "name",
-	// "unit", "hr", "slack_id", "tz", "hire_date", "reactivated".
+	// "unit", "hr", "tz", "hire_date", "reactivated".
 	Fields []string
 	// Moved is true when the person gets a new manager.
 	Moved bool
@@ -20,6 +23,12 @@ type RosterPlan struct {
 	Unchanged  int
 	Deactivate []Person // active people missing from the file, when asked to deactivate them
 	Missing    int      // active people missing from the file, left as they are
+	// Matched maps each email in the file that belongs to someone already
+	// stored to their person id.
+	Matched map[string]int64
+	// Problems are lines the file cannot be imported with, given who is
+	// stored already. When there are any, the plan must not be applied.
+	Problems []Problem
 }
 
 // RosterSummary counts what an import did.
@@ -43,32 +52,47 @@ func (p RosterPlan) Summary() RosterSummary {
 }
 
 // PlanRoster compares the people stored now with a checked roster whose
-// emails have been resolved to Slack users. A person is matched by email,
-// or by Slack user when their email changed. People missing from the file
-// are deactivated only when deactivateMissing is set.
+// emails have been resolved to Slack users. A person is who their Slack
+// user is: an email that now belongs to another Slack user is another
+// person, and a person whose email changed keeps their history. People
+// missing from the file are deactivated only when deactivateMissing is set.
+//
+// An email in the file that a different Slack user holds on the roster,
+// and will still hold after the import, is a problem: it would give one
+// person's review to another.
 func PlanRoster(current []Person, entries []RosterEntry, deactivateMissing bool) RosterPlan {
-	byEmail := make(map[string]*Person, len(current))
 	bySlack := make(map[string]*Person, len(current))
-	emailOf := make(map[int64]string, len(current))
+	activeByEmail := make(map[string]*Person, len(current))
 	for i := range current {
 		p := &current[i]
-		byEmail[p.Email] = p
 		bySlack[p.SlackID] = p
-		emailOf[p.ID] = p.Email
-	}
-	var plan RosterPlan
-	inFile := map[int64]bool{}
-	for _, e := range entries {
-		p := byEmail[e.Email]
-		if p == nil && e.SlackID != "" {
-			p = bySlack[e.SlackID]
+		if p.Active {
+			activeByEmail[p.Email] = p
 		}
+	}
+	plan := RosterPlan{Matched: map[string]int64{}}
+	entryOf := map[int64]RosterEntry{} // the file's entry for each stored person in it
+	for _, e := range entries {
+		if p := bySlack[e.SlackID]; p != nil {
+			if first, dup := entryOf[p.ID]; dup {
+				plan.Problems = append(plan.Problems, Problem{e.Line, fmt.Sprintf("%s is the same Slack user as %s on line %d", e.Email, first.Email, first.Line)})
+				continue
+			}
+			entryOf[p.ID] = e
+			plan.Matched[e.Email] = p.ID
+		}
+	}
+	for _, e := range entries {
+		p := bySlack[e.SlackID]
 		if p == nil {
 			plan.Add = append(plan.Add, e)
 			continue
 		}
-		inFile[p.ID] = true
-		c := RosterChange{Person: *p, Entry: e, Moved: emailOf[p.ManagerID] != e.ManagerEmail}
+		if entryOf[p.ID].Email != e.Email {
+			continue // the same Slack user twice: reported above
+		}
+		newManager, known := plan.Matched[e.ManagerEmail]
+		c := RosterChange{Person: *p, Entry: e, Moved: (e.ManagerEmail != "" && !known) || newManager != p.ManagerID}
 		for _, f := range []struct {
 			name    string
 			changed bool
@@ -77,7 +101,6 @@ func PlanRoster(current []Person, entries []RosterEntry, deactivateMissing bool)
 			{"name", p.Name != e.Name},
 			{"unit", p.Unit != e.Unit},
 			{"hr", p.HR != e.HR},
-			{"slack_id", e.SlackID != "" && p.SlackID != e.SlackID},
 			{"tz", e.TZ != "" && p.TZ != e.TZ},
 			{"hire_date", p.HireDate != e.HireDate},
 			{"reactivated", !p.Active},
@@ -92,17 +115,32 @@ func PlanRoster(current []Person, entries []RosterEntry, deactivateMissing bool)
 		}
 		plan.Change = append(plan.Change, c)
 	}
+	leaving := map[int64]bool{}
 	for _, p := range current {
-		if !p.Active || inFile[p.ID] {
+		if _, inFile := entryOf[p.ID]; !p.Active || inFile {
 			continue
 		}
 		if deactivateMissing {
 			plan.Deactivate = append(plan.Deactivate, p)
+			leaving[p.ID] = true
 		} else {
 			plan.Missing++
 		}
 	}
+	for _, e := range entries {
+		holder := activeByEmail[e.Email]
+		if holder == nil || holder.SlackID == e.SlackID || leaving[holder.ID] {
+			continue
+		}
+		if _, inFile := entryOf[holder.ID]; inFile {
+			continue // they are in the file under another email
+		}
+		plan.Problems = append(plan.Problems, Problem{e.Line, fmt.Sprintf(
+			"%s now belongs to another Slack user than %s, who has it on the roster and is still in the program: leave %s out of the file and import with --deactivate-missing, or correct the email",
+			e.Email, holder.Name, holder.Name)})
+	}
 	sort.Slice(plan.Deactivate, func(i, j int) bool { return plan.Deactivate[i].Email < plan.Deactivate[j].Email })
+	sort.SliceStable(plan.Problems, func(i, j int) bool { return plan.Problems[i].Line < plan.Problems[j].Line })
 	return plan
 }
 

@@ -75,6 +75,10 @@ func Import(ctx context.Context, r io.Reader, dir Directory, store Store, opts O
 		return res, err
 	}
 	plan := review.PlanRoster(current, entries, opts.DeactivateMissing)
+	if len(plan.Problems) > 0 {
+		res.Problems = plan.Problems
+		return res, nil
+	}
 	res.Summary = plan.Summary()
 	if opts.DryRun {
 		return res, nil
@@ -109,7 +113,9 @@ func resolve(ctx context.Context, entries []review.RosterEntry, dir Directory, p
 			pages++
 			for i := range page {
 				email := strings.ToLower(page[i].Profile.Email)
-				if want[email] {
+				// A deactivated account may share an email with the live one
+				// that replaced it: the live one wins.
+				if prev, seen := users[email]; want[email] && (!seen || prev.Deleted) {
 					u := page[i]
 					users[email] = &u
 				}

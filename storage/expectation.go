@@ -36,10 +36,15 @@ type Notify func(saved review.YearState) ([]Notification, error)
 
 // SaveExpectations applies a manager's changes to target's expectations for
 // fy, starting the review if needed, with audit rows and the notifications
-// notify returns, in one transaction. It returns the review as saved.
-func (s *Store) SaveExpectations(ctx context.Context, actor review.Actor, target review.Person, fy review.FiscalYear, ch review.ExpectationChanges, notify Notify) (review.YearState, error) {
+// c.Notify returns, in one transaction. It returns the review as saved.
+func (s *Store) SaveExpectations(ctx context.Context, c Change, target review.Person, fy review.FiscalYear, ch review.ExpectationChanges) (review.YearState, error) {
 	var saved review.YearState
 	err := s.tx(ctx, "save expectations", func(tx *gorm.DB, now time.Time) error {
+		target, err := s.begin(tx, c, target.ID, now)
+		if err != nil {
+			return err
+		}
+		actor := c.Actor
 		audit := newAudit(actor.AuditName(), now)
 		rv, err := ensureReview(tx, audit, target.ID, fy)
 		if err != nil {
@@ -52,7 +57,7 @@ func (s *Store) SaveExpectations(ctx context.Context, actor review.Actor, target
 		for _, e := range ch.Update {
 			old, ok := before[e.ID]
 			if !ok {
-				return staleForm
+				return review.StaleForm
 			}
 			if err := tx.Model(&expectationRow{}).Where("id = ?", e.ID).Updates(map[string]any{"body": e.Text, "updated_at": now}).Error; err != nil {
 				return err
@@ -64,7 +69,7 @@ func (s *Store) SaveExpectations(ctx context.Context, actor review.Actor, target
 		for _, id := range ch.Retire {
 			old, ok := before[id]
 			if !ok {
-				return staleForm
+				return review.StaleForm
 			}
 			if err := tx.Model(&expectationRow{}).Where("id = ?", id).Updates(map[string]any{"retired_at": now, "updated_at": now}).Error; err != nil {
 				return err
@@ -84,15 +89,28 @@ func (s *Store) SaveExpectations(ctx context.Context, actor review.Actor, target
 			}
 			audit.add("expectation.create", "expectation", row.ID, nil, row)
 		}
-		saved, err = s.finish(tx, now, audit, rv.ID, target.ID, fy, notify)
+		if err := capActive(tx, "review_id = ?", rv.ID, review.MaxExpectations, &expectationRow{}); err != nil {
+			return err
+		}
+		saved, err = s.finish(tx, now, audit, rv.ID, target.ID, fy, c.Notify)
 		return err
 	})
 	return saved, err
 }
 
-// staleForm is returned when a change names an item that is no longer
-// active in the review it claims to belong to.
-var staleForm = review.Errorf(review.ECONFLICT, "This form is out of date: the review changed since it was opened. Close it and open it again.")
+// capActive refuses a change that leaves more than limit active rows of
+// model matching where: two forms saved at once could each stay within the
+// limit and together pass it.
+func capActive(tx *gorm.DB, where string, arg any, limit int, model any) error {
+	var n int64
+	if err := tx.Model(model).Where(where+" AND retired_at IS NULL", arg).Count(&n).Error; err != nil {
+		return err
+	}
+	if int(n) > limit {
+		return review.StaleForm
+	}
+	return nil
+}
 
 // expectationsByID loads the active expectations of a review among ids.
 func expectationsByID(tx *gorm.DB, reviewID int64, ids []int64) (map[int64]expectationRow, error) {

@@ -33,17 +33,21 @@ func (r goalRow) domain() review.Goal {
 }
 
 // SaveGoals applies an employee's changes to the goals of one of their
-// expectations, with audit rows and the notifications notify returns, in one
-// transaction. The expectation must be active in the employee's review for
-// fy. It returns the review as saved.
-func (s *Store) SaveGoals(ctx context.Context, actor review.Actor, target review.Person, fy review.FiscalYear, expectationID int64, ch review.GoalChanges, notify Notify) (review.YearState, error) {
+// expectations, with audit rows and the notifications c.Notify returns, in
+// one transaction. The expectation must be active in the employee's review
+// for fy. It returns the review as saved.
+func (s *Store) SaveGoals(ctx context.Context, c Change, target review.Person, fy review.FiscalYear, expectationID int64, ch review.GoalChanges) (review.YearState, error) {
 	var saved review.YearState
 	err := s.tx(ctx, "save goals", func(tx *gorm.DB, now time.Time) error {
-		audit := newAudit(actor.AuditName(), now)
+		target, err := s.begin(tx, c, target.ID, now)
+		if err != nil {
+			return err
+		}
+		audit := newAudit(c.Actor.AuditName(), now)
 		var rv reviewRow
 		if err := tx.Where("person_id = ? AND fiscal_year = ?", target.ID, int(fy)).Take(&rv).Error; err != nil {
 			if err == gorm.ErrRecordNotFound {
-				return staleForm
+				return review.StaleForm
 			}
 			return err
 		}
@@ -52,7 +56,7 @@ func (s *Store) SaveGoals(ctx context.Context, actor review.Actor, target review
 			return err
 		}
 		if _, ok := exp[expectationID]; !ok {
-			return staleForm
+			return review.StaleForm
 		}
 		before := map[int64]goalRow{}
 		if ids := ch.Touched(); len(ids) > 0 {
@@ -67,7 +71,7 @@ func (s *Store) SaveGoals(ctx context.Context, actor review.Actor, target review
 		for _, g := range ch.Update {
 			old, ok := before[g.ID]
 			if !ok {
-				return staleForm
+				return review.StaleForm
 			}
 			after := old
 			after.Body, after.Measure, after.TargetDate, after.UpdatedAt = g.Text, g.Measure, g.Target.String(), now
@@ -81,7 +85,7 @@ func (s *Store) SaveGoals(ctx context.Context, actor review.Actor, target review
 		for _, id := range ch.Retire {
 			old, ok := before[id]
 			if !ok {
-				return staleForm
+				return review.StaleForm
 			}
 			if err := tx.Model(&goalRow{}).Where("id = ?", id).Updates(map[string]any{"retired_at": now, "updated_at": now}).Error; err != nil {
 				return err
@@ -97,7 +101,10 @@ func (s *Store) SaveGoals(ctx context.Context, actor review.Actor, target review
 			}
 			audit.add("goal.create", "goal", row.ID, nil, row)
 		}
-		saved, err = s.finish(tx, now, audit, rv.ID, target.ID, fy, notify)
+		if err := capActive(tx, "expectation_id = ?", expectationID, review.MaxGoalsPerExpectation, &goalRow{}); err != nil {
+			return err
+		}
+		saved, err = s.finish(tx, now, audit, rv.ID, target.ID, fy, c.Notify)
 		return err
 	})
 	return saved, err

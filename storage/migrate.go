@@ -80,19 +80,21 @@ const schema0001 = `
 CREATE TABLE people (
 	id {{PK}},
 	slack_id TEXT NOT NULL UNIQUE,
-	email TEXT NOT NULL UNIQUE,
+	email TEXT NOT NULL,
 	name TEXT NOT NULL,
 	unit TEXT NOT NULL DEFAULT '',
 	manager_id BIGINT REFERENCES people(id),
 	hr BOOLEAN NOT NULL DEFAULT FALSE,
 	active BOOLEAN NOT NULL DEFAULT TRUE,
 	hire_date TEXT NOT NULL DEFAULT '',
+	joined_on TEXT NOT NULL DEFAULT '',
 	tz TEXT NOT NULL DEFAULT '',
 	tz_refreshed_at {{TS}},
 	left_at {{TS}},
 	created_at {{TS}} NOT NULL,
 	updated_at {{TS}} NOT NULL
 );
+CREATE UNIQUE INDEX people_active_email ON people (email) WHERE active;
 CREATE INDEX people_manager_id ON people (manager_id);
 CREATE INDEX people_unit ON people (unit);
 
@@ -275,6 +277,11 @@ CREATE TABLE audit_log (
 	at {{TS}} NOT NULL
 );
 CREATE INDEX audit_log_entity ON audit_log (entity, entity_id);
+
+CREATE TABLE handled_requests (
+	request_key TEXT PRIMARY KEY,
+	at {{TS}} NOT NULL
+);
 
 CREATE TABLE settings (
 	name TEXT PRIMARY KEY,

@@ -16,6 +16,13 @@ type Notification struct {
 	Recipient string // a Slack user ID (a DM) or channel ID
 	Kind      string // what it is about, for counting and logs
 	Payload   []byte // the message, as the sender expects it (JSON)
+	// Collapse makes a notification whose key is still waiting to be sent
+	// take this one's payload: several changes, one message saying where
+	// they ended.
+	Collapse bool
+	// Delay holds the notification back, for more changes to collapse
+	// into it; ReleaseNotification sends it sooner.
+	Delay time.Duration
 }
 
 type outboxRow struct {
@@ -57,17 +64,45 @@ type OutboxItem struct {
 // enqueue queues notifications inside a transaction, skipping any whose key
 // is already in the outbox.
 func enqueue(tx *gorm.DB, now time.Time, ns []Notification, batch int) error {
-	if len(ns) == 0 {
-		return nil
-	}
-	rows := make([]outboxRow, len(ns))
-	for i, n := range ns {
-		rows[i] = outboxRow{
+	var once, collapse []outboxRow
+	for _, n := range ns {
+		r := outboxRow{
 			DedupKey: n.Key, Recipient: n.Recipient, Kind: n.Kind, Payload: string(n.Payload),
-			Status: OutboxPending, NextAttemptAt: now, CreatedAt: now,
+			Status: OutboxPending, NextAttemptAt: now.Add(n.Delay), CreatedAt: now,
+		}
+		if n.Collapse {
+			collapse = append(collapse, r)
+		} else {
+			once = append(once, r)
 		}
 	}
-	return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dedup_key"}}, DoNothing: true}).CreateInBatches(rows, batch).Error
+	key := []clause.Column{{Name: "dedup_key"}}
+	if len(once) > 0 {
+		if err := tx.Clauses(clause.OnConflict{Columns: key, DoNothing: true}).CreateInBatches(once, batch).Error; err != nil {
+			return err
+		}
+	}
+	if len(collapse) > 0 {
+		return tx.Clauses(clause.OnConflict{
+			Columns:   key,
+			DoUpdates: clause.AssignmentColumns([]string{"payload"}),
+			Where:     clause.Where{Exprs: []clause.Expression{clause.Eq{Column: clause.Column{Table: "outbox", Name: "status"}, Value: OutboxPending}}},
+		}).CreateInBatches(collapse, batch).Error
+	}
+	return nil
+}
+
+// ReleaseNotification makes a held-back notification due now. It reports
+// whether one was waiting.
+func (s *Store) ReleaseNotification(ctx context.Context, key string) (bool, error) {
+	var n int64
+	err := s.tx(ctx, "release notification", func(tx *gorm.DB, now time.Time) error {
+		res := tx.Model(&outboxRow{}).Where("dedup_key = ? AND status = ? AND next_attempt_at > ?", key, OutboxPending, now).
+			Update("next_attempt_at", now)
+		n = res.RowsAffected
+		return res.Error
+	})
+	return n > 0, err
 }
 
 // Enqueue queues notifications that no other change goes with.
@@ -91,6 +126,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 	until := now.Add(lease)
 	var items []OutboxItem
 	err = s.tx(ctx, "claim outbox", func(tx *gorm.DB, _ time.Time) error {
+		items = items[:0] // the transaction may run again
 		for _, r := range rows {
 			res := tx.Model(&outboxRow{}).
 				Where("id = ? AND status = ? AND (lease_until IS NULL OR lease_until < ?)", r.ID, OutboxPending, now).
@@ -156,19 +192,26 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
 	return out, nil
 }
 
-// NextOutboxDue returns when the earliest pending notification is due, or
-// the zero time when none is pending.
+// NextOutboxDue returns when the earliest pending notification can next be
+// claimed (it is due and not leased), or the zero time when none is
+// pending.
 func (s *Store) NextOutboxDue(ctx context.Context) (time.Time, error) {
-	var r outboxRow
-	err := s.read(ctx).Where("status = ?", OutboxPending).Order("next_attempt_at").Limit(1).Find(&r).Error
+	now := s.now()
+	var free, leased outboxRow
+	db := s.read(ctx)
+	err := db.Where("status = ? AND (lease_until IS NULL OR lease_until < ?)", OutboxPending, now).Order("next_attempt_at").Limit(1).Find(&free).Error
+	if err == nil {
+		err = db.Where("status = ? AND lease_until >= ?", OutboxPending, now).Order("lease_until").Limit(1).Find(&leased).Error
+	}
 	if err != nil {
 		return time.Time{}, s.wrap("next outbox due", err)
 	}
-	if r.ID == 0 {
-		return time.Time{}, nil
+	var next time.Time
+	if free.ID != 0 {
+		next = free.NextAttemptAt
 	}
-	if r.LeaseUntil != nil && r.LeaseUntil.After(r.NextAttemptAt) {
-		return *r.LeaseUntil, nil
+	if leased.ID != 0 && (next.IsZero() || leased.LeaseUntil.Before(next)) {
+		next = *leased.LeaseUntil
 	}
-	return r.NextAttemptAt, nil
+	return next, nil
 }

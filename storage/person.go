@@ -17,6 +17,7 @@ type personRow struct {
 	HR            bool `gorm:"column:hr"`
 	Active        bool
 	HireDate      string
+	JoinedOn      string // the day they were added to the roster, or added back
 	TZ            string `gorm:"column:tz"`
 	TZRefreshedAt *time.Time
 	LeftAt        *time.Time
@@ -69,17 +70,6 @@ func (s *Store) People(ctx context.Context) ([]review.Person, error) {
 	var rows []personRow
 	if err := s.read(ctx).Order("id").Find(&rows).Error; err != nil {
 		return nil, s.wrap("people", err)
-	}
-	return people(rows), nil
-}
-
-// DirectReports returns the active people whose current manager is
-// managerID, ordered by name.
-func (s *Store) DirectReports(ctx context.Context, managerID int64) ([]review.Person, error) {
-	var rows []personRow
-	err := s.read(ctx).Where("manager_id = ? AND active", managerID).Order("name, id").Find(&rows).Error
-	if err != nil {
-		return nil, s.wrap("direct reports", err)
 	}
 	return people(rows), nil
 }

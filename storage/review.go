@@ -52,14 +52,21 @@ func ensureReview(tx *gorm.DB, audit *auditLog, personID int64, fy review.Fiscal
 // expectations and goals. A review that has not started comes back empty,
 // with ReviewID 0.
 func (s *Store) Year(ctx context.Context, personID int64, fy review.FiscalYear) (review.YearState, error) {
-	years, err := loadYears(s.read(ctx), fy, "r.person_id = ?", personID)
+	db := s.read(ctx)
+	years, err := loadYears(db, fy, "r.person_id = ?", personID)
 	if err != nil {
 		return review.YearState{}, s.wrap("load year", err)
 	}
-	if y, ok := years[personID]; ok {
-		return y, nil
+	since, err := sinceOf(db, "p.id = ?", personID)
+	if err != nil {
+		return review.YearState{}, s.wrap("load year", err)
 	}
-	return review.YearState{Year: fy}, nil
+	y, ok := years[personID]
+	if !ok {
+		y = review.YearState{Year: fy}
+	}
+	y.Since = since[personID]
+	return y, nil
 }
 
 // TeamMember is a direct report with their year.
@@ -80,15 +87,51 @@ func (s *Store) Team(ctx context.Context, managerID int64, fy review.FiscalYear)
 	if err != nil {
 		return nil, s.wrap("team years", err)
 	}
+	since, err := sinceOf(db, "p.manager_id = ? AND p.active", managerID)
+	if err != nil {
+		return nil, s.wrap("team years", err)
+	}
 	team := make([]TeamMember, len(rows))
 	for i, r := range rows {
 		y, ok := years[r.ID]
 		if !ok {
 			y = review.YearState{Year: fy}
 		}
+		y.Since = since[r.ID]
 		team[i] = TeamMember{Person: r.domain(), Year: y}
 	}
 	return team, nil
+}
+
+// sinceOf returns, for the people matching where (over people as p), the
+// day their time under their current manager began: the latest of the day
+// they joined the roster, their hire date and their last change of
+// manager. One query.
+func sinceOf(db *gorm.DB, where string, args ...any) (map[int64]review.Date, error) {
+	var rows []struct {
+		ID       int64
+		JoinedOn string
+		HireDate string
+		Moved    string
+	}
+	err := db.Table("people AS p").
+		Select("p.id, p.joined_on, p.hire_date, COALESCE(MAX(mc.effective), '') AS moved").
+		Joins("LEFT JOIN manager_changes mc ON mc.person_id = p.id").
+		Where(where, args...).Group("p.id, p.joined_on, p.hire_date").Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]review.Date, len(rows))
+	for _, r := range rows {
+		var latest review.Date
+		for _, s := range []string{r.JoinedOn, r.HireDate, r.Moved} {
+			if d, err := review.ParseDate(s); err == nil && d.After(latest) {
+				latest = d
+			}
+		}
+		out[r.ID] = latest
+	}
+	return out, nil
 }
 
 // loadYears loads the reviews of fy matching where (over reviews as r),

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -29,35 +30,91 @@ type ManagerChange struct {
 	Effective    review.Date
 }
 
-// ApplyRoster carries out a roster plan in one transaction: new people are
-// stored with their managers, changed people updated (a new manager is
-// recorded in their reporting history, effective today), and people the
-// plan deactivates stop taking part, their open reviews closed as "left".
-// Every change writes an audit row.
+// ApplyRoster carries out a roster plan in one transaction: people the plan
+// deactivates stop taking part (their open reviews close as "left"),
+// changed people are updated, new people are stored, and then everyone's
+// manager is set, a new manager being recorded in the person's reporting
+// history, effective today. Every change writes an audit row.
 func (s *Store) ApplyRoster(ctx context.Context, actor string, today review.Date, plan review.RosterPlan) error {
+	if len(plan.Problems) > 0 {
+		return review.Errorf(review.EINVALID, "The roster has %d problems; nothing was changed.", len(plan.Problems))
+	}
 	return s.tx(ctx, "apply roster", func(tx *gorm.DB, now time.Time) error {
 		audit := newAudit(actor, now)
-		idOf := map[string]int64{}
-		var current []struct {
-			ID    int64
-			Email string
-		}
-		if err := tx.Model(&personRow{}).Select("id, email").Find(&current).Error; err != nil {
-			return err
-		}
-		for _, p := range current {
-			idOf[p.Email] = p.ID
-		}
-		managerID := func(email string) *int64 {
-			if email == "" {
-				return nil
+		// Leavers first: their emails are free for whoever has them now.
+		for _, p := range plan.Deactivate {
+			res := tx.Model(&personRow{}).Where("id = ? AND active", p.ID).Updates(map[string]any{"active": false, "left_at": now, "updated_at": now})
+			if res.Error != nil {
+				return res.Error
 			}
-			id := idOf[email]
-			return &id
+			if res.RowsAffected == 0 {
+				continue
+			}
+			if err := tx.Model(&reviewRow{}).Where("person_id = ? AND state = ?", p.ID, reviewOpen).
+				Updates(map[string]any{"state": reviewLeft, "closed_reason": "left the roster", "closed_at": now, "updated_at": now}).Error; err != nil {
+				return err
+			}
+			audit.add("roster.deactivate", "person", p.ID, map[string]any{"active": true}, map[string]any{"active": false})
+		}
+
+		// Changed people, but for their managers, who may be new. Emails
+		// that change go through a placeholder first, so that two people
+		// can swap theirs.
+		before := map[int64]personRow{}
+		for _, c := range plan.Change {
+			var old personRow
+			if err := tx.Take(&old, c.Person.ID).Error; err != nil {
+				return err
+			}
+			before[old.ID] = old
+			if old.Email != c.Entry.Email {
+				if err := tx.Model(&personRow{}).Where("id = ?", old.ID).Update("email", fmt.Sprintf("~moving-%d", old.ID)).Error; err != nil {
+					return err
+				}
+			}
+		}
+		thisYear := review.FiscalYearOf(today)
+		for _, c := range plan.Change {
+			old := before[c.Person.ID]
+			upd := map[string]any{
+				"email": c.Entry.Email, "name": c.Entry.Name, "unit": c.Entry.Unit, "hr": c.Entry.HR,
+				"hire_date": c.Entry.HireDate.String(), "active": true, "left_at": nil, "updated_at": now,
+			}
+			if c.Entry.TZ != "" {
+				upd["tz"], upd["tz_refreshed_at"] = c.Entry.TZ, now
+			}
+			if err := tx.Model(&personRow{}).Where("id = ?", old.ID).Updates(upd).Error; err != nil {
+				return err
+			}
+			if !old.Active {
+				if err := tx.Model(&personRow{}).Where("id = ?", old.ID).Update("joined_on", today.String()).Error; err != nil {
+					return err
+				}
+				// Back in the program: this year's review, if it was closed
+				// when they left, opens again.
+				if err := tx.Model(&reviewRow{}).Where("person_id = ? AND state = ? AND fiscal_year >= ?", old.ID, reviewLeft, int(thisYear)).
+					Updates(map[string]any{"state": reviewOpen, "closed_reason": "", "closed_at": nil, "updated_at": now}).Error; err != nil {
+					return err
+				}
+			}
 		}
 
 		// New people, managers before their reports, in batches that never
 		// hold both a manager and someone who reports to them.
+		idOf := make(map[string]int64, len(plan.Matched)+len(plan.Add))
+		for email, id := range plan.Matched {
+			idOf[email] = id
+		}
+		managerID := func(email string) (*int64, error) {
+			if email == "" {
+				return nil, nil
+			}
+			id, ok := idOf[email]
+			if !ok {
+				return nil, fmt.Errorf("manager %s of the roster is not stored", email)
+			}
+			return &id, nil
+		}
 		var batch []personRow
 		inBatch := map[string]bool{}
 		flush := func() error {
@@ -80,9 +137,13 @@ func (s *Store) ApplyRoster(ctx context.Context, actor string, today review.Date
 					return err
 				}
 			}
+			mid, err := managerID(e.ManagerEmail)
+			if err != nil {
+				return err
+			}
 			batch = append(batch, personRow{
-				SlackID: e.SlackID, Email: e.Email, Name: e.Name, Unit: e.Unit, ManagerID: managerID(e.ManagerEmail),
-				HR: e.HR, Active: true, HireDate: e.HireDate.String(), TZ: e.TZ, TZRefreshedAt: &now,
+				SlackID: e.SlackID, Email: e.Email, Name: e.Name, Unit: e.Unit, ManagerID: mid,
+				HR: e.HR, Active: true, HireDate: e.HireDate.String(), JoinedOn: today.String(), TZ: e.TZ, TZRefreshedAt: &now,
 			})
 			inBatch[e.Email] = true
 		}
@@ -90,56 +151,32 @@ func (s *Store) ApplyRoster(ctx context.Context, actor string, today review.Date
 			return err
 		}
 
+		// Now every manager is stored: set them, and keep the history.
 		for _, c := range plan.Change {
-			var old personRow
-			if err := tx.Take(&old, c.Person.ID).Error; err != nil {
-				return err
-			}
-			upd := old
-			upd.Email, upd.Name, upd.Unit, upd.HR, upd.HireDate = c.Entry.Email, c.Entry.Name, c.Entry.Unit, c.Entry.HR, c.Entry.HireDate.String()
-			if c.Entry.SlackID != "" {
-				upd.SlackID = c.Entry.SlackID
-			}
-			if c.Entry.TZ != "" {
-				upd.TZ, upd.TZRefreshedAt = c.Entry.TZ, &now
-			}
-			upd.Active, upd.LeftAt = true, nil
-			upd.ManagerID = managerID(c.Entry.ManagerEmail)
-			upd.UpdatedAt = now
-			if err := tx.Save(&upd).Error; err != nil {
-				return err
-			}
+			old := before[c.Person.ID]
+			var after personRow
 			if c.Moved {
-				mc := managerChangeRow{PersonID: old.ID, OldManagerID: old.ManagerID, NewManagerID: upd.ManagerID, Effective: today.String(), CreatedAt: now}
+				mid, err := managerID(c.Entry.ManagerEmail)
+				if err != nil {
+					return err
+				}
+				if err := tx.Model(&personRow{}).Where("id = ?", old.ID).Update("manager_id", mid).Error; err != nil {
+					return err
+				}
+				mc := managerChangeRow{PersonID: old.ID, OldManagerID: old.ManagerID, NewManagerID: mid, Effective: today.String(), CreatedAt: now}
 				if err := tx.Create(&mc).Error; err != nil {
 					return err
 				}
-				audit.add("roster.move", "person", old.ID, old, upd)
 			}
-			if len(c.Fields) > 0 {
-				audit.add("roster.update", "person", old.ID, old, upd)
-			}
-			if !old.Active {
-				if err := tx.Model(&reviewRow{}).Where("person_id = ? AND state = ?", old.ID, reviewLeft).
-					Updates(map[string]any{"state": reviewOpen, "closed_reason": "", "closed_at": nil, "updated_at": now}).Error; err != nil {
-					return err
-				}
-			}
-		}
-
-		for _, p := range plan.Deactivate {
-			res := tx.Model(&personRow{}).Where("id = ? AND active", p.ID).Updates(map[string]any{"active": false, "left_at": now, "updated_at": now})
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected == 0 {
-				continue
-			}
-			if err := tx.Model(&reviewRow{}).Where("person_id = ? AND state = ?", p.ID, reviewOpen).
-				Updates(map[string]any{"state": reviewLeft, "closed_reason": "left the roster", "closed_at": now, "updated_at": now}).Error; err != nil {
+			if err := tx.Take(&after, old.ID).Error; err != nil {
 				return err
 			}
-			audit.add("roster.deactivate", "person", p.ID, map[string]any{"active": true}, map[string]any{"active": false})
+			if c.Moved {
+				audit.add("roster.move", "person", old.ID, old, after)
+			}
+			if len(c.Fields) > 0 {
+				audit.add("roster.update", "person", old.ID, old, after)
+			}
 		}
 		return audit.flush(tx, s.batch)
 	})

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -52,8 +53,8 @@ func TestApplyRoster(t *testing.T) {
 			t.Fatalf("tree = ceo %d, mona→%d, eli→%d", ceo.ID, mona.ManagerID, eli.ManagerID)
 		}
 		// Eli starts a review so we can see it close when he leaves.
-		if _, err := s.SaveExpectations(ctx, review.Actor{SlackID: "U2", Person: &mona}, eli, 2027,
-			review.ExpectationChanges{Create: []review.Expectation{{Position: 1, Text: "x"}}}, nil); err != nil {
+		if _, err := s.SaveExpectations(ctx, setting(review.Actor{SlackID: "U2", Person: &mona}, nil), eli, 2027,
+			review.ExpectationChanges{Create: []review.Expectation{{Position: 1, Text: "x"}}}); err != nil {
 			t.Fatal(err)
 		}
 
@@ -79,6 +80,17 @@ func TestApplyRoster(t *testing.T) {
 		if diff := cmp.Diff([]storage.ManagerChange{{OldManagerID: mona.ID, NewManagerID: ceo.ID, Effective: review.NewDate(2026, 11, 2)}}, hist); diff != "" {
 			t.Errorf("history (-want +got):\n%s", diff)
 		}
+		// Eli's time under his new manager began with the move; Mona's when
+		// she joined the roster.
+		if y, _ := s.Year(ctx, eli.ID, 2027); y.Since != review.NewDate(2026, 11, 2) {
+			t.Errorf("Eli since %v, want the move", y.Since)
+		}
+		team, _ := s.Team(ctx, ceo.ID, 2027)
+		for _, m := range team {
+			if m.Person.ID == mona.ID && m.Year.Since != review.NewDate(2026, 7, 1) {
+				t.Errorf("Mona since %v, want the day she joined", m.Year.Since)
+			}
+		}
 		trail, _ := s.AuditTrail(ctx, "person", mona.ID)
 		if n := len(trail); n != 2 || trail[1].Action != "roster.update" {
 			t.Errorf("Mona's audit trail = %+v", trail)
@@ -93,8 +105,8 @@ func TestApplyRoster(t *testing.T) {
 		if eli.Active {
 			t.Error("Eli is still active")
 		}
-		if reports, _ := s.DirectReports(ctx, ceo.ID); len(reports) != 1 || reports[0].ID != mona.ID {
-			t.Errorf("ceo's reports after Eli left = %v", reports)
+		if team, _ := s.Team(ctx, ceo.ID, 2027); len(team) != 1 || team[0].Person.ID != mona.ID {
+			t.Errorf("ceo's team after Eli left = %+v", team)
 		}
 		// And comes back: active again.
 		if got := importRoster(t, s, "2026-12-01", second, true); got.Updated != 1 {
@@ -140,4 +152,88 @@ func BenchmarkApplyRoster(b *testing.B) {
 			})
 		}
 	}
+}
+
+// planAndApply plans entries against what is stored and applies the plan
+// unless it has problems, which it returns.
+func planAndApply(t *testing.T, s *storage.Store, entries []review.RosterEntry, deactivate bool) (review.RosterPlan, []string) {
+	t.Helper()
+	current, err := s.People(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := review.PlanRoster(current, entries, deactivate)
+	var problems []string
+	for _, p := range plan.Problems {
+		problems = append(problems, p.String())
+	}
+	if len(problems) == 0 {
+		if err := s.ApplyRoster(ctx, "roster import", review.NewDate(2026, 9, 1), plan); err != nil {
+			t.Fatalf("ApplyRoster: %v", err)
+		}
+	}
+	return plan, problems
+}
+
+func TestRosterIdentityIsTheSlackUser(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		s := storagetest.Open(t, url, newClock("2026-07-01T14:00:00Z"))
+		boss := entry("boss@x.org", "Boss", "", "UB")
+		john := entry("js@x.org", "John Smith", "boss@x.org", "UOLD")
+		ann := entry("ann@x.org", "Ann", "boss@x.org", "UA")
+		bob := entry("bob@x.org", "Bob", "boss@x.org", "UBOB")
+		if _, p := planAndApply(t, s, []review.RosterEntry{boss, john, ann, bob}, false); p != nil {
+			t.Fatal(p)
+		}
+		johnRow, _ := s.PersonBySlackID(ctx, "UOLD")
+		mgr, _ := s.PersonBySlackID(ctx, "UB")
+		if _, err := s.SaveExpectations(ctx, setting(review.Actor{SlackID: "UB", Person: &mgr}, nil), johnRow, 2027,
+			review.ExpectationChanges{Create: []review.Expectation{{Position: 1, Text: "John's own"}}}); err != nil {
+			t.Fatal(err)
+		}
+
+		// John's address goes to Jane, a different Slack user, while John
+		// is still in the program: refused, with the line.
+		jane := entry("js@x.org", "Jane Smith", "boss@x.org", "UNEW")
+		jane.Line = 3
+		_, problems := planAndApply(t, s, []review.RosterEntry{boss, jane, ann, bob}, false)
+		if len(problems) != 1 || !strings.Contains(problems[0], "line 3: js@x.org now belongs to another Slack user than John Smith") {
+			t.Fatalf("problems = %v", problems)
+		}
+		// With John taken out in the same import, Jane is a new person and
+		// John's review stays his.
+		plan, problems := planAndApply(t, s, []review.RosterEntry{boss, jane, ann, bob}, true)
+		if problems != nil || plan.Summary() != (review.RosterSummary{Added: 1, Unchanged: 3, Deactivated: 1}) {
+			t.Fatalf("summary %+v, problems %v", plan.Summary(), problems)
+		}
+		janeRow, _ := s.PersonBySlackID(ctx, "UNEW")
+		if janeRow.ID == johnRow.ID {
+			t.Fatal("Jane was given John's record")
+		}
+		if y, _ := s.Year(ctx, janeRow.ID, 2027); len(y.Expectations) != 0 {
+			t.Errorf("Jane sees John's expectations: %+v", y.Expectations)
+		}
+
+		// Ann and Bob swap addresses; Boss changes his. Nobody moves.
+		ann2, bob2 := ann, bob
+		ann2.Email, bob2.Email = "bob@x.org", "ann@x.org"
+		ann2.ManagerEmail, bob2.ManagerEmail, jane.ManagerEmail = "chief@x.org", "chief@x.org", "chief@x.org"
+		boss2 := boss
+		boss2.Email = "chief@x.org"
+		plan, problems = planAndApply(t, s, []review.RosterEntry{boss2, jane, ann2, bob2}, true)
+		if problems != nil {
+			t.Fatal(problems)
+		}
+		if got := plan.Summary(); got.Moved != 0 || got.Updated != 3 {
+			t.Errorf("summary after email changes = %+v: nobody changed manager", got)
+		}
+		annRow, _ := s.PersonBySlackID(ctx, "UA")
+		bossRow, _ := s.PersonBySlackID(ctx, "UB")
+		if annRow.Email != "bob@x.org" || annRow.ManagerID != bossRow.ID || bossRow.Email != "chief@x.org" {
+			t.Errorf("after the swap: Ann %+v, Boss %+v", annRow, bossRow)
+		}
+		if hist, _ := s.ManagerHistory(ctx, annRow.ID); len(hist) != 0 {
+			t.Errorf("Ann has manager changes: %+v", hist)
+		}
+	})
 }

@@ -180,7 +180,7 @@ func isBusy(err error) bool {
 func (s *Store) read(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
 
 // unavailable is what users are told when the database cannot be reached.
-const unavailable = "We can't reach our database right now, so nothing was saved. Please try again in a minute."
+const unavailable = "We can't reach our database right now. Please try again in a minute."
 
 // wrap maps a database error to a domain error: review errors pass through,
 // a missing row is ENOTFOUND, a unique violation ECONFLICT, a connection

@@ -132,8 +132,8 @@ func TestLockedSQLiteGivesUpAtTheDeadline(t *testing.T) {
 	dctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err = s.SaveExpectations(dctx, review.Actor{SlackID: "U2", Person: &mgr}, emp, 2027,
-		review.ExpectationChanges{Create: []review.Expectation{{Position: 1, Text: "x"}}}, nil)
+	_, err = s.SaveExpectations(dctx, setting(review.Actor{SlackID: "U2", Person: &mgr}, nil), emp, 2027,
+		review.ExpectationChanges{Create: []review.Expectation{{Position: 1, Text: "x"}}})
 	if took := time.Since(start); took > 2*time.Second {
 		t.Errorf("save waited %v for the lock, past its 300ms deadline", took)
 	}
@@ -145,8 +145,8 @@ func TestLockedSQLiteGivesUpAtTheDeadline(t *testing.T) {
 	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SaveExpectations(ctx, review.Actor{SlackID: "U2", Person: &mgr}, emp, 2027,
-		review.ExpectationChanges{Create: []review.Expectation{{Position: 1, Text: "x"}}}, nil); err != nil {
+	if _, err := s.SaveExpectations(ctx, setting(review.Actor{SlackID: "U2", Person: &mgr}, nil), emp, 2027,
+		review.ExpectationChanges{Create: []review.Expectation{{Position: 1, Text: "x"}}}); err != nil {
 		t.Fatalf("save after the lock: %v", err)
 	}
 }

@@ -1,0 +1,60 @@
+package storage
+
+import (
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/massperform/massperform/review"
+)
+
+// Change says who makes a change to a person's review, and how.
+type Change struct {
+	Actor review.Actor
+	// Action is what the actor does; it is authorised again inside the
+	// change's transaction, against the people as stored at that moment.
+	Action review.Action
+	// Once, when set, makes the change happen at most once: a second
+	// change with the same key (a form submitted again after its first
+	// save got through but its answer did not) is refused with
+	// review.AlreadySaved.
+	Once string
+	// Notify builds the notifications the change causes.
+	Notify Notify
+}
+
+// begin starts a change inside its transaction: it claims the change's
+// Once key, then reloads the target (locked against concurrent changes on
+// PostgreSQL) and the actor and asks review.Can again.
+func (s *Store) begin(tx *gorm.DB, c Change, targetID int64, now time.Time) (review.Person, error) {
+	if c.Once != "" {
+		res := tx.Table("handled_requests").Clauses(clause.OnConflict{DoNothing: true}).
+			Create(map[string]any{"request_key": c.Once, "at": now})
+		if res.Error != nil {
+			return review.Person{}, res.Error
+		}
+		if res.RowsAffected == 0 {
+			return review.Person{}, review.AlreadySaved
+		}
+	}
+	q := tx
+	if s.dialect == Postgres {
+		q = tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var t personRow
+	if err := q.Take(&t, targetID).Error; err != nil {
+		return review.Person{}, err
+	}
+	target := t.domain()
+	actor := c.Actor
+	if actor.Person != nil {
+		var a personRow
+		if err := tx.Take(&a, actor.Person.ID).Error; err != nil {
+			return review.Person{}, err
+		}
+		p := a.domain()
+		actor.Person = &p
+	}
+	return target, review.Can(actor, c.Action, target)
+}
