@@ -69,8 +69,8 @@ const (
 )
 
 var (
-	botToken  = regexp.MustCompile(`^xoxb-[A-Za-z0-9-]+$`)
-	appToken  = regexp.MustCompile(`^xapp-[A-Za-z0-9-]+$`)
+	botToken    = regexp.MustCompile(`^xoxb-[A-Za-z0-9-]+$`)
+	appToken    = regexp.MustCompile(`^xapp-[A-Za-z0-9-]+$`)
 	channelID   = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
 	slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 )
