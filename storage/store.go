@@ -59,12 +59,27 @@ func Open(ctx context.Context, rawURL string, clock review.Clock, log *slog.Logg
 		s.dialect, s.batch = SQLite, 50
 		dial = sqlite.Open(sqliteDSN(rawURL))
 	}
-	db, err := gorm.Open(dial, &gorm.Config{
+	cfg := &gorm.Config{
 		Logger:                 logger.Discard, // SQL carries user text; we log errors ourselves
 		NowFunc:                func() time.Time { return clock.Now().UTC() },
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
-	})
+	}
+	db, err := gorm.Open(dial, cfg)
+	// Processes opening one new SQLite file at once take turns to set it up.
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, busyPatience)
+		defer cancel()
+	}
+	for wait := 5 * time.Millisecond; err != nil && s.dialect == SQLite && isBusy(err); wait = min(wait*2, 200*time.Millisecond) {
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("open %s database: %w", s.dialect, err)
+		case <-time.After(wait):
+		}
+		db, err = gorm.Open(dial, cfg)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", s.dialect, redactErr(err))
 	}
