@@ -8,6 +8,9 @@ const (
 	SetExpectations Action = "set expectations" // manager writes the employee's expectations
 	EditGoals       Action = "edit goals"       // employee writes their own goals
 	ViewYear        Action = "view year"        // see a person's expectations, goals and progress
+	LogCheckIn      Action = "log check-in"     // manager logs (or edits) a check-in held with the employee
+	SetCadence      Action = "set cadence"      // manager records a change of the agreed cadence
+	ConfirmCheckIn  Action = "confirm check-in" // employee confirms a check-in and answers its questions
 )
 
 // NotOnRoster is the refusal for Slack users the roster does not know.
@@ -42,6 +45,19 @@ func Can(actor Actor, act Action, target Person) error {
 			return nil
 		}
 		return Errorf(EFORBIDDEN, "Goals are written by the employee. Only %s can change their goals.", target.Name)
+	case LogCheckIn, SetCadence:
+		if isManager {
+			return nil
+		}
+		if isSelf {
+			return Errorf(EFORBIDDEN, "Check-ins are logged by your manager; you confirm them when they do.")
+		}
+		return Errorf(EFORBIDDEN, "Only %s's current manager can log their check-ins or change their cadence.", target.Name)
+	case ConfirmCheckIn:
+		if isSelf {
+			return nil
+		}
+		return Errorf(EFORBIDDEN, "Only %s can confirm their own check-ins.", target.Name)
 	case ViewYear:
 		if isSelf || isManager || actor.HR {
 			return nil

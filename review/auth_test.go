@@ -35,6 +35,16 @@ func TestCan(t *testing.T) {
 		{"HR sees anyone", as(hr), ViewYear, emp, true},
 		{"HR_USERS entry off the roster sees", Actor{SlackID: "UHR", HR: true}, ViewYear, emp, true},
 		{"peer cannot see", as(peer), ViewYear, emp, false},
+		{"manager logs a check-in", as(mgr), LogCheckIn, emp, true},
+		{"employee cannot log their own", Actor{Person: &emp}, LogCheckIn, emp, false},
+		{"skip-level cannot log", as(boss), LogCheckIn, emp, false},
+		{"HR cannot log", as(hr), LogCheckIn, emp, false},
+		{"manager sets the cadence", as(mgr), SetCadence, emp, true},
+		{"peer cannot set the cadence", as(peer), SetCadence, emp, false},
+		{"employee confirms their own", Actor{Person: &emp}, ConfirmCheckIn, emp, true},
+		{"manager cannot confirm for them", as(mgr), ConfirmCheckIn, emp, false},
+		{"HR cannot confirm for them", as(hr), ConfirmCheckIn, emp, false},
+		{"nobody confirms for a leaver", Actor{Person: &gone}, ConfirmCheckIn, gone, false},
 		{"unknown action", as(mgr), Action("fire"), emp, false},
 	}
 	for _, tt := range tests {

@@ -19,9 +19,16 @@ type ItemKind string
 
 // The items this package knows how to schedule.
 const (
-	ItemExpectations ItemKind = "expectations" // the manager sets expectations
-	ItemGoals        ItemKind = "goals"        // the employee writes at least one goal for an expectation
+	ItemExpectations ItemKind = "expectations"  // the manager sets expectations
+	ItemGoals        ItemKind = "goals"         // the employee writes at least one goal for an expectation
+	ItemFirstCheckIn ItemKind = "first_checkin" // the manager holds and logs the year's first check-in
+	ItemCheckIn      ItemKind = "checkin"       // the manager holds a check-in: in a quarter, or by the agreed cadence
+	ItemConfirmation ItemKind = "confirmation"  // the employee confirms a logged check-in
 )
+
+// ConfirmWithinDays is how long the employee has to confirm a check-in
+// once it is logged.
+const ConfirmWithinDays = 14
 
 // GraceDays is how long a pair has, when something starts after the first
 // quarter, to do what the first quarter is for: a manager to set
@@ -36,7 +43,9 @@ type Item struct {
 	Whose         Role
 	DueBy         Date
 	Overdue       bool
-	ExpectationID int64 // for ItemGoals: the expectation that has no goal yet
+	ExpectationID int64   // for ItemGoals: the expectation that has no goal yet
+	Quarter       Quarter // for ItemCheckIn: the quarter it counts for
+	CheckInID     int64   // for ItemConfirmation: the check-in to confirm
 }
 
 // YearState is what a review holds for one fiscal year, as far as Due needs
@@ -48,16 +57,60 @@ type YearState struct {
 	// began: when they joined the roster, were hired, or last changed
 	// manager, whichever is latest. Zero when that is before the year.
 	Since        Date
+	Left         bool // the person left the program: nothing is due
+	Cadence      Cadence
 	Expectations []Expectation // active only
 	Goals        []Goal        // active only
+	CheckIns     []CheckIn     // held this year, oldest first, with their confirmations
+}
+
+// RequiredQuarters reports, for each quarter of the year, whether the
+// person is expected to have a check-in in it: every quarter they had at
+// least GraceDays of. Someone who joins (or comes to their manager) with
+// less of a quarter left starts with the next one: on-cycle when they have
+// the first quarter, off-cycle when they start later.
+func (y YearState) RequiredQuarters() [5]bool {
+	var req [5]bool
+	start := y.Year.Start()
+	if y.Since.After(start) {
+		start = y.Since
+	}
+	for q := Quarter(1); q <= 4; q++ {
+		_, last := y.Year.Quarter(q)
+		req[q] = !last.Before(start.AddDays(GraceDays))
+	}
+	return req
+}
+
+// OnCycle reports whether the person's year starts with the first quarter.
+func (y YearState) OnCycle() bool { return y.RequiredQuarters()[1] }
+
+// CheckInsIn returns how many check-ins were held in quarter q.
+func (y YearState) CheckInsIn(q Quarter) int {
+	n := 0
+	for _, c := range y.CheckIns {
+		if c.Quarter() == q {
+			n++
+		}
+	}
+	return n
 }
 
 // Due lists what is due in the review s at the instant now, soonest first.
 // Expectations and a goal for each of them are due by the end of the first
 // quarter. Expectations for someone who came to their manager later are due
 // GraceDays after that; a goal for an expectation added later is due
-// GraceDays after it was added. An item is overdue once the day after its
-// due date has begun.
+// GraceDays after it was added.
+//
+// The first check-in is due by the end of the first required quarter (see
+// RequiredQuarters); after it, a check-in in every required quarter, by
+// the quarter's end, or sooner by the agreed cadence (counted from the
+// last check-in). A required quarter that ended without a check-in stays
+// overdue: a check-in counts for the quarter it is held in. Each logged
+// check-in is to be confirmed by the employee within ConfirmWithinDays.
+//
+// An item is overdue once the day after its due date has begun. Nothing is
+// due for someone who has left.
 func (c Calendar) Due(s YearState, now time.Time) []Item {
 	today := c.Today(now)
 	if today.Before(s.Year.Start()) {
@@ -73,20 +126,92 @@ func (c Calendar) Due(s YearState, now time.Time) []Item {
 		}
 		return q1End
 	}
+	if s.Left {
+		return nil
+	}
+	items := s.checkInsDue(c, today)
 	if len(s.Expectations) == 0 {
-		return []Item{item(ItemExpectations, RoleManager, graced(s.Since), 0)}
+		items = append(items, item(ItemExpectations, RoleManager, graced(s.Since), 0))
+		sortItems(items)
+		return items
 	}
 	withGoal := map[int64]bool{}
 	for _, g := range s.Goals {
 		withGoal[g.ExpectationID] = true
 	}
-	var items []Item
 	for _, e := range s.Expectations {
 		if withGoal[e.ID] {
 			continue
 		}
 		items = append(items, item(ItemGoals, RoleEmployee, graced(c.Today(e.CreatedAt)), e.ID))
 	}
+	sortItems(items)
+	return items
+}
+
+func sortItems(items []Item) {
 	sort.SliceStable(items, func(i, j int) bool { return items[i].DueBy.Before(items[j].DueBy) })
+}
+
+// lastCheckIn returns the day of the latest check-in.
+func (s YearState) lastCheckIn() Date {
+	var last Date
+	for _, ci := range s.CheckIns {
+		if ci.HeldOn.After(last) {
+			last = ci.HeldOn
+		}
+	}
+	return last
+}
+
+// checkInsDue lists the check-ins and confirmations due on day today.
+func (s YearState) checkInsDue(c Calendar, today Date) []Item {
+	req := s.RequiredQuarters()
+	var items []Item
+	add := func(it Item) {
+		it.Overdue = today.After(it.DueBy)
+		items = append(items, it)
+	}
+	for _, ci := range s.CheckIns {
+		if ci.Confirmation == nil {
+			add(Item{Kind: ItemConfirmation, Whose: RoleEmployee, DueBy: c.Today(ci.CreatedAt).AddDays(ConfirmWithinDays), CheckInID: ci.ID})
+		}
+	}
+	if len(s.CheckIns) == 0 {
+		for q := Quarter(1); q <= 4; q++ {
+			if req[q] {
+				_, last := s.Year.Quarter(q)
+				add(Item{Kind: ItemFirstCheckIn, Whose: RoleManager, DueBy: last, Quarter: q})
+				break
+			}
+		}
+		return items
+	}
+	current := QuarterOf(today)
+	if !s.Year.Contains(today) {
+		current = 5 // the year is over: every quarter has ended
+	}
+	for q := Quarter(1); q <= 4 && q <= current; q++ {
+		if !req[q] || s.CheckInsIn(q) > 0 {
+			continue
+		}
+		_, last := s.Year.Quarter(q)
+		add(Item{Kind: ItemCheckIn, Whose: RoleManager, DueBy: last, Quarter: q})
+	}
+	// A faster cadence asks for the next check-in sooner than the quarter
+	// does, counting from the last one.
+	next := s.Cadence.next(s.lastCheckIn())
+	if next.IsZero() || next.After(s.Year.End()) || current > 4 {
+		return items
+	}
+	if s.CheckInsIn(current) == 0 && req[current] {
+		for i := range items {
+			if items[i].Kind == ItemCheckIn && items[i].Quarter == current && next.Before(items[i].DueBy) {
+				items[i].DueBy, items[i].Overdue = next, today.After(next)
+			}
+		}
+	} else {
+		add(Item{Kind: ItemCheckIn, Whose: RoleManager, DueBy: next, Quarter: QuarterOf(next)})
+	}
 	return items
 }
