@@ -15,7 +15,7 @@ func TestRequiredQuarters(t *testing.T) {
 	}{
 		{"", [5]bool{false, true, true, true, true}, true},
 		{"2026-07-01", [5]bool{false, true, true, true, true}, true},
-		{"2026-08-31", [5]bool{false, true, true, true, true}, true},  // 30 days to Sep 30
+		{"2026-08-31", [5]bool{false, true, true, true, true}, true},   // 30 days to Sep 30
 		{"2026-09-01", [5]bool{false, false, true, true, true}, false}, // 29 days: off-cycle, starts in Q2
 		{"2026-12-01", [5]bool{false, false, true, true, true}, false},
 		{"2026-12-02", [5]bool{false, false, false, true, true}, false},
