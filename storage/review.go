@@ -135,8 +135,8 @@ func sinceOf(db *gorm.DB, where string, args ...any) (map[int64]review.Date, err
 }
 
 // loadYears loads the reviews of fy matching where (over reviews as r),
-// with their active expectations and goals, keyed by person id: three
-// queries whatever the number of reviews.
+// with their active expectations and goals and their check-ins, keyed by
+// person id: a fixed number of queries whatever the number of reviews.
 func loadYears(db *gorm.DB, fy review.FiscalYear, where string, args ...any) (map[int64]review.YearState, error) {
 	var reviews []reviewRow
 	q := db.Table("reviews AS r").Where("r.fiscal_year = ?", int(fy)).Where(where, args...)
@@ -156,10 +156,15 @@ func loadYears(db *gorm.DB, fy review.FiscalYear, where string, args ...any) (ma
 	if err := db.Where("review_id IN (?) AND retired_at IS NULL", sub).Order("review_id, target_date, id").Find(&goals).Error; err != nil {
 		return nil, err
 	}
+	checkIns, err := loadCheckIns(db, sub)
+	if err != nil {
+		return nil, err
+	}
 	personOf := make(map[int64]int64, len(reviews))
 	for _, r := range reviews {
 		personOf[r.ID] = r.PersonID
-		years[r.PersonID] = review.YearState{ReviewID: r.ID, Year: fy}
+		cadence, _ := review.ParseCadence(r.Cadence)
+		years[r.PersonID] = review.YearState{ReviewID: r.ID, Year: fy, Cadence: cadence, Left: r.State == reviewLeft, CheckIns: checkIns[r.ID]}
 	}
 	for _, e := range exps {
 		y := years[personOf[e.ReviewID]]
