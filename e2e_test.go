@@ -172,8 +172,8 @@ func TestRefusals(t *testing.T) {
 			{"another manager", pat, "expectations <@U0ELI|eli>", "Only Eli Ortiz's current manager"},
 			{"the manager's manager", dana, "expectations <@U0ELI|eli>", "Only Eli Ortiz's current manager"},
 			{"HR", hana, "expectations <@U0ELI|eli>", "Only Eli Ortiz's current manager"},
-			{"nobody named", mona, "expectations", "Whose expectations? Mention them"},
-			{"plain text instead of a mention", mona, "expectations eli", "Whose expectations? Mention them"},
+			{"nobody named", mona, "expectations", "Who is it about? Mention them"},
+			{"plain text instead of a mention", mona, "expectations eli", "Who is it about? Mention them"},
 			{"someone off the roster", mona, "expectations <@U0OMAR|omar>", "omar isn't on the MassPerform roster"},
 			{"a stranger", omar, "expectations <@U0ELI|eli>", "not part of the MassPerform program"},
 			{"a stranger's goals", omar, "goals", "not part of the MassPerform program"},
@@ -243,7 +243,7 @@ func TestSubmitIsAuthorisedAgain(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mustContain(t, "Zoe's refusal", messageText(w.dm(zoe, before+1)), "You can only set expectations for people who report to you.")
+		mustContain(t, "Zoe's refusal", messageText(w.dm(zoe, before+1)), "That button is for the person's manager.")
 		if w.emu.TopView(zoe) != nil {
 			t.Error("a forged click opened a form")
 		}

@@ -430,3 +430,20 @@ func openStore(t *testing.T, w *world) *storage.Store {
 	t.Helper()
 	return storagetest.Open(t, w.dbURL, w.clock)
 }
+
+// pick selects an option (static select or radio buttons, action "pick").
+func (v values) pick(block, value string) values {
+	v[block] = map[string]slack.BlockAction{"pick": {ActionID: "pick", BlockID: block, Type: "static_select",
+		SelectedOption: slack.OptionBlockObject{Value: value, Text: &slack.TextBlockObject{Type: "plain_text", Text: value}}}}
+	return v
+}
+
+// options ticks checkboxes (action "check") with these values.
+func (v values) options(block string, vals ...string) values {
+	var opts []slack.OptionBlockObject
+	for _, x := range vals {
+		opts = append(opts, slack.OptionBlockObject{Value: x, Text: &slack.TextBlockObject{Type: "plain_text", Text: x}})
+	}
+	v[block] = map[string]slack.BlockAction{"check": {ActionID: "check", BlockID: block, Type: "checkboxes", SelectedOptions: opts}}
+	return v
+}

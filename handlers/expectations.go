@@ -34,35 +34,8 @@ func (h *handlers) registerExpectations(r *bot.Router) {
 }
 
 func (h *handlers) expectationsCommand(ctx context.Context, c *bot.Command) {
-	actor, err := h.actor(ctx, c.UserID)
-	if err != nil {
-		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "expectations")})
-		return
-	}
-	if !actor.OnRoster() && !actor.HR {
-		c.Reply(ctx, bot.Message{Text: esc(review.NotOnRoster.Message)})
-		return
-	}
-	id, name, ok := parseUser(c.Rest)
+	_, target, ok := h.commandTarget(ctx, c, review.SetExpectations, "/perform expectations @Eli")
 	if !ok {
-		c.Reply(ctx, bot.Message{Text: "Whose expectations? Mention them, like `/perform expectations @Eli`."})
-		return
-	}
-	target, err := h.Store.PersonBySlackID(ctx, id)
-	if review.ErrorCode(err) == review.ENOTFOUND {
-		who := "That person"
-		if name != "" {
-			who = esc(fromSlack(name))
-		}
-		c.Reply(ctx, bot.Message{Text: who + " isn't on the MassPerform roster, so there's no review to set expectations for."})
-		return
-	}
-	if err != nil {
-		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "expectations")})
-		return
-	}
-	if err := review.Can(actor, review.SetExpectations, target); err != nil {
-		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "expectations")})
 		return
 	}
 	view, err := h.expectationsView(ctx, target)
@@ -75,24 +48,10 @@ func (h *handlers) expectationsCommand(ctx context.Context, c *bot.Command) {
 }
 
 // expectationsButton opens the form from a button (the Home tab's team
-// list) whose value names the employee. The value is only a hint: the
-// clicker must be that person's manager, and anyone else learns nothing
-// about whom the value names.
+// list) whose value names the employee.
 func (h *handlers) expectationsButton(ctx context.Context, a *bot.Action) {
-	refuse := func() { a.Reply(ctx, bot.Message{Text: "You can only set expectations for people who report to you."}) }
-	actor, err := h.actor(ctx, a.User.ID)
-	if err != nil {
-		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "expectations")})
-		return
-	}
-	pid, _ := strconv.ParseInt(a.Action.Value, 10, 64)
-	target, err := h.Store.PersonByID(ctx, pid)
-	if err != nil || actor.Person == nil || target.ManagerID != actor.Person.ID {
-		refuse()
-		return
-	}
-	if err := review.Can(actor, review.SetExpectations, target); err != nil {
-		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "expectations")})
+	_, target, ok := h.reportFromButton(ctx, a, review.SetExpectations)
+	if !ok {
 		return
 	}
 	view, err := h.expectationsView(ctx, target)

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -134,23 +133,17 @@ func (h *handlers) goalsList(ctx context.Context, me review.Person, year review.
 }
 
 // expectationSummary is an expectation with its goals as a list, inside
-// one section's length limit: goals that do not fit are counted, not cut.
+// one section's length limit.
 func expectationSummary(n int, e review.Expectation, goals []review.Goal) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d. %s*", n, esc(truncate(oneLine(e.Text), expectationInList)))
+	head := fmt.Sprintf("*%d. %s*", n, esc(truncate(oneLine(e.Text), expectationInList)))
 	if len(goals) == 0 {
-		b.WriteString("\n_No goals yet_")
+		return head + "\n_No goals yet_"
 	}
-	const room = maxSectionText - 40 // for the "more" line
+	lines := make([]string, len(goals))
 	for i, g := range goals {
-		line := fmt.Sprintf("\n• %s — _%s_ — by %s", esc(truncate(oneLine(g.Text), goalLineLength)), esc(truncate(oneLine(g.Measure), goalLineLength)), g.Target.Human())
-		if utf8.RuneCountInString(b.String())+utf8.RuneCountInString(line) > room {
-			fmt.Fprintf(&b, "\n_…and %s more_", plural(len(goals)-i, "goal", "goals"))
-			break
-		}
-		b.WriteString(line)
+		lines[i] = fmt.Sprintf("• %s — _%s_ — by %s", esc(truncate(oneLine(g.Text), goalLineLength)), esc(truncate(oneLine(g.Measure), goalLineLength)), g.Target.Human())
 	}
-	return b.String()
+	return fitLines(head, lines, "goal", "goals")
 }
 
 func goalsOf(year review.YearState, expectationID int64) []review.Goal {

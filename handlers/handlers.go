@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -32,6 +33,10 @@ type Store interface {
 	SaveExpectations(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, ch review.ExpectationChanges) (review.YearState, error)
 	SaveGoals(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, expectationID int64, ch review.GoalChanges) (review.YearState, error)
 	ReleaseNotification(ctx context.Context, key string) (bool, error)
+	SaveCheckIn(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, ci review.CheckIn, cadence *review.Cadence) (review.YearState, int64, error)
+	CheckInByID(ctx context.Context, id int64) (storage.CheckInRef, error)
+	SaveConfirmation(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, conf review.Confirmation) (review.YearState, error)
+	SaveCadence(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, cadence review.Cadence, reason string) (review.YearState, error)
 }
 
 // Deps is what the handlers need.
@@ -58,6 +63,9 @@ func Register(r *bot.Router, d Deps) {
 	h.registerHelp(r)
 	h.registerExpectations(r)
 	h.registerGoals(r)
+	h.registerCheckIn(r)
+	h.registerConfirm(r)
+	h.registerCadence(r)
 	h.registerHome(r)
 }
 
@@ -86,6 +94,7 @@ type meta struct {
 	Person      int64 `json:"p"`
 	Year        int   `json:"fy"`
 	Expectation int64 `json:"e,omitempty"`
+	CheckIn     int64 `json:"c,omitempty"`
 }
 
 func (m meta) String() string {
@@ -99,6 +108,67 @@ func parseMeta(s string) (meta, error) {
 		return meta{}, review.Errorf(review.EINVALID, "This form is damaged. Please close it and open it again.")
 	}
 	return m, nil
+}
+
+// commandTarget reads who a command is about (a mention after the
+// subcommand) and checks that the sender may act on them. On any problem it
+// answers the sender and returns ok false. The sender is checked first, so
+// strangers learn nothing about the roster.
+func (h *handlers) commandTarget(ctx context.Context, c *bot.Command, act review.Action, example string) (review.Actor, review.Person, bool) {
+	actor, err := h.actor(ctx, c.UserID)
+	if err != nil {
+		c.Reply(ctx, bot.Message{Text: h.userMessage(err, c.Name)})
+		return actor, review.Person{}, false
+	}
+	if !actor.OnRoster() && !actor.HR {
+		c.Reply(ctx, bot.Message{Text: esc(review.NotOnRoster.Message)})
+		return actor, review.Person{}, false
+	}
+	id, name, ok := parseUser(c.Rest)
+	if !ok {
+		c.Reply(ctx, bot.Message{Text: "Who is it about? Mention them, like `" + example + "`."})
+		return actor, review.Person{}, false
+	}
+	target, err := h.Store.PersonBySlackID(ctx, id)
+	if review.ErrorCode(err) == review.ENOTFOUND {
+		who := "That person"
+		if name != "" {
+			who = esc(fromSlack(name))
+		}
+		c.Reply(ctx, bot.Message{Text: who + " isn't on the MassPerform roster, so they have no review here."})
+		return actor, review.Person{}, false
+	}
+	if err == nil {
+		err = review.Can(actor, act, target)
+	}
+	if err != nil {
+		c.Reply(ctx, bot.Message{Text: h.userMessage(err, c.Name)})
+		return actor, review.Person{}, false
+	}
+	return actor, target, true
+}
+
+// reportFromButton reads the person a manager's button names (its value is
+// their person id) and checks that the clicker manages them and may act.
+// The value is only a hint: anyone else is refused without learning whom it
+// names.
+func (h *handlers) reportFromButton(ctx context.Context, a *bot.Action, act review.Action) (review.Actor, review.Person, bool) {
+	actor, err := h.actor(ctx, a.User.ID)
+	if err != nil {
+		a.Reply(ctx, bot.Message{Text: h.userMessage(err, string(act))})
+		return actor, review.Person{}, false
+	}
+	pid, _ := strconv.ParseInt(a.Action.Value, 10, 64)
+	target, err := h.Store.PersonByID(ctx, pid)
+	if err != nil || actor.Person == nil || target.ManagerID != actor.Person.ID {
+		a.Reply(ctx, bot.Message{Text: "That button is for the person's manager. You can act only for people who report to you."})
+		return actor, review.Person{}, false
+	}
+	if err := review.Can(actor, act, target); err != nil {
+		a.Reply(ctx, bot.Message{Text: h.userMessage(err, string(act))})
+		return actor, review.Person{}, false
+	}
+	return actor, target, true
 }
 
 // once is the at-most-once key of a form's submission: the same form

@@ -95,6 +95,18 @@ func (f *fakeStore) SaveGoals(context.Context, storage.Change, review.Person, re
 	return review.YearState{}, review.Errorf(review.EINTERNAL, "not in this fake")
 }
 func (f *fakeStore) ReleaseNotification(context.Context, string) (bool, error) { return false, nil }
+func (f *fakeStore) SaveCheckIn(context.Context, storage.Change, review.Person, review.FiscalYear, review.CheckIn, *review.Cadence) (review.YearState, int64, error) {
+	return review.YearState{}, 0, review.Errorf(review.EINTERNAL, "not in this fake")
+}
+func (f *fakeStore) CheckInByID(context.Context, int64) (storage.CheckInRef, error) {
+	return storage.CheckInRef{}, review.Errorf(review.ENOTFOUND, "not in this fake")
+}
+func (f *fakeStore) SaveConfirmation(context.Context, storage.Change, review.Person, review.FiscalYear, review.Confirmation) (review.YearState, error) {
+	return review.YearState{}, review.Errorf(review.EINTERNAL, "not in this fake")
+}
+func (f *fakeStore) SaveCadence(context.Context, storage.Change, review.Person, review.FiscalYear, review.Cadence, string) (review.YearState, error) {
+	return review.YearState{}, review.Errorf(review.EINTERNAL, "not in this fake")
+}
 
 var boston, _ = time.LoadLocation("America/New_York")
 
@@ -159,6 +171,27 @@ func TestGoldenSurfaces(t *testing.T) {
 	r := bot.NewRouter("/perform")
 	Register(r, h.Deps)
 	golden(t, "help_manager", h.helpMessage(context.Background(), r, &bot.Command{SlashCommand: slack.SlashCommand{UserID: "U1"}}))
+
+	today := date("2026-08-03")
+	golden(t, "checkin_modal_first", checkInModal(eli, year, today, false))
+	first := review.CheckIn{ID: 30, ReviewID: 7, ManagerID: 1, HeldOn: date("2026-08-01"), Expectations: true, Feedback: true,
+		FeedbackForEmployee: "Great start <3", Notes: "Agreed on a monthly rhythm", First: true, Progress: map[int64]review.Progress{20: review.OnTarget}}
+	withCheckIn := year
+	withCheckIn.CheckIns = []review.CheckIn{first}
+	withCheckIn.Cadence = review.Cadence{Monthly: true}
+	golden(t, "checkin_modal_later", checkInModal(eli, withCheckIn, today, true))
+	cdm, _ := checkInDM("Mona Lee", withCheckIn, first)
+	golden(t, "checkin_dm", json.RawMessage(cdm))
+	mona := store.people[1]
+	golden(t, "confirm_modal_first", confirmModal(eli, mona, storage.CheckInRef{CheckIn: first, PersonID: 2, Year: 2027}))
+	later := first
+	later.First = false
+	golden(t, "confirm_modal_later", confirmModal(eli, mona, storage.CheckInRef{CheckIn: later, PersonID: 2, Year: 2027}))
+	no, yes := false, true
+	conf, _ := review.PlanConfirmation(first, review.ConfirmForm{Feedback: "Thanks!", Answers: map[string]*bool{"met": &yes, "cadence": &no, "expectations": &yes}})
+	okdm, _ := confirmedDM("Eli <Ortiz>", first, conf)
+	golden(t, "confirmed_dm", json.RawMessage(okdm))
+	golden(t, "cadence_modal", cadenceModal(eli, withCheckIn))
 }
 
 // TestLargestSurfacesStayInsideBlockKit builds every surface at the largest
@@ -229,6 +262,21 @@ func TestLargestSurfacesStayInsideBlockKit(t *testing.T) {
 	}
 
 	view("expectations modal", expectationsModal(emp, year))
+	view("check-in modal, first", checkInModal(emp, year, date("2026-08-03"), false))
+	full := review.CheckIn{ID: 1, HeldOn: date("2026-08-01"), Expectations: true, Feedback: true, Development: true, First: true,
+		Notes: long(review.MaxCheckInText), FeedbackForEmployee: long(review.MaxCheckInText), Progress: map[int64]review.Progress{}}
+	for _, g := range year.Goals {
+		full.Progress[g.ID] = review.BelowTarget
+	}
+	year.CheckIns = []review.CheckIn{full}
+	view("check-in modal, later", checkInModal(emp, year, date("2026-08-03"), true))
+	view("confirm modal", confirmModal(emp, mgr, storage.CheckInRef{CheckIn: full, PersonID: emp.ID, Year: 2027}))
+	view("cadence modal", cadenceModal(emp, year))
+	cdm, _ := checkInDM(mgr.Name, year, full)
+	message("check-in DM", cdm)
+	conf := review.Confirmation{CheckInID: 1, FeedbackForManager: long(review.MaxCheckInText), Answers: []review.Answer{{Stage: review.StageFirstCheckIn, Question: "met"}}}
+	okdm, _ := confirmedDM(emp.Name, full, conf)
+	message("confirmed DM", okdm)
 	view("goal editor modal", goalEditor(emp, year, year.Expectations[0]))
 	list, _ := h.goalsList(ctx, emp, year)
 	view("goals list", list)

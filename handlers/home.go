@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -17,6 +18,7 @@ import (
 const (
 	homeTeamPrevAction = "home_team_prev" // button value: the page to show
 	homeTeamNextAction = "home_team_next"
+	teamMenuAction     = "team_menu" // overflow option values: "<what>:<person id>"
 	teamPageSize       = 25
 )
 
@@ -28,6 +30,7 @@ func (h *handlers) registerHome(r *bot.Router) {
 	}
 	r.Action(homeTeamPrevAction, turn)
 	r.Action(homeTeamNextAction, turn)
+	r.Action(teamMenuAction, h.teamMenu)
 }
 
 // publishHome shows the user their year and, if they manage anyone, page
@@ -81,8 +84,33 @@ func (h *handlers) homeView(ctx context.Context, userID string, p int) (slack.Ho
 func (h *handlers) myYear(year review.YearState) []slack.Block {
 	due := h.Cal.Due(year, h.Clock.Now())
 	var next []string
+	var confirm []slack.BlockElement
+	when := func(it review.Item) string {
+		if it.Overdue {
+			return "was due " + it.DueBy.Human()
+		}
+		return "is due by " + it.DueBy.Human()
+	}
 	for _, it := range due {
 		switch {
+		case it.Kind == review.ItemFirstCheckIn:
+			next = append(next, "📅 Your first check-in of the year with your manager "+when(it)+".")
+		case it.Kind == review.ItemCheckIn:
+			next = append(next, fmt.Sprintf("📅 A check-in with your manager (%s) %s.", it.Quarter, when(it)))
+		case it.Kind == review.ItemConfirmation:
+			for _, c := range year.CheckIns {
+				if c.ID != it.CheckInID {
+					continue
+				}
+				mark := "✅"
+				if it.Overdue {
+					mark = "⚠️"
+				}
+				next = append(next, fmt.Sprintf("%s Confirm your check-in of %s (it %s).", mark, c.HeldOn.Human(), when(it)))
+				if len(confirm) < 5 {
+					confirm = append(confirm, button("Confirm "+c.HeldOn.Human(), confirmAction, strconv.FormatInt(c.ID, 10), true))
+				}
+			}
 		case it.Kind == review.ItemExpectations:
 			when := "They're due by " + it.DueBy.Human() + "."
 			if it.Overdue {
@@ -102,6 +130,9 @@ func (h *handlers) myYear(year review.YearState) []slack.Block {
 		next = append(next, "✅ You're all set for now.")
 	}
 	blocks := []slack.Block{section("*What's next*\n" + strings.Join(next, "\n"))}
+	if len(confirm) > 0 {
+		blocks = append(blocks, slack.NewActionBlock("confirm_checkins", confirm...))
+	}
 	if len(year.Expectations) > 0 {
 		blocks = append(blocks, slack.NewActionBlock("", button("Add or edit goals", goalsOpenAction, "open", true)))
 		for i, e := range year.Expectations {
@@ -109,6 +140,51 @@ func (h *handlers) myYear(year review.YearState) []slack.Block {
 		}
 	}
 	return blocks
+}
+
+// teamMenu runs what a team line's menu offers, for the person it names.
+func (h *handlers) teamMenu(ctx context.Context, a *bot.Action) {
+	what, id, _ := strings.Cut(a.Action.SelectedOption.Value, ":")
+	a.Action.Value = id
+	switch what {
+	case "checkin":
+		h.checkInButton(ctx, a)
+	case "expectations":
+		h.expectationsButton(ctx, a)
+	case "cadence":
+		_, target, ok := h.reportFromButton(ctx, a, review.SetCadence)
+		if !ok {
+			return
+		}
+		year, err := h.Store.Year(ctx, target.ID, h.year())
+		if err != nil {
+			a.Reply(ctx, bot.Message{Text: h.userMessage(err, "cadence")})
+			return
+		}
+		h.openModal(ctx, a, a.TriggerID, cadenceModal(target, year), false)
+	}
+}
+
+// quarterStrip shows a year's check-ins by quarter: ✓ held, – not yet,
+// ⚠️ missed, · not required (joined later).
+func quarterStrip(y review.YearState, now time.Time, cal review.Calendar) string {
+	req := y.RequiredQuarters()
+	today := cal.Today(now)
+	var parts []string
+	for q := review.Quarter(1); q <= 4; q++ {
+		_, last := y.Year.Quarter(q)
+		mark := "–"
+		switch {
+		case y.CheckInsIn(q) > 0:
+			mark = "✓"
+		case !req[q]:
+			mark = "·"
+		case today.After(last):
+			mark = "⚠️"
+		}
+		parts = append(parts, q.String()+" "+mark)
+	}
+	return strings.Join(parts, "  ")
 }
 
 // teamBlocks lists one page of the user's direct reports with how far each
@@ -137,12 +213,17 @@ func (h *handlers) teamBlocks(team []storage.TeamMember, p int) []slack.Block {
 				break
 			}
 		}
-		label := "Set expectations"
+		line += "\n" + quarterStrip(y, now, h.Cal)
+		expLabel := "Set expectations"
 		if len(y.Expectations) > 0 {
-			label = "Edit expectations"
+			expLabel = "Edit expectations"
 		}
-		blocks = append(blocks, sectionWith(fmt.Sprintf("*%s*\n%s", esc(m.Person.Name), line),
-			button(label, expectationsAction, strconv.FormatInt(m.Person.ID, 10), false)))
+		id := strconv.FormatInt(m.Person.ID, 10)
+		menu := slack.NewOverflowBlockElement(teamMenuAction,
+			slack.NewOptionBlockObject("checkin:"+id, plain("Log a check-in", 75), nil),
+			slack.NewOptionBlockObject("expectations:"+id, plain(expLabel, 75), nil),
+			slack.NewOptionBlockObject("cadence:"+id, plain("Change the cadence", 75), nil))
+		blocks = append(blocks, sectionWith(fmt.Sprintf("*%s*\n%s", esc(m.Person.Name), line), menu))
 	}
 	if pages > 1 {
 		var nav []slack.BlockElement

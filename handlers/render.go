@@ -107,6 +107,23 @@ func page[T any](items []T, p, n int) (shown []T, at, pages int) {
 	return items[lo:hi], at, pages
 }
 
+// fitLines joins head and lines for one section, within its length
+// limit: lines that do not fit are counted ("…and 3 more goals"), never
+// cut.
+func fitLines(head string, lines []string, one, many string) string {
+	var b strings.Builder
+	b.WriteString(head)
+	const room = maxSectionText - 40 // for the "more" line
+	for i, l := range lines {
+		if utf8.RuneCountInString(b.String())+1+utf8.RuneCountInString(l) > room {
+			fmt.Fprintf(&b, "\n_…and %s more_", plural(len(lines)-i, one, many))
+			break
+		}
+		b.WriteString("\n" + l)
+	}
+	return b.String()
+}
+
 // plural writes a count with its noun: "1 goal", "3 goals".
 func plural(n int, one, many string) string {
 	if n == 1 {
