@@ -15,6 +15,8 @@ import (
 
 	"github.com/massperform/massperform/internal/pgtest"
 	"github.com/massperform/massperform/internal/slackemu"
+	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/storage/storagetest"
 )
 
 // BenchmarkStartToConnected measures `massperform serve` on SQLite from
@@ -219,4 +221,49 @@ func bigRoster(emu *slackemu.Server, n int) string {
 	}
 	emu.AddUsers(users)
 	return b.String()
+}
+
+// BenchmarkTeamCommand measures /perform team, envelope to ack, for a
+// manager with 300 direct reports who each have an expectation, a goal
+// and a confirmed check-in: the ack carries the first page.
+func BenchmarkTeamCommand(b *testing.B) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		b.Run(db, func(b *testing.B) {
+			url := filepath.Join(b.TempDir(), "team.db")
+			if db == "postgres" {
+				url = pgtest.NewDatabase(b)
+			}
+			w := newWorld(b, url, "2026-08-12")
+			w.extra["LOG_LEVEL"] = "warn"
+			s := openStore(b, w)
+			entries := []review.RosterEntry{{Email: "mona@example.org", Name: "Mona Lee", Unit: "U", SlackID: mona}}
+			for i := range 300 {
+				entries = append(entries, review.RosterEntry{Email: fmt.Sprintf("r%d@example.org", i), Name: fmt.Sprintf("Report %03d", i),
+					ManagerEmail: "mona@example.org", Unit: "U", SlackID: fmt.Sprintf("UR%03d", i)})
+			}
+			if err := s.ApplyRoster(context.Background(), "bench", review.NewDate(2026, 7, 1), review.PlanRoster(nil, entries, false)); err != nil {
+				b.Fatal(err)
+			}
+			mgr, _ := s.PersonBySlackID(context.Background(), mona)
+			storagetest.SeedTeam(b, s, mgr)
+			w.start()
+			ctx := context.Background()
+			for range 20 {
+				w.emu.SlashCommand(ctx, mona, "/perform", "team")
+			}
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				ack, err := w.emu.SlashCommand(ctx, mona, "/perform", "team")
+				if err != nil || !strings.Contains(string(ack.Payload), "300 direct reports") {
+					b.Fatalf("team: %v %.300s", err, ack.Payload)
+				}
+				lat = append(lat, ack.Latency)
+			}
+			b.StopTimer()
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
 }

@@ -426,7 +426,7 @@ func mustNotContain(t *testing.T, what, got string, nots ...string) {
 }
 
 // openStore opens the world's database for a test to look at.
-func openStore(t *testing.T, w *world) *storage.Store {
+func openStore(t testing.TB, w *world) *storage.Store {
 	t.Helper()
 	return storagetest.Open(t, w.dbURL, w.clock)
 }

@@ -271,17 +271,7 @@ func (b *Bot) handle(env *envelope, name, user string, slow any, fn, apologize f
 // message when there is none.
 func (b *Bot) respond(ctx context.Context, responseURL, userID string, m Message) {
 	if responseURL != "" {
-		msg := &slack.WebhookMessage{ResponseType: slack.ResponseTypeEphemeral, Text: m.Text}
-		if len(m.Blocks) > 0 {
-			msg.Blocks = &slack.Blocks{BlockSet: m.Blocks}
-		}
-		if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, b.http, msg); err != nil {
-			// A response_url is a credential: log what went wrong, not where.
-			if ue, ok := errors.AsType[*url.Error](err); ok {
-				err = ue.Err
-			}
-			b.log.Warn("reply through response_url failed", "err", err)
-		}
+		b.webhook(ctx, responseURL, m, false)
 		return
 	}
 	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false)}
@@ -290,6 +280,25 @@ func (b *Bot) respond(ctx context.Context, responseURL, userID string, m Message
 	}
 	if _, _, err := b.api.PostMessageContext(ctx, userID, opts...); err != nil {
 		b.log.Warn("reply by direct message failed", "err", err)
+	}
+}
+
+// replace swaps the message a response_url belongs to for m.
+func (b *Bot) replace(ctx context.Context, responseURL string, m Message) {
+	b.webhook(ctx, responseURL, m, true)
+}
+
+func (b *Bot) webhook(ctx context.Context, responseURL string, m Message, replace bool) {
+	msg := &slack.WebhookMessage{ResponseType: slack.ResponseTypeEphemeral, Text: m.Text, ReplaceOriginal: replace}
+	if len(m.Blocks) > 0 {
+		msg.Blocks = &slack.Blocks{BlockSet: m.Blocks}
+	}
+	if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, b.http, msg); err != nil {
+		// A response_url is a credential: log what went wrong, not where.
+		if ue, ok := errors.AsType[*url.Error](err); ok {
+			err = ue.Err
+		}
+		b.log.Warn("answer through response_url failed", "err", err)
 	}
 }
 

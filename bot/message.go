@@ -61,6 +61,17 @@ func (a *Action) Reply(ctx context.Context, m Message) {
 	a.bot.respond(ctx, a.ResponseURL, a.User.ID, m)
 }
 
+// Replace shows m instead of the message that held the button (an
+// ephemeral reply, say: turning its page). Without a response_url it
+// answers like Reply.
+func (a *Action) Replace(ctx context.Context, m Message) {
+	if a.ResponseURL == "" {
+		a.Reply(ctx, m)
+		return
+	}
+	a.bot.replace(ctx, a.ResponseURL, m)
+}
+
 // Submission is a modal being submitted.
 type Submission struct {
 	slack.InteractionCallback

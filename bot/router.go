@@ -8,14 +8,14 @@ import (
 )
 
 // Audience says who a command is meant for; help lists each command to the
-// people it is for.
+// people it is for. Audiences combine: Managers | HR.
 type Audience int
 
 // Audiences.
 const (
-	Everyone Audience = iota // anyone on the roster
-	Managers                 // people with direct reports
-	HR                       // people with HR rights
+	Everyone Audience = 1 << iota // anyone on the roster
+	Managers                      // people with direct reports
+	HR                            // people with HR rights
 )
 
 // CommandFunc handles a subcommand of the slash command.

@@ -66,6 +66,8 @@ func Register(r *bot.Router, d Deps) {
 	h.registerCheckIn(r)
 	h.registerConfirm(r)
 	h.registerCadence(r)
+	h.registerTeam(r)
+	h.registerStatus(r)
 	h.registerHome(r)
 }
 

@@ -174,7 +174,7 @@ func TestGoldenSurfaces(t *testing.T) {
 
 	today := date("2026-08-03")
 	golden(t, "checkin_modal_first", checkInModal(eli, year, today, false))
-	first := review.CheckIn{ID: 30, ReviewID: 7, ManagerID: 1, HeldOn: date("2026-08-01"), Expectations: true, Feedback: true,
+	first := review.CheckIn{ID: 30, ReviewID: 7, ManagerID: 1, HeldOn: date("2026-08-01"), CreatedAt: date("2026-08-01").In(boston).Add(15 * time.Hour), Expectations: true, Feedback: true,
 		FeedbackForEmployee: "Great start <3", Notes: "Agreed on a monthly rhythm", First: true, Progress: map[int64]review.Progress{20: review.OnTarget}}
 	withCheckIn := year
 	withCheckIn.CheckIns = []review.CheckIn{first}
@@ -192,6 +192,11 @@ func TestGoldenSurfaces(t *testing.T) {
 	okdm, _ := confirmedDM("Eli <Ortiz>", first, conf)
 	golden(t, "confirmed_dm", json.RawMessage(okdm))
 	golden(t, "cadence_modal", cadenceModal(eli, withCheckIn))
+
+	store.years[2] = withCheckIn
+	team, _ := h.teamMessage(context.Background(), "U1", mona, 0)
+	golden(t, "team", team)
+	golden(t, "status", h.statusView(withCheckIn))
 }
 
 // TestLargestSurfacesStayInsideBlockKit builds every surface at the largest
@@ -294,13 +299,27 @@ func TestLargestSurfacesStayInsideBlockKit(t *testing.T) {
 	gdm, _ := goalsDM(emp, year)
 	message("goals DM", gdm)
 
-	// Replies that travel in an ack must stay under 20 KB.
+	// Replies that travel in an ack must stay under 20 KB, and inside a
+	// message's limits.
 	r := bot.NewRouter("/perform")
 	Register(r, h.Deps)
-	help := h.helpMessage(ctx, r, &bot.Command{SlashCommand: slack.SlashCommand{UserID: "U1"}})
-	raw, _ := json.Marshal(map[string]any{"envelope_id": strings.Repeat("x", 36), "payload": map[string]any{"text": help.Text, "blocks": help.Blocks}})
-	if len(raw) >= 20*1024 {
-		t.Errorf("help ack is %d bytes", len(raw))
+	replies := map[string]bot.Message{"help": h.helpMessage(ctx, r, &bot.Command{SlashCommand: slack.SlashCommand{UserID: "U1"}})}
+	for p := range 21 {
+		team, err := h.teamMessage(ctx, "U1", mgr, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		replies[fmt.Sprintf("team page %d", p)] = team
+	}
+	replies["status"] = h.statusView(year)
+	for name, m := range replies {
+		raw, _ := json.Marshal(map[string]any{"envelope_id": strings.Repeat("x", 36), "payload": map[string]any{"text": m.Text, "blocks": m.Blocks}})
+		if len(raw) >= 20*1024 {
+			t.Errorf("%s ack is %d bytes", name, len(raw))
+		}
+		blocks, _ := json.Marshal(m.Blocks)
+		check(name, slackemu.ValidateBlocks(slackemu.SurfaceMessage, blocks))
+		unescaped(name, blocks)
 	}
 }
 

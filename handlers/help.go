@@ -49,10 +49,12 @@ func (h *handlers) helpMessage(ctx context.Context, r *bot.Router, c *bot.Comman
 	}
 	text := intro + "*MassPerform* keeps your year's performance conversations on track: expectations, goals and check-ins with your manager."
 	blocks := []slack.Block{section(text)}
+	shown := map[string]bool{}
 	for _, g := range groups {
 		var lines []string
 		for _, spec := range r.Commands() {
-			if spec.For == g.who && g.show {
+			if spec.For&g.who != 0 && g.show && !shown[spec.Name] {
+				shown[spec.Name] = true
 				lines = append(lines, fmt.Sprintf("`%s` — %s", spec.Usage, spec.Summary))
 			}
 		}

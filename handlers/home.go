@@ -85,45 +85,14 @@ func (h *handlers) myYear(year review.YearState) []slack.Block {
 	due := h.Cal.Due(year, h.Clock.Now())
 	var next []string
 	var confirm []slack.BlockElement
-	when := func(it review.Item) string {
-		if it.Overdue {
-			return "was due " + it.DueBy.Human()
-		}
-		return "is due by " + it.DueBy.Human()
-	}
 	for _, it := range due {
-		switch {
-		case it.Kind == review.ItemFirstCheckIn:
-			next = append(next, "📅 Your first check-in of the year with your manager "+when(it)+".")
-		case it.Kind == review.ItemCheckIn:
-			next = append(next, fmt.Sprintf("📅 A check-in with your manager (%s) %s.", it.Quarter, when(it)))
-		case it.Kind == review.ItemConfirmation:
+		next = append(next, dueMark(it)+" "+dueText(year, it, true))
+		if it.Kind == review.ItemConfirmation && len(confirm) < 5 {
 			for _, c := range year.CheckIns {
-				if c.ID != it.CheckInID {
-					continue
-				}
-				mark := "✅"
-				if it.Overdue {
-					mark = "⚠️"
-				}
-				next = append(next, fmt.Sprintf("%s Confirm your check-in of %s (it %s).", mark, c.HeldOn.Human(), when(it)))
-				if len(confirm) < 5 {
+				if c.ID == it.CheckInID {
 					confirm = append(confirm, button("Confirm "+c.HeldOn.Human(), confirmAction, strconv.FormatInt(c.ID, 10), true))
 				}
 			}
-		case it.Kind == review.ItemExpectations:
-			when := "They're due by " + it.DueBy.Human() + "."
-			if it.Overdue {
-				when = "They were due by " + it.DueBy.Human() + "."
-			}
-			next = append(next, "⏳ Your manager hasn't set your expectations yet. "+when)
-		case it.Kind == review.ItemGoals:
-			e, _ := findExpectation(year, it.ExpectationID)
-			mark, verb := "✍️", "by"
-			if it.Overdue {
-				mark, verb = "⚠️", "— it was due"
-			}
-			next = append(next, fmt.Sprintf("%s Add a goal for “%s” %s %s.", mark, esc(truncate(oneLine(e.Text), 80)), verb, it.DueBy.Human()))
 		}
 	}
 	if len(next) == 0 {

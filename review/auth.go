@@ -11,6 +11,7 @@ const (
 	LogCheckIn      Action = "log check-in"     // manager logs (or edits) a check-in held with the employee
 	SetCadence      Action = "set cadence"      // manager records a change of the agreed cadence
 	ConfirmCheckIn  Action = "confirm check-in" // employee confirms a check-in and answers its questions
+	ViewTeam        Action = "view team"        // see the status of a manager's direct reports
 )
 
 // NotOnRoster is the refusal for Slack users the roster does not know.
@@ -58,6 +59,13 @@ func Can(actor Actor, act Action, target Person) error {
 			return nil
 		}
 		return Errorf(EFORBIDDEN, "Only %s can confirm their own check-ins.", target.Name)
+	case ViewTeam:
+		// target is the manager whose team it is: themselves, their own
+		// manager (skip-level) and HR may look.
+		if isSelf || isManager || actor.HR {
+			return nil
+		}
+		return Errorf(EFORBIDDEN, "You can see your own team, and the teams of managers who report to you; %s's team is not one of them.", target.Name)
 	case ViewYear:
 		if isSelf || isManager || actor.HR {
 			return nil

@@ -45,6 +45,11 @@ func TestCan(t *testing.T) {
 		{"manager cannot confirm for them", as(mgr), ConfirmCheckIn, emp, false},
 		{"HR cannot confirm for them", as(hr), ConfirmCheckIn, emp, false},
 		{"nobody confirms for a leaver", Actor{Person: &gone}, ConfirmCheckIn, gone, false},
+		{"a manager sees their own team", as(mgr), ViewTeam, *mgr, true},
+		{"skip-level sees the team below", as(boss), ViewTeam, *mgr, true},
+		{"HR sees any team", as(hr), ViewTeam, *mgr, true},
+		{"a peer does not", as(peer), ViewTeam, *mgr, false},
+		{"an employee does not see their manager's team", Actor{Person: &emp}, ViewTeam, *mgr, false},
 		{"unknown action", as(mgr), Action("fire"), emp, false},
 	}
 	for _, tt := range tests {

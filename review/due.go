@@ -45,6 +45,7 @@ type Item struct {
 	Overdue       bool
 	ExpectationID int64   // for ItemGoals: the expectation that has no goal yet
 	Quarter       Quarter // for ItemCheckIn: the quarter it counts for
+	ByCadence     bool    // for ItemCheckIn: asked for by the agreed cadence, sooner than the quarter would
 	CheckInID     int64   // for ItemConfirmation: the check-in to confirm
 }
 
@@ -174,7 +175,11 @@ func (s YearState) checkInsDue(c Calendar, today Date) []Item {
 	}
 	for _, ci := range s.CheckIns {
 		if ci.Confirmation == nil {
-			add(Item{Kind: ItemConfirmation, Whose: RoleEmployee, DueBy: c.Today(ci.CreatedAt).AddDays(ConfirmWithinDays), CheckInID: ci.ID})
+			logged := ci.HeldOn
+			if !ci.CreatedAt.IsZero() {
+				logged = c.Today(ci.CreatedAt)
+			}
+			add(Item{Kind: ItemConfirmation, Whose: RoleEmployee, DueBy: logged.AddDays(ConfirmWithinDays), CheckInID: ci.ID})
 		}
 	}
 	if len(s.CheckIns) == 0 {
@@ -207,11 +212,11 @@ func (s YearState) checkInsDue(c Calendar, today Date) []Item {
 	if s.CheckInsIn(current) == 0 && req[current] {
 		for i := range items {
 			if items[i].Kind == ItemCheckIn && items[i].Quarter == current && next.Before(items[i].DueBy) {
-				items[i].DueBy, items[i].Overdue = next, today.After(next)
+				items[i].DueBy, items[i].Overdue, items[i].ByCadence = next, today.After(next), true
 			}
 		}
 	} else {
-		add(Item{Kind: ItemCheckIn, Whose: RoleManager, DueBy: next, Quarter: QuarterOf(next)})
+		add(Item{Kind: ItemCheckIn, Whose: RoleManager, DueBy: next, Quarter: QuarterOf(next), ByCadence: true})
 	}
 	return items
 }

@@ -82,29 +82,31 @@ func (r checkInRow) domain() review.CheckIn {
 	return c
 }
 
-// loadCheckIns loads the check-ins of the reviews in sub (a query of
-// review ids), with their progress, confirmations and the year's
-// compliance answers, keyed by review id: four queries.
-func loadCheckIns(db *gorm.DB, sub *gorm.DB) (map[int64][]review.CheckIn, error) {
-	var rows []checkInRow
-	if err := db.Where("review_id IN (?)", sub).Order("review_id, held_on, id").Find(&rows).Error; err != nil {
+// loadCheckIns loads the check-ins of the given reviews, with their
+// progress, confirmations and compliance answers, keyed by review id.
+func loadCheckIns(db *gorm.DB, reviewIDs []int64) (map[int64][]review.CheckIn, error) {
+	rows, err := findIn[checkInRow](db, "review_id", reviewIDs, "", "review_id, held_on, id")
+	if err != nil {
 		return nil, err
 	}
 	out := map[int64][]review.CheckIn{}
 	if len(rows) == 0 {
 		return out, nil
 	}
-	ids := db.Model(&checkInRow{}).Select("id").Where("review_id IN (?)", sub)
-	var progress []goalProgressRow
-	if err := db.Where("check_in_id IN (?)", ids).Find(&progress).Error; err != nil {
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	progress, err := findIn[goalProgressRow](db, "check_in_id", ids, "", "")
+	if err != nil {
 		return nil, err
 	}
-	var confs []confirmationRow
-	if err := db.Where("check_in_id IN (?)", ids).Find(&confs).Error; err != nil {
+	confs, err := findIn[confirmationRow](db, "check_in_id", ids, "", "")
+	if err != nil {
 		return nil, err
 	}
-	var answers []complianceAnswerRow
-	if err := db.Where("check_in_id IN (?)", ids).Order("id").Find(&answers).Error; err != nil {
+	answers, err := findIn[complianceAnswerRow](db, "check_in_id", ids, "", "id")
+	if err != nil {
 		return nil, err
 	}
 	byCheckIn := map[int64]*review.CheckIn{}

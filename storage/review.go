@@ -83,7 +83,11 @@ func (s *Store) Team(ctx context.Context, managerID int64, fy review.FiscalYear)
 	if err := db.Where("manager_id = ? AND active", managerID).Order("name, id").Find(&rows).Error; err != nil {
 		return nil, s.wrap("team", err)
 	}
-	years, err := loadYears(db, fy, "r.person_id IN (SELECT id FROM people WHERE manager_id = ? AND active)", managerID)
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	years, err := loadYearsOf(db, fy, ids)
 	if err != nil {
 		return nil, s.wrap("team years", err)
 	}
@@ -136,27 +140,45 @@ func sinceOf(db *gorm.DB, where string, args ...any) (map[int64]review.Date, err
 
 // loadYears loads the reviews of fy matching where (over reviews as r),
 // with their active expectations and goals and their check-ins, keyed by
-// person id: a fixed number of queries whatever the number of reviews.
+// person id: a fixed number of queries for up to idChunk reviews, and as
+// many more per further idChunk, never one per person.
 func loadYears(db *gorm.DB, fy review.FiscalYear, where string, args ...any) (map[int64]review.YearState, error) {
 	var reviews []reviewRow
 	q := db.Table("reviews AS r").Where("r.fiscal_year = ?", int(fy)).Where(where, args...)
 	if err := q.Find(&reviews).Error; err != nil {
 		return nil, err
 	}
+	return loadReviews(db, fy, reviews)
+}
+
+// loadYearsOf is loadYears for the reviews of these people.
+func loadYearsOf(db *gorm.DB, fy review.FiscalYear, people []int64) (map[int64]review.YearState, error) {
+	reviews, err := findIn[reviewRow](db, "person_id", people, "fiscal_year = ?", "", int(fy))
+	if err != nil {
+		return nil, err
+	}
+	return loadReviews(db, fy, reviews)
+}
+
+// loadReviews fills in the years of reviews.
+func loadReviews(db *gorm.DB, fy review.FiscalYear, reviews []reviewRow) (map[int64]review.YearState, error) {
 	years := make(map[int64]review.YearState, len(reviews))
 	if len(reviews) == 0 {
 		return years, nil
 	}
-	sub := db.Table("reviews AS r").Select("r.id").Where("r.fiscal_year = ?", int(fy)).Where(where, args...)
-	var exps []expectationRow
-	if err := db.Where("review_id IN (?) AND retired_at IS NULL", sub).Order("review_id, position, id").Find(&exps).Error; err != nil {
+	ids := make([]int64, len(reviews))
+	for i, r := range reviews {
+		ids[i] = r.ID
+	}
+	exps, err := findIn[expectationRow](db, "review_id", ids, "retired_at IS NULL", "review_id, position, id")
+	if err != nil {
 		return nil, err
 	}
-	var goals []goalRow
-	if err := db.Where("review_id IN (?) AND retired_at IS NULL", sub).Order("review_id, target_date, id").Find(&goals).Error; err != nil {
+	goals, err := findIn[goalRow](db, "review_id", ids, "retired_at IS NULL", "review_id, target_date, id")
+	if err != nil {
 		return nil, err
 	}
-	checkIns, err := loadCheckIns(db, sub)
+	checkIns, err := loadCheckIns(db, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -177,4 +199,29 @@ func loadYears(db *gorm.DB, fy review.FiscalYear, where string, args ...any) (ma
 		years[personOf[g.ReviewID]] = y
 	}
 	return years, nil
+}
+
+// idChunk is how many ids one "IN" list carries: well inside both
+// databases' limits on parameters.
+const idChunk = 1000
+
+// findIn loads the rows of T whose column is one of ids (and that match
+// extra, if not ""), ordered by order within each chunk of ids.
+func findIn[T any](db *gorm.DB, column string, ids []int64, extra, order string, extraArgs ...any) ([]T, error) {
+	var out []T
+	for lo := 0; lo < len(ids); lo += idChunk {
+		var part []T
+		q := db.Where(column+" IN ?", ids[lo:min(lo+idChunk, len(ids))])
+		if extra != "" {
+			q = q.Where(extra, extraArgs...)
+		}
+		if order != "" {
+			q = q.Order(order)
+		}
+		if err := q.Find(&part).Error; err != nil {
+			return nil, err
+		}
+		out = append(out, part...)
+	}
+	return out, nil
 }

@@ -40,3 +40,39 @@ func Open(t testing.TB, url string, clock review.Clock) *storage.Store {
 	}
 	return s
 }
+
+// SeedTeam gives every direct report of mgr, for FY2027, an expectation, a
+// goal and a confirmed first check-in, through the store's own changes.
+func SeedTeam(t testing.TB, s *storage.Store, mgr review.Person) {
+	t.Helper()
+	ctx := context.Background()
+	team, err := s.Team(ctx, mgr.ID, 2027)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ma := review.Actor{SlackID: mgr.SlackID, Person: &mgr}
+	q := review.Quarterly
+	for _, m := range team {
+		p := m.Person
+		ea := review.Actor{SlackID: p.SlackID, Person: &p}
+		y, err := s.SaveExpectations(ctx, storage.Change{Actor: ma, Action: review.SetExpectations}, p, 2027,
+			review.ExpectationChanges{Create: []review.Expectation{{Position: 1, Text: "Deliver"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, err = s.SaveGoals(ctx, storage.Change{Actor: ea, Action: review.EditGoals}, p, 2027, y.Expectations[0].ID,
+			review.GoalChanges{Create: []review.Goal{{Text: "g", Measure: "m", Target: review.NewDate(2026, 12, 1)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ci := review.CheckIn{HeldOn: review.NewDate(2026, 8, 10), Expectations: true, First: true, Progress: map[int64]review.Progress{y.Goals[0].ID: review.OnTarget}}
+		_, id, err := s.SaveCheckIn(ctx, storage.Change{Actor: ma, Action: review.LogCheckIn}, p, 2027, ci, &q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SaveConfirmation(ctx, storage.Change{Actor: ea, Action: review.ConfirmCheckIn}, p, 2027,
+			review.Confirmation{CheckInID: id, FeedbackForManager: "ok"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
