@@ -37,6 +37,7 @@ type Store interface {
 	CheckInByID(ctx context.Context, id int64) (storage.CheckInRef, error)
 	SaveConfirmation(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, conf review.Confirmation) (review.YearState, error)
 	SaveCadence(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, cadence review.Cadence, reason string) (review.YearState, error)
+	SaveDevelopmentPlan(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, p review.DevelopmentPlan, ask bool) (review.YearState, error)
 }
 
 // Deps is what the handlers need.
@@ -66,6 +67,7 @@ func Register(r *bot.Router, d Deps) {
 	h.registerCheckIn(r)
 	h.registerConfirm(r)
 	h.registerCadence(r)
+	h.registerDevelopment(r)
 	h.registerTeam(r)
 	h.registerStatus(r)
 	h.registerHome(r)

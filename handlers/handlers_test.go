@@ -104,6 +104,9 @@ func (f *fakeStore) CheckInByID(context.Context, int64) (storage.CheckInRef, err
 func (f *fakeStore) SaveConfirmation(context.Context, storage.Change, review.Person, review.FiscalYear, review.Confirmation) (review.YearState, error) {
 	return review.YearState{}, review.Errorf(review.EINTERNAL, "not in this fake")
 }
+func (f *fakeStore) SaveDevelopmentPlan(context.Context, storage.Change, review.Person, review.FiscalYear, review.DevelopmentPlan, bool) (review.YearState, error) {
+	return review.YearState{}, review.Errorf(review.EINTERNAL, "not in this fake")
+}
 func (f *fakeStore) SaveCadence(context.Context, storage.Change, review.Person, review.FiscalYear, review.Cadence, string) (review.YearState, error) {
 	return review.YearState{}, review.Errorf(review.EINTERNAL, "not in this fake")
 }
@@ -192,6 +195,11 @@ func TestGoldenSurfaces(t *testing.T) {
 	okdm, _ := confirmedDM("Eli <Ortiz>", first, conf)
 	golden(t, "confirmed_dm", json.RawMessage(okdm))
 	golden(t, "cadence_modal", cadenceModal(eli, withCheckIn))
+	withPlan := withCheckIn
+	withPlan.Plan = &review.DevelopmentPlan{LongTerm: "Lead a <division>", Needs: "Budget training", Shared: true, RequestedAt: date("2026-08-02").In(boston)}
+	golden(t, "development_modal", developmentModal(eli, mona, withPlan))
+	ddm, _ := developmentRequestDM(eli, *withPlan.Plan)
+	golden(t, "development_dm", json.RawMessage(ddm))
 
 	store.years[2] = withCheckIn
 	team, _ := h.teamMessage(context.Background(), "U1", mona, 0)
@@ -277,6 +285,11 @@ func TestLargestSurfacesStayInsideBlockKit(t *testing.T) {
 	view("check-in modal, later", checkInModal(emp, year, date("2026-08-03"), true))
 	view("confirm modal", confirmModal(emp, mgr, storage.CheckInRef{CheckIn: full, PersonID: emp.ID, Year: 2027}))
 	view("cadence modal", cadenceModal(emp, year))
+	bigPlan := review.DevelopmentPlan{LongTerm: long(review.MaxPlanText), ShortTerm: long(review.MaxPlanText), Needs: long(review.MaxPlanText), Shared: true}
+	year.Plan = &bigPlan
+	view("development modal", developmentModal(emp, mgr, year))
+	ddm, _ := developmentRequestDM(emp, bigPlan)
+	message("development DM", ddm)
 	cdm, _ := checkInDM(mgr.Name, year, full)
 	message("check-in DM", cdm)
 	conf := review.Confirmation{CheckInID: 1, FeedbackForManager: long(review.MaxCheckInText), Answers: []review.Answer{{Stage: review.StageFirstCheckIn, Question: "met"}}}

@@ -156,6 +156,13 @@ func memberLine(m storage.TeamMember, now time.Time, cal review.Calendar) string
 		strip += fmt.Sprintf(" · last check-in %s (%s)", last.HeldOn.Human(), state)
 	}
 	lines = append(lines, strip)
+	if p := y.Plan; p != nil && p.Shared {
+		plan := "📘 Development plan shared"
+		if !p.RequestedAt.IsZero() && !developedSince(y, cal.Today(p.RequestedAt)) {
+			plan += fmt.Sprintf(" · asked for a development check-in on %s", cal.Today(p.RequestedAt).Human())
+		}
+		lines = append(lines, plan)
+	}
 	var next string
 	var late []string
 	for _, it := range cal.Due(y, now) {
@@ -178,4 +185,15 @@ func memberLine(m storage.TeamMember, now time.Time, cal review.Calendar) string
 		lines = append(lines, "⚠️ Overdue: "+strings.Join(late, "; ")+more)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// developedSince reports whether a development check-in was held on or
+// after day.
+func developedSince(y review.YearState, day review.Date) bool {
+	for _, c := range y.CheckIns {
+		if c.Development && !c.HeldOn.Before(day) {
+			return true
+		}
+	}
+	return false
 }

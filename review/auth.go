@@ -12,6 +12,7 @@ const (
 	SetCadence      Action = "set cadence"      // manager records a change of the agreed cadence
 	ConfirmCheckIn  Action = "confirm check-in" // employee confirms a check-in and answers its questions
 	ViewTeam        Action = "view team"        // see the status of a manager's direct reports
+	EditPlan        Action = "edit plan"        // employee writes their development plan, and asks for a development check-in
 )
 
 // NotOnRoster is the refusal for Slack users the roster does not know.
@@ -59,6 +60,11 @@ func Can(actor Actor, act Action, target Person) error {
 			return nil
 		}
 		return Errorf(EFORBIDDEN, "Only %s can confirm their own check-ins.", target.Name)
+	case EditPlan:
+		if isSelf {
+			return nil
+		}
+		return Errorf(EFORBIDDEN, "A development plan is written by the employee. Only %s can change theirs.", target.Name)
 	case ViewTeam:
 		// target is the manager whose team it is: themselves, their own
 		// manager (skip-level) and HR may look.

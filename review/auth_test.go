@@ -50,6 +50,9 @@ func TestCan(t *testing.T) {
 		{"HR sees any team", as(hr), ViewTeam, *mgr, true},
 		{"a peer does not", as(peer), ViewTeam, *mgr, false},
 		{"an employee does not see their manager's team", Actor{Person: &emp}, ViewTeam, *mgr, false},
+		{"employee writes their plan", Actor{Person: &emp}, EditPlan, emp, true},
+		{"manager cannot write it", as(mgr), EditPlan, emp, false},
+		{"HR cannot write it", as(hr), EditPlan, emp, false},
 		{"unknown action", as(mgr), Action("fire"), emp, false},
 	}
 	for _, tt := range tests {

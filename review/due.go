@@ -63,6 +63,7 @@ type YearState struct {
 	Expectations []Expectation // active only
 	Goals        []Goal        // active only
 	CheckIns     []CheckIn     // held this year, oldest first, with their confirmations
+	Plan         *DevelopmentPlan
 }
 
 // RequiredQuarters reports, for each quarter of the year, whether the

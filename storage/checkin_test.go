@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/massperform/massperform/review"
@@ -86,6 +87,36 @@ func TestCheckInsAndConfirmations(t *testing.T) {
 		hist, _ := s.CadenceHistory(ctx, year.ReviewID)
 		if len(hist) != 2 || hist[0].Reason != "agreed at the first check-in" || hist[1].Cadence != (review.Cadence{Weeks: 2}) || hist[1].ChangedBy != mgr.ID {
 			t.Errorf("history = %+v", hist)
+		}
+	})
+}
+
+func TestDevelopmentPlan(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		s := storagetest.Open(t, url, newClock("2026-08-12T14:00:00Z"))
+		mgr, emp := pair(t, s)
+		eActor := review.Actor{SlackID: emp.SlackID, Person: &emp}
+		editing := storage.Change{Actor: eActor, Action: review.EditPlan}
+		year, err := s.SaveDevelopmentPlan(ctx, editing, emp, 2027, review.DevelopmentPlan{LongTerm: "Lead a division"}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if year.Plan == nil || year.Plan.LongTerm != "Lead a division" || year.Plan.Shared || !year.Plan.RequestedAt.IsZero() {
+			t.Fatalf("draft = %+v", year.Plan)
+		}
+		year, err = s.SaveDevelopmentPlan(ctx, editing, emp, 2027, review.DevelopmentPlan{LongTerm: "Lead a division", Needs: "Budget training", Shared: true}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !year.Plan.Shared || year.Plan.Needs != "Budget training" || year.Plan.RequestedAt.IsZero() {
+			t.Fatalf("shared = %+v", year.Plan)
+		}
+		if _, err := s.SaveDevelopmentPlan(ctx, storage.Change{Actor: review.Actor{SlackID: mgr.SlackID, Person: &mgr}, Action: review.EditPlan}, emp, 2027, review.DevelopmentPlan{}, false); review.ErrorCode(err) != review.EFORBIDDEN {
+			t.Errorf("the manager editing the plan = %v", err)
+		}
+		trail, _ := s.AuditTrail(ctx, "development_plan", 1)
+		if len(trail) != 2 || trail[1].Action != "plan.update" || !strings.Contains(trail[1].Before, "Lead a division") {
+			t.Errorf("history = %+v", trail)
 		}
 	})
 }

@@ -182,11 +182,19 @@ func loadReviews(db *gorm.DB, fy review.FiscalYear, reviews []reviewRow) (map[in
 	if err != nil {
 		return nil, err
 	}
+	plans, err := findIn[developmentPlanRow](db, "review_id", ids, "", "")
+	if err != nil {
+		return nil, err
+	}
+	planOf := make(map[int64]*review.DevelopmentPlan, len(plans))
+	for _, p := range plans {
+		planOf[p.ReviewID] = p.domain()
+	}
 	personOf := make(map[int64]int64, len(reviews))
 	for _, r := range reviews {
 		personOf[r.ID] = r.PersonID
 		cadence, _ := review.ParseCadence(r.Cadence)
-		years[r.PersonID] = review.YearState{ReviewID: r.ID, Year: fy, Cadence: cadence, Left: r.State == reviewLeft, CheckIns: checkIns[r.ID]}
+		years[r.PersonID] = review.YearState{ReviewID: r.ID, Year: fy, Cadence: cadence, Left: r.State == reviewLeft, CheckIns: checkIns[r.ID], Plan: planOf[r.ID]}
 	}
 	for _, e := range exps {
 		y := years[personOf[e.ReviewID]]
