@@ -348,6 +348,7 @@ is rejected whole, with every problem listed by line, and nothing changes.`)
 		DryRun:            *dryRun,
 		DeactivateMissing: *deactivate,
 		Progress:          func(msg string) { fmt.Fprintln(a.stderr, msg) },
+		Handoff:           handlers.HandoffRequest,
 	})
 	if err != nil {
 		fmt.Fprintln(a.stderr, "massperform roster import:", err)

@@ -37,6 +37,8 @@ type Store interface {
 	CheckInByID(ctx context.Context, id int64) (storage.CheckInRef, error)
 	SaveConfirmation(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, conf review.Confirmation) (review.YearState, error)
 	SaveCadence(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, cadence review.Cadence, reason string) (review.YearState, error)
+	LatestHandoff(ctx context.Context, personID int64) (storage.Handoff, error)
+	SaveHandoffNote(ctx context.Context, actor review.Actor, personID int64, note string, notify func(storage.Handoff) ([]storage.Notification, error)) (storage.Handoff, error)
 	SaveDevelopmentPlan(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, p review.DevelopmentPlan, ask bool) (review.YearState, error)
 }
 
@@ -68,6 +70,7 @@ func Register(r *bot.Router, d Deps) {
 	h.registerConfirm(r)
 	h.registerCadence(r)
 	h.registerDevelopment(r)
+	h.registerHandoff(r)
 	h.registerTeam(r)
 	h.registerStatus(r)
 	h.registerHome(r)

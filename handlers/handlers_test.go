@@ -104,6 +104,12 @@ func (f *fakeStore) CheckInByID(context.Context, int64) (storage.CheckInRef, err
 func (f *fakeStore) SaveConfirmation(context.Context, storage.Change, review.Person, review.FiscalYear, review.Confirmation) (review.YearState, error) {
 	return review.YearState{}, review.Errorf(review.EINTERNAL, "not in this fake")
 }
+func (f *fakeStore) LatestHandoff(context.Context, int64) (storage.Handoff, error) {
+	return storage.Handoff{}, review.Errorf(review.ENOTFOUND, "not in this fake")
+}
+func (f *fakeStore) SaveHandoffNote(context.Context, review.Actor, int64, string, func(storage.Handoff) ([]storage.Notification, error)) (storage.Handoff, error) {
+	return storage.Handoff{}, review.Errorf(review.EINTERNAL, "not in this fake")
+}
 func (f *fakeStore) SaveDevelopmentPlan(context.Context, storage.Change, review.Person, review.FiscalYear, review.DevelopmentPlan, bool) (review.YearState, error) {
 	return review.YearState{}, review.Errorf(review.EINTERNAL, "not in this fake")
 }

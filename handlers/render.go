@@ -38,6 +38,14 @@ func truncate(s string, n int) string {
 
 func isSpaceRune(r rune) bool { return r == ' ' || r == '\n' || r == '\t' }
 
+// tooLongText returns a field message when s has more than n characters.
+func tooLongText(s string, n int) string {
+	if c := utf8.RuneCountInString(s); c > n {
+		return fmt.Sprintf("Keep this under %d characters (it has %d).", n, c)
+	}
+	return ""
+}
+
 // oneLine folds line breaks so a text fits in a list line.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/storage"
 )
 
 // Directory finds Slack users: one at a time by email (users.lookupByEmail,
@@ -27,7 +28,7 @@ type Directory interface {
 // Store is where the roster lives.
 type Store interface {
 	People(ctx context.Context) ([]review.Person, error)
-	ApplyRoster(ctx context.Context, actor string, today review.Date, plan review.RosterPlan) error
+	ApplyRoster(ctx context.Context, actor string, today review.Date, plan review.RosterPlan, ns ...storage.Notification) error
 }
 
 // LookupLimit is the largest file resolved one email at a time. Bigger
@@ -41,6 +42,9 @@ type Options struct {
 	DryRun            bool        // check and count, change nothing
 	DeactivateMissing bool        // people missing from the file leave the program
 	Progress          func(msg string)
+	// Handoff, if set, builds the message asking someone's former manager
+	// for a hand-off note when the import moves them to another manager.
+	Handoff func(employee, from, to review.Person) (storage.Notification, error)
 }
 
 // Result is what an import found and did.
@@ -83,8 +87,50 @@ func Import(ctx context.Context, r io.Reader, dir Directory, store Store, opts O
 	if opts.DryRun {
 		return res, nil
 	}
+	handoffs, err := handoffRequests(current, entries, plan, opts.Handoff)
+	if err != nil {
+		return res, err
+	}
 	progress("Saving…")
-	return res, store.ApplyRoster(ctx, "roster import", opts.Today, plan)
+	return res, store.ApplyRoster(ctx, "roster import", opts.Today, plan, handoffs...)
+}
+
+// handoffRequests asks the former manager of everyone the plan moves for a
+// note to their new manager: unless the former manager is leaving, or the
+// person now has no manager.
+func handoffRequests(current []review.Person, entries []review.RosterEntry, plan review.RosterPlan, build func(employee, from, to review.Person) (storage.Notification, error)) ([]storage.Notification, error) {
+	if build == nil {
+		return nil, nil
+	}
+	byID := make(map[int64]review.Person, len(current))
+	for _, p := range current {
+		byID[p.ID] = p
+	}
+	byEmail := make(map[string]review.RosterEntry, len(entries))
+	for _, e := range entries {
+		byEmail[e.Email] = e
+	}
+	leaving := map[int64]bool{}
+	for _, p := range plan.Deactivate {
+		leaving[p.ID] = true
+	}
+	var ns []storage.Notification
+	for _, c := range plan.Change {
+		from, known := byID[c.Person.ManagerID]
+		if !c.Moved || !known || !from.Active || leaving[from.ID] || c.Entry.ManagerEmail == "" {
+			continue
+		}
+		e := byEmail[c.Entry.ManagerEmail]
+		to := review.Person{ID: plan.Matched[e.Email], Name: e.Name, SlackID: e.SlackID, Email: e.Email}
+		employee := c.Person
+		employee.Name = c.Entry.Name
+		n, err := build(employee, from, to)
+		if err != nil {
+			return nil, err
+		}
+		ns = append(ns, n)
+	}
+	return ns, nil
 }
 
 // resolve fills in each entry's Slack user ID and time zone, and reports

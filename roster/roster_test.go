@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/storage"
 )
 
 // fakeDirectory is a Slack workspace's users.
@@ -58,7 +59,7 @@ type fakeStore struct {
 }
 
 func (f *fakeStore) People(context.Context) ([]review.Person, error) { return f.people, nil }
-func (f *fakeStore) ApplyRoster(_ context.Context, _ string, _ review.Date, p review.RosterPlan) error {
+func (f *fakeStore) ApplyRoster(_ context.Context, _ string, _ review.Date, p review.RosterPlan, _ ...storage.Notification) error {
 	f.applied = &p
 	return nil
 }

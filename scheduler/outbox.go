@@ -44,7 +44,9 @@ const (
 	batchSize   = 50
 	lease       = 2 * time.Minute
 	maxAttempts = 8
-	idleWait    = time.Minute
+	// idleWait bounds how long a message queued by another process (the
+	// roster import, another replica) waits to be noticed.
+	idleWait = 5 * time.Second
 )
 
 // MetadataEventType marks our notifications in Slack's message metadata,
@@ -76,7 +78,7 @@ func (s *Sender) Wake() {
 }
 
 // Run delivers until ctx ends: whenever woken, when the next retry is
-// due, and at least once a minute.
+// due, and at least every idleWait.
 func (s *Sender) Run(ctx context.Context) {
 	for {
 		if _, err := s.Deliver(ctx); err != nil && ctx.Err() == nil {

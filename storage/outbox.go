@@ -46,9 +46,10 @@ func (outboxRow) TableName() string { return "outbox" }
 
 // Outbox statuses.
 const (
-	OutboxPending = "pending"
-	OutboxSent    = "sent"
-	OutboxFailed  = "failed"
+	OutboxPending   = "pending"
+	OutboxSent      = "sent"
+	OutboxFailed    = "failed"
+	OutboxCancelled = "cancelled" // the recipient left the program before it went out
 )
 
 // OutboxItem is a notification claimed for delivery.

@@ -35,7 +35,7 @@ type ManagerChange struct {
 // changed people are updated, new people are stored, and then everyone's
 // manager is set, a new manager being recorded in the person's reporting
 // history, effective today. Every change writes an audit row.
-func (s *Store) ApplyRoster(ctx context.Context, actor string, today review.Date, plan review.RosterPlan) error {
+func (s *Store) ApplyRoster(ctx context.Context, actor string, today review.Date, plan review.RosterPlan, ns ...Notification) error {
 	if len(plan.Problems) > 0 {
 		return review.Errorf(review.EINVALID, "The roster has %d problems; nothing was changed.", len(plan.Problems))
 	}
@@ -52,6 +52,11 @@ func (s *Store) ApplyRoster(ctx context.Context, actor string, today review.Date
 			}
 			if err := tx.Model(&reviewRow{}).Where("person_id = ? AND state = ?", p.ID, reviewOpen).
 				Updates(map[string]any{"state": reviewLeft, "closed_reason": "left the roster", "closed_at": now, "updated_at": now}).Error; err != nil {
+				return err
+			}
+			// Nothing more reaches someone who has left.
+			if err := tx.Model(&outboxRow{}).Where("recipient = ? AND status = ?", p.SlackID, OutboxPending).
+				Updates(map[string]any{"status": OutboxCancelled, "lease_until": nil}).Error; err != nil {
 				return err
 			}
 			audit.add("roster.deactivate", "person", p.ID, map[string]any{"active": true}, map[string]any{"active": false})
@@ -178,8 +183,72 @@ func (s *Store) ApplyRoster(ctx context.Context, actor string, today review.Date
 				audit.add("roster.update", "person", old.ID, old, after)
 			}
 		}
-		return audit.flush(tx, s.batch)
+		if err := audit.flush(tx, s.batch); err != nil {
+			return err
+		}
+		return enqueue(tx, now, ns, s.batch)
 	})
+}
+
+// Handoff is the latest change of a person's manager, and its note.
+type Handoff struct {
+	PersonID     int64
+	OldManagerID int64
+	NewManagerID int64
+	Effective    review.Date
+	Note         string
+}
+
+// SaveHandoffNote records the note a former manager leaves for the new one
+// about the person who moved, on that person's latest change of manager.
+// Only that change's former manager may write it; writing again replaces
+// it, and the audit log keeps every version.
+func (s *Store) SaveHandoffNote(ctx context.Context, actor review.Actor, personID int64, note string, notify func(Handoff) ([]Notification, error)) (Handoff, error) {
+	var h Handoff
+	err := s.tx(ctx, "save hand-off note", func(tx *gorm.DB, now time.Time) error {
+		var mc managerChangeRow
+		if err := tx.Where("person_id = ?", personID).Order("id DESC").Limit(1).Take(&mc).Error; err != nil {
+			return err
+		}
+		if actor.Person == nil || mc.OldManagerID == nil || *mc.OldManagerID != actor.Person.ID || mc.NewManagerID == nil {
+			return review.Errorf(review.EFORBIDDEN, "Only the manager they moved from can leave a hand-off note about them.")
+		}
+		old := mc
+		mc.HandoffNote, mc.HandoffAt = note, &now
+		if err := tx.Save(&mc).Error; err != nil {
+			return err
+		}
+		audit := newAudit(actor.AuditName(), now)
+		audit.add("handoff.note", "person", personID, old, mc)
+		if err := audit.flush(tx, s.batch); err != nil {
+			return err
+		}
+		h = Handoff{PersonID: personID, OldManagerID: *mc.OldManagerID, NewManagerID: *mc.NewManagerID, Note: note}
+		h.Effective, _ = review.ParseDate(mc.Effective)
+		ns, err := notify(h)
+		if err != nil {
+			return err
+		}
+		return enqueue(tx, now, ns, s.batch)
+	})
+	return h, err
+}
+
+// LatestHandoff returns a person's latest change of manager.
+func (s *Store) LatestHandoff(ctx context.Context, personID int64) (Handoff, error) {
+	var mc managerChangeRow
+	if err := s.read(ctx).Where("person_id = ?", personID).Order("id DESC").Limit(1).Take(&mc).Error; err != nil {
+		return Handoff{}, s.wrap("latest hand-off", err)
+	}
+	h := Handoff{PersonID: personID, Note: mc.HandoffNote}
+	if mc.OldManagerID != nil {
+		h.OldManagerID = *mc.OldManagerID
+	}
+	if mc.NewManagerID != nil {
+		h.NewManagerID = *mc.NewManagerID
+	}
+	h.Effective, _ = review.ParseDate(mc.Effective)
+	return h, nil
 }
 
 // ManagerHistory returns a person's reporting history, oldest first.

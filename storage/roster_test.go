@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -96,7 +97,11 @@ func TestApplyRoster(t *testing.T) {
 			t.Errorf("Mona's audit trail = %+v", trail)
 		}
 
-		// Now Eli leaves, with --deactivate-missing; Pat too.
+		// Now Eli leaves, with --deactivate-missing; Pat too. A message
+		// still waiting for Eli is dropped.
+		if err := s.Enqueue(ctx, []storage.Notification{{Key: "for-eli", Recipient: "U3", Kind: "test", Payload: []byte(`{}`), Delay: time.Hour}}); err != nil {
+			t.Fatal(err)
+		}
 		third := second[1:]
 		if got := importRoster(t, s, "2026-11-03", third, true); got.Deactivated != 2 {
 			t.Errorf("third import = %+v", got)
@@ -104,6 +109,9 @@ func TestApplyRoster(t *testing.T) {
 		eli, _ = s.PersonByID(ctx, eli.ID)
 		if eli.Active {
 			t.Error("Eli is still active")
+		}
+		if counts, _ := s.OutboxCounts(ctx); counts[storage.OutboxCancelled] != 1 || counts[storage.OutboxPending] != 0 {
+			t.Errorf("outbox after Eli left = %v", counts)
 		}
 		if team, _ := s.Team(ctx, ceo.ID, 2027); len(team) != 1 || team[0].Person.ID != mona.ID {
 			t.Errorf("ceo's team after Eli left = %+v", team)
