@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/massperform/massperform/storage/storagetest"
 )
@@ -124,6 +125,40 @@ func TestCheckInRefusals(t *testing.T) {
 		errs := ackErrors(ack)
 		if !strings.Contains(errs["held_on"], "once it has happened") || !strings.Contains(errs["covered"], "A development check-in comes after") {
 			t.Errorf("errors = %v", errs)
+		}
+	})
+}
+
+func TestEditingACheckIn(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		w := startCast(t, url, "2026-08-03")
+		setExpectations(t, w)
+		logCheckIn(t, w, values{}.options("covered", "expectations").pick("cadence", "quarterly"))
+
+		w.command(mona, "checkin <@U0ELI|eli>")
+		form := w.waitTopView(mona, "checkin")
+		id := buttonValue(t, form.Raw, "checkin_edit", "")
+		if _, err := w.emu.ClickViewButton(w.ctx(), mona, form.ID, "checkin_edit", id); err != nil {
+			t.Fatal(err)
+		}
+		var edit = form
+		for i := 0; edit.Title != "Edit check-in"; i++ {
+			if i > 300 {
+				t.Fatalf("the form did not turn into the edit form: %s", rawText(edit.Raw))
+			}
+			time.Sleep(10 * time.Millisecond)
+			edit = w.topView(mona)
+		}
+		if got := edit.State["covered"]["check"].SelectedOptions; len(got) != 1 || got[0].Value != "expectations" {
+			t.Errorf("the edit form does not show what was logged: %+v", got)
+		}
+		n := w.dmCount(eli)
+		if errs := ackErrors(w.submit(mona, edit, values{}.options("covered", "expectations", "feedback").text("feedback", "Added later"))); errs != nil {
+			t.Fatal(errs)
+		}
+		mustContain(t, "Eli's update DM", messageText(w.dm(eli, n+1)), "Mona Lee updated your first check-in of FY2027", "Added later")
+		if got := len(w.emu.CallsTo("views.update")); got == 0 {
+			t.Error("the form was not updated in place")
 		}
 	})
 }

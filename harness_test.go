@@ -62,6 +62,18 @@ type testClock struct {
 
 func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 
+// setDay moves the clock to 10:00 in Boston on day.
+func (c *testClock) setDay(day string) {
+	d, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		panic(err)
+	}
+	boston, _ := time.LoadLocation("America/New_York")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = time.Date(d.Year(), d.Month(), d.Day(), 10, 0, 0, 0, boston)
+}
+
 // lockedBuffer collects the bot's logs from several goroutines.
 type lockedBuffer struct {
 	mu sync.Mutex

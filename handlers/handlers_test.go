@@ -182,15 +182,16 @@ func TestGoldenSurfaces(t *testing.T) {
 	golden(t, "help_manager", h.helpMessage(context.Background(), r, &bot.Command{SlashCommand: slack.SlashCommand{UserID: "U1"}}))
 
 	today := date("2026-08-03")
-	golden(t, "checkin_modal_first", checkInModal(eli, year, today, false))
+	golden(t, "checkin_modal_first", checkInModal(eli, year, today, false, nil))
 	first := review.CheckIn{ID: 30, ReviewID: 7, ManagerID: 1, HeldOn: date("2026-08-01"), CreatedAt: date("2026-08-01").In(boston).Add(15 * time.Hour), Expectations: true, Feedback: true,
 		FeedbackForEmployee: "Great start <3", Notes: "Agreed on a monthly rhythm", First: true, Progress: map[int64]review.Progress{20: review.OnTarget}}
 	withCheckIn := year
 	withCheckIn.CheckIns = []review.CheckIn{first}
 	withCheckIn.Cadence = review.Cadence{Monthly: true}
-	golden(t, "checkin_modal_later", checkInModal(eli, withCheckIn, today, true))
-	cdm, _ := checkInDM("Mona Lee", withCheckIn, first)
+	golden(t, "checkin_modal_later", checkInModal(eli, withCheckIn, today, true, nil))
+	cdm, _ := checkInDM("Mona Lee", withCheckIn, first, false)
 	golden(t, "checkin_dm", json.RawMessage(cdm))
+	golden(t, "checkin_modal_edit", checkInModal(eli, withCheckIn, today, false, &first))
 	mona := store.people[1]
 	golden(t, "confirm_modal_first", confirmModal(eli, mona, storage.CheckInRef{CheckIn: first, PersonID: 2, Year: 2027}))
 	later := first
@@ -281,14 +282,15 @@ func TestLargestSurfacesStayInsideBlockKit(t *testing.T) {
 	}
 
 	view("expectations modal", expectationsModal(emp, year))
-	view("check-in modal, first", checkInModal(emp, year, date("2026-08-03"), false))
+	view("check-in modal, first", checkInModal(emp, year, date("2026-08-03"), false, nil))
 	full := review.CheckIn{ID: 1, HeldOn: date("2026-08-01"), Expectations: true, Feedback: true, Development: true, First: true,
 		Notes: long(review.MaxCheckInText), FeedbackForEmployee: long(review.MaxCheckInText), Progress: map[int64]review.Progress{}}
 	for _, g := range year.Goals {
 		full.Progress[g.ID] = review.BelowTarget
 	}
 	year.CheckIns = []review.CheckIn{full}
-	view("check-in modal, later", checkInModal(emp, year, date("2026-08-03"), true))
+	view("check-in modal, later", checkInModal(emp, year, date("2026-08-03"), true, nil))
+	view("check-in modal, editing", checkInModal(emp, year, date("2026-08-03"), false, &full))
 	view("confirm modal", confirmModal(emp, mgr, storage.CheckInRef{CheckIn: full, PersonID: emp.ID, Year: 2027}))
 	view("cadence modal", cadenceModal(emp, year))
 	bigPlan := review.DevelopmentPlan{LongTerm: long(review.MaxPlanText), ShortTerm: long(review.MaxPlanText), Needs: long(review.MaxPlanText), Shared: true}
@@ -296,7 +298,7 @@ func TestLargestSurfacesStayInsideBlockKit(t *testing.T) {
 	view("development modal", developmentModal(emp, mgr, year))
 	ddm, _ := developmentRequestDM(emp, bigPlan)
 	message("development DM", ddm)
-	cdm, _ := checkInDM(mgr.Name, year, full)
+	cdm, _ := checkInDM(mgr.Name, year, full, true)
 	message("check-in DM", cdm)
 	conf := review.Confirmation{CheckInID: 1, FeedbackForManager: long(review.MaxCheckInText), Answers: []review.Answer{{Stage: review.StageFirstCheckIn, Question: "met"}}}
 	okdm, _ := confirmedDM(emp.Name, full, conf)
