@@ -43,18 +43,8 @@ func (h *handlers) registerDevelopment(r *bot.Router) {
 }
 
 func (h *handlers) developmentCommand(ctx context.Context, c *bot.Command) {
-	actor, err := h.actor(ctx, c.UserID)
-	if err != nil {
-		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "development")})
-		return
-	}
-	if !actor.OnRoster() {
-		c.Reply(ctx, bot.Message{Text: esc(review.NotOnRoster.Message)})
-		return
-	}
-	me := *actor.Person
-	if !me.Reviewed() {
-		c.Reply(ctx, bot.Message{Text: "Nobody on the roster manages you, so there's no one to share a development plan with here."})
+	me, ok := h.reviewedSender(ctx, c, "Nobody on the roster manages you, so there's no one to share a development plan with here.")
+	if !ok {
 		return
 	}
 	year, err := h.Store.Year(ctx, me.ID, h.year())

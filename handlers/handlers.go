@@ -155,6 +155,25 @@ func (h *handlers) commandTarget(ctx context.Context, c *bot.Command, act review
 	return actor, target, true
 }
 
+// reviewedSender loads the sender of a command about their own year. When
+// they are not on the roster, or nobody manages them (so they have no
+// review), it answers them, with noReview in the second case, and returns
+// ok false.
+func (h *handlers) reviewedSender(ctx context.Context, c *bot.Command, noReview string) (review.Person, bool) {
+	actor, err := h.actor(ctx, c.UserID)
+	switch {
+	case err != nil:
+		c.Reply(ctx, bot.Message{Text: h.userMessage(err, c.Name)})
+	case !actor.OnRoster():
+		c.Reply(ctx, bot.Message{Text: esc(review.NotOnRoster.Message)})
+	case !actor.Person.Reviewed():
+		c.Reply(ctx, bot.Message{Text: noReview})
+	default:
+		return *actor.Person, true
+	}
+	return review.Person{}, false
+}
+
 // reportFromButton reads the person a manager's button names (its value is
 // their person id) and checks that the clicker manages them and may act.
 // The value is only a hint: anyone else is refused without learning whom it

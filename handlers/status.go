@@ -23,18 +23,8 @@ func (h *handlers) registerStatus(r *bot.Router) {
 }
 
 func (h *handlers) statusCommand(ctx context.Context, c *bot.Command) {
-	actor, err := h.actor(ctx, c.UserID)
-	if err != nil {
-		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "status")})
-		return
-	}
-	if !actor.OnRoster() {
-		c.Reply(ctx, bot.Message{Text: esc(review.NotOnRoster.Message)})
-		return
-	}
-	me := *actor.Person
-	if !me.Reviewed() {
-		c.Reply(ctx, bot.Message{Text: "Nobody on the roster manages you, so you have no review of your own here. `/perform team` shows your team."})
+	me, ok := h.reviewedSender(ctx, c, "Nobody on the roster manages you, so you have no review of your own here. `/perform team` shows your team.")
+	if !ok {
 		return
 	}
 	year, err := h.Store.Year(ctx, me.ID, h.year())

@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"context"
+	"errors"
 	"time"
 
 	"gorm.io/gorm"
@@ -57,4 +59,39 @@ func (s *Store) begin(tx *gorm.DB, c Change, targetID int64, now time.Time) (rev
 		actor.Person = &p
 	}
 	return target, review.Can(actor, c.Action, target)
+}
+
+// step is the body of a change to a review: it runs inside the change's
+// transaction with the target and their review as they stand, and records
+// what it changes in audit.
+type step func(tx *gorm.DB, now time.Time, audit *auditLog, target review.Person, rv reviewRow) error
+
+// change runs one change to target's review for fy in one transaction: it
+// re-authorises the actor (begin), starts the review when start is set or
+// else requires it to exist, runs do, then writes the audit rows, reloads
+// the review and queues its notifications (finish).
+func (s *Store) change(ctx context.Context, op string, c Change, targetID int64, fy review.FiscalYear, start bool, do step) (review.YearState, error) {
+	var saved review.YearState
+	err := s.tx(ctx, op, func(tx *gorm.DB, now time.Time) error {
+		target, err := s.begin(tx, c, targetID, now)
+		if err != nil {
+			return err
+		}
+		audit := newAudit(c.Actor.AuditName(), now)
+		var rv reviewRow
+		if start {
+			rv, err = ensureReview(tx, audit, target.ID, fy)
+		} else if err = tx.Where("person_id = ? AND fiscal_year = ?", target.ID, int(fy)).Take(&rv).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+			return review.StaleForm
+		}
+		if err != nil {
+			return err
+		}
+		if err := do(tx, now, audit, target, rv); err != nil {
+			return err
+		}
+		saved, err = s.finish(tx, now, audit, rv.ID, target.ID, fy, c.Notify)
+		return err
+	})
+	return saved, err
 }

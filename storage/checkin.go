@@ -170,18 +170,8 @@ func (s *Store) CheckInByID(ctx context.Context, id int64) (CheckInRef, error) {
 // check-in stays in the audit log. It returns the review as saved and the
 // check-in's id.
 func (s *Store) SaveCheckIn(ctx context.Context, ch Change, target review.Person, fy review.FiscalYear, c review.CheckIn, cadence *review.Cadence) (review.YearState, int64, error) {
-	var saved review.YearState
 	var id int64
-	err := s.tx(ctx, "save check-in", func(tx *gorm.DB, now time.Time) error {
-		target, err := s.begin(tx, ch, target.ID, now)
-		if err != nil {
-			return err
-		}
-		audit := newAudit(ch.Actor.AuditName(), now)
-		rv, err := ensureReview(tx, audit, target.ID, fy)
-		if err != nil {
-			return err
-		}
+	saved, err := s.change(ctx, "save check-in", ch, target.ID, fy, true, func(tx *gorm.DB, now time.Time, audit *auditLog, _ review.Person, rv reviewRow) error {
 		row := checkInRow{
 			ID: c.ID, ReviewID: rv.ID, ManagerID: ch.Actor.Person.ID, HeldOn: c.HeldOn.String(), Quarter: int(c.Quarter()),
 			CoveredExpectations: c.Expectations, CoveredFeedback: c.Feedback, CoveredDevelopment: c.Development,
@@ -242,12 +232,9 @@ func (s *Store) SaveCheckIn(ctx context.Context, ch Change, target review.Person
 			}
 		}
 		if cadence != nil && c.First && c.ID == 0 {
-			if err := setCadence(tx, audit, ch.Actor, rv, *cadence, "agreed at the first check-in", now); err != nil {
-				return err
-			}
+			return setCadence(tx, audit, ch.Actor, rv, *cadence, "agreed at the first check-in", now)
 		}
-		saved, err = s.finish(tx, now, audit, rv.ID, target.ID, fy, ch.Notify)
-		return err
+		return nil
 	})
 	return saved, id, err
 }
@@ -271,24 +258,9 @@ func setCadence(tx *gorm.DB, audit *auditLog, actor review.Actor, rv reviewRow, 
 // SaveCadence records a change of the agreed cadence, with its reason, in
 // the review's history.
 func (s *Store) SaveCadence(ctx context.Context, ch Change, target review.Person, fy review.FiscalYear, c review.Cadence, reason string) (review.YearState, error) {
-	var saved review.YearState
-	err := s.tx(ctx, "save cadence", func(tx *gorm.DB, now time.Time) error {
-		target, err := s.begin(tx, ch, target.ID, now)
-		if err != nil {
-			return err
-		}
-		audit := newAudit(ch.Actor.AuditName(), now)
-		rv, err := ensureReview(tx, audit, target.ID, fy)
-		if err != nil {
-			return err
-		}
-		if err := setCadence(tx, audit, ch.Actor, rv, c, reason, now); err != nil {
-			return err
-		}
-		saved, err = s.finish(tx, now, audit, rv.ID, target.ID, fy, ch.Notify)
-		return err
+	return s.change(ctx, "save cadence", ch, target.ID, fy, true, func(tx *gorm.DB, now time.Time, audit *auditLog, _ review.Person, rv reviewRow) error {
+		return setCadence(tx, audit, ch.Actor, rv, c, reason, now)
 	})
-	return saved, err
 }
 
 // CadenceChange is one entry of a review's cadence history.
@@ -319,16 +291,9 @@ func (s *Store) CadenceHistory(ctx context.Context, reviewID int64) ([]CadenceCh
 // SaveConfirmation records the employee's confirmation of a check-in in
 // their review, with the compliance answers as given.
 func (s *Store) SaveConfirmation(ctx context.Context, ch Change, target review.Person, fy review.FiscalYear, conf review.Confirmation) (review.YearState, error) {
-	var saved review.YearState
-	err := s.tx(ctx, "save confirmation", func(tx *gorm.DB, now time.Time) error {
-		target, err := s.begin(tx, ch, target.ID, now)
-		if err != nil {
-			return err
-		}
-		audit := newAudit(ch.Actor.AuditName(), now)
+	return s.change(ctx, "save confirmation", ch, target.ID, fy, false, func(tx *gorm.DB, now time.Time, audit *auditLog, target review.Person, rv reviewRow) error {
 		var ci checkInRow
-		err = tx.Table("check_ins AS c").Select("c.*").Joins("JOIN reviews r ON r.id = c.review_id").
-			Where("c.id = ? AND r.person_id = ? AND r.fiscal_year = ?", conf.CheckInID, target.ID, int(fy)).Take(&ci).Error
+		err := tx.Where("id = ? AND review_id = ?", conf.CheckInID, rv.ID).Take(&ci).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return review.StaleForm
 		}
@@ -354,8 +319,6 @@ func (s *Store) SaveConfirmation(ctx context.Context, ch Change, target review.P
 			}
 			audit.add("compliance.answer", "review", ci.ReviewID, nil, ar)
 		}
-		saved, err = s.finish(tx, now, audit, ci.ReviewID, target.ID, fy, ch.Notify)
-		return err
+		return nil
 	})
-	return saved, err
 }

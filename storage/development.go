@@ -36,23 +36,13 @@ func (r developmentPlanRow) domain() *review.DevelopmentPlan {
 // review if needed; every version stays in the audit log. ask records that
 // they asked their manager for a development check-in.
 func (s *Store) SaveDevelopmentPlan(ctx context.Context, ch Change, target review.Person, fy review.FiscalYear, p review.DevelopmentPlan, ask bool) (review.YearState, error) {
-	var saved review.YearState
-	err := s.tx(ctx, "save development plan", func(tx *gorm.DB, now time.Time) error {
-		target, err := s.begin(tx, ch, target.ID, now)
-		if err != nil {
-			return err
-		}
-		audit := newAudit(ch.Actor.AuditName(), now)
-		rv, err := ensureReview(tx, audit, target.ID, fy)
-		if err != nil {
-			return err
-		}
+	return s.change(ctx, "save development plan", ch, target.ID, fy, true, func(tx *gorm.DB, now time.Time, audit *auditLog, _ review.Person, rv reviewRow) error {
 		status := "draft"
 		if p.Shared {
 			status = "shared"
 		}
 		var old developmentPlanRow
-		err = tx.Where("review_id = ?", rv.ID).Take(&old).Error
+		err := tx.Where("review_id = ?", rv.ID).Take(&old).Error
 		switch {
 		case errors.Is(err, gorm.ErrRecordNotFound):
 			row := developmentPlanRow{ReviewID: rv.ID, LongTerm: p.LongTerm, ShortTerm: p.ShortTerm, Needs: p.Needs, Status: status}
@@ -76,8 +66,6 @@ func (s *Store) SaveDevelopmentPlan(ctx context.Context, ch Change, target revie
 			}
 			audit.add("plan.update", "development_plan", row.ID, old, row)
 		}
-		saved, err = s.finish(tx, now, audit, rv.ID, target.ID, fy, ch.Notify)
-		return err
+		return nil
 	})
-	return saved, err
 }

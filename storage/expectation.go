@@ -38,18 +38,8 @@ type Notify func(saved review.YearState) ([]Notification, error)
 // fy, starting the review if needed, with audit rows and the notifications
 // c.Notify returns, in one transaction. It returns the review as saved.
 func (s *Store) SaveExpectations(ctx context.Context, c Change, target review.Person, fy review.FiscalYear, ch review.ExpectationChanges) (review.YearState, error) {
-	var saved review.YearState
-	err := s.tx(ctx, "save expectations", func(tx *gorm.DB, now time.Time) error {
-		target, err := s.begin(tx, c, target.ID, now)
-		if err != nil {
-			return err
-		}
-		actor := c.Actor
-		audit := newAudit(actor.AuditName(), now)
-		rv, err := ensureReview(tx, audit, target.ID, fy)
-		if err != nil {
-			return err
-		}
+	actor := c.Actor
+	return s.change(ctx, "save expectations", c, target.ID, fy, true, func(tx *gorm.DB, now time.Time, audit *auditLog, target review.Person, rv reviewRow) error {
 		before, err := expectationsByID(tx, rv.ID, ch.Touched())
 		if err != nil {
 			return err
@@ -89,13 +79,8 @@ func (s *Store) SaveExpectations(ctx context.Context, c Change, target review.Pe
 			}
 			audit.add("expectation.create", "expectation", row.ID, nil, row)
 		}
-		if err := capActive(tx, "review_id = ?", rv.ID, review.MaxExpectations, &expectationRow{}); err != nil {
-			return err
-		}
-		saved, err = s.finish(tx, now, audit, rv.ID, target.ID, fy, c.Notify)
-		return err
+		return capActive(tx, "review_id = ?", rv.ID, review.MaxExpectations, &expectationRow{})
 	})
-	return saved, err
 }
 
 // capActive refuses a change that leaves more than limit active rows of

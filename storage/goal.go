@@ -37,20 +37,7 @@ func (r goalRow) domain() review.Goal {
 // one transaction. The expectation must be active in the employee's review
 // for fy. It returns the review as saved.
 func (s *Store) SaveGoals(ctx context.Context, c Change, target review.Person, fy review.FiscalYear, expectationID int64, ch review.GoalChanges) (review.YearState, error) {
-	var saved review.YearState
-	err := s.tx(ctx, "save goals", func(tx *gorm.DB, now time.Time) error {
-		target, err := s.begin(tx, c, target.ID, now)
-		if err != nil {
-			return err
-		}
-		audit := newAudit(c.Actor.AuditName(), now)
-		var rv reviewRow
-		if err := tx.Where("person_id = ? AND fiscal_year = ?", target.ID, int(fy)).Take(&rv).Error; err != nil {
-			if err == gorm.ErrRecordNotFound {
-				return review.StaleForm
-			}
-			return err
-		}
+	return s.change(ctx, "save goals", c, target.ID, fy, false, func(tx *gorm.DB, now time.Time, audit *auditLog, target review.Person, rv reviewRow) error {
 		exp, err := expectationsByID(tx, rv.ID, []int64{expectationID})
 		if err != nil {
 			return err
@@ -101,11 +88,6 @@ func (s *Store) SaveGoals(ctx context.Context, c Change, target review.Person, f
 			}
 			audit.add("goal.create", "goal", row.ID, nil, row)
 		}
-		if err := capActive(tx, "expectation_id = ?", expectationID, review.MaxGoalsPerExpectation, &goalRow{}); err != nil {
-			return err
-		}
-		saved, err = s.finish(tx, now, audit, rv.ID, target.ID, fy, c.Notify)
-		return err
+		return capActive(tx, "expectation_id = ?", expectationID, review.MaxGoalsPerExpectation, &goalRow{})
 	})
-	return saved, err
 }
