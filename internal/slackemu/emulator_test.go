@@ -97,10 +97,14 @@ func TestLateAndMissingAck(t *testing.T) {
 	wantViolation(t, s, "no ack")
 }
 
+// TestPingsKeepConnection: a client that expects a ping every second
+// stays on one connection for 2.5 seconds, because the emulator pings ten
+// times as often (the margin keeps it steady on a loaded machine; without
+// pings the client would reconnect at its first tick).
 func TestPingsKeepConnection(t *testing.T) {
-	s := newEmu(t, Config{PingInterval: 50 * time.Millisecond})
-	b := startBot(t, s, nil, socketmode.OptionPingInterval(500*time.Millisecond))
-	time.Sleep(1200 * time.Millisecond)
+	s := newEmu(t, Config{PingInterval: 100 * time.Millisecond})
+	b := startBot(t, s, nil, socketmode.OptionPingInterval(time.Second))
+	time.Sleep(2500 * time.Millisecond)
 	if n := len(s.CallsTo("apps.connections.open")); n != 1 {
 		t.Errorf("apps.connections.open called %d times, want 1 (client reconnected: pings missing?)", n)
 	}
