@@ -21,23 +21,15 @@ func (h *handlers) registerCadence(r *bot.Router) {
 		Usage:   r.Slash() + " cadence @employee",
 		Summary: "change how often you check in with someone who reports to you",
 		For:     bot.Managers,
-		Handle:  h.cadenceCommand,
+		Handle:  h.commandForm(review.SetCadence, "/perform cadence @Eli", h.cadenceForm),
 	})
 	r.Submit(cadenceCallback, h.cadenceSubmit)
 }
 
-func (h *handlers) cadenceCommand(ctx context.Context, c *bot.Command) {
-	_, target, ok := h.commandTarget(ctx, c, review.SetCadence, "/perform cadence @Eli")
-	if !ok {
-		return
-	}
+// cadenceForm is the form for changing target's cadence.
+func (h *handlers) cadenceForm(ctx context.Context, target review.Person) (slack.ModalViewRequest, error) {
 	year, err := h.Store.Year(ctx, target.ID, h.year())
-	if err != nil {
-		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "cadence")})
-		return
-	}
-	c.Ack()
-	h.openModal(ctx, c, c.TriggerID, cadenceModal(target, year), false)
+	return cadenceModal(target, year), err
 }
 
 // cadenceModal changes the cadence, with a reason for the history.

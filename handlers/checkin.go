@@ -28,39 +28,21 @@ func (h *handlers) registerCheckIn(r *bot.Router) {
 		Usage:   r.Slash() + " checkin @employee",
 		Summary: "log a check-in you held with someone who reports to you",
 		For:     bot.Managers,
-		Handle:  h.checkInCommand,
+		Handle:  h.commandForm(review.LogCheckIn, "/perform checkin @Eli", h.newCheckInForm),
 	})
-	r.Action(checkInOpenAction, h.checkInButton)
+	r.Action(checkInOpenAction, h.buttonForm(review.LogCheckIn, h.newCheckInForm))
 	r.Action(checkInEditAction, h.checkInEditButton)
 	r.Submit(checkInCallback, h.checkInSubmit)
 }
 
-func (h *handlers) checkInCommand(ctx context.Context, c *bot.Command) {
-	_, target, ok := h.commandTarget(ctx, c, review.LogCheckIn, "/perform checkin @Eli")
-	if !ok {
-		return
-	}
-	view, err := h.checkInView(ctx, target, false)
-	if err != nil {
-		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "checkin")})
-		return
-	}
-	c.Ack()
-	h.openModal(ctx, c, c.TriggerID, view, false)
+// newCheckInForm is the form for logging a check-in.
+func (h *handlers) newCheckInForm(ctx context.Context, target review.Person) (slack.ModalViewRequest, error) {
+	return h.checkInView(ctx, target, false)
 }
 
-// checkInButton opens the form from a button naming the employee.
-func (h *handlers) checkInButton(ctx context.Context, a *bot.Action) {
-	_, target, ok := h.reportFromButton(ctx, a, review.LogCheckIn)
-	if !ok {
-		return
-	}
-	view, err := h.checkInView(ctx, target, false)
-	if err != nil {
-		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "checkin")})
-		return
-	}
-	h.openModal(ctx, a, a.TriggerID, view, false)
+// developmentCheckInForm is the form for logging a development check-in.
+func (h *handlers) developmentCheckInForm(ctx context.Context, target review.Person) (slack.ModalViewRequest, error) {
+	return h.checkInView(ctx, target, true)
 }
 
 func (h *handlers) checkInView(ctx context.Context, target review.Person, development bool) (slack.ModalViewRequest, error) {

@@ -28,18 +28,7 @@ func (h *handlers) registerDevelopment(r *bot.Router) {
 		Handle:  h.developmentCommand,
 	})
 	r.Submit(developmentCallback, h.developmentSubmit)
-	r.Action(developmentAction, func(ctx context.Context, a *bot.Action) {
-		_, target, ok := h.reportFromButton(ctx, a, review.LogCheckIn)
-		if !ok {
-			return
-		}
-		view, err := h.checkInView(ctx, target, true)
-		if err != nil {
-			a.Reply(ctx, bot.Message{Text: h.userMessage(err, "checkin")})
-			return
-		}
-		h.openModal(ctx, a, a.TriggerID, view, false)
-	})
+	r.Action(developmentAction, h.buttonForm(review.LogCheckIn, h.developmentCheckInForm))
 }
 
 func (h *handlers) developmentCommand(ctx context.Context, c *bot.Command) {

@@ -27,39 +27,10 @@ func (h *handlers) registerExpectations(r *bot.Router) {
 		Usage:   r.Slash() + " expectations @employee",
 		Summary: "set or change what you expect of someone who reports to you this year",
 		For:     bot.Managers,
-		Handle:  h.expectationsCommand,
+		Handle:  h.commandForm(review.SetExpectations, "/perform expectations @Eli", h.expectationsView),
 	})
-	r.Action(expectationsAction, h.expectationsButton)
+	r.Action(expectationsAction, h.buttonForm(review.SetExpectations, h.expectationsView))
 	r.Submit(expectationsCallback, h.expectationsSubmit)
-}
-
-func (h *handlers) expectationsCommand(ctx context.Context, c *bot.Command) {
-	_, target, ok := h.commandTarget(ctx, c, review.SetExpectations, "/perform expectations @Eli")
-	if !ok {
-		return
-	}
-	view, err := h.expectationsView(ctx, target)
-	if err != nil {
-		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "expectations")})
-		return
-	}
-	c.Ack()
-	h.openModal(ctx, c, c.TriggerID, view, false)
-}
-
-// expectationsButton opens the form from a button (the Home tab's team
-// list) whose value names the employee.
-func (h *handlers) expectationsButton(ctx context.Context, a *bot.Action) {
-	_, target, ok := h.reportFromButton(ctx, a, review.SetExpectations)
-	if !ok {
-		return
-	}
-	view, err := h.expectationsView(ctx, target)
-	if err != nil {
-		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "expectations")})
-		return
-	}
-	h.openModal(ctx, a, a.TriggerID, view, false)
 }
 
 // expectationsView builds the form for target, whom the caller has

@@ -155,6 +155,45 @@ func (h *handlers) commandTarget(ctx context.Context, c *bot.Command, act review
 	return actor, target, true
 }
 
+// formFor builds a form about target, whom the caller has authorised the
+// actor for.
+type formFor func(ctx context.Context, target review.Person) (slack.ModalViewRequest, error)
+
+// commandForm answers a command about @someone by opening build's form for
+// them, once the sender is allowed to act on them.
+func (h *handlers) commandForm(act review.Action, example string, build formFor) bot.CommandFunc {
+	return func(ctx context.Context, c *bot.Command) {
+		_, target, ok := h.commandTarget(ctx, c, act, example)
+		if !ok {
+			return
+		}
+		view, err := build(ctx, target)
+		if err != nil {
+			c.Reply(ctx, bot.Message{Text: h.userMessage(err, c.Name)})
+			return
+		}
+		c.Ack()
+		h.openModal(ctx, c, c.TriggerID, view, false)
+	}
+}
+
+// buttonForm answers a button naming one of the clicker's reports by
+// opening build's form for them.
+func (h *handlers) buttonForm(act review.Action, build formFor) bot.ActionFunc {
+	return func(ctx context.Context, a *bot.Action) {
+		_, target, ok := h.reportFromButton(ctx, a, act)
+		if !ok {
+			return
+		}
+		view, err := build(ctx, target)
+		if err != nil {
+			a.Reply(ctx, bot.Message{Text: h.userMessage(err, string(act))})
+			return
+		}
+		h.openModal(ctx, a, a.TriggerID, view, false)
+	}
+}
+
 // reviewedSender loads the sender of a command about their own year. When
 // they are not on the roster, or nobody manages them (so they have no
 // review), it answers them, with noReview in the second case, and returns

@@ -117,20 +117,11 @@ func (h *handlers) teamMenu(ctx context.Context, a *bot.Action) {
 	a.Action.Value = id
 	switch what {
 	case "checkin":
-		h.checkInButton(ctx, a)
+		h.buttonForm(review.LogCheckIn, h.newCheckInForm)(ctx, a)
 	case "expectations":
-		h.expectationsButton(ctx, a)
+		h.buttonForm(review.SetExpectations, h.expectationsView)(ctx, a)
 	case "cadence":
-		_, target, ok := h.reportFromButton(ctx, a, review.SetCadence)
-		if !ok {
-			return
-		}
-		year, err := h.Store.Year(ctx, target.ID, h.year())
-		if err != nil {
-			a.Reply(ctx, bot.Message{Text: h.userMessage(err, "cadence")})
-			return
-		}
-		h.openModal(ctx, a, a.TriggerID, cadenceModal(target, year), false)
+		h.buttonForm(review.SetCadence, h.cadenceForm)(ctx, a)
 	}
 }
 
