@@ -52,6 +52,16 @@ func dueText(y review.YearState, it review.Item, self bool) string {
 			return fmt.Sprintf("Confirm your check-in of %s (%s).", held, by)
 		}
 		return fmt.Sprintf("confirmation of the %s check-in (%s)", held, by)
+	case review.ItemReflection:
+		if self {
+			return fmt.Sprintf("Your wrap-up reflection: what you achieved this year (optional, best sent %s).", by)
+		}
+		return fmt.Sprintf("their reflection (optional, %s)", by)
+	case review.ItemWrapUp:
+		if self {
+			return fmt.Sprintf("Your manager's wrap-up of your year (%s).", by)
+		}
+		return fmt.Sprintf("wrap-up and rating (%s)", by)
 	}
 	return string(it.Kind)
 }
@@ -66,7 +76,7 @@ func dueMark(it review.Item) string {
 		return "✅"
 	case review.ItemFirstCheckIn, review.ItemCheckIn:
 		return "📅"
-	case review.ItemGoals:
+	case review.ItemGoals, review.ItemReflection, review.ItemWrapUp:
 		return "✍️"
 	}
 	return "⏳"

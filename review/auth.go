@@ -13,6 +13,8 @@ const (
 	ConfirmCheckIn  Action = "confirm check-in" // employee confirms a check-in and answers its questions
 	ViewTeam        Action = "view team"        // see the status of a manager's direct reports
 	EditPlan        Action = "edit plan"        // employee writes their development plan, and asks for a development check-in
+	Reflect         Action = "reflect"          // employee writes their wrap-up reflection
+	Rate            Action = "rate"             // manager writes the wrap-up: answers, comments, rating; and marks the final conversation held
 )
 
 // NotOnRoster is the refusal for Slack users the roster does not know.
@@ -65,6 +67,19 @@ func Can(actor Actor, act Action, target Person) error {
 			return nil
 		}
 		return Errorf(EFORBIDDEN, "A development plan is written by the employee. Only %s can change theirs.", target.Name)
+	case Reflect:
+		if isSelf {
+			return nil
+		}
+		return Errorf(EFORBIDDEN, "The reflection is the employee's own. Only %s can write theirs.", target.Name)
+	case Rate:
+		if isManager {
+			return nil
+		}
+		if isSelf {
+			return Errorf(EFORBIDDEN, "Your manager writes your wrap-up and rating. Yours is the reflection: try /perform wrapup.")
+		}
+		return Errorf(EFORBIDDEN, "Only %s's current manager can write their wrap-up.", target.Name)
 	case ViewTeam:
 		// target is the manager whose team it is: themselves, their own
 		// manager (skip-level) and HR may look.

@@ -68,6 +68,10 @@ func (fy FiscalYear) Quarter(q Quarter) (first, last Date) {
 // Calendar turns instants into program days in the organisation's time zone.
 type Calendar struct {
 	Loc *time.Location
+	// ReflectionDay is the day in June after which a manager may write a
+	// wrap-up without the employee's reflection; 0 means
+	// DefaultReflectionDeadline.
+	ReflectionDay int
 }
 
 // Today returns the organisation's calendar day at the instant now.

@@ -24,6 +24,8 @@ const (
 	ItemFirstCheckIn ItemKind = "first_checkin" // the manager holds and logs the year's first check-in
 	ItemCheckIn      ItemKind = "checkin"       // the manager holds a check-in: in a quarter, or by the agreed cadence
 	ItemConfirmation ItemKind = "confirmation"  // the employee confirms a logged check-in
+	ItemReflection   ItemKind = "reflection"    // the employee writes their wrap-up reflection: optional, never overdue
+	ItemWrapUp       ItemKind = "wrapup"        // the manager writes the wrap-up with the rating
 )
 
 // ConfirmWithinDays is how long the employee has to confirm a check-in
@@ -64,6 +66,7 @@ type YearState struct {
 	Goals        []Goal        // active only
 	CheckIns     []CheckIn     // held this year, oldest first, with their confirmations
 	Plan         *DevelopmentPlan
+	WrapUp       *WrapUp // nil until someone starts it
 }
 
 // RequiredQuarters reports, for each quarter of the year, whether the
@@ -131,7 +134,7 @@ func (c Calendar) Due(s YearState, now time.Time) []Item {
 	if s.Left {
 		return nil
 	}
-	items := s.checkInsDue(c, today)
+	items := append(s.checkInsDue(c, today), s.wrapUpDue(c, today)...)
 	if len(s.Expectations) == 0 {
 		items = append(items, item(ItemExpectations, RoleManager, graced(s.Since), 0))
 		sortItems(items)
@@ -218,6 +221,25 @@ func (s YearState) checkInsDue(c Calendar, today Date) []Item {
 		}
 	} else {
 		add(Item{Kind: ItemCheckIn, Whose: RoleManager, DueBy: next, Quarter: QuarterOf(next), ByCadence: true})
+	}
+	return items
+}
+
+// wrapUpDue lists the wrap-up's items: from May 1 the employee's
+// reflection, which is optional and so never overdue, until they send it
+// or the manager's wrap-up is in; from June 1 the manager's wrap-up, due
+// by the end of the year.
+func (s YearState) wrapUpDue(c Calendar, today Date) []Item {
+	var items []Item
+	w := s.WrapUp
+	if w.Rated() {
+		return nil
+	}
+	if !today.Before(s.Year.WrapUpOpens()) && !w.Reflected() {
+		items = append(items, Item{Kind: ItemReflection, Whose: RoleEmployee, DueBy: c.ReflectionDeadline(s.Year)})
+	}
+	if !today.Before(s.Year.ManagerWrapUpOpens()) {
+		items = append(items, Item{Kind: ItemWrapUp, Whose: RoleManager, DueBy: s.Year.End(), Overdue: today.After(s.Year.End())})
 	}
 	return items
 }

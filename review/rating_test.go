@@ -1,0 +1,178 @@
+package review
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestOverCap(t *testing.T) {
+	tests := []struct {
+		n, people int
+		over      bool
+		allows    int
+	}{
+		{0, 0, false, 0},
+		{1, 9, true, 0},
+		{1, 10, false, 1},
+		{2, 19, true, 1},
+		{2, 20, false, 2},
+		{3, 20, true, 2},
+		{10, 100, false, 10},
+		{11, 100, true, 10},
+	}
+	for _, tt := range tests {
+		if got := OverCap(10, tt.n, tt.people); got != tt.over {
+			t.Errorf("OverCap(10%%, %d of %d) = %v, want %v", tt.n, tt.people, got, tt.over)
+		}
+		if got := CapAllows(10, tt.people); got != tt.allows {
+			t.Errorf("CapAllows(10%%, %d) = %d, want %d", tt.people, got, tt.allows)
+		}
+	}
+	if OverCap(0, 5, 10) {
+		t.Error("a level without a cap is never over it")
+	}
+}
+
+func TestScales(t *testing.T) {
+	for _, s := range Scales {
+		got, err := ScaleNamed(strings.ToUpper(s.Name))
+		if err != nil || got.Name != s.Name {
+			t.Errorf("ScaleNamed(%q) = %v, %v", s.Name, got.Name, err)
+		}
+		keys := map[string]bool{}
+		capped := 0
+		for _, r := range s.Ratings {
+			if keys[r.Key] || r.Key == "" || r.Name == "" || r.Meaning == "" || len(r.Meaning) > 75 {
+				t.Errorf("%s: level %+v: key must be unique and set, meaning one short line (Slack allows 75 characters)", s.Name, r)
+			}
+			keys[r.Key] = true
+			if r.CapPercent > 0 {
+				capped++
+			}
+			if r.BandMin > r.BandMax {
+				t.Errorf("%s: %s band %v–%v", s.Name, r.Key, r.BandMin, r.BandMax)
+			}
+		}
+		if capped != 1 {
+			t.Errorf("%s: %d capped levels, want 1", s.Name, capped)
+		}
+	}
+	if len(ProgramScale.Ratings) != 4 || len(ACESScale.Ratings) != 5 {
+		t.Error("the program scale has four levels and ACES five")
+	}
+	if _, err := ScaleNamed("stars"); err == nil || !strings.Contains(err.Error(), "program, aces") {
+		t.Errorf("ScaleNamed(stars) = %v", err)
+	}
+	if g := ProgramScale.Ratings[0].GuidelineText(); g != "5–10%, capped at 10%" {
+		t.Errorf("guideline = %q", g)
+	}
+	if g := ProgramScale.Ratings[3].GuidelineText(); g != "0.5–5%" {
+		t.Errorf("guideline = %q", g)
+	}
+}
+
+func uc(unit string, people, exceptional, successful int) UnitCount {
+	c := map[string]int{}
+	if exceptional > 0 {
+		c["exceptional"] = exceptional
+	}
+	if successful > 0 {
+		c["successful"] = successful
+	}
+	return UnitCount{Unit: unit, People: people, Counts: c}
+}
+
+func TestPools(t *testing.T) {
+	tests := []struct {
+		name  string
+		units []UnitCount
+		want  []Pool
+	}{
+		{
+			name:  "a unit of ten is its own pool",
+			units: []UnitCount{uc("A/B", 10, 1, 9), uc("A", 12, 0, 12)},
+			want: []Pool{
+				{UnitCount: uc("A", 12, 0, 12), Members: []string{"A"}},
+				{UnitCount: uc("A/B", 10, 1, 9), Members: []string{"A/B"}},
+			},
+		},
+		{
+			name:  "a unit of nine joins its parent",
+			units: []UnitCount{uc("A/B", 9, 1, 8), uc("A", 12, 0, 12)},
+			want:  []Pool{{UnitCount: uc("A", 21, 1, 20), Members: []string{"A", "A/B"}}},
+		},
+		{
+			name:  "small units climb until the pool is big enough",
+			units: []UnitCount{uc("A/B/C", 3, 1, 2), uc("A/B", 4, 0, 4), uc("A/D", 5, 0, 5), uc("A", 0, 0, 0)},
+			want:  []Pool{{UnitCount: uc("A", 12, 1, 11), Members: []string{"A", "A/B", "A/B/C", "A/D"}}},
+		},
+		{
+			name:  "a parent with nobody of its own still pools its children",
+			units: []UnitCount{uc("S/X/Y", 4, 0, 4), uc("S/X/Z", 7, 1, 6)},
+			want:  []Pool{{UnitCount: uc("S/X", 11, 1, 10), Members: []string{"S/X", "S/X/Y", "S/X/Z"}}},
+		},
+		{
+			name:  "a small top unit stays its own pool",
+			units: []UnitCount{uc("T", 3, 1, 2)},
+			want:  []Pool{{UnitCount: uc("T", 3, 1, 2), Members: []string{"T"}}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Pools(tt.units)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Pools (-want +got):\n%s", diff)
+			}
+			total := 0
+			for _, u := range tt.units {
+				total += u.People
+			}
+			for _, p := range got {
+				total -= p.People
+			}
+			if total != 0 {
+				t.Errorf("pools lose or double %d people", total)
+			}
+		})
+	}
+}
+
+func TestRollUp(t *testing.T) {
+	got := RollUp([]UnitCount{uc("A/B", 9, 1, 8), uc("A", 12, 0, 12), uc("C/D", 2, 0, 2)})
+	want := []UnitCount{uc("A", 21, 1, 20), uc("A/B", 9, 1, 8), uc("C", 2, 0, 2), uc("C/D", 2, 0, 2)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("RollUp (-want +got):\n%s", diff)
+	}
+}
+
+func TestApprovalCheck(t *testing.T) {
+	pool := func(people, exc, rest int) Pool {
+		return Pool{UnitCount: uc("A", people, exc, rest), Members: []string{"A"}}
+	}
+	tests := []struct {
+		name      string
+		pool      Pool
+		exception string
+		code      string
+		field     string
+	}{
+		{"1 of 10 exceptional is allowed", pool(10, 1, 9), "", "", ""},
+		{"2 of 19 is over the cap", pool(19, 2, 17), "", EINVALID, FieldException},
+		{"2 of 19 with a reason", pool(19, 2, 17), "Two led the flood response.", "", ""},
+		{"a blank reason is no reason", pool(19, 2, 17), "   ", EINVALID, FieldException},
+		{"missing ratings", pool(10, 1, 8), "", ECONFLICT, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ApprovalCheck(ProgramScale, tt.pool, tt.exception)
+			if ErrorCode(err) != tt.code {
+				t.Fatalf("err = %v, want code %q", err, tt.code)
+			}
+			if tt.field != "" && FieldErrors(err)[tt.field] == "" {
+				t.Errorf("no error on %s: %v", tt.field, FieldErrors(err))
+			}
+		})
+	}
+}

@@ -1,0 +1,258 @@
+package review
+
+import (
+	"strings"
+	"time"
+)
+
+// MaxWrapUpText limits each free-text part of a wrap-up (Slack's limit on a
+// text input).
+const MaxWrapUpText = 3000
+
+// WrapUp is the end of a review year: the employee's reflection, the
+// manager's answers, comments and rating, and the rating's way to the
+// employee (HR approves the unit, the manager holds the conversation).
+type WrapUp struct {
+	Accomplishments string
+	ReflectedAt     time.Time // when the employee sent their reflection; zero while a draft
+	RaterID         int64     // the manager who gave the rating
+	Comments        string
+	Rating          string // a Rating.Key; "" until the manager's wrap-up is in
+	DevelopmentNote string // the short-term plan a low rating calls for
+	Answers         []Answer
+	RatedAt         time.Time
+	ApprovedAt      time.Time // HR approved the unit's ratings; zero before, and after a reopening
+	HeldAt          time.Time // the manager held the final conversation
+	UpdatedAt       time.Time
+}
+
+// Reflected reports whether the employee sent their reflection.
+func (w *WrapUp) Reflected() bool { return w != nil && !w.ReflectedAt.IsZero() }
+
+// Rated reports whether the manager's wrap-up is in.
+func (w *WrapUp) Rated() bool { return w != nil && w.Rating != "" }
+
+// Approved reports whether HR approved the rating's unit.
+func (w *WrapUp) Approved() bool { return w.Rated() && !w.ApprovedAt.IsZero() }
+
+// Released reports whether the employee may see the rating: HR approved
+// it and the manager held the final conversation.
+func (w *WrapUp) Released() bool { return w.Approved() && !w.HeldAt.IsZero() }
+
+// Status is the rating's step on its way to the employee, in words for
+// HR's export.
+func (w *WrapUp) Status() string {
+	switch {
+	case w.Released():
+		return "released"
+	case w.Approved():
+		return "approved"
+	case w.Rated():
+		return "rated"
+	}
+	return "not rated"
+}
+
+// WrapUpOpens is the day employees can start their reflection: May 1.
+func (fy FiscalYear) WrapUpOpens() Date { return Date{int(fy), time.May, 1} }
+
+// ManagerWrapUpOpens is the day managers can write theirs: June 1.
+func (fy FiscalYear) ManagerWrapUpOpens() Date { return Date{int(fy), time.June, 1} }
+
+// DefaultReflectionDeadline is the day, in June, after which a manager may
+// write their wrap-up without the employee's reflection.
+const DefaultReflectionDeadline = 15
+
+// ReflectionDeadline is the last day the manager waits for the employee's
+// reflection.
+func (c Calendar) ReflectionDeadline(fy FiscalYear) Date {
+	day := c.ReflectionDay
+	if day == 0 {
+		day = DefaultReflectionDeadline
+	}
+	return Date{int(fy), time.June, day}
+}
+
+// WrapUpYear is the review year whose wrap-up is the latest to have opened
+// on day: the running year from May 1, the one before until then. Late
+// wrap-ups, approvals and releases of a year go on after it ends.
+func WrapUpYear(day Date) FiscalYear {
+	fy := FiscalYearOf(day)
+	if day.Before(fy.WrapUpOpens()) {
+		return fy - 1
+	}
+	return fy
+}
+
+// ReflectionForm is the employee's wrap-up form.
+type ReflectionForm struct {
+	Accomplishments string
+	Send            bool // send it to the manager (otherwise keep a draft)
+}
+
+// Wrap-up form field names.
+const (
+	FieldAccomplishments = "accomplishments"
+	FieldSend            = "send"
+	FieldComments        = "comments"
+	FieldRating          = "rating"
+	FieldDevelopmentNote = "development_note"
+)
+
+// PlanReflection checks the employee's reflection for the year. It may be
+// saved as a draft, and changed after it is sent, until the manager's
+// wrap-up is in.
+func PlanReflection(fy FiscalYear, today Date, w *WrapUp, form ReflectionForm) (WrapUp, error) {
+	if err := ReflectionOpen(fy, today, w); err != nil {
+		return WrapUp{}, err
+	}
+	text := strings.TrimSpace(form.Accomplishments)
+	fields := map[string]string{}
+	if msg := tooLong(text, MaxWrapUpText); msg != "" {
+		fields[FieldAccomplishments] = msg
+	}
+	if form.Send && text == "" {
+		fields[FieldAccomplishments] = "Write a few lines before you send it: what you achieved this year and what it changed."
+	}
+	if len(fields) > 0 {
+		return WrapUp{}, &Error{Code: EINVALID, Message: "Your reflection needs another look.", Fields: fields}
+	}
+	out := WrapUp{Accomplishments: text}
+	if w != nil {
+		out.ReflectedAt = w.ReflectedAt
+	}
+	return out, nil
+}
+
+// ReflectionOpen says whether the employee can write their reflection.
+func ReflectionOpen(fy FiscalYear, today Date, w *WrapUp) error {
+	if today.Before(fy.WrapUpOpens()) {
+		return Errorf(ECONFLICT, "The %s wrap-up opens on %s. Until then, your check-ins are the place to talk about your year.", fy, fy.WrapUpOpens().Human())
+	}
+	if w.Rated() {
+		return Errorf(ECONFLICT, "Your manager has finished your %s wrap-up, so your reflection can't change now.", fy)
+	}
+	return nil
+}
+
+// ManagerWrapUpOpen says whether the manager can write the wrap-up of the
+// employee named: from June 1, once the employee's reflection is in or the
+// reflection deadline has passed, and, once HR has approved the unit's
+// ratings, not until HR reopens them.
+func (c Calendar) ManagerWrapUpOpen(fy FiscalYear, today Date, w *WrapUp, employee string) error {
+	opens := fy.ManagerWrapUpOpens()
+	if today.Before(opens) {
+		return Errorf(ECONFLICT, "Manager wrap-ups for %s open on %s.", fy, opens.Human())
+	}
+	if deadline := c.ReflectionDeadline(fy); !w.Reflected() && !today.After(deadline) {
+		return Errorf(ECONFLICT, "%s hasn't sent their reflection yet, and their side comes first. If it isn't in by %s, you can go ahead from %s.",
+			employee, deadline.Human(), deadline.AddDays(1).Human())
+	}
+	if w.Approved() {
+		return RatingLocked
+	}
+	return nil
+}
+
+// RatingLocked refuses a change to a rating HR has approved.
+var RatingLocked = &Error{Code: ECONFLICT, Message: "HR has approved the ratings of this unit, so they can't change now. If one must, ask HR to reopen the unit."}
+
+// ManagerWrapUpForm is what the manager enters.
+type ManagerWrapUpForm struct {
+	Answers         map[string]*bool // by question key; nil when not answered
+	Comments        string
+	Rating          string // a Rating.Key
+	DevelopmentNote string
+}
+
+// PlanManagerWrapUp checks the manager's wrap-up against the scale: the
+// three answers and a rating are required, and a rating that calls for a
+// development plan needs a note of it.
+func PlanManagerWrapUp(scale Scale, form ManagerWrapUpForm) (WrapUp, error) {
+	w := WrapUp{
+		Comments:        strings.TrimSpace(form.Comments),
+		DevelopmentNote: strings.TrimSpace(form.DevelopmentNote),
+	}
+	fields := map[string]string{}
+	for _, q := range WrapUpQuestions {
+		a := form.Answers[q.Key]
+		if a == nil {
+			fields[FieldAnswer+q.Key] = "Answer yes or no."
+			continue
+		}
+		w.Answers = append(w.Answers, Answer{Stage: StageWrapUp, Question: q.Key, Yes: *a})
+	}
+	r, ok := scale.Find(form.Rating)
+	switch {
+	case form.Rating == "":
+		fields[FieldRating] = "Choose the overall rating."
+	case !ok:
+		fields[FieldRating] = "That rating isn't on the scale. Choose one of the options."
+	default:
+		w.Rating = r.Key
+		if r.NeedsPlan && w.DevelopmentNote == "" {
+			fields[FieldDevelopmentNote] = "This rating calls for a short-term development plan. Note what you'll work on together, and by when."
+		}
+	}
+	for field, text := range map[string]string{FieldComments: w.Comments, FieldDevelopmentNote: w.DevelopmentNote} {
+		if msg := tooLong(text, MaxWrapUpText); msg != "" {
+			fields[field] = msg
+		}
+	}
+	if len(fields) > 0 {
+		return WrapUp{}, &Error{Code: EINVALID, Message: "Your wrap-up needs another look.", Fields: fields}
+	}
+	return w, nil
+}
+
+// CanSeeRating reports whether actor may see the rating in w of employee,
+// whose rater is the manager who gave it: HR, the rater and the rater's
+// manager may; the employee once it is released; nobody else.
+func CanSeeRating(actor Actor, employee, rater Person, w *WrapUp) bool {
+	if !w.Rated() {
+		return false
+	}
+	if actor.HR {
+		return true
+	}
+	me := actor.Person
+	if me == nil || !me.Active {
+		return false
+	}
+	switch {
+	case me.ID == w.RaterID:
+		return true
+	case rater.ID == w.RaterID && rater.ManagerID != 0 && rater.ManagerID == me.ID:
+		return true
+	case me.ID == employee.ID:
+		return w.Released()
+	}
+	return false
+}
+
+// CanAuditRatings refuses anyone without HR rights.
+func CanAuditRatings(actor Actor) error {
+	if actor.HR {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "Rating audits and approvals are for HR.")
+}
+
+// ApprovalCheck says whether HR may approve a pool's ratings: every
+// person in it rated, and the capped level within its cap unless HR gives
+// a reason for an exception.
+func ApprovalCheck(scale Scale, p Pool, exception string) error {
+	if missing := p.People - p.Rated(); missing > 0 {
+		return Errorf(ECONFLICT, "%s is still waiting on %d of %d ratings. Approve it once every manager's wrap-up is in.", p.Unit, missing, p.People)
+	}
+	top, ok := scale.Capped()
+	if ok && OverCap(top.CapPercent, p.Counts[top.Key], p.People) && strings.TrimSpace(exception) == "" {
+		return &Error{Code: EINVALID, Message: "This unit is over the cap.", Fields: map[string]string{
+			FieldException: "Over the cap needs an exception: say why HR accepts it.",
+		}}
+	}
+	return nil
+}
+
+// FieldException is the exception reason's field.
+const FieldException = "exception"

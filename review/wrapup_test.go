@@ -1,0 +1,191 @@
+package review
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestWrapUpYear(t *testing.T) {
+	for day, want := range map[string]FiscalYear{
+		"2027-04-30": 2026, "2027-05-01": 2027, "2027-06-30": 2027,
+		"2027-07-01": 2027, "2027-09-30": 2027, "2028-04-30": 2027, "2028-05-01": 2028,
+	} {
+		if got := WrapUpYear(d(day)); got != want {
+			t.Errorf("WrapUpYear(%s) = %s, want %s", day, got, want)
+		}
+	}
+}
+
+func TestReflection(t *testing.T) {
+	rated := &WrapUp{Rating: "successful"}
+	sent := &WrapUp{Accomplishments: "x", ReflectedAt: time.Date(2027, 5, 3, 0, 0, 0, 0, time.UTC)}
+	tests := []struct {
+		name  string
+		today string
+		w     *WrapUp
+		form  ReflectionForm
+		code  string
+		field string
+	}{
+		{"not before May 1", "2027-04-30", nil, ReflectionForm{Accomplishments: "x"}, ECONFLICT, ""},
+		{"a draft on May 1", "2027-05-01", nil, ReflectionForm{Accomplishments: "Shipped the portal"}, "", ""},
+		{"an empty draft is fine", "2027-05-01", nil, ReflectionForm{}, "", ""},
+		{"sending needs words", "2027-05-02", nil, ReflectionForm{Accomplishments: "  ", Send: true}, EINVALID, FieldAccomplishments},
+		{"too long", "2027-05-02", nil, ReflectionForm{Accomplishments: strings.Repeat("é", MaxWrapUpText+1)}, EINVALID, FieldAccomplishments},
+		{"editable after sending", "2027-06-02", sent, ReflectionForm{Accomplishments: "more", Send: true}, "", ""},
+		{"closed once the manager's wrap-up is in", "2027-06-20", rated, ReflectionForm{Accomplishments: "x"}, ECONFLICT, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := PlanReflection(2027, d(tt.today), tt.w, tt.form)
+			if ErrorCode(err) != tt.code {
+				t.Fatalf("err = %v, want %q", err, tt.code)
+			}
+			if tt.field != "" && FieldErrors(err)[tt.field] == "" {
+				t.Errorf("no error on %s: %v", tt.field, err)
+			}
+		})
+	}
+}
+
+func TestManagerWrapUpOpen(t *testing.T) {
+	cal := Calendar{Loc: time.UTC}
+	sent := &WrapUp{ReflectedAt: time.Date(2027, 5, 20, 0, 0, 0, 0, time.UTC)}
+	approved := &WrapUp{ReflectedAt: sent.ReflectedAt, Rating: "successful", ApprovedAt: time.Date(2027, 6, 25, 0, 0, 0, 0, time.UTC)}
+	tests := []struct {
+		name  string
+		cal   Calendar
+		today string
+		w     *WrapUp
+		want  string // a piece of the refusal, "" when open
+	}{
+		{"not in May", cal, "2027-05-31", sent, "open on Jun 1"},
+		{"from June 1 with the reflection in", cal, "2027-06-01", sent, ""},
+		{"waits for the reflection until the deadline", cal, "2027-06-15", nil, "go ahead from Jun 16"},
+		{"a draft is not a reflection", cal, "2027-06-10", &WrapUp{Accomplishments: "draft"}, "hasn't sent"},
+		{"goes ahead after the deadline", cal, "2027-06-16", nil, ""},
+		{"the deadline is configurable", Calendar{Loc: time.UTC, ReflectionDay: 20}, "2027-06-16", nil, "go ahead from Jun 21"},
+		{"late is still allowed", cal, "2027-08-10", nil, ""},
+		{"locked once HR approved", cal, "2027-06-26", approved, "reopen"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cal.ManagerWrapUpOpen(2027, d(tt.today), tt.w, "Ana")
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(ErrorMessage(err), tt.want) {
+				t.Fatalf("err = %v, want it to say %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPlanManagerWrapUp(t *testing.T) {
+	yes, no := true, false
+	all := map[string]*bool{"four_checkins": &yes, "expectations": &no, "feedback": &yes}
+	tests := []struct {
+		name   string
+		scale  Scale
+		form   ManagerWrapUpForm
+		fields []string
+	}{
+		{"complete", ProgramScale, ManagerWrapUpForm{Answers: all, Rating: "successful"}, nil},
+		{"nothing", ProgramScale, ManagerWrapUpForm{}, []string{FieldAnswer + "four_checkins", FieldAnswer + "expectations", FieldAnswer + "feedback", FieldRating}},
+		{"below needs a plan", ProgramScale, ManagerWrapUpForm{Answers: all, Rating: "below"}, []string{FieldDevelopmentNote}},
+		{"below with a plan", ProgramScale, ManagerWrapUpForm{Answers: all, Rating: "below", DevelopmentNote: "Weekly 1:1s on the budget until October."}, nil},
+		{"a level of another scale", ProgramScale, ManagerWrapUpForm{Answers: all, Rating: "fails"}, []string{FieldRating}},
+		{"ACES fails needs a plan", ACESScale, ManagerWrapUpForm{Answers: all, Rating: "fails"}, []string{FieldDevelopmentNote}},
+		{"comments too long", ProgramScale, ManagerWrapUpForm{Answers: all, Rating: "exceptional", Comments: strings.Repeat("x", MaxWrapUpText+1)}, []string{FieldComments}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, err := PlanManagerWrapUp(tt.scale, tt.form)
+			got := FieldErrors(err)
+			if len(got) != len(tt.fields) {
+				t.Fatalf("field errors = %v, want on %v", got, tt.fields)
+			}
+			for _, f := range tt.fields {
+				if got[f] == "" {
+					t.Errorf("no error on %s: %v", f, got)
+				}
+			}
+			if err == nil && (w.Rating != tt.form.Rating || len(w.Answers) != 3 || w.Answers[1].Yes) {
+				t.Errorf("wrap-up = %+v", w)
+			}
+		})
+	}
+}
+
+func TestCanSeeRating(t *testing.T) {
+	boss := Person{ID: 1, Active: true}
+	mgr := Person{ID: 2, ManagerID: 1, Active: true}
+	emp := Person{ID: 3, ManagerID: 2, Active: true}
+	peer := Person{ID: 4, ManagerID: 2, Active: true}
+	as := func(p Person) Actor { return Actor{SlackID: "U", Person: &p} }
+	rated := &WrapUp{Rating: "successful", RaterID: 2}
+	approved := &WrapUp{Rating: "successful", RaterID: 2, ApprovedAt: time.Now()}
+	released := &WrapUp{Rating: "successful", RaterID: 2, ApprovedAt: time.Now(), HeldAt: time.Now()}
+	tests := []struct {
+		name  string
+		actor Actor
+		w     *WrapUp
+		want  bool
+	}{
+		{"the rater", as(mgr), rated, true},
+		{"the rater's manager", as(boss), rated, true},
+		{"HR", Actor{SlackID: "UHR", HR: true}, rated, true},
+		{"the employee before approval", as(emp), rated, false},
+		{"the employee after approval, before the conversation", as(emp), approved, false},
+		{"the employee once released", as(emp), released, true},
+		{"a peer", as(peer), released, false},
+		{"a stranger", Actor{SlackID: "UX"}, released, false},
+		{"nothing to see yet", as(mgr), &WrapUp{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := CanSeeRating(tt.actor, emp, mgr, tt.w); got != tt.want {
+				t.Errorf("CanSeeRating = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestWrapUpDue(t *testing.T) {
+	cal := Calendar{Loc: time.UTC}
+	y := YearState{Year: 2027, Expectations: []Expectation{{ID: 1}}, Goals: []Goal{{ID: 1, ExpectationID: 1}}}
+	kinds := func(day string, w *WrapUp) map[ItemKind]Item {
+		y := y
+		y.WrapUp = w
+		out := map[ItemKind]Item{}
+		for _, it := range cal.Due(y, d(day).In(time.UTC).Add(12*time.Hour)) {
+			if it.Kind == ItemReflection || it.Kind == ItemWrapUp {
+				out[it.Kind] = it
+			}
+		}
+		return out
+	}
+	if got := kinds("2027-04-30", nil); len(got) != 0 {
+		t.Errorf("April: %v", got)
+	}
+	if got := kinds("2027-05-01", nil); len(got) != 1 || got[ItemReflection].Whose != RoleEmployee {
+		t.Errorf("May 1: %v", got)
+	}
+	got := kinds("2027-06-30", nil)
+	if r := got[ItemReflection]; r.Overdue || r.DueBy != d("2027-06-15") {
+		t.Errorf("the reflection is never overdue: %+v", r)
+	}
+	if w := got[ItemWrapUp]; w.Overdue || w.Whose != RoleManager || w.DueBy != d("2027-06-30") {
+		t.Errorf("wrap-up on June 30: %+v", w)
+	}
+	if got := kinds("2027-06-10", &WrapUp{ReflectedAt: time.Now()}); len(got) != 1 || got[ItemWrapUp].Kind == "" {
+		t.Errorf("reflection sent: %v", got)
+	}
+	if got := kinds("2027-06-20", &WrapUp{Rating: "successful"}); len(got) != 0 {
+		t.Errorf("rated: %v", got)
+	}
+}
