@@ -129,6 +129,12 @@ func ReflectionOpen(fy FiscalYear, today Date, w *WrapUp) error {
 	if today.Before(fy.WrapUpOpens()) {
 		return Errorf(ECONFLICT, "The %s wrap-up opens on %s. Until then, your check-ins are the place to talk about your year.", fy, fy.WrapUpOpens().Human())
 	}
+	return ReflectionLocked(fy, w)
+}
+
+// ReflectionLocked refuses a change to the reflection once the manager's
+// wrap-up is in.
+func ReflectionLocked(fy FiscalYear, w *WrapUp) error {
 	if w.Rated() {
 		return Errorf(ECONFLICT, "Your manager has finished your %s wrap-up, so your reflection can't change now.", fy)
 	}

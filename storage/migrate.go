@@ -48,6 +48,7 @@ func (s *Store) SchemaVersion(ctx context.Context) (string, error) {
 func migrations(dialect string) []*gormigrate.Migration {
 	return []*gormigrate.Migration{
 		{ID: "0001_initial", Migrate: ddl(dialect, schema0001)},
+		{ID: "0002_rating_approval", Migrate: ddl(dialect, schema0002)},
 	}
 }
 
@@ -288,4 +289,15 @@ CREATE TABLE settings (
 	value TEXT NOT NULL,
 	updated_at {{TS}} NOT NULL
 )
+`
+
+// schema0002 lets a rating carry its unit's approval, and an approval
+// name the pool it was given for (a unit with the smaller units pooled
+// into it) and why it was reopened.
+const schema0002 = `
+ALTER TABLE wrap_ups ADD COLUMN approved_at {{TS}};
+ALTER TABLE rating_approvals ADD COLUMN pool TEXT NOT NULL DEFAULT '';
+ALTER TABLE rating_approvals ADD COLUMN reopened_by BIGINT REFERENCES people(id);
+ALTER TABLE rating_approvals ADD COLUMN reopen_reason TEXT NOT NULL DEFAULT '';
+CREATE INDEX rating_approvals_pool ON rating_approvals (fiscal_year, pool)
 `

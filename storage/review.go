@@ -190,11 +190,15 @@ func loadReviews(db *gorm.DB, fy review.FiscalYear, reviews []reviewRow) (map[in
 	for _, p := range plans {
 		planOf[p.ReviewID] = p.domain()
 	}
+	wrapUps, err := loadWrapUps(db, ids)
+	if err != nil {
+		return nil, err
+	}
 	personOf := make(map[int64]int64, len(reviews))
 	for _, r := range reviews {
 		personOf[r.ID] = r.PersonID
 		cadence, _ := review.ParseCadence(r.Cadence)
-		years[r.PersonID] = review.YearState{ReviewID: r.ID, Year: fy, Cadence: cadence, Left: r.State == reviewLeft, CheckIns: checkIns[r.ID], Plan: planOf[r.ID]}
+		years[r.PersonID] = review.YearState{ReviewID: r.ID, Year: fy, Cadence: cadence, Left: r.State == reviewLeft, CheckIns: checkIns[r.ID], Plan: planOf[r.ID], WrapUp: wrapUps[r.ID]}
 	}
 	for _, e := range exps {
 		y := years[personOf[e.ReviewID]]

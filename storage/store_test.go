@@ -64,7 +64,7 @@ func TestMigrateTwiceAndConcurrently(t *testing.T) {
 		}
 		s := storagetest.Open(t, url, clock) // migrates once more: nothing to do
 		v, err := s.SchemaVersion(ctx)
-		if err != nil || v != "0001_initial" {
+		if err != nil || v != "0002_rating_approval" {
 			t.Errorf("SchemaVersion = %q, %v", v, err)
 		}
 	})

@@ -1,0 +1,241 @@
+package storage_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/storage"
+	"github.com/massperform/massperform/storage/storagetest"
+)
+
+// ratingOrg imports a head of unit "S" managing one manager per unit in
+// sizes (unit name → reports), each manager with that many reports in the
+// unit. It returns the managers by unit and HR.
+func ratingOrg(t *testing.T, s *storage.Store, sizes map[string]int) (map[string]review.Person, review.Actor) {
+	t.Helper()
+	entries := []review.RosterEntry{{Email: "head@x.org", Name: "Head", Unit: "S", SlackID: "UHEAD"}}
+	for unit, n := range sizes {
+		m := strings.ReplaceAll(unit, "/", "-")
+		entries = append(entries, review.RosterEntry{Email: m + "@x.org", Name: "Mgr " + unit, ManagerEmail: "head@x.org", Unit: "S", SlackID: "UM" + m})
+		for i := range n {
+			entries = append(entries, review.RosterEntry{Email: fmt.Sprintf("%s-%d@x.org", m, i), Name: fmt.Sprintf("%s %02d", unit, i), ManagerEmail: m + "@x.org", Unit: unit, SlackID: fmt.Sprintf("U%s%d", m, i)})
+		}
+	}
+	importRoster(t, s, "2026-07-01", entries, false)
+	mgrs := map[string]review.Person{}
+	for unit := range sizes {
+		mgrs[unit], _ = s.PersonBySlackID(ctx, "UM"+strings.ReplaceAll(unit, "/", "-"))
+	}
+	return mgrs, review.Actor{SlackID: "UHR", HR: true}
+}
+
+var allYes = []review.Answer{
+	{Stage: review.StageWrapUp, Question: "four_checkins", Yes: true},
+	{Stage: review.StageWrapUp, Question: "expectations", Yes: true},
+	{Stage: review.StageWrapUp, Question: "feedback", Yes: true},
+}
+
+// rateTeam gives every report of mgr a rating: the first n exceptional,
+// the rest successful.
+func rateTeam(t *testing.T, s *storage.Store, mgr review.Person, exceptional int) {
+	t.Helper()
+	team, err := s.Team(ctx, mgr.ID, 2027)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rating := storage.Change{Actor: review.Actor{SlackID: mgr.SlackID, Person: &mgr}, Action: review.Rate}
+	for i, m := range team {
+		r := "successful"
+		if i < exceptional {
+			r = "exceptional"
+		}
+		if _, err := s.SaveManagerWrapUp(ctx, rating, m.Person, 2027, review.WrapUp{Rating: r, Answers: allYes}); err != nil {
+			t.Fatalf("rate %s: %v", m.Person.Name, err)
+		}
+	}
+}
+
+func TestReflectionAndManagerWrapUp(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		clock := newClock("2027-05-03T14:00:00Z")
+		s := storagetest.Open(t, url, clock)
+		mgr, emp := pair(t, s)
+		eActor := review.Actor{SlackID: emp.SlackID, Person: &emp}
+		mActor := review.Actor{SlackID: mgr.SlackID, Person: &mgr}
+		reflecting := storage.Change{Actor: eActor, Action: review.Reflect}
+		rating := storage.Change{Actor: mActor, Action: review.Rate}
+
+		y, err := s.SaveReflection(ctx, reflecting, emp, 2027, review.WrapUp{Accomplishments: "draft"}, false)
+		if err != nil || y.WrapUp == nil || y.WrapUp.Accomplishments != "draft" || y.WrapUp.Reflected() {
+			t.Fatalf("draft: %+v, %v", y.WrapUp, err)
+		}
+		if _, err := s.SaveReflection(ctx, storage.Change{Actor: mActor, Action: review.Reflect}, emp, 2027, review.WrapUp{Accomplishments: "x"}, true); review.ErrorCode(err) != review.EFORBIDDEN {
+			t.Errorf("the manager writing the reflection = %v", err)
+		}
+		y, err = s.SaveReflection(ctx, reflecting, emp, 2027, review.WrapUp{Accomplishments: "Shipped the portal"}, true)
+		if err != nil || !y.WrapUp.Reflected() {
+			t.Fatalf("send: %+v, %v", y.WrapUp, err)
+		}
+		sent := y.WrapUp.ReflectedAt
+		clock.Set(clock.Now().AddDate(0, 0, 2))
+		if y, _ = s.SaveReflection(ctx, reflecting, emp, 2027, review.WrapUp{Accomplishments: "Shipped the portal, on time"}, true); !y.WrapUp.ReflectedAt.Equal(sent) {
+			t.Errorf("sending again moved the day it was sent: %v → %v", sent, y.WrapUp.ReflectedAt)
+		}
+
+		clock.Set(clock.Now().AddDate(0, 1, 0))
+		if _, err := s.SaveManagerWrapUp(ctx, storage.Change{Actor: eActor, Action: review.Rate}, emp, 2027, review.WrapUp{Rating: "exceptional", Answers: allYes}); review.ErrorCode(err) != review.EFORBIDDEN {
+			t.Errorf("the employee rating themselves = %v", err)
+		}
+		answers := append([]review.Answer(nil), allYes...)
+		answers[2].Yes = false
+		y, err = s.SaveManagerWrapUp(ctx, rating, emp, 2027, review.WrapUp{Rating: "highly_effective", Comments: "Great year", Answers: answers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := y.WrapUp
+		if w.Rating != "highly_effective" || w.RaterID != mgr.ID || w.Comments != "Great year" || len(w.Answers) != 3 || w.Answers[2].Yes || w.Accomplishments != "Shipped the portal, on time" {
+			t.Fatalf("wrap-up = %+v", w)
+		}
+		first := w.Answers[0].AnsweredAt
+		clock.Set(clock.Now().Add(time.Hour))
+		answers[2].Yes = true
+		y, err = s.SaveManagerWrapUp(ctx, rating, emp, 2027, review.WrapUp{Rating: "successful", Answers: answers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !y.WrapUp.Answers[0].AnsweredAt.Equal(first) || y.WrapUp.Answers[2].AnsweredAt.Equal(first) || !y.WrapUp.Answers[2].Yes {
+			t.Errorf("an unchanged answer keeps its time, a changed one gets a new one: %+v", y.WrapUp.Answers)
+		}
+		if _, err := s.SaveReflection(ctx, reflecting, emp, 2027, review.WrapUp{Accomplishments: "late"}, true); review.ErrorCode(err) != review.ECONFLICT {
+			t.Errorf("a reflection after the manager's wrap-up = %v", err)
+		}
+		trail, _ := s.AuditTrail(ctx, "wrap_up", 1)
+		var actions []string
+		for _, e := range trail {
+			actions = append(actions, e.Action)
+		}
+		if got := strings.Join(actions, ","); got != "wrapup.reflect,wrapup.reflect,wrapup.reflect,wrapup.rate,wrapup.rate" {
+			t.Errorf("audit = %s", got)
+		}
+		if !strings.Contains(trail[4].Before, "highly_effective") || !strings.Contains(trail[4].After, "successful") {
+			t.Errorf("the rating change is not in the audit: %+v", trail[4])
+		}
+	})
+}
+
+func TestApproveAndRelease(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		clock := newClock("2027-06-20T14:00:00Z")
+		s := storagetest.Open(t, url, clock)
+		// S/A has 19 people (over the cap with 2 exceptional); S/A/Lab has
+		// 4, pooled into S/A; S/B has 10 (1 exceptional is fine).
+		mgrs, hr := ratingOrg(t, s, map[string]int{"S/A": 15, "S/A/Lab": 4, "S/B": 10})
+		counts, err := s.RatingCounts(ctx, 2027)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pools := review.Pools(counts)
+		if len(pools) != 3 { // S (the managers and the head's level), S/A with S/A/Lab, S/B
+			t.Fatalf("pools = %+v", pools)
+		}
+		if p, _ := review.PoolOf(pools, "S/A/Lab"); p.Unit != "S/A" || p.People != 19 {
+			t.Fatalf("S/A/Lab's pool = %+v", p)
+		}
+
+		var told []storage.TeamRelease
+		notify := func(p review.Pool, teams []storage.TeamRelease) ([]storage.Notification, error) {
+			told = teams
+			var ns []storage.Notification
+			for _, tm := range teams {
+				ns = append(ns, storage.Notification{Key: fmt.Sprintf("approved:%s:%s", p.Unit, tm.Manager.SlackID), Recipient: tm.Manager.SlackID, Kind: "ratings", Payload: []byte(`{"text":"approved"}`)})
+			}
+			return ns, nil
+		}
+		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/A", "", notify); review.ErrorCode(err) != review.ECONFLICT {
+			t.Errorf("approving before any rating = %v", err)
+		}
+		rateTeam(t, s, mgrs["S/A"], 1)
+		rateTeam(t, s, mgrs["S/A/Lab"], 1)
+		rateTeam(t, s, mgrs["S/B"], 1)
+
+		if _, err := s.ApproveRatings(ctx, review.Actor{SlackID: mgrs["S/B"].SlackID, Person: ptr(mgrs["S/B"])}, 2027, review.ProgramScale, "S/B", "", notify); review.ErrorCode(err) != review.EFORBIDDEN {
+			t.Errorf("a manager approving = %v", err)
+		}
+		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/A/Lab", "", notify); review.ErrorCode(err) != review.ECONFLICT || !strings.Contains(review.ErrorMessage(err), "approve S/A") {
+			t.Errorf("approving a pooled unit on its own = %v", err)
+		}
+		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/A", "", notify); review.FieldErrors(err)[review.FieldException] == "" {
+			t.Errorf("approving 2 of 19 exceptional without a reason = %v", err)
+		}
+		p, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/A", "Both led the flood response.", notify)
+		if err != nil || p.People != 19 || p.Counts["exceptional"] != 2 {
+			t.Fatalf("approve S/A with an exception = %+v, %v", p, err)
+		}
+		if len(told) != 2 || len(told[0].Reports)+len(told[1].Reports) != 19 {
+			t.Errorf("managers told: %+v", told)
+		}
+		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/A", "again", notify); review.ErrorCode(err) != review.ECONFLICT {
+			t.Errorf("approving twice = %v", err)
+		}
+		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/B", "", notify); err != nil {
+			t.Errorf("1 of 10 needs no exception: %v", err)
+		}
+		approvals, _ := s.Approvals(ctx, 2027)
+		if a := approvals["S/A/Lab"]; !a.Approved() || a.Pool != "S/A" || a.Exception != "Both led the flood response." {
+			t.Errorf("S/A/Lab approval = %+v", a)
+		}
+		if a := approvals["S/B"]; !a.Approved() || a.Exception != "" {
+			t.Errorf("S/B approval = %+v", a)
+		}
+
+		// The ratings are locked; the manager marks the conversation held.
+		mgr := mgrs["S/B"]
+		team, _ := s.Team(ctx, mgr.ID, 2027)
+		emp := team[0].Person
+		rating := storage.Change{Actor: review.Actor{SlackID: mgr.SlackID, Person: &mgr}, Action: review.Rate}
+		if _, err := s.SaveManagerWrapUp(ctx, rating, emp, 2027, review.WrapUp{Rating: "successful", Answers: allYes}); err != review.RatingLocked {
+			t.Errorf("changing an approved rating = %v", err)
+		}
+		if !team[0].Year.WrapUp.Approved() || team[0].Year.WrapUp.Released() {
+			t.Errorf("approved, not released: %+v", team[0].Year.WrapUp)
+		}
+		y, err := s.MarkConversationHeld(ctx, rating, emp, 2027)
+		if err != nil || !y.WrapUp.Released() {
+			t.Fatalf("held: %+v, %v", y.WrapUp, err)
+		}
+		if _, err := s.MarkConversationHeld(ctx, rating, emp, 2027); err != storage.AlreadyHeld {
+			t.Errorf("held twice = %v", err)
+		}
+
+		// HR reopens S/B; the manager changes the rating, which takes it
+		// back from the employee until it is approved and discussed again.
+		if _, err := s.ReopenRatings(ctx, hr, 2027, "S/B", "Recheck one rating", notify); err != nil {
+			t.Fatal(err)
+		}
+		y, _ = s.Year(ctx, emp.ID, 2027)
+		if y.WrapUp.Released() || y.WrapUp.Approved() {
+			t.Errorf("after reopening: %+v", y.WrapUp)
+		}
+		if y, err = s.SaveManagerWrapUp(ctx, rating, emp, 2027, review.WrapUp{Rating: "highly_effective", Answers: allYes}); err != nil || !y.WrapUp.HeldAt.IsZero() {
+			t.Fatalf("change after reopening: %+v, %v", y.WrapUp, err)
+		}
+		if _, err := s.MarkConversationHeld(ctx, rating, emp, 2027); err != storage.NotYetApproved {
+			t.Errorf("held before the new approval = %v", err)
+		}
+		if _, err := s.ReopenRatings(ctx, hr, 2027, "S/B", "again", notify); review.ErrorCode(err) != review.ECONFLICT {
+			t.Errorf("reopening what is open = %v", err)
+		}
+		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/B", "", notify); err != nil {
+			t.Fatal(err)
+		}
+		y, _ = s.Year(ctx, emp.ID, 2027)
+		if !y.WrapUp.Approved() || y.WrapUp.Released() {
+			t.Errorf("approved again: %+v", y.WrapUp)
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
