@@ -239,3 +239,34 @@ func TestApproveAndRelease(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestComplianceExport(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		clock := newClock("2027-06-20T14:00:00Z")
+		s := storagetest.Open(t, url, clock)
+		mgrs, _ := ratingOrg(t, s, map[string]int{"S/A": 3, "S/AB": 2, "S/A/Lab": 2})
+		storagetest.SeedTeam(t, s, mgrs["S/A"])
+		rateTeam(t, s, mgrs["S/A"], 1)
+		var got []review.ComplianceRow
+		collect := func(r review.ComplianceRow) error { got = append(got, r); return nil }
+		if err := s.ComplianceExport(ctx, 2027, "S/A", collect); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, r := range got {
+			names = append(names, r.Person.Name)
+		}
+		// S/AB is not inside S/A.
+		if strings.Join(names, ",") != "S/A 00,S/A 01,S/A 02,S/A/Lab 00,S/A/Lab 01" {
+			t.Errorf("people = %v", names)
+		}
+		r := got[0]
+		if r.Manager.Name != "Mgr S/A" || len(r.Year.CheckIns) != 1 || !r.Year.WrapUp.Rated() || len(r.Year.WrapUp.Answers) != 3 {
+			t.Errorf("first row = %+v", r)
+		}
+		got = nil
+		if err := s.ComplianceExport(ctx, 2027, "", collect); err != nil || len(got) != 10 { // everyone but the head, whom nobody manages
+			t.Errorf("everyone: %d rows, %v", len(got), err)
+		}
+	})
+}

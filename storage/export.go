@@ -1,0 +1,71 @@
+package storage
+
+import (
+	"context"
+	"unicode/utf8"
+
+	"github.com/massperform/massperform/review"
+)
+
+// exportPage is how many people the export loads at a time.
+const exportPage = 1000
+
+// ComplianceExport calls fn with the year of each person in fy's program
+// (everyone to be rated that year, and anyone who had a review in it and
+// has since left), in unit then name order, optionally only inside unit.
+// It reads a page of people at a time, so memory stays bounded however
+// large the organisation.
+func (s *Store) ComplianceExport(ctx context.Context, fy review.FiscalYear, unit string, fn func(review.ComplianceRow) error) error {
+	db := s.read(ctx)
+	var after *personRow
+	for {
+		q := db.Table("people AS p").
+			Where("("+inYear+") OR EXISTS (SELECT 1 FROM reviews r WHERE r.person_id = p.id AND r.fiscal_year = ?)", fy.End().String(), int(fy))
+		if unit != "" {
+			q = q.Where("(p.unit = ? OR SUBSTR(p.unit, 1, ?) = ?)", unit, utf8.RuneCountInString(unit)+1, unit+"/")
+		}
+		if after != nil {
+			q = q.Where("(p.unit, p.name, p.id) > (?, ?, ?)", after.Unit, after.Name, after.ID)
+		}
+		var rows []personRow
+		if err := q.Order("p.unit, p.name, p.id").Limit(exportPage).Find(&rows).Error; err != nil {
+			return s.wrap("export", err)
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(rows))
+		var managerIDs []int64
+		for i, r := range rows {
+			ids[i] = r.ID
+			if r.ManagerID != nil {
+				managerIDs = append(managerIDs, *r.ManagerID)
+			}
+		}
+		years, err := loadYearsOf(db, fy, ids)
+		if err != nil {
+			return s.wrap("export", err)
+		}
+		managers, err := findIn[personRow](db, "id", managerIDs, "", "")
+		if err != nil {
+			return s.wrap("export", err)
+		}
+		byID := make(map[int64]review.Person, len(managers))
+		for _, m := range managers {
+			byID[m.ID] = m.domain()
+		}
+		for _, r := range rows {
+			row := review.ComplianceRow{Person: r.domain(), Year: years[r.ID]}
+			if row.Year.Year == 0 {
+				row.Year.Year = fy
+			}
+			if r.ManagerID != nil {
+				row.Manager = byID[*r.ManagerID]
+			}
+			if err := fn(row); err != nil {
+				return err
+			}
+		}
+		after = &rows[len(rows)-1]
+	}
+}
