@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	_ "time/tzdata" // time zones for a static binary in a bare container
 
@@ -78,6 +79,8 @@ Usage:
   massperform migrate           bring the database schema up to date
   massperform roster import FILE.csv [--dry-run] [--deactivate-missing]
                                 load or update the roster of people in the program
+  massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE]
+                                write HR's compliance evidence as CSV, one line per person
   massperform manifest          print the Slack app manifest
   massperform version           print the version
 
@@ -97,6 +100,8 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return a.migrate(ctx, args)
 	case "roster":
 		return a.roster(ctx, args)
+	case "export":
+		return a.export(ctx, args)
 	case "manifest":
 		return a.simple(args, "manifest", "Prints the Slack app manifest (YAML) to create or update the Slack app from.", func() {
 			a.stdout.Write(manifests.SlackApp)
@@ -237,7 +242,7 @@ func (a *app) serve(ctx context.Context, args []string) int {
 	sender := scheduler.NewSender(store, api, a.clock, log.With("component", "outbox"))
 	router := bot.NewRouter("/perform")
 	handlers.Register(router, handlers.Deps{
-		Store: store, Slack: api, Clock: a.clock, Cal: review.Calendar{Loc: cfg.Location},
+		Store: store, Slack: api, Clock: a.clock, Cal: cfg.Calendar(), Scale: cfg.Scale,
 		HR: cfg.HR, Log: log.With("component", "handlers"), Wake: sender.Wake,
 	})
 	b := bot.New(api, router, log.With("component", "bot"))
@@ -372,6 +377,68 @@ is rejected whole, with every problem listed by line, and nothing changes.`)
 	if s.Missing > 0 {
 		fmt.Fprintf(a.stdout, "  not in file  %d (left as they are; --deactivate-missing takes them out of the program)\n", s.Missing)
 	}
+	return exitOK
+}
+
+func (a *app) export(ctx context.Context, args []string) int {
+	if len(args) == 0 || args[0] != "compliance" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprint(a.stdout, "Usage: massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE]\n")
+			return exitOK
+		}
+		fmt.Fprint(a.stderr, "Usage: massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE]\n")
+		return exitUsage
+	}
+	fs := a.flags("export compliance", "export compliance --year FY2027 [--unit U] [--redact] [--out FILE]",
+		`Writes HR's evidence of the program as CSV, one line per person in the
+year's program: counts of expectations and goals, check-in dates by quarter,
+the employee's first check-in answers and the manager's wrap-up answers with
+when they were given, wrap-up dates, the rating and its release status.
+--redact leaves out free text and ratings.`)
+	year := fs.String("year", "", "the review year, like FY2027 (required)")
+	unit := fs.String("unit", "", "only this unit and the units inside it, like EOHHS/DPH")
+	redact := fs.Bool("redact", false, "leave out free text and ratings")
+	out := fs.String("out", "", "write to this file instead of standard output")
+	if code, done := parse(fs, args[1:]); done {
+		return code
+	}
+	fy, err := review.ParseFiscalYear(*year)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "massperform export compliance: --year:", err)
+		return exitUsage
+	}
+	cfg, ok := a.settings("export compliance", config.NeedDatabase)
+	if !ok {
+		return exitUsage
+	}
+	store, err := a.openStore(ctx, cfg, a.logger(cfg))
+	if err != nil {
+		fmt.Fprintln(a.stderr, "massperform export compliance:", err)
+		return exitFailed
+	}
+	defer store.Close()
+	w := a.stdout
+	var file *os.File
+	if *out != "" {
+		if file, err = os.Create(*out); err != nil {
+			fmt.Fprintln(a.stderr, "massperform export compliance:", err)
+			return exitFailed
+		}
+		w = file
+	}
+	n, err := review.WriteComplianceCSV(w, cfg.Scale, *redact, func(fn func(review.ComplianceRow) error) error {
+		return store.ComplianceExport(ctx, fy, strings.Trim(*unit, "/"), fn)
+	})
+	if file != nil {
+		if cerr := file.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(a.stderr, "massperform export compliance:", err)
+		return exitFailed
+	}
+	fmt.Fprintf(a.stderr, "Exported %s for %s.\n", countOf(n, "person", "people"), fy)
 	return exitOK
 }
 

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"sync"
@@ -18,6 +19,16 @@ type Slack interface {
 	UpdateViewContext(ctx context.Context, view slack.ModalViewRequest, externalID, hash, viewID string) (*slack.ViewResponse, error)
 	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	// UploadFile shares a file in the user's direct message with the app.
+	UploadFile(ctx context.Context, userID string, f File) error
+}
+
+// File is a file to share.
+type File struct {
+	Name    string // e.g. "compliance-FY2027.csv"
+	Title   string
+	Comment string // the message it comes with
+	Data    []byte
 }
 
 // Method describes a Web API method the application calls: its rate-limit
@@ -39,6 +50,11 @@ var Methods = map[string]Method{
 	"views.publish":         {Tier: 4},
 	"users.list":            {Tier: 2, Scopes: []string{"users:read", "users:read.email"}},
 	"users.lookupByEmail":   {Tier: 3, Scopes: []string{"users:read.email"}},
+	// Files (HR's exports) go to the HR user's DM with the app, which
+	// conversations.open finds.
+	"conversations.open":           {Tier: 3, Scopes: []string{"im:write"}},
+	"files.getUploadURLExternal":   {Tier: 4, Scopes: []string{"files:write"}},
+	"files.completeUploadExternal": {Tier: 4, Scopes: []string{"files:write"}},
 }
 
 // tierLimits are the calls per minute we allow ourselves per tier, and the
@@ -154,6 +170,29 @@ func (a *API) PostMessageContext(ctx context.Context, channelID string, options 
 		return "", "", err
 	}
 	return a.Client.PostMessageContext(ctx, channelID, options...)
+}
+
+// UploadFile opens the user's DM with the app (conversations.open) and
+// shares f there through files.getUploadURLExternal, the upload URL and
+// files.completeUploadExternal.
+func (a *API) UploadFile(ctx context.Context, userID string, f File) error {
+	if err := a.Wait(ctx, "conversations.open"); err != nil {
+		return err
+	}
+	ch, _, _, err := a.Client.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{userID}})
+	if err != nil {
+		return err
+	}
+	for _, m := range []string{"files.getUploadURLExternal", "files.completeUploadExternal"} {
+		if err := a.Wait(ctx, m); err != nil {
+			return err
+		}
+	}
+	_, err = a.Client.UploadFileContext(ctx, slack.UploadFileParameters{
+		Filename: f.Name, Title: f.Title, InitialComment: f.Comment, Channel: ch.ID,
+		Reader: bytes.NewReader(f.Data), FileSize: len(f.Data),
+	})
+	return err
 }
 
 // GetUserByEmailContext calls users.lookupByEmail.

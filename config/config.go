@@ -27,6 +27,18 @@ type Config struct {
 	HR          review.HRDirectory
 	LogLevel    slog.Level
 	LogFormat   string // "json" or "text"
+	// Scale is the rating scale (RATING_SCALE: program, the default, or
+	// aces).
+	Scale review.Scale
+	// ReflectionDay is the day in June after which managers may write a
+	// wrap-up without the employee's reflection (REFLECTION_DEADLINE,
+	// 06-DD; default June 15).
+	ReflectionDay int
+}
+
+// Calendar is the program calendar the settings describe.
+func (c Config) Calendar() review.Calendar {
+	return review.Calendar{Loc: c.Location, ReflectionDay: c.ReflectionDay}
 }
 
 // Error names the variable that is wrong and says how to fix it.
@@ -154,6 +166,21 @@ func Load(env Getenv, need Need) (Config, error) {
 		c.LogLevel = slog.LevelError
 	default:
 		return c, &Error{"LOG_LEVEL", fmt.Sprintf("%q is not a level: use debug, info, warn or error", get("LOG_LEVEL"))}
+	}
+	scale := get("RATING_SCALE")
+	if scale == "" {
+		scale = review.ProgramScale.Name
+	}
+	if c.Scale, err = review.ScaleNamed(scale); err != nil {
+		return c, &Error{"RATING_SCALE", fmt.Sprintf("%q is not a scale we know: use program (four levels) or aces (the older five)", scale)}
+	}
+	c.ReflectionDay = review.DefaultReflectionDeadline
+	if d := get("REFLECTION_DEADLINE"); d != "" {
+		t, err := time.Parse("01-02", d)
+		if err != nil || t.Month() != time.June {
+			return c, &Error{"REFLECTION_DEADLINE", fmt.Sprintf("%q is not a day in June: write it as 06-DD, like 06-15", d)}
+		}
+		c.ReflectionDay = t.Day()
 	}
 	switch c.LogFormat {
 	case "":

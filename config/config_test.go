@@ -38,6 +38,11 @@ func TestLoad(t *testing.T) {
 		{"sqlite path", with("DATABASE_URL", "/var/lib/massperform/data.db"), NeedSlack, ""},
 		{"HR users by id and email", with("HR_USERS", "U0HR, hr@example.org ,"), NeedSlack, ""},
 		{"HR user by name", with("HR_USERS", "U0HR,Hana"), NeedSlack, "HR_USERS"},
+		{"the older scale", with("RATING_SCALE", "ACES"), NeedSlack, ""},
+		{"an unknown scale", with("RATING_SCALE", "stars"), NeedSlack, "RATING_SCALE"},
+		{"a June deadline", with("REFLECTION_DEADLINE", "06-20"), NeedSlack, ""},
+		{"a deadline outside June", with("REFLECTION_DEADLINE", "07-01"), NeedSlack, "REFLECTION_DEADLINE"},
+		{"a deadline that is no date", with("REFLECTION_DEADLINE", "June 15"), NeedSlack, "REFLECTION_DEADLINE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,7 +59,7 @@ func TestLoad(t *testing.T) {
 		})
 	}
 	c, _ := Load(envOf(with("SLACK_API_URL", "http://127.0.0.1:9/api")), NeedSlack)
-	if c.APIURL != "http://127.0.0.1:9/api/" || c.Location.String() != "America/New_York" || c.LogFormat != "json" {
+	if c.APIURL != "http://127.0.0.1:9/api/" || c.Location.String() != "America/New_York" || c.LogFormat != "json" || c.Scale.Name != "program" || c.ReflectionDay != 15 {
 		t.Errorf("defaults: %+v", c)
 	}
 }

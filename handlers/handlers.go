@@ -40,6 +40,14 @@ type Store interface {
 	LatestHandoff(ctx context.Context, personID int64) (storage.Handoff, error)
 	SaveHandoffNote(ctx context.Context, actor review.Actor, personID int64, note string, notify func(storage.Handoff) ([]storage.Notification, error)) (storage.Handoff, error)
 	SaveDevelopmentPlan(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, p review.DevelopmentPlan, ask bool) (review.YearState, error)
+	SaveReflection(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, w review.WrapUp, send bool) (review.YearState, error)
+	SaveManagerWrapUp(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, w review.WrapUp) (review.YearState, error)
+	MarkConversationHeld(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear) (review.YearState, error)
+	RatingCounts(ctx context.Context, fy review.FiscalYear) ([]review.UnitCount, error)
+	Approvals(ctx context.Context, fy review.FiscalYear) (map[string]storage.Approval, error)
+	ApproveRatings(ctx context.Context, actor review.Actor, fy review.FiscalYear, scale review.Scale, unit, exception string, notify storage.NotifyTeams) (review.Pool, error)
+	ReopenRatings(ctx context.Context, actor review.Actor, fy review.FiscalYear, unit, reason string, notify storage.NotifyTeams) (review.Pool, error)
+	ComplianceExport(ctx context.Context, fy review.FiscalYear, unit string, fn func(review.ComplianceRow) error) error
 }
 
 // Deps is what the handlers need.
@@ -48,6 +56,7 @@ type Deps struct {
 	Slack bot.Slack
 	Clock review.Clock
 	Cal   review.Calendar
+	Scale review.Scale // the rating scale
 	HR    review.HRDirectory
 	Log   *slog.Logger
 	// Wake tells the outbox sender that notifications were queued.
@@ -62,6 +71,9 @@ func Register(r *bot.Router, d Deps) {
 	if d.Wake == nil {
 		d.Wake = func() {}
 	}
+	if len(d.Scale.Ratings) == 0 {
+		d.Scale = review.ProgramScale
+	}
 	h := &handlers{d}
 	h.registerHelp(r)
 	h.registerExpectations(r)
@@ -71,6 +83,9 @@ func Register(r *bot.Router, d Deps) {
 	h.registerCadence(r)
 	h.registerDevelopment(r)
 	h.registerHandoff(r)
+	h.registerWrapUp(r)
+	h.registerRatings(r)
+	h.registerExport(r)
 	h.registerTeam(r)
 	h.registerStatus(r)
 	h.registerHome(r)
@@ -253,13 +268,19 @@ type submitted struct {
 // with the real sender: the person in its metadata, as stored now, and
 // their review for the form's year, which must still be running.
 func (h *handlers) reload(ctx context.Context, s *bot.Submission, act review.Action) (submitted, error) {
+	return h.reloadFor(ctx, s, act, h.year())
+}
+
+// reloadFor is reload for a form about year fy, which must still be the
+// year such forms are about.
+func (h *handlers) reloadFor(ctx context.Context, s *bot.Submission, act review.Action, fy review.FiscalYear) (submitted, error) {
 	var f submitted
 	var err error
 	if f.meta, err = parseMeta(s.View.PrivateMetadata); err != nil {
 		return f, err
 	}
-	if err := h.checkYear(f.meta); err != nil {
-		return f, err
+	if review.FiscalYear(f.meta.Year) != fy {
+		return f, review.Errorf(review.ECONFLICT, "A new review year started since you opened this form. Please close it and open it again.")
 	}
 	if f.actor, err = h.actor(ctx, s.User.ID); err != nil {
 		return f, err
@@ -272,14 +293,6 @@ func (h *handlers) reload(ctx context.Context, s *bot.Submission, act review.Act
 	}
 	f.year, err = h.Store.Year(ctx, f.target.ID, review.FiscalYear(f.meta.Year))
 	return f, err
-}
-
-// checkYear refuses a form opened in a fiscal year that has since ended.
-func (h *handlers) checkYear(m meta) error {
-	if review.FiscalYear(m.Year) != h.year() {
-		return review.Errorf(review.ECONFLICT, "A new review year started since you opened this form. Please close it and open it again.")
-	}
-	return nil
 }
 
 // replier is a command or a click: it can answer the user privately, and

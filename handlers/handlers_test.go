@@ -431,3 +431,99 @@ func TestPage(t *testing.T) {
 		t.Errorf("empty page = %v %d %d", shown, at, pages)
 	}
 }
+
+var errNotInFake = review.Errorf(review.EINTERNAL, "not in this fake")
+
+func (f *fakeStore) SaveReflection(context.Context, storage.Change, review.Person, review.FiscalYear, review.WrapUp, bool) (review.YearState, error) {
+	return review.YearState{}, errNotInFake
+}
+func (f *fakeStore) SaveManagerWrapUp(context.Context, storage.Change, review.Person, review.FiscalYear, review.WrapUp) (review.YearState, error) {
+	return review.YearState{}, errNotInFake
+}
+func (f *fakeStore) MarkConversationHeld(context.Context, storage.Change, review.Person, review.FiscalYear) (review.YearState, error) {
+	return review.YearState{}, errNotInFake
+}
+func (f *fakeStore) RatingCounts(context.Context, review.FiscalYear) ([]review.UnitCount, error) {
+	return nil, errNotInFake
+}
+func (f *fakeStore) Approvals(context.Context, review.FiscalYear) (map[string]storage.Approval, error) {
+	return nil, errNotInFake
+}
+func (f *fakeStore) ApproveRatings(context.Context, review.Actor, review.FiscalYear, review.Scale, string, string, storage.NotifyTeams) (review.Pool, error) {
+	return review.Pool{}, errNotInFake
+}
+func (f *fakeStore) ReopenRatings(context.Context, review.Actor, review.FiscalYear, string, string, storage.NotifyTeams) (review.Pool, error) {
+	return review.Pool{}, errNotInFake
+}
+func (f *fakeStore) ComplianceExport(context.Context, review.FiscalYear, string, func(review.ComplianceRow) error) error {
+	return errNotInFake
+}
+
+func TestWrapUpSurfaces(t *testing.T) {
+	store := smallTeam()
+	eli, mona := store.people[2], store.people[1]
+	eli.Unit = "EOHHS/DPH/Lab"
+	sent := date("2027-05-04").In(boston).Add(10 * time.Hour)
+	first := review.CheckIn{ID: 30, HeldOn: date("2026-08-01"), Progress: map[int64]review.Progress{20: review.OnTarget}}
+	second := review.CheckIn{ID: 31, HeldOn: date("2026-11-03"), Progress: map[int64]review.Progress{20: review.AboveTarget}}
+	year := store.years[2]
+	year.CheckIns = []review.CheckIn{first, second}
+	year.WrapUp = &review.WrapUp{Accomplishments: "Launched the portal <!here> for 40 clinics\nCut wait times by a third", ReflectedAt: sent}
+	golden(t, "reflection_modal", reflectionModal(eli, mona, year))
+	draft := year
+	draft.WrapUp = &review.WrapUp{Accomplishments: "Launched the portal"}
+	golden(t, "reflection_modal_draft", reflectionModal(eli, mona, draft))
+
+	golden(t, "wrapup_modal", wrapUpModal(eli, year, review.ProgramScale, "", nil))
+	pool := review.Pool{UnitCount: review.UnitCount{Unit: "EOHHS/DPH", People: 19, Counts: map[string]int{"exceptional": 1, "successful": 10}}, Members: []string{"EOHHS/DPH", "EOHHS/DPH/Lab"}}
+	share := &capInfo{Level: review.ProgramScale.Ratings[0], Pool: pool, Unit: eli.Unit, Count: 2, Allows: 1}
+	golden(t, "wrapup_modal_exceptional", wrapUpModal(eli, year, review.ProgramScale, "exceptional", share))
+	golden(t, "wrapup_modal_below_aces", wrapUpModal(eli, draft, review.ACESScale, "below", nil))
+
+	done, _ := wrapUpDoneDM("Mona Lee", 2027)
+	golden(t, "wrapup_done_dm", json.RawMessage(done))
+	released := year
+	released.WrapUp = &review.WrapUp{Rating: "highly_effective", ApprovedAt: sent, HeldAt: sent}
+	rdm, _ := ratingReleasedDM("Mona Lee", released, review.ProgramScale)
+	golden(t, "rating_released_dm", json.RawMessage(rdm))
+	adm, _ := ratingsApprovedDM(2027, storage.TeamRelease{Manager: mona, Reports: []review.Person{eli, store.people[3]}})
+	golden(t, "ratings_approved_dm", json.RawMessage(adm))
+
+	counts := []review.UnitCount{
+		{Unit: "EOHHS/DPH", People: 15, Counts: map[string]int{"exceptional": 1, "highly_effective": 4, "successful": 9, "below": 1}},
+		{Unit: "EOHHS/DPH/Lab", People: 4, Counts: map[string]int{"exceptional": 1, "successful": 3}},
+		{Unit: "EOHHS/MassHealth", People: 10, Counts: map[string]int{"exceptional": 1, "highly_effective": 3, "successful": 6}},
+		{Unit: "EOHHS/DDS", People: 12, Counts: map[string]int{"successful": 8}},
+	}
+	var rollups []review.UnitCount
+	for _, u := range review.RollUp(counts) {
+		if hasChildren(u.Unit, counts) {
+			rollups = append(rollups, u)
+		}
+	}
+	approvals := map[string]storage.Approval{"EOHHS/MassHealth": {Unit: "EOHHS/MassHealth", Pool: "EOHHS/MassHealth", ApprovedAt: sent}}
+	golden(t, "ratings_modal", ratingsModal(2027, review.ProgramScale, "", review.Pools(counts), rollups, approvals))
+	golden(t, "reason_modal_exception", reasonModal(exceptionCallback, ratingsMeta{Year: 2027, Unit: "EOHHS/DPH", Parent: "V1"}))
+}
+
+func TestExportArgs(t *testing.T) {
+	tests := []struct {
+		in     string
+		fy     review.FiscalYear
+		unit   string
+		redact bool
+		bad    bool
+	}{
+		{"", 2027, "", false, false},
+		{"FY2026", 2026, "", false, false},
+		{"redact EOHHS/DPH/ fy2025", 2025, "EOHHS/DPH", true, false},
+		{"FYX", 0, "", false, true},
+		{"A B", 0, "", false, true},
+	}
+	for _, tt := range tests {
+		fy, unit, redact, err := exportArgs(tt.in, 2027)
+		if (err != nil) != tt.bad || !tt.bad && (fy != tt.fy || unit != tt.unit || redact != tt.redact) {
+			t.Errorf("exportArgs(%q) = %v %q %v %v", tt.in, fy, unit, redact, err)
+		}
+	}
+}

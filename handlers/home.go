@@ -66,6 +66,11 @@ func (h *handlers) homeView(ctx context.Context, userID string, p int) (slack.Ho
 			return slack.HomeTabViewRequest{}, err
 		}
 		blocks = append(blocks, h.myYear(year)...)
+		wrap, err := h.myWrapUp(ctx, me, year)
+		if err != nil {
+			return slack.HomeTabViewRequest{}, err
+		}
+		blocks = append(blocks, wrap...)
 	} else {
 		blocks = append(blocks, section("Nobody on the roster manages you, so you have no review of your own here."))
 	}
@@ -122,7 +127,38 @@ func (h *handlers) teamMenu(ctx context.Context, a *bot.Action) {
 		h.buttonForm(review.SetExpectations, h.expectationsView)(ctx, a)
 	case "cadence":
 		h.buttonForm(review.SetCadence, h.cadenceForm)(ctx, a)
+	case "wrapup":
+		h.buttonForm(review.Rate, h.wrapUpForm)(ctx, a)
+	case "held":
+		h.heldButton(ctx, a)
 	}
+}
+
+// myWrapUp is the user's wrap-up on Home: their released rating, or a way
+// into their reflection while it can be written. The rating shows only
+// once it is released to them.
+func (h *handlers) myWrapUp(ctx context.Context, me review.Person, current review.YearState) ([]slack.Block, error) {
+	fy, today := h.wrapUpYear()
+	y := current
+	if fy != current.Year {
+		var err error
+		if y, err = h.Store.Year(ctx, me.ID, fy); err != nil {
+			return nil, err
+		}
+	}
+	w := y.WrapUp
+	switch {
+	case w.Released():
+		name, meaning := ratingText(h.Scale, w.Rating)
+		return []slack.Block{section(fmt.Sprintf("*Your %s rating: %s*\n%s", fy, name, meaning))}, nil
+	case fy == current.Year && review.ReflectionOpen(fy, today, w) == nil:
+		label := "Write your reflection"
+		if w != nil && w.Accomplishments != "" {
+			label = "Edit your reflection"
+		}
+		return []slack.Block{slack.NewActionBlock("wrapup_actions", button(label, reflectionOpenAction, "open", false))}, nil
+	}
+	return nil, nil
 }
 
 // quarterStrip shows a year's check-ins by quarter: ✓ held, – not yet,
@@ -179,10 +215,22 @@ func (h *handlers) teamBlocks(team []storage.TeamMember, p int) []slack.Block {
 			expLabel = "Edit expectations"
 		}
 		id := strconv.FormatInt(m.Person.ID, 10)
-		menu := slack.NewOverflowBlockElement(teamMenuAction,
+		options := []*slack.OptionBlockObject{
 			slack.NewOptionBlockObject("checkin:"+id, plain("Log a check-in", 75), nil),
 			slack.NewOptionBlockObject("expectations:"+id, plain(expLabel, 75), nil),
-			slack.NewOptionBlockObject("cadence:"+id, plain("Change the cadence", 75), nil))
+			slack.NewOptionBlockObject("cadence:"+id, plain("Change the cadence", 75), nil),
+		}
+		w := y.WrapUp
+		switch {
+		case w.Approved() && w.HeldAt.IsZero():
+			line += " · rating approved: talk it through"
+			options = append(options, slack.NewOptionBlockObject("held:"+id, plain("Final conversation held", 75), nil))
+		case w.Rated():
+			line += " · wrap-up done"
+		case !h.Cal.Today(now).Before(y.Year.ManagerWrapUpOpens()):
+			options = append(options, slack.NewOptionBlockObject("wrapup:"+id, plain("Write the wrap-up", 75), nil))
+		}
+		menu := slack.NewOverflowBlockElement(teamMenuAction, options...)
 		blocks = append(blocks, sectionWith(fmt.Sprintf("*%s*\n%s", esc(m.Person.Name), line), menu))
 	}
 	if pages > 1 {

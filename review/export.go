@@ -1,6 +1,8 @@
 package review
 
 import (
+	"encoding/csv"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -134,4 +136,23 @@ func SpreadsheetSafe(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// WriteComplianceCSV writes the evidence export to w: the header, then a
+// line per row that each hands over. It returns how many rows it wrote.
+func WriteComplianceCSV(w io.Writer, scale Scale, redact bool, each func(fn func(ComplianceRow) error) error) (int, error) {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(ComplianceHeader(redact)); err != nil {
+		return 0, err
+	}
+	n := 0
+	err := each(func(r ComplianceRow) error {
+		n++
+		return cw.Write(ComplianceRecord(r, scale, redact))
+	})
+	if err != nil {
+		return n, err
+	}
+	cw.Flush()
+	return n, cw.Error()
 }

@@ -84,6 +84,18 @@ func WrapUpYear(day Date) FiscalYear {
 	return fy
 }
 
+// WrapUpSeason is the review year whose wrap-up can be written on day:
+// the running year from May 1 (managers from June 1), the year just ended
+// until September 30 (late wrap-ups, before the October merit date), and
+// otherwise the running year, whose wrap-up has not opened yet.
+func WrapUpSeason(day Date) FiscalYear {
+	fy := FiscalYearOf(day)
+	if day.Month >= time.July && day.Month <= time.September {
+		return fy - 1
+	}
+	return fy
+}
+
 // ReflectionForm is the employee's wrap-up form.
 type ReflectionForm struct {
 	Accomplishments string

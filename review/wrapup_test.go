@@ -17,6 +17,17 @@ func TestWrapUpYear(t *testing.T) {
 	}
 }
 
+func TestWrapUpSeason(t *testing.T) {
+	for day, want := range map[string]FiscalYear{
+		"2027-04-30": 2027, "2027-05-01": 2027, "2027-06-30": 2027,
+		"2027-07-01": 2027, "2027-09-30": 2027, "2027-10-01": 2028, "2028-04-30": 2028,
+	} {
+		if got := WrapUpSeason(d(day)); got != want {
+			t.Errorf("WrapUpSeason(%s) = %s, want %s", day, got, want)
+		}
+	}
+}
+
 func TestReflection(t *testing.T) {
 	rated := &WrapUp{Rating: "successful"}
 	sent := &WrapUp{Accomplishments: "x", ReflectedAt: time.Date(2027, 5, 3, 0, 0, 0, 0, time.UTC)}

@@ -230,8 +230,39 @@ func (s *Server) applyContentLocked(m *Message, in *msgInput) {
 		obj["upload"] = true
 	}
 	m.Raw, _ = json.Marshal(obj)
+	s.showLocked(m.audience(), m.Via, m.Text+"\n"+string(m.Raw))
 }
 
 // randBlockID generates a block_id/action_id the way Slack does for blocks
 // and elements that have none (short random strings).
 func (s *Server) randBlockID() string { return randAlnum(5) }
+
+// Shown is something the bot put in front of someone: a message, a view,
+// a file. To is the user who sees it, or the channel whose members do.
+type Shown struct {
+	To      string `json:"to"`
+	Via     string `json:"via"`
+	Content string `json:"content"`
+}
+
+// Shown returns everything the bot has shown to anyone, in order: every
+// version of every message, view and file. Tests search it for what must
+// not reach the wrong eyes.
+func (s *Server) Shown() []Shown {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Shown(nil), s.shown...)
+}
+
+func (s *Server) showLocked(to, via, content string) {
+	s.shown = append(s.shown, Shown{To: to, Via: via, Content: content})
+}
+
+// audience is who sees a message: the user of a DM, ephemeral message or
+// reply, else the channel.
+func (m *Message) audience() string {
+	if m.User != "" {
+		return m.User
+	}
+	return m.Channel
+}

@@ -178,6 +178,13 @@ func (s *Server) filesCompleteUploadExternal(r *apiRequest) response {
 	for i, f := range files {
 		f.Completed = true
 		f.Channel = ch
+		if ch != "" {
+			to := ch
+			if user != "" {
+				to = user
+			}
+			s.showLocked(to, "file", string(f.Data))
+		}
 		if list[i].Title != "" {
 			f.Title = list[i].Title
 		}

@@ -108,7 +108,13 @@ func (s *Server) newViewLocked(user, typ string, obj map[string]any) *viewRec {
 	v.externalID, _ = obj["external_id"].(string)
 	delete(obj, "external_id")
 	s.views[v.id] = v
+	s.showLocked(user, typ, viewText(obj))
 	return v
+}
+
+func viewText(obj map[string]any) string {
+	b, _ := json.Marshal(obj)
+	return string(b)
 }
 
 func (s *Server) viewsOpen(r *apiRequest) response {
@@ -217,6 +223,7 @@ func (s *Server) viewsUpdate(r *apiRequest) response {
 // entered in inputs that still exist.
 func (s *Server) replaceViewLocked(v *viewRec, obj map[string]any) {
 	v.obj = obj
+	s.showLocked(v.user, v.typ, viewText(obj))
 	v.hash = s.newHash()
 	v.errors = nil
 	v.keepEntered()

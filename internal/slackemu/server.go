@@ -133,6 +133,7 @@ type Server struct {
 	fileSeq  []string
 
 	calls      []Call
+	shown      []Shown
 	acks       []Ack
 	violations []string
 

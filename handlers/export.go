@@ -1,0 +1,91 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/massperform/massperform/bot"
+	"github.com/massperform/massperform/review"
+)
+
+func (h *handlers) registerExport(r *bot.Router) {
+	r.Command(bot.CommandSpec{
+		Name:    "export",
+		Usage:   r.Slash() + " export [FY2027] [unit] [redact]",
+		Summary: "the compliance evidence as a CSV file, one line per person, sent to you in a DM; redact leaves out free text and ratings",
+		For:     bot.HR,
+		Handle:  h.exportCommand,
+	})
+}
+
+// exportArgs reads "[FY2027] [unit] [redact]" in any order.
+func exportArgs(rest string, fy review.FiscalYear) (review.FiscalYear, string, bool, error) {
+	var unit string
+	redact := false
+	for _, w := range strings.Fields(fromSlack(rest)) {
+		switch {
+		case strings.EqualFold(w, "redact") || strings.EqualFold(w, "--redact"):
+			redact = true
+		case strings.HasPrefix(strings.ToUpper(w), "FY"):
+			y, err := review.ParseFiscalYear(w)
+			if err != nil {
+				return 0, "", false, review.Errorf(review.EINVALID, "%q isn't a review year: write it like FY2027.", w)
+			}
+			fy = y
+		case unit == "":
+			unit = strings.Trim(w, "/")
+		default:
+			return 0, "", false, review.Errorf(review.EINVALID, "Name one unit at most, like `/perform export FY2027 EOHHS/DPH redact`.")
+		}
+	}
+	return fy, unit, redact, nil
+}
+
+func (h *handlers) exportCommand(ctx context.Context, c *bot.Command) {
+	if _, err := h.hrActor(ctx, c.UserID); err != nil {
+		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "export")})
+		return
+	}
+	current, _ := h.wrapUpYear()
+	fy, unit, redact, err := exportArgs(c.Rest, current)
+	if err != nil {
+		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "export")})
+		return
+	}
+	c.Reply(ctx, bot.Message{Text: "Preparing your export. It will arrive in your DM with MassPerform."})
+	var buf bytes.Buffer
+	n, err := review.WriteComplianceCSV(&buf, h.Scale, redact, func(fn func(review.ComplianceRow) error) error {
+		return h.Store.ComplianceExport(ctx, fy, unit, fn)
+	})
+	if err == nil && n == 0 {
+		err = review.Errorf(review.ENOTFOUND, "Nobody in %s was in the %s program, so there's nothing to export.", orAll(unit), fy)
+	}
+	if err != nil {
+		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "export")})
+		return
+	}
+	name := "compliance-" + fy.String()
+	if unit != "" {
+		name += "-" + strings.ReplaceAll(unit, "/", "_")
+	}
+	if redact {
+		name += "-redacted"
+	}
+	comment := fmt.Sprintf("Compliance evidence for %s, %s: %s.", fy, orAll(unit), plural(n, "person", "people"))
+	if redact {
+		comment += " Free text and ratings are left out."
+	}
+	if err := h.Slack.UploadFile(ctx, c.UserID, bot.File{Name: name + ".csv", Title: name, Comment: comment, Data: buf.Bytes()}); err != nil {
+		h.Log.Warn("upload export", "err", err)
+		c.Reply(ctx, bot.Message{Text: "Slack didn't take the file. Please try again in a minute."})
+	}
+}
+
+func orAll(unit string) string {
+	if unit == "" {
+		return "every unit"
+	}
+	return esc(unit)
+}

@@ -1,0 +1,504 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/massperform/massperform/bot"
+	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/scheduler"
+	"github.com/massperform/massperform/storage"
+)
+
+// Identifiers of the wrap-up surfaces.
+const (
+	reflectionCallback   = "reflection"
+	wrapUpCallback       = "wrapup"
+	reflectionOpenAction = "reflection_open" // the employee's button
+	wrapUpOpenAction     = "wrapup_open"     // the manager's button; value: the employee's person id
+	ratingPickAction     = "rating_pick"     // the rating radio buttons, which update the modal
+	heldAction           = "rating_held"     // value: the employee's person id
+	capShareBlock        = "cap_share"
+)
+
+func (h *handlers) registerWrapUp(r *bot.Router) {
+	r.Command(bot.CommandSpec{
+		Name:    "wrapup",
+		Usage:   r.Slash() + " wrapup [@employee]",
+		Summary: "your year-end reflection (from May 1); with @employee, the wrap-up and rating you give them (from June 1)",
+		For:     bot.Everyone,
+		Handle:  h.wrapUpCommand,
+	})
+	r.Submit(reflectionCallback, h.reflectionSubmit)
+	r.Submit(wrapUpCallback, h.wrapUpSubmit)
+	r.Action(reflectionOpenAction, h.reflectionButton)
+	r.Action(wrapUpOpenAction, h.buttonForm(review.Rate, h.wrapUpForm))
+	r.Action(ratingPickAction, h.ratingPicked)
+	r.Action(heldAction, h.heldButton)
+}
+
+// wrapUpYear is the review year whose wrap-up is the latest to have
+// opened: the one HR audits and a released rating belongs to.
+func (h *handlers) wrapUpYear() (review.FiscalYear, review.Date) {
+	today := h.Cal.Today(h.Clock.Now())
+	return review.WrapUpYear(today), today
+}
+
+// wrapUpSeason is the review year whose wrap-up can be written today.
+func (h *handlers) wrapUpSeason() (review.FiscalYear, review.Date) {
+	today := h.Cal.Today(h.Clock.Now())
+	return review.WrapUpSeason(today), today
+}
+
+func (h *handlers) wrapUpCommand(ctx context.Context, c *bot.Command) {
+	if strings.TrimSpace(c.Rest) != "" {
+		h.commandForm(review.Rate, "/perform wrapup @Eli", h.wrapUpForm)(ctx, c)
+		return
+	}
+	me, ok := h.reviewedSender(ctx, c, "Nobody on the roster manages you, so you have no wrap-up to write. To write one for someone who reports to you, mention them: `/perform wrapup @name`.")
+	if !ok {
+		return
+	}
+	view, err := h.reflectionForm(ctx, me)
+	if err != nil {
+		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "wrapup")})
+		return
+	}
+	c.Ack()
+	h.openModal(ctx, c, c.TriggerID, view, false)
+}
+
+func (h *handlers) reflectionButton(ctx context.Context, a *bot.Action) {
+	actor, err := h.actor(ctx, a.User.ID)
+	if err == nil && !actor.OnRoster() {
+		err = review.NotOnRoster
+	}
+	var view slack.ModalViewRequest
+	if err == nil {
+		view, err = h.reflectionForm(ctx, *actor.Person)
+	}
+	if err != nil {
+		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "reflection")})
+		return
+	}
+	h.openModal(ctx, a, a.TriggerID, view, false)
+}
+
+// reflectionForm opens the employee's reflection, if it can be written now.
+func (h *handlers) reflectionForm(ctx context.Context, me review.Person) (slack.ModalViewRequest, error) {
+	fy, today := h.wrapUpSeason()
+	if err := review.Can(review.Actor{SlackID: me.SlackID, Person: &me}, review.Reflect, me); err != nil {
+		return slack.ModalViewRequest{}, err
+	}
+	year, err := h.Store.Year(ctx, me.ID, fy)
+	if err != nil {
+		return slack.ModalViewRequest{}, err
+	}
+	if err := review.ReflectionOpen(fy, today, year.WrapUp); err != nil {
+		return slack.ModalViewRequest{}, err
+	}
+	manager, err := h.Store.PersonByID(ctx, me.ManagerID)
+	if err != nil {
+		return slack.ModalViewRequest{}, err
+	}
+	return reflectionModal(me, manager, year), nil
+}
+
+// reflectionModal is the employee's look back at their year, with the
+// year's check-ins and goals to jog their memory.
+func reflectionModal(me, manager review.Person, year review.YearState) slack.ModalViewRequest {
+	w := year.WrapUp
+	var text string
+	if w != nil {
+		text = w.Accomplishments
+	}
+	mgr := esc(manager.Name)
+	status := "It's a draft: only you can see it until you send it."
+	if w.Reflected() {
+		status = fmt.Sprintf("You sent it to %s on %s. You can still change it until they write your wrap-up.", mgr, review.DateOf(w.ReflectedAt).Human())
+	}
+	blocks := []slack.Block{
+		section(fmt.Sprintf("*Your wrap-up reflection* · %s\nLook back on your year: what you achieved, and what it changed. %s reads it before writing your wrap-up. It's optional, and it helps.\n_%s_", year.Year, mgr, status)),
+	}
+	blocks = append(blocks, yearBlocks(year)...)
+	blocks = append(blocks, slack.NewDividerBlock(),
+		textInput(review.FieldAccomplishments, "Your accomplishments and their impact", text, "What did you achieve this year, and what difference did it make?", review.MaxWrapUpText, true, true))
+	if !w.Reflected() {
+		blocks = append(blocks, checkbox(review.FieldSend, "When you save", "Send it to "+manager.Name))
+	}
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      reflectionCallback,
+		Title:           plain("Your reflection", 24),
+		Submit:          plain("Save", 24),
+		Close:           plain("Cancel", 24),
+		PrivateMetadata: meta{Person: me.ID, Year: int(year.Year)}.String(),
+		Blocks:          slack.Blocks{BlockSet: blocks},
+	}
+}
+
+// yearBlocks sums up a year for a wrap-up: check-ins by quarter, and each
+// goal with the progress last recorded for it.
+func yearBlocks(y review.YearState) []slack.Block {
+	var quarters []string
+	for q := review.Quarter(1); q <= 4; q++ {
+		var days []string
+		for _, c := range y.CheckIns {
+			if c.Quarter() == q {
+				days = append(days, c.HeldOn.Human())
+			}
+		}
+		if len(days) == 0 {
+			days = []string{"none"}
+		}
+		quarters = append(quarters, fmt.Sprintf("%s: %s", q, strings.Join(days, ", ")))
+	}
+	blocks := []slack.Block{section("*Check-ins*\n" + strings.Join(quarters, " · "))}
+	if len(y.Goals) == 0 {
+		return append(blocks, note("No goals were written this year."))
+	}
+	var lines []string
+	for _, g := range y.Goals {
+		progress := "no progress recorded"
+		for _, c := range y.CheckIns {
+			if p, ok := c.Progress[g.ID]; ok {
+				progress = p.Label()
+			}
+		}
+		lines = append(lines, fmt.Sprintf("• %s — _%s_", esc(truncate(oneLine(g.Text), 150)), progress))
+	}
+	return append(blocks, section(fitLines("*Goals, with their last progress*", lines, "goal", "goals")))
+}
+
+func (h *handlers) reflectionSubmit(ctx context.Context, s *bot.Submission) (*slack.ViewSubmissionResponse, error) {
+	fy, today := h.wrapUpSeason()
+	f, err := h.reloadFor(ctx, s, review.Reflect, fy)
+	if err != nil {
+		return nil, err
+	}
+	form := review.ReflectionForm{Accomplishments: textValue(s.View, review.FieldAccomplishments), Send: checked(s.View, review.FieldSend) || f.year.WrapUp.Reflected()}
+	w, err := review.PlanReflection(fy, today, f.year.WrapUp, form)
+	if fields := review.FieldErrors(err); fields != nil {
+		return fieldErrors(fields, func(k string) string { return k }, s.View), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var notify storage.Notify
+	if form.Send && !f.year.WrapUp.Reflected() {
+		manager, err := h.Store.PersonByID(ctx, f.target.ManagerID)
+		if err != nil {
+			return nil, err
+		}
+		notify = func(saved review.YearState) ([]storage.Notification, error) {
+			payload, err := reflectionSentDM(f.target, saved)
+			return []storage.Notification{{
+				Key: fmt.Sprintf("reflection:%d:%d", f.target.ID, fy), Recipient: manager.SlackID, Kind: "reflection", Payload: payload,
+			}}, err
+		}
+	}
+	change := storage.Change{Actor: f.actor, Action: review.Reflect, Once: once(s), Notify: notify}
+	if _, err := h.Store.SaveReflection(ctx, change, f.target, fy, w, form.Send); err != nil {
+		return nil, err
+	}
+	h.Wake()
+	return nil, nil
+}
+
+// reflectionSentDM tells the manager the employee sent their reflection.
+func reflectionSentDM(employee review.Person, y review.YearState) ([]byte, error) {
+	text := fmt.Sprintf("%s sent you their %s wrap-up reflection.", esc(employee.Name), y.Year)
+	blocks := []slack.Block{
+		section("*" + text + "*\n" + quote(truncate(y.WrapUp.Accomplishments, 2000))),
+		note(fmt.Sprintf("Manager wrap-ups open on %s. Read theirs first, then write yours.", y.Year.ManagerWrapUpOpens().Human())),
+		slack.NewActionBlock("", button("Write the wrap-up", wrapUpOpenAction, strconv.FormatInt(employee.ID, 10), true)),
+	}
+	return scheduler.EncodePayload(text, blocks)
+}
+
+// quote shows user text as a mrkdwn quote, escaped.
+func quote(s string) string {
+	lines := strings.Split(esc(s), "\n")
+	return "> " + strings.Join(lines, "\n> ")
+}
+
+// wrapUpForm opens the manager's wrap-up of target, if it can be written
+// now.
+func (h *handlers) wrapUpForm(ctx context.Context, target review.Person) (slack.ModalViewRequest, error) {
+	fy, today := h.wrapUpSeason()
+	year, err := h.Store.Year(ctx, target.ID, fy)
+	if err != nil {
+		return slack.ModalViewRequest{}, err
+	}
+	if err := h.Cal.ManagerWrapUpOpen(fy, today, year.WrapUp, target.Name); err != nil {
+		return slack.ModalViewRequest{}, err
+	}
+	picked := ""
+	if year.WrapUp.Rated() {
+		picked = year.WrapUp.Rating
+	}
+	share, err := h.capShare(ctx, fy, target, year.WrapUp, picked)
+	if err != nil {
+		return slack.ModalViewRequest{}, err
+	}
+	return wrapUpModal(target, year, h.Scale, picked, share), nil
+}
+
+// capInfo is the running count of the capped rating in a person's pool:
+// counts only, never names.
+type capInfo struct {
+	Level  review.Rating
+	Pool   review.Pool
+	Unit   string // the person's own unit
+	Count  int    // the capped level in the pool, counting this person's pick
+	Allows int
+}
+
+// capShare counts the capped level in target's pool as if target had the
+// rating picked; nil when picked is not the capped level.
+func (h *handlers) capShare(ctx context.Context, fy review.FiscalYear, target review.Person, w *review.WrapUp, picked string) (*capInfo, error) {
+	top, ok := h.Scale.Capped()
+	if !ok || picked != top.Key {
+		return nil, nil
+	}
+	counts, err := h.Store.RatingCounts(ctx, fy)
+	if err != nil {
+		return nil, err
+	}
+	pool, _ := review.PoolOf(review.Pools(counts), target.Unit)
+	n := pool.Counts[top.Key]
+	if !w.Rated() || w.Rating != top.Key {
+		n++
+	}
+	return &capInfo{Level: top, Pool: pool, Unit: target.Unit, Count: n, Allows: review.CapAllows(top.CapPercent, pool.People)}, nil
+}
+
+// wrapUpModal is the manager's wrap-up: the employee's reflection and year
+// first, then the three questions, comments and the rating. picked is the
+// rating chosen so far; share, when it is the capped level, the unit's
+// running count against the cap.
+func wrapUpModal(target review.Person, year review.YearState, scale review.Scale, picked string, share *capInfo) slack.ModalViewRequest {
+	w := year.WrapUp
+	name := esc(target.Name)
+	reflection := "_They didn't send a reflection._"
+	if w.Reflected() {
+		reflection = quote(truncate(w.Accomplishments, 2500))
+	}
+	blocks := []slack.Block{
+		section(fmt.Sprintf("*Wrap-up for %s* · %s\nRead their reflection and look over the year first. The rating stays between you, your manager and HR until HR approves your unit's ratings and you've talked it through with %s.", name, year.Year, name)),
+		section("*Their reflection*\n" + reflection),
+	}
+	blocks = append(blocks, yearBlocks(year)...)
+	blocks = append(blocks, slack.NewDividerBlock())
+	given := map[string]bool{}
+	answered := map[string]bool{}
+	if w != nil {
+		for _, a := range w.Answers {
+			given[a.Question], answered[a.Question] = a.Yes, true
+		}
+	}
+	for _, q := range review.WrapUpQuestions {
+		yes := slack.NewOptionBlockObject("yes", plain("Yes", 75), nil)
+		no := slack.NewOptionBlockObject("no", plain("No", 75), nil)
+		radio := slack.NewRadioButtonsBlockElement("pick", yes, no)
+		if answered[q.Key] {
+			radio.InitialOption = no
+			if given[q.Key] {
+				radio.InitialOption = yes
+			}
+		}
+		blocks = append(blocks, slack.NewInputBlock(review.FieldAnswer+q.Key, plain(q.Text, 2000), nil, radio))
+	}
+	var comments, plan string
+	if w != nil {
+		comments, plan = w.Comments, w.DevelopmentNote
+	}
+	blocks = append(blocks, textInput(review.FieldComments, "Comments on the rating (optional)", comments, "What supports the rating you give?", review.MaxWrapUpText, true, true))
+
+	var options []*slack.OptionBlockObject
+	var initial *slack.OptionBlockObject
+	needsPlan := false
+	for _, r := range scale.Ratings {
+		o := slack.NewOptionBlockObject(r.Key, plain(r.Name, 75), plain(r.Meaning, 75))
+		options = append(options, o)
+		if r.Key == picked {
+			initial = o
+			needsPlan = r.NeedsPlan
+		}
+	}
+	radio := slack.NewRadioButtonsBlockElement(ratingPickAction, options...)
+	radio.InitialOption = initial
+	rating := slack.NewInputBlock(review.FieldRating, plain("Overall rating", 2000), nil, radio)
+	rating.DispatchAction = true
+	blocks = append(blocks, rating)
+	if share != nil {
+		blocks = append(blocks, capBlock(share))
+	}
+	label, hint := "Short-term development plan", "Needed with a rating that calls for one: what you'll work on together, and by when."
+	if needsPlan {
+		label = "Short-term development plan (needed for this rating)"
+	}
+	blocks = append(blocks, withHint(textInput(review.FieldDevelopmentNote, label, plan, "", review.MaxWrapUpText, true, true), hint))
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      wrapUpCallback,
+		Title:           plain("Wrap-up", 24),
+		Submit:          plain("Submit", 24),
+		Close:           plain("Cancel", 24),
+		PrivateMetadata: meta{Person: target.ID, Year: int(year.Year)}.String(),
+		Blocks:          slack.Blocks{BlockSet: blocks},
+	}
+}
+
+// capBlock shows the capped level's running count in the pool: counts, no
+// names.
+func capBlock(c *capInfo) slack.Block {
+	text := fmt.Sprintf("*%s in %s so far, counting this one: %d of %d people.* The %d%% cap allows %d.",
+		c.Level.Name, esc(c.Pool.Unit), c.Count, c.Pool.People, c.Level.CapPercent, c.Allows)
+	if c.Count > c.Allows {
+		text += " Going over it needs an exception from HR, with a reason."
+	}
+	if c.Pool.Unit != c.Unit {
+		text += fmt.Sprintf("\n_%s has fewer than %d people, so it shares the cap with %s._", esc(c.Unit), review.MinPoolSize, esc(c.Pool.Unit))
+	}
+	return slack.NewContextBlock(capShareBlock, mrkdwn(text))
+}
+
+// ratingPicked redraws the wrap-up modal for the rating just picked: the
+// cap count for the capped level, the plan marked as needed for a low one.
+// What the manager typed stays, as the inputs keep their block ids.
+func (h *handlers) ratingPicked(ctx context.Context, a *bot.Action) {
+	if a.View.ID == "" {
+		return
+	}
+	m, err := parseMeta(a.View.PrivateMetadata)
+	if err != nil {
+		return
+	}
+	actor, err := h.actor(ctx, a.User.ID)
+	if err != nil {
+		return
+	}
+	target, err := h.Store.PersonByID(ctx, m.Person)
+	if err != nil || review.Can(actor, review.Rate, target) != nil {
+		return
+	}
+	fy := review.FiscalYear(m.Year)
+	year, err := h.Store.Year(ctx, target.ID, fy)
+	if err != nil {
+		h.Log.Warn("redraw wrap-up", "err", err)
+		return
+	}
+	picked := a.Action.SelectedOption.Value
+	share, err := h.capShare(ctx, fy, target, year.WrapUp, picked)
+	if err != nil {
+		h.Log.Warn("redraw wrap-up", "err", err)
+		return
+	}
+	if _, err := h.Slack.UpdateViewContext(ctx, wrapUpModal(target, year, h.Scale, picked, share), "", a.View.Hash, a.View.ID); err != nil {
+		h.Log.Warn("redraw wrap-up", "err", err)
+	}
+}
+
+func (h *handlers) wrapUpSubmit(ctx context.Context, s *bot.Submission) (*slack.ViewSubmissionResponse, error) {
+	fy, today := h.wrapUpSeason()
+	f, err := h.reloadFor(ctx, s, review.Rate, fy)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.Cal.ManagerWrapUpOpen(fy, today, f.year.WrapUp, f.target.Name); err != nil {
+		return nil, err
+	}
+	form := review.ManagerWrapUpForm{
+		Answers:         map[string]*bool{},
+		Comments:        textValue(s.View, review.FieldComments),
+		Rating:          s.View.State.Values[review.FieldRating][ratingPickAction].SelectedOption.Value,
+		DevelopmentNote: textValue(s.View, review.FieldDevelopmentNote),
+	}
+	for _, q := range review.WrapUpQuestions {
+		switch s.View.State.Values[review.FieldAnswer+q.Key]["pick"].SelectedOption.Value {
+		case "yes":
+			form.Answers[q.Key] = ptr(true)
+		case "no":
+			form.Answers[q.Key] = ptr(false)
+		}
+	}
+	w, err := review.PlanManagerWrapUp(h.Scale, form)
+	if fields := review.FieldErrors(err); fields != nil {
+		return fieldErrors(fields, func(k string) string { return k }, s.View), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	manager := f.actor.Person.Name
+	notify := func(saved review.YearState) ([]storage.Notification, error) {
+		payload, err := wrapUpDoneDM(manager, fy)
+		return []storage.Notification{{
+			Key: fmt.Sprintf("wrapup-done:%d:%d", f.target.ID, fy), Recipient: f.target.SlackID, Kind: "wrapup", Payload: payload,
+		}}, err
+	}
+	change := storage.Change{Actor: f.actor, Action: review.Rate, Once: once(s), Notify: notify}
+	if _, err := h.Store.SaveManagerWrapUp(ctx, change, f.target, fy, w); err != nil {
+		return nil, err
+	}
+	h.Wake()
+	return nil, nil
+}
+
+// wrapUpDoneDM tells the employee their manager wrote the wrap-up. It
+// never carries the rating: that comes after HR's approval and the final
+// conversation.
+func wrapUpDoneDM(manager string, fy review.FiscalYear) ([]byte, error) {
+	text := fmt.Sprintf("%s has written your %s wrap-up.", esc(manager), fy)
+	blocks := []slack.Block{section("*" + text + "*\nYou'll talk it through together once HR has reviewed the ratings across your unit. You'll see your rating here after that conversation.")}
+	return scheduler.EncodePayload(text, blocks)
+}
+
+// heldButton records that the manager held the final conversation about
+// an approved rating, which shows it to the employee.
+func (h *handlers) heldButton(ctx context.Context, a *bot.Action) {
+	actor, target, ok := h.reportFromButton(ctx, a, review.Rate)
+	if !ok {
+		return
+	}
+	fy, _ := h.wrapUpYear()
+	manager := actor.Person.Name
+	notify := func(saved review.YearState) ([]storage.Notification, error) {
+		payload, err := ratingReleasedDM(manager, saved, h.Scale)
+		return []storage.Notification{{
+			Key: fmt.Sprintf("released:%d:%d:%d", target.ID, fy, saved.WrapUp.RatedAt.Unix()), Recipient: target.SlackID, Kind: "rating", Payload: payload,
+		}}, err
+	}
+	change := storage.Change{Actor: actor, Action: review.Rate, Notify: notify}
+	if _, err := h.Store.MarkConversationHeld(ctx, change, target, fy); err != nil {
+		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "conversation held")})
+		return
+	}
+	h.Wake()
+	a.Reply(ctx, bot.Message{Text: fmt.Sprintf("Thank you. %s can now see their %s rating in MassPerform.", esc(target.Name), fy)})
+}
+
+// ratingText is a rating's name and meaning, from the scale.
+func ratingText(scale review.Scale, key string) (name, meaning string) {
+	if r, ok := scale.Find(key); ok {
+		return r.Name, r.Meaning
+	}
+	return key, ""
+}
+
+// ratingReleasedDM shows the employee their rating, once it is theirs to
+// see.
+func ratingReleasedDM(manager string, y review.YearState, scale review.Scale) ([]byte, error) {
+	name, meaning := ratingText(scale, y.WrapUp.Rating)
+	text := fmt.Sprintf("Your %s rating is ready to see.", y.Year)
+	body := fmt.Sprintf("*Your %s rating: %s*\n%s\nYou talked it through with %s.", y.Year, name, meaning, esc(manager))
+	blocks := []slack.Block{section(body)}
+	if y.WrapUp.DevelopmentNote != "" {
+		blocks = append(blocks, section("*Your short-term development plan*\n"+quote(y.WrapUp.DevelopmentNote)))
+	}
+	return scheduler.EncodePayload(text, blocks)
+}
