@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -123,4 +124,89 @@ func personIDOf(t *testing.T, s interface {
 		t.Fatal(err)
 	}
 	return p.ID
+}
+
+// TestForgedWrapUpPayloadsAreRefused does the same for the wrap-up season:
+// complete, valid forms and clicks about Eli's wrap-up and his unit's
+// approval, sent by everyone who may not, change nothing.
+func TestForgedWrapUpPayloadsAreRefused(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		w := startCast(t, url, "2027-06-20")
+		w.rateViaSlack(mona, eli, "eli", "successful")
+		s := openStore(t, w)
+		ctx := context.Background()
+		eliP, _ := s.PersonBySlackID(ctx, eli)
+		before, _ := s.Year(ctx, eliP.ID, 2027)
+		approvalsBefore, _ := s.Approvals(ctx, 2027)
+		personMeta := fmt.Sprintf(`{"p":%d,"fy":2027}`, eliP.ID)
+		poolMeta := `{"fy":2027,"u":"EOHHS"}`
+
+		text := func(v string) map[string]any { return map[string]any{"type": "plain_text_input", "value": v} }
+		radio := func(v string) map[string]any {
+			return map[string]any{"type": "radio_buttons", "selected_option": map[string]any{"value": v, "text": map[string]any{"type": "plain_text", "text": v}}}
+		}
+		forms := map[string]struct {
+			meta  string
+			state map[string]any
+			wrong []string
+		}{
+			"reflection": {personMeta, map[string]any{"accomplishments": map[string]any{"text": text("hijacked")}}, []string{mona, zoe, pat, dana, hana, omar}},
+			"wrapup": {personMeta, map[string]any{
+				"answer:four_checkins": map[string]any{"pick": radio("yes")}, "answer:expectations": map[string]any{"pick": radio("yes")},
+				"answer:feedback": map[string]any{"pick": radio("yes")}, "rating": map[string]any{"rating_pick": radio("exceptional")},
+			}, []string{eli, zoe, pat, dana, hana, omar}},
+			"ratings_exception": {poolMeta, map[string]any{"reason": map[string]any{"text": text("because")}}, []string{eli, mona, zoe, pat, dana, omar}},
+			"ratings_reopen":    {poolMeta, map[string]any{"reason": map[string]any{"text": text("because")}}, []string{eli, mona, zoe, pat, dana, omar}},
+		}
+		for callback, f := range forms {
+			var blocks []any
+			for block := range f.state {
+				blocks = append(blocks, map[string]any{"type": "input", "block_id": block, "label": map[string]any{"type": "plain_text", "text": "x"},
+					"element": map[string]any{"type": "plain_text_input", "action_id": "text"}})
+			}
+			for _, u := range f.wrong {
+				t.Run("submit "+callback+" as "+u, func(t *testing.T) {
+					ack, err := w.emu.SendInteractive(w.ctx(), map[string]any{
+						"type": "view_submission", "user": map[string]any{"id": u}, "team": map[string]any{"id": "T0EMU"},
+						"view": map[string]any{"id": "VFORGED" + callback + u, "type": "modal", "callback_id": callback, "hash": "h",
+							"private_metadata": f.meta, "blocks": blocks, "state": map[string]any{"values": f.state}},
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if ackErrors(ack) == nil {
+						t.Errorf("accepted: %s", ack.Payload)
+					}
+				})
+			}
+		}
+		id := strconv.FormatInt(eliP.ID, 10)
+		for action, value := range map[string]string{"wrapup_open": id, "rating_held": id, "ratings_approve": "EOHHS", "ratings_exception": "EOHHS", "ratings_reopen": "EOHHS"} {
+			for _, u := range []string{zoe, pat, omar} {
+				t.Run("click "+action+" as "+u, func(t *testing.T) {
+					n := w.dmCount(u)
+					_, err := w.emu.SendInteractive(w.ctx(), map[string]any{
+						"type": "block_actions", "user": map[string]any{"id": u}, "team": map[string]any{"id": "T0EMU"}, "trigger_id": "1.2.forged",
+						"container": map[string]any{"type": "view", "view_id": "VFORGED"},
+						"view":      map[string]any{"id": "VFORGED", "type": "modal", "callback_id": "ratings", "private_metadata": poolMeta},
+						"actions":   []any{map[string]any{"action_id": action, "block_id": "b", "type": "button", "value": value}},
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					w.dm(u, n+1) // a refusal, privately
+					if v := w.emu.TopView(u); v != nil {
+						t.Errorf("a forged click opened %s", v.CallbackID)
+					}
+				})
+			}
+		}
+		after, _ := s.Year(ctx, eliP.ID, 2027)
+		if diff := cmp.Diff(before, after); diff != "" {
+			t.Errorf("Eli's review changed (-before +after):\n%s", diff)
+		}
+		if approvalsAfter, _ := s.Approvals(ctx, 2027); !cmp.Equal(approvalsBefore, approvalsAfter) {
+			t.Errorf("approvals changed: %v → %v", approvalsBefore, approvalsAfter)
+		}
+	})
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -174,6 +176,24 @@ func TestWrapUpSeason(t *testing.T) {
 		mustContain(t, "redacted export", redacted, "rating_status", "Eli Ortiz,eli@example.org,EOHHS/Public Health,Mona Lee,active")
 		mustNotContain(t, "redacted export", redacted, "Exceptional", "Launched the clinic portal", ",rating,")
 		mustContain(t, "full export", full, "Exceptional,released", "Launched the clinic portal <!channel>", "Highly Effective,approved")
+
+		// The same from the command line, to a file or standard output.
+		out, code := w.cli("export", "compliance", "--year", "FY2027", "--unit", "EOHHS/Public Health", "--redact")
+		if code != 0 {
+			t.Fatalf("export exited %d:\n%s", code, out)
+		}
+		mustContain(t, "CLI export", out, "name,email,unit,manager,status", "Zoe Adams,zoe@example.org", "Exported 3 people for FY2027")
+		mustNotContain(t, "CLI export", out, "Pat Kim", "Exceptional")
+		path := filepath.Join(t.TempDir(), "evidence.csv")
+		if out, code := w.cli("export", "compliance", "--year", "FY2027", "--out", path); code != 0 {
+			t.Fatalf("export --out exited %d:\n%s", code, out)
+		}
+		if data, _ := os.ReadFile(path); !strings.Contains(string(data), "Exceptional,released") || strings.Count(string(data), "\n") != 6 {
+			t.Errorf("evidence.csv:\n%s", data)
+		}
+		if out, code := w.cli("export", "compliance"); code != exitUsage || !strings.Contains(out, "--year") {
+			t.Errorf("export without a year: %d\n%s", code, out)
+		}
 
 		// Confidentiality: every rating name shown anywhere went to HR, a
 		// rater, a rater's manager, or Eli after his release.

@@ -293,11 +293,13 @@ CREATE TABLE settings (
 
 // schema0002 lets a rating carry its unit's approval, and an approval
 // name the pool it was given for (a unit with the smaller units pooled
-// into it) and why it was reopened.
+// into it) and why it was reopened; the export pages through people in
+// unit and name order.
 const schema0002 = `
 ALTER TABLE wrap_ups ADD COLUMN approved_at {{TS}};
 ALTER TABLE rating_approvals ADD COLUMN pool TEXT NOT NULL DEFAULT '';
 ALTER TABLE rating_approvals ADD COLUMN reopened_by BIGINT REFERENCES people(id);
 ALTER TABLE rating_approvals ADD COLUMN reopen_reason TEXT NOT NULL DEFAULT '';
-CREATE INDEX rating_approvals_pool ON rating_approvals (fiscal_year, pool)
+CREATE INDEX rating_approvals_pool ON rating_approvals (fiscal_year, pool);
+CREATE INDEX people_unit_name ON people (unit, name, id)
 `

@@ -2,10 +2,13 @@ package storage_test
 
 import (
 	"fmt"
+	"io"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/massperform/massperform/internal/pgtest"
 	"github.com/massperform/massperform/review"
 	"github.com/massperform/massperform/storage"
 	"github.com/massperform/massperform/storage/storagetest"
@@ -269,4 +272,67 @@ func TestComplianceExport(t *testing.T) {
 			t.Errorf("everyone: %d rows, %v", len(got), err)
 		}
 	})
+}
+
+// BenchmarkRatingsAudit measures what /perform ratings asks of the
+// database and the domain for a whole organisation: counts by unit and
+// rating, then pools and roll-ups. The export benchmark writes the
+// evidence CSV for everyone.
+func BenchmarkRatingsAudit(b *testing.B) {
+	for _, n := range []int{10000, 100000} {
+		for _, db := range []string{storage.SQLite, storage.Postgres} {
+			s := ratedOrg(b, db, n)
+			b.Run(fmt.Sprintf("counts/%d/%s", n, db), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					counts, err := s.RatingCounts(ctx, 2027)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if p := review.Pools(counts); len(p) == 0 {
+						b.Fatal("no pools")
+					}
+					review.RollUp(counts)
+				}
+			})
+			b.Run(fmt.Sprintf("export/%d/%s", n, db), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					rows, err := review.WriteComplianceCSV(io.Discard, review.ProgramScale, false, func(fn func(review.ComplianceRow) error) error {
+						return s.ComplianceExport(ctx, 2027, "", fn)
+					})
+					if err != nil || rows != n-1 {
+						b.Fatalf("%d rows, %v", rows, err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// ratedOrg imports n people (a tenth of them managers) spread over 200
+// units in 20 secretariats, every one rated for FY2027.
+func ratedOrg(b *testing.B, db string, n int) *storage.Store {
+	b.Helper()
+	url := filepath.Join(b.TempDir(), "rated.db")
+	if db == storage.Postgres {
+		url = pgtest.NewDatabase(b)
+	}
+	s := storagetest.Open(b, url, newClock("2027-06-20T14:00:00Z"))
+	managers := max(2, n/10)
+	entries := make([]review.RosterEntry, n)
+	for i := range entries {
+		e := review.RosterEntry{Email: fmt.Sprintf("p%06d@x.org", i), Name: fmt.Sprintf("P%06d", i), Unit: fmt.Sprintf("S%02d/U%03d", i%20, i%200), SlackID: fmt.Sprintf("U%06d", i)}
+		if i > 0 && i < managers {
+			e.ManagerEmail = "p000000@x.org"
+		} else if i >= managers {
+			e.ManagerEmail = fmt.Sprintf("p%06d@x.org", i%(managers-1)+1)
+		}
+		entries[i] = e
+	}
+	if err := s.ApplyRoster(ctx, "bench", review.NewDate(2026, 7, 1), review.PlanRoster(nil, entries, false)); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.SeedRatings(2027); err != nil {
+		b.Fatal(err)
+	}
+	return s
 }
