@@ -89,7 +89,7 @@ func TestWrapUpSeason(t *testing.T) {
 			t.Fatal(err)
 		}
 		form = w.waitFor(mona, func(v *slackemu.View) bool { return strings.Contains(rawText(v.Raw), "counting this one") })
-		mustContain(t, "cap count", rawText(form.Raw), "Exceptional in EOHHS so far, counting this one: 1 of 5 people", "The 10% cap allows 0", "needs an exception from HR",
+		mustContain(t, "cap count", rawText(form.Raw), "Exceptional in EOHHS so far, counting this one: 1 of 5 people (20.0%)", "The 10% cap allows 0", "needs an exception from HR",
 			"EOHHS/Public Health has fewer than 10 people, so it shares the cap with EOHHS")
 		mustNotContain(t, "cap count", rawText(form.Raw), "Zoe", "Pat Kim")
 

@@ -357,8 +357,8 @@ func wrapUpModal(target review.Person, year review.YearState, scale review.Scale
 // capBlock shows the capped level's running count in the pool: counts, no
 // names.
 func capBlock(c *capInfo) slack.Block {
-	text := fmt.Sprintf("*%s in %s so far, counting this one: %d of %d people.* The %d%% cap allows %d.",
-		c.Level.Name, esc(c.Pool.Unit), c.Count, c.Pool.People, c.Level.CapPercent, c.Allows)
+	text := fmt.Sprintf("*%s in %s so far, counting this one: %d of %d people (%.1f%%).* The %d%% cap allows %d.",
+		c.Level.Name, esc(c.Pool.Unit), c.Count, c.Pool.People, review.Share(c.Count, c.Pool.People), c.Level.CapPercent, c.Allows)
 	if c.Count > c.Allows {
 		text += " Going over it needs an exception from HR, with a reason."
 	}
