@@ -81,6 +81,8 @@ Usage:
                                 load or update the roster of people in the program
   massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE]
                                 write HR's compliance evidence as CSV, one line per person
+  massperform jobs run nudges [--as-of DATE] [--dry-run]
+                                run the nudge sweep now (the bot runs it on NUDGE_SCHEDULE)
   massperform manifest          print the Slack app manifest
   massperform version           print the version
 
@@ -102,6 +104,8 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return a.roster(ctx, args)
 	case "export":
 		return a.export(ctx, args)
+	case "jobs":
+		return a.jobs(ctx, args)
 	case "manifest":
 		return a.simple(args, "manifest", "Prints the Slack app manifest (YAML) to create or update the Slack app from.", func() {
 			a.stdout.Write(manifests.SlackApp)
@@ -251,6 +255,12 @@ func (a *app) serve(ctx context.Context, args []string) int {
 	defer cancel()
 	senderDone := make(chan struct{})
 	go func() { sender.Run(ctx); close(senderDone) }()
+	stopJobs, err := startJobs(ctx, cfg, a.clock, store, api, sender.Wake, log.With("component", "jobs"))
+	if err != nil {
+		log.Error("cannot schedule jobs", "err", err)
+		return exitFailed
+	}
+	defer stopJobs()
 	go func() {
 		select {
 		case <-b.Ready():

@@ -55,7 +55,12 @@ var Methods = map[string]Method{
 	"conversations.open":           {Tier: 3, Scopes: []string{"im:write"}},
 	"files.getUploadURLExternal":   {Tier: 4, Scopes: []string{"files:write"}},
 	"files.completeUploadExternal": {Tier: 4, Scopes: []string{"files:write"}},
+	// Do Not Disturb, checked only for people about to be nudged, 50 a call.
+	"dnd.teamInfo": {Tier: 2, Scopes: []string{"dnd:read"}},
 }
+
+// dndBatch is how many users one dnd.teamInfo call asks about.
+const dndBatch = 50
 
 // tierLimits are the calls per minute we allow ourselves per tier, and the
 // burst. Slack measures per minute, so burst+rate stays within its figure:
@@ -193,6 +198,32 @@ func (a *API) UploadFile(ctx context.Context, userID string, f File) error {
 		Reader: bytes.NewReader(f.Data), FileSize: len(f.Data),
 	})
 	return err
+}
+
+// DNDOn returns which of these users have Do Not Disturb on at this
+// moment (snoozed, or inside their schedule), asking dnd.teamInfo about 50
+// at a time. Slack reports real instants, so this compares them with the
+// real time, not the program's clock.
+func (a *API) DNDOn(ctx context.Context, userIDs []string) (map[string]bool, error) {
+	on := map[string]bool{}
+	for lo := 0; lo < len(userIDs); lo += dndBatch {
+		if err := a.Wait(ctx, "dnd.teamInfo"); err != nil {
+			return on, err
+		}
+		statuses, err := a.Client.GetDNDTeamInfoContext(ctx, userIDs[lo:min(lo+dndBatch, len(userIDs))])
+		if err != nil {
+			return on, err
+		}
+		now := time.Now().Unix()
+		for id, st := range statuses {
+			snoozed := st.SnoozeEnabled && int64(st.SnoozeEndTime) > now
+			scheduled := st.Enabled && int64(st.NextStartTimestamp) <= now && now < int64(st.NextEndTimestamp)
+			if snoozed || scheduled {
+				on[id] = true
+			}
+		}
+	}
+	return on, nil
 }
 
 // GetUserByEmailContext calls users.lookupByEmail.

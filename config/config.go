@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/joho/godotenv"
+	"github.com/robfig/cron/v3"
 
 	"github.com/massperform/massperform/review"
 )
@@ -34,6 +35,14 @@ type Config struct {
 	// wrap-up without the employee's reflection (REFLECTION_DEADLINE,
 	// 06-DD; default June 15).
 	ReflectionDay int
+	// NudgeSchedule is when the nudge sweep runs (NUDGE_SCHEDULE, a cron
+	// spec in ORG_TIMEZONE; default hourly at :05). Each person is nudged
+	// at most once a day, from 9:00 in their own time zone.
+	NudgeSchedule string
+	// Holidays are the days nobody is nudged (HOLIDAYS, a comma-separated
+	// list of YYYY-MM-DD that replaces the built-in Massachusetts state
+	// holidays).
+	Holidays review.Holidays
 }
 
 // Calendar is the program calendar the settings describe.
@@ -181,6 +190,18 @@ func Load(env Getenv, need Need) (Config, error) {
 			return c, &Error{"REFLECTION_DEADLINE", fmt.Sprintf("%q is not a day in June: write it as 06-DD, like 06-15", d)}
 		}
 		c.ReflectionDay = t.Day()
+	}
+	c.NudgeSchedule = get("NUDGE_SCHEDULE")
+	if c.NudgeSchedule == "" {
+		c.NudgeSchedule = "5 * * * *"
+	}
+	if _, err := cron.ParseStandard(c.NudgeSchedule); err != nil {
+		return c, &Error{"NUDGE_SCHEDULE", fmt.Sprintf("%q is not a cron schedule (%v): use five fields, like 5 * * * * for hourly at :05", c.NudgeSchedule, err)}
+	}
+	if list := get("HOLIDAYS"); list != "" {
+		if c.Holidays, err = review.ParseHolidays(list); err != nil {
+			return c, &Error{"HOLIDAYS", fmt.Sprintf("has a problem: %v. Write days as YYYY-MM-DD, separated by commas", err)}
+		}
 	}
 	switch c.LogFormat {
 	case "":

@@ -48,6 +48,8 @@ type Store interface {
 	ApproveRatings(ctx context.Context, actor review.Actor, fy review.FiscalYear, scale review.Scale, unit, exception string, notify storage.NotifyTeams) (review.Pool, error)
 	ReopenRatings(ctx context.Context, actor review.Actor, fy review.FiscalYear, unit, reason string, notify storage.NotifyTeams) (review.Pool, error)
 	ComplianceExport(ctx context.Context, fy review.FiscalYear, unit string, fn func(review.ComplianceRow) error) error
+	Snooze(ctx context.Context, personID int64, until review.Date) error
+	RecentReminders(ctx context.Context, personID int64, n int) ([]storage.Reminder, error)
 }
 
 // Deps is what the handlers need.
@@ -86,6 +88,7 @@ func Register(r *bot.Router, d Deps) {
 	h.registerWrapUp(r)
 	h.registerRatings(r)
 	h.registerExport(r)
+	h.registerNudges(r)
 	h.registerTeam(r)
 	h.registerStatus(r)
 	h.registerHome(r)

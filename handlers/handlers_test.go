@@ -527,3 +527,7 @@ func TestExportArgs(t *testing.T) {
 		}
 	}
 }
+func (f *fakeStore) Snooze(context.Context, int64, review.Date) error { return errNotInFake }
+func (f *fakeStore) RecentReminders(context.Context, int64, int) ([]storage.Reminder, error) {
+	return nil, nil
+}

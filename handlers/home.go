@@ -81,6 +81,17 @@ func (h *handlers) homeView(ctx context.Context, userID string, p int) (slack.Ho
 	if len(team) > 0 {
 		blocks = append(blocks, h.teamBlocks(team, p)...)
 	}
+	sent, err := h.Store.RecentReminders(ctx, me.ID, 5)
+	if err != nil {
+		return slack.HomeTabViewRequest{}, err
+	}
+	if len(sent) > 0 {
+		var lines []string
+		for _, r := range sent {
+			lines = append(lines, fmt.Sprintf("• %s · %s", r.Day.Human(), plural(r.Items, "item", "items")))
+		}
+		blocks = append(blocks, slack.NewDividerBlock(), section("*Reminders we sent you*\n"+strings.Join(lines, "\n")))
+	}
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: "home", Blocks: slack.Blocks{BlockSet: blocks}}, nil
 }
 

@@ -49,6 +49,7 @@ func migrations(dialect string) []*gormigrate.Migration {
 	return []*gormigrate.Migration{
 		{ID: "0001_initial", Migrate: ddl(dialect, schema0001)},
 		{ID: "0002_rating_approval", Migrate: ddl(dialect, schema0002)},
+		{ID: "0003_reminders", Migrate: ddl(dialect, schema0003)},
 	}
 }
 
@@ -302,4 +303,24 @@ ALTER TABLE rating_approvals ADD COLUMN reopened_by BIGINT REFERENCES people(id)
 ALTER TABLE rating_approvals ADD COLUMN reopen_reason TEXT NOT NULL DEFAULT '';
 CREATE INDEX rating_approvals_pool ON rating_approvals (fiscal_year, pool);
 CREATE INDEX people_unit_name ON people (unit, name, id)
+`
+
+// schema0003 remembers what each nudge reminded whom of, and who asked for
+// a week of quiet.
+const schema0003 = `
+CREATE TABLE reminders (
+	id {{PK}},
+	recipient_id BIGINT NOT NULL REFERENCES people(id),
+	item_key TEXT NOT NULL,
+	sent_on TEXT NOT NULL,
+	outbox_key TEXT NOT NULL,
+	UNIQUE (recipient_id, item_key, sent_on)
+);
+CREATE INDEX reminders_recipient ON reminders (recipient_id, sent_on);
+
+CREATE TABLE snoozes (
+	person_id BIGINT PRIMARY KEY REFERENCES people(id),
+	until TEXT NOT NULL,
+	updated_at {{TS}} NOT NULL
+)
 `

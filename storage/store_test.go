@@ -64,7 +64,7 @@ func TestMigrateTwiceAndConcurrently(t *testing.T) {
 		}
 		s := storagetest.Open(t, url, clock) // migrates once more: nothing to do
 		v, err := s.SchemaVersion(ctx)
-		if err != nil || v != "0002_rating_approval" {
+		if err != nil || v != "0003_reminders" {
 			t.Errorf("SchemaVersion = %q, %v", v, err)
 		}
 	})

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/massperform/massperform/bot"
+	"github.com/massperform/massperform/config"
+	"github.com/massperform/massperform/handlers"
+	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/scheduler"
+	"github.com/massperform/massperform/storage"
+)
+
+// nudger builds the nudge sweep; api may be nil (a dry run asks Slack
+// nothing).
+func nudger(cfg config.Config, store *storage.Store, api *bot.API, log *slog.Logger) *scheduler.Nudger {
+	n := &scheduler.Nudger{Store: store, Cal: cfg.Calendar(), Holidays: cfg.Holidays, Message: handlers.NudgeMessage, Log: log}
+	if api != nil {
+		n.DND = api.DNDOn
+	}
+	return n
+}
+
+// sweep runs the nudge sweep at now under the job lock.
+func sweep(ctx context.Context, store *storage.Store, n *scheduler.Nudger, now time.Time, log *slog.Logger) (scheduler.SweepReport, bool, error) {
+	var r scheduler.SweepReport
+	ran, err := store.WithJobLock(ctx, "nudges", func(ctx context.Context) error {
+		var err error
+		r, err = n.Sweep(ctx, now, false)
+		return err
+	})
+	if ran && err == nil {
+		log.Info("nudge sweep", "planned", len(r.Nudges), "queued", r.Queued, "deferred_dnd", r.Deferred)
+	}
+	return r, ran, err
+}
+
+// startJobs runs the scheduled jobs in the organisation's time zone until
+// ctx ends: each job's panics are recovered, and a run still going when
+// its next one is due makes that one skip.
+func startJobs(ctx context.Context, cfg config.Config, clock review.Clock, store *storage.Store, api *bot.API, wake func(), log *slog.Logger) (stop func(), err error) {
+	logger := cron.PrintfLogger(slogPrintf{log})
+	c := cron.New(cron.WithLocation(cfg.Location), cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
+	n := nudger(cfg, store, api, log)
+	_, err = c.AddFunc(cfg.NudgeSchedule, func() {
+		if _, _, err := sweep(ctx, store, n, clock.Now(), log); err != nil {
+			log.Error("nudge sweep failed", "err", err)
+			return
+		}
+		wake()
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.Start()
+	return func() { <-c.Stop().Done() }, nil
+}
+
+// slogPrintf lets cron log through slog.
+type slogPrintf struct{ log *slog.Logger }
+
+func (s slogPrintf) Printf(format string, args ...any) {
+	s.log.Info(strings.TrimSpace(fmt.Sprintf(format, args...)), "component", "cron")
+}
+
+// jobs runs one job now: massperform jobs run nudges [--as-of DATE] [--dry-run].
+func (a *app) jobs(ctx context.Context, args []string) int {
+	const synopsis = "jobs run nudges [--as-of DATE] [--dry-run]"
+	if len(args) == 0 || args[0] != "run" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprintln(a.stdout, "Usage: massperform "+synopsis)
+			return exitOK
+		}
+		fmt.Fprintln(a.stderr, "Usage: massperform "+synopsis)
+		return exitUsage
+	}
+	fs := a.flags("jobs run", synopsis,
+		`Runs a scheduled job once, now. nudges: decides who is due a reminder at this
+moment (a working day, from 9:00 to 17:00 in each person's own time zone) and
+queues one DM per person for the running bot to send. --dry-run prints what
+would be sent, to whom, and records nothing.`)
+	asOf := fs.String("as-of", "", "run as if it were this day (YYYY-MM-DD, at 10:00 in ORG_TIMEZONE) or instant (RFC 3339)")
+	dryRun := fs.Bool("dry-run", false, "print what would be sent, without sending or recording anything")
+	var jobs []string
+	rest := args[1:]
+	for {
+		if code, done := parse(fs, rest); done {
+			return code
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		jobs = append(jobs, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(jobs) != 1 || jobs[0] != "nudges" {
+		fmt.Fprintln(a.stderr, "massperform jobs run: name the job: nudges")
+		return exitUsage
+	}
+	need := config.NeedBotToken
+	if *dryRun {
+		need = config.NeedDatabase
+	}
+	cfg, ok := a.settings("jobs run", need)
+	if !ok {
+		return exitUsage
+	}
+	now := a.clock.Now()
+	if *asOf != "" {
+		if d, err := review.ParseDate(*asOf); err == nil {
+			now = d.In(cfg.Location).Add(10 * time.Hour)
+		} else if t, err := time.Parse(time.RFC3339, *asOf); err == nil {
+			now = t
+		} else {
+			fmt.Fprintf(a.stderr, "massperform jobs run: --as-of %q is neither a day (YYYY-MM-DD) nor an instant (RFC 3339)\n", *asOf)
+			return exitUsage
+		}
+	}
+	log := a.logger(cfg)
+	store, err := a.openStore(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "massperform jobs run:", err)
+		return exitFailed
+	}
+	defer store.Close()
+	if *dryRun {
+		r, err := nudger(cfg, store, nil, log).Sweep(ctx, now, true)
+		if err != nil {
+			fmt.Fprintln(a.stderr, "massperform jobs run:", err)
+			return exitFailed
+		}
+		fmt.Fprintf(a.stdout, "Dry run at %s: %s would be queued; nothing was sent or recorded.\n",
+			now.In(cfg.Location).Format("Mon Jan 2, 2006 15:04 MST"), countOf(len(r.Nudges), "nudge", "nudges"))
+		for _, n := range r.Nudges {
+			fmt.Fprintf(a.stdout, "\nTo %s (%s), on their %s:\n", n.Recipient.Name, n.Recipient.SlackID, n.Day.Human())
+			for _, l := range handlers.NudgeSummary(n) {
+				fmt.Fprintf(a.stdout, "  - %s\n", l)
+			}
+		}
+		return exitOK
+	}
+	r, ran, err := sweep(ctx, store, nudger(cfg, store, slackClient(cfg), log), now, log)
+	switch {
+	case err != nil:
+		fmt.Fprintln(a.stderr, "massperform jobs run:", err)
+		return exitFailed
+	case !ran:
+		fmt.Fprintln(a.stdout, "Another process is running the nudge sweep right now; nothing was done.")
+		return exitOK
+	}
+	fmt.Fprintf(a.stdout, "Queued %s (%d planned, %d left for later because Do Not Disturb was on). The running bot sends them.\n",
+		countOf(r.Queued, "nudge", "nudges"), len(r.Nudges)+r.Deferred, r.Deferred)
+	return exitOK
+}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/massperform/massperform/storage/storagetest"
+)
+
+// TestNudges runs the nudge sweep the way an operator would, through the
+// CLI, against the running bot: a dry run that records nothing; one DM per
+// person per day, in their own morning, with buttons; nothing twice;
+// nothing on a weekend; Do Not Disturb and Snooze respected; Home lists
+// what was sent.
+func TestNudges(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		w := startCast(t, url, "2026-08-03") // a Monday, 10:00 in Boston
+		w.emu.SetDND(pat, true, time.Now().Add(time.Hour))
+
+		out, code := w.cli("jobs", "run", "nudges", "--dry-run")
+		if code != 0 {
+			t.Fatalf("dry run exited %d:\n%s", code, out)
+		}
+		mustContain(t, "dry run", out, "2 nudges would be queued", "To Mona Lee (U0MONA)", "Eli Ortiz: expectations to set (by Sep 30, 2026)", "Zoe Adams: first check-in (by Sep 30, 2026)", "To Dana Cho (U0DANA)")
+		// Eli is in Los Angeles, where it is 7:00; Pat and Hana have nobody to
+		// remind of anything, and their own items are their managers' move.
+		mustNotContain(t, "dry run", out, "To Eli Ortiz", "To Zoe Adams")
+		if w.dmCount(mona) != 0 {
+			t.Fatal("a dry run sent something")
+		}
+
+		out, code = w.cli("jobs", "run", "nudges")
+		if code != 0 {
+			t.Fatalf("sweep exited %d:\n%s", code, out)
+		}
+		mustContain(t, "sweep", out, "Queued 2 nudges")
+		nudge := w.dmWith(mona, "waiting for you in MassPerform")
+		mustContain(t, "Mona's nudge", messageText(nudge), "Eli Ortiz*: expectations to set", "Set expectations", "Log a check-in", "Snooze a week")
+		w.dmWith(dana, "waiting for you in MassPerform")
+		if out, _ := w.cli("jobs", "run", "nudges"); !strings.Contains(out, "Queued 0 nudges") {
+			t.Errorf("a second sweep the same day queued again:\n%s", out)
+		}
+
+		// The button opens the right form for the right person.
+		if _, err := w.emu.ClickMessageButton(w.ctx(), mona, nudge.Channel, nudge.TS, "expectations_open", buttonValue(t, nudge.Raw, "expectations_open", "Eli Ortiz")); err != nil {
+			t.Fatal(err)
+		}
+		if v := w.waitTopView(mona, "expectations"); !strings.Contains(rawText(v.Raw), "Eli Ortiz") {
+			t.Errorf("the nudge's button opened %s", rawText(v.Raw))
+		}
+		w.emu.CloseView(w.ctx(), mona, w.topView(mona).ID)
+		mustContain(t, "Mona's Home", w.home(mona), "Reminders we sent you", "Aug 3, 2026 · 4 items")
+
+		// Tuesday: reminded yesterday, so quiet. Saturday: quiet.
+		w.clock.setDay("2026-08-04")
+		if out, _ := w.cli("jobs", "run", "nudges", "--dry-run"); !strings.Contains(out, "0 nudges would be queued") {
+			t.Errorf("the day after:\n%s", out)
+		}
+		w.clock.setDay("2026-09-12")
+		if out, _ := w.cli("jobs", "run", "nudges", "--dry-run"); !strings.Contains(out, "0 nudges would be queued") {
+			t.Errorf("a Saturday:\n%s", out)
+		}
+		// The last three weeks before Sep 30: weekly again, unless snoozed.
+		w.clock.setDay("2026-09-10")
+		out, _ = w.cli("jobs", "run", "nudges", "--dry-run")
+		mustContain(t, "Sep 10", out, "To Mona Lee", "To Dana Cho")
+		if _, err := w.emu.ClickMessageButton(w.ctx(), mona, nudge.Channel, nudge.TS, "nudge_snooze", "7"); err != nil {
+			t.Fatal(err)
+		}
+		mustContain(t, "snooze reply", w.lastMessage(mona, "no reminders from us"), "until Sep 18, 2026")
+		out, _ = w.cli("jobs", "run", "nudges", "--dry-run")
+		mustNotContain(t, "snoozed", out, "To Mona Lee")
+		mustContain(t, "others", out, "To Dana Cho")
+		w.clock.setDay("2026-09-18")
+		mustContain(t, "after the snooze", func() string { out, _ := w.cli("jobs", "run", "nudges", "--dry-run"); return out }(), "To Mona Lee")
+
+		// Do Not Disturb: Pat has nothing due, so give Hana's manager's DND a go.
+		w.emu.SetDND(dana, true, time.Now().Add(time.Hour))
+		out, _ = w.cli("jobs", "run", "nudges")
+		mustContain(t, "with Dana in DND", out, "1 left for later because Do Not Disturb was on")
+	})
+}
+
+// lastMessage waits for any message to user (a DM, an ephemeral reply)
+// that says text, and returns all it says.
+func (w *world) lastMessage(user, text string) string {
+	w.t.Helper()
+	ctx := w.ctx()
+	for {
+		msgs := w.emu.MessagesTo(user)
+		for i := len(msgs) - 1; i >= 0; i-- {
+			if m := messageText(msgs[i]); strings.Contains(m, text) {
+				return m
+			}
+		}
+		select {
+		case <-ctx.Done():
+			w.t.Fatalf("%s never saw a message saying %q", user, text)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}

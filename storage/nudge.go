@@ -1,0 +1,183 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/massperform/massperform/review"
+)
+
+type reminderRow struct {
+	ID          int64
+	RecipientID int64
+	ItemKey     string
+	SentOn      string
+	OutboxKey   string
+}
+
+func (reminderRow) TableName() string { return "reminders" }
+
+type snoozeRow struct {
+	PersonID  int64 `gorm:"primaryKey"`
+	Until     string
+	UpdatedAt time.Time
+}
+
+func (snoozeRow) TableName() string { return "snoozes" }
+
+// ActivePeople returns everyone on the roster now, in id order.
+func (s *Store) ActivePeople(ctx context.Context) ([]review.Person, error) {
+	var rows []personRow
+	if err := s.read(ctx).Where("active").Order("id").Find(&rows).Error; err != nil {
+		return nil, s.wrap("active people", err)
+	}
+	return people(rows), nil
+}
+
+// YearsOf returns the years in fy of these people (each with Since), in a
+// fixed number of queries per thousand people.
+func (s *Store) YearsOf(ctx context.Context, fy review.FiscalYear, ids []int64) (map[int64]review.YearState, error) {
+	db := s.read(ctx)
+	years, err := loadYearsOf(db, fy, ids)
+	if err != nil {
+		return nil, s.wrap("years", err)
+	}
+	for lo := 0; lo < len(ids); lo += idChunk {
+		since, err := sinceOf(db, "p.id IN ?", ids[lo:min(lo+idChunk, len(ids))])
+		if err != nil {
+			return nil, s.wrap("years", err)
+		}
+		for id, d := range since {
+			y, ok := years[id]
+			if !ok {
+				y = review.YearState{Year: fy}
+			}
+			y.Since = d
+			years[id] = y
+		}
+	}
+	return years, nil
+}
+
+// LastReminders returns, for each recipient, the last day each item was
+// in a nudge to them.
+func (s *Store) LastReminders(ctx context.Context, recipients []int64) (map[int64]map[string]review.Date, error) {
+	out := map[int64]map[string]review.Date{}
+	db := s.read(ctx)
+	for lo := 0; lo < len(recipients); lo += idChunk {
+		var rows []struct {
+			RecipientID int64
+			ItemKey     string
+			Last        string
+		}
+		err := db.Table("reminders").Select("recipient_id, item_key, MAX(sent_on) AS last").
+			Where("recipient_id IN ?", recipients[lo:min(lo+idChunk, len(recipients))]).
+			Group("recipient_id, item_key").Scan(&rows).Error
+		if err != nil {
+			return nil, s.wrap("last reminders", err)
+		}
+		for _, r := range rows {
+			d, err := review.ParseDate(r.Last)
+			if err != nil {
+				continue
+			}
+			if out[r.RecipientID] == nil {
+				out[r.RecipientID] = map[string]review.Date{}
+			}
+			out[r.RecipientID][r.ItemKey] = d
+		}
+	}
+	return out, nil
+}
+
+// Snoozes returns who asked for quiet, and until which day (inclusive), for
+// snoozes that end on or after day.
+func (s *Store) Snoozes(ctx context.Context, day review.Date) (map[int64]review.Date, error) {
+	var rows []snoozeRow
+	if err := s.read(ctx).Where("until >= ?", day.String()).Find(&rows).Error; err != nil {
+		return nil, s.wrap("snoozes", err)
+	}
+	out := make(map[int64]review.Date, len(rows))
+	for _, r := range rows {
+		out[r.PersonID], _ = review.ParseDate(r.Until)
+	}
+	return out, nil
+}
+
+// Snooze keeps nudges away from a person until the day (inclusive).
+func (s *Store) Snooze(ctx context.Context, personID int64, until review.Date) error {
+	return s.tx(ctx, "snooze", func(tx *gorm.DB, now time.Time) error {
+		return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "person_id"}}, DoUpdates: clause.AssignmentColumns([]string{"until", "updated_at"})}).
+			Create(&snoozeRow{PersonID: personID, Until: until.String(), UpdatedAt: now}).Error
+	})
+}
+
+// NudgeRecord is a nudge to queue: its message, and what it reminds of.
+type NudgeRecord struct {
+	Notification
+	RecipientID int64
+	Day         review.Date // the recipient's day
+	ItemKeys    []string
+}
+
+// RecordNudges queues nudges with the reminders they carry, each at most
+// once: a nudge whose key is already in the outbox (another process, or an
+// earlier sweep, queued it) is skipped with its reminders. It returns how
+// many were queued.
+func (s *Store) RecordNudges(ctx context.Context, nudges []NudgeRecord) (int, error) {
+	queued := 0
+	err := s.tx(ctx, "record nudges", func(tx *gorm.DB, now time.Time) error {
+		queued = 0
+		for _, n := range nudges {
+			row := outboxRow{DedupKey: n.Key, Recipient: n.Recipient, Kind: n.Kind, Payload: string(n.Payload), Status: OutboxPending, NextAttemptAt: now, CreatedAt: now}
+			res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dedup_key"}}, DoNothing: true}).Create(&row)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				continue
+			}
+			queued++
+			rows := make([]reminderRow, len(n.ItemKeys))
+			for i, k := range n.ItemKeys {
+				rows[i] = reminderRow{RecipientID: n.RecipientID, ItemKey: k, SentOn: n.Day.String(), OutboxKey: n.Key}
+			}
+			if len(rows) > 0 {
+				if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, s.batch).Error; err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return queued, err
+}
+
+// Reminder is a nudge someone was sent.
+type Reminder struct {
+	Day   review.Date
+	Items int
+}
+
+// RecentReminders returns the last n days a person was nudged, newest first,
+// with how many items each nudge held.
+func (s *Store) RecentReminders(ctx context.Context, personID int64, n int) ([]Reminder, error) {
+	var rows []struct {
+		SentOn string
+		N      int
+	}
+	err := s.read(ctx).Table("reminders").Select("sent_on, COUNT(*) AS n").Where("recipient_id = ?", personID).
+		Group("sent_on").Order("sent_on DESC").Limit(n).Scan(&rows).Error
+	if err != nil {
+		return nil, s.wrap("recent reminders", err)
+	}
+	out := make([]Reminder, 0, len(rows))
+	for _, r := range rows {
+		d, _ := review.ParseDate(r.SentOn)
+		out = append(out, Reminder{Day: d, Items: r.N})
+	}
+	return out, nil
+}
