@@ -168,11 +168,16 @@ func TestWrapUpSeason(t *testing.T) {
 		// HR's evidence, redacted and whole, as files in Hana's DM.
 		mustContain(t, "export", w.reply(hana, "export FY2027 redact"), "Preparing your export")
 		mustContain(t, "export", w.reply(hana, "export FY2027"), "Preparing your export")
-		files := w.waitFiles(2)
-		if files[0].Name != "compliance-FY2027-redacted.csv" || files[1].Name != "compliance-FY2027.csv" {
-			t.Fatalf("files = %s, %s", files[0].Name, files[1].Name)
+		byName := map[string]slackemu.File{}
+		for _, f := range w.waitFiles(2) {
+			byName[f.Name] = f
 		}
-		redacted, full := string(files[0].Data), string(files[1].Data)
+		rf, ok1 := byName["compliance-FY2027-redacted.csv"]
+		ff, ok2 := byName["compliance-FY2027.csv"]
+		if !ok1 || !ok2 || rf.Channel != w.emu.DMChannel(hana) || ff.Channel != w.emu.DMChannel(hana) {
+			t.Fatalf("files = %+v", byName)
+		}
+		redacted, full := string(rf.Data), string(ff.Data)
 		mustContain(t, "redacted export", redacted, "rating_status", "Eli Ortiz,eli@example.org,EOHHS/Public Health,Mona Lee,active")
 		mustNotContain(t, "redacted export", redacted, "Exceptional", "Launched the clinic portal", ",rating,")
 		mustContain(t, "full export", full, "Exceptional,released", "Launched the clinic portal <!channel>", "Highly Effective,approved")

@@ -14,7 +14,7 @@ import (
 // NudgeStore is what the nudge sweep reads and writes.
 type NudgeStore interface {
 	ActivePeople(ctx context.Context) ([]review.Person, error)
-	YearsOf(ctx context.Context, fy review.FiscalYear, ids []int64) (map[int64]review.YearState, error)
+	DueStates(ctx context.Context, fy review.FiscalYear, ids []int64) (map[int64]review.YearState, error)
 	LastReminders(ctx context.Context, recipients []int64) (map[int64]map[string]review.Date, error)
 	Snoozes(ctx context.Context, day review.Date) (map[int64]review.Date, error)
 	RecordNudges(ctx context.Context, nudges []storage.NudgeRecord) (int, error)
@@ -33,7 +33,7 @@ func (n Nudge) Key() string { return fmt.Sprintf("nudge:%s:%s", n.Recipient.Slac
 // NudgeLine is one due item in a nudge, and whose review it is in.
 type NudgeLine struct {
 	Item  review.Item
-	About review.Person // the employee whose review it is (the recipient for their own items)
+	About *review.Person // the employee whose review it is (the recipient for their own items)
 	Year  review.YearState
 	Key   string // review.ReminderKey
 }
@@ -67,10 +67,11 @@ func (n *Nudger) Plan(ctx context.Context, now time.Time) ([]Nudge, error) {
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[int64]review.Person, len(people))
+	byID := make(map[int64]*review.Person, len(people))
 	day := make(map[int64]review.Date, len(people))
 	zones := map[string]*time.Location{}
-	for _, p := range people {
+	for i := range people {
+		p := &people[i]
 		byID[p.ID] = p
 		loc := n.Cal.Loc
 		if p.TZ != "" {
@@ -115,7 +116,7 @@ func (n *Nudger) Plan(ctx context.Context, now time.Time) ([]Nudge, error) {
 	}
 	for lo := 0; lo < len(reviewed); lo += sweepChunk {
 		ids := reviewed[lo:min(lo+sweepChunk, len(reviewed))]
-		years, err := n.Store.YearsOf(ctx, fy, ids)
+		years, err := n.Store.DueStates(ctx, fy, ids)
 		if err != nil {
 			return nil, err
 		}
@@ -132,7 +133,7 @@ func (n *Nudger) Plan(ctx context.Context, now time.Time) ([]Nudge, error) {
 				if _, ok := day[to]; !ok {
 					continue
 				}
-				lines[to] = append(lines[to], NudgeLine{Item: it, About: p, Year: y, Key: review.ReminderKey(fy, p.ID, it)})
+				lines[to] = append(lines[to], NudgeLine{Item: it, About: p, Year: lineYear(y, it), Key: review.ReminderKey(fy, p.ID, it)})
 			}
 		}
 	}
@@ -167,9 +168,27 @@ func (n *Nudger) Plan(ctx context.Context, now time.Time) ([]Nudge, error) {
 			}
 			return keep[i].Item.DueBy.Before(keep[j].Item.DueBy)
 		})
-		out = append(out, Nudge{Recipient: byID[id], Day: today, Lines: keep})
+		out = append(out, Nudge{Recipient: *byID[id], Day: today, Lines: keep})
 	}
 	return out, nil
+}
+
+// lineYear keeps of a year only what a line about it needs (the
+// expectation a goal is for, the check-in to confirm), so that the plan's
+// memory grows with the lines, not with everyone's year.
+func lineYear(y review.YearState, it review.Item) review.YearState {
+	mini := review.YearState{ReviewID: y.ReviewID, Year: y.Year, Cadence: y.Cadence}
+	for _, e := range y.Expectations {
+		if it.Kind == review.ItemGoals && e.ID == it.ExpectationID {
+			mini.Expectations = []review.Expectation{e}
+		}
+	}
+	for _, c := range y.CheckIns {
+		if it.Kind == review.ItemConfirmation && c.ID == it.CheckInID {
+			mini.CheckIns = []review.CheckIn{c}
+		}
+	}
+	return mini
 }
 
 // announced is when another message already told the recipient about an

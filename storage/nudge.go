@@ -31,7 +31,8 @@ func (snoozeRow) TableName() string { return "snoozes" }
 // ActivePeople returns everyone on the roster now, in id order.
 func (s *Store) ActivePeople(ctx context.Context) ([]review.Person, error) {
 	var rows []personRow
-	if err := s.read(ctx).Where("active").Order("id").Find(&rows).Error; err != nil {
+	err := s.read(ctx).Select("id, slack_id, email, name, unit, manager_id, hr, active, hire_date, tz").Where("active").Order("id").Find(&rows).Error
+	if err != nil {
 		return nil, s.wrap("active people", err)
 	}
 	return people(rows), nil

@@ -336,3 +336,48 @@ func ratedOrg(b *testing.B, db string, n int) *storage.Store {
 	}
 	return s
 }
+
+// TestDueStatesAgreeWithYears checks the sweep's light loader against the
+// full one: the same items are due, on many days.
+func TestDueStatesAgreeWithYears(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		clock := newClock("2026-08-12T14:00:00Z")
+		s := storagetest.Open(t, url, clock)
+		mgrs, _ := ratingOrg(t, s, map[string]int{"S/A": 4})
+		storagetest.SeedTeam(t, s, mgrs["S/A"])
+		team, _ := s.Team(ctx, mgrs["S/A"].ID, 2027)
+		mActor := review.Actor{SlackID: mgrs["S/A"].SlackID, Person: ptr(mgrs["S/A"])}
+		if _, err := s.SaveExpectations(ctx, storage.Change{Actor: mActor, Action: review.SetExpectations}, team[1].Person, 2027,
+			review.ExpectationChanges{Create: []review.Expectation{{Position: 2, Text: "More"}}}); err != nil {
+			t.Fatal(err)
+		}
+		people, _ := s.ActivePeople(ctx)
+		var ids []int64
+		for _, p := range people {
+			ids = append(ids, p.ID)
+		}
+		full, err := s.YearsOf(ctx, 2027, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		light, err := s.DueStates(ctx, 2027, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cal := review.Calendar{Loc: time.UTC}
+		for _, day := range []string{"2026-08-12", "2026-09-25", "2026-10-20", "2027-01-02", "2027-05-02", "2027-06-20", "2027-06-30"} {
+			d, _ := review.ParseDate(day)
+			for _, id := range ids {
+				a, b := cal.Due(full[id], d.In(time.UTC)), cal.Due(light[id], d.In(time.UTC))
+				if len(a) != len(b) {
+					t.Fatalf("%s, person %d: full %+v, light %+v", day, id, a, b)
+				}
+				for i := range a {
+					if a[i] != b[i] {
+						t.Errorf("%s, person %d: full %+v, light %+v", day, id, a[i], b[i])
+					}
+				}
+			}
+		}
+	})
+}
