@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,4 +102,52 @@ func (w *world) lastMessage(user, text string) string {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
+}
+
+// TestNudgesOnceAcrossProcesses runs the sweep from five processes at once
+// against one database, with two bots sending: everyone due a reminder gets
+// exactly one.
+func TestNudgesOnceAcrossProcesses(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		w := startCast(t, url, "2026-08-03")
+		w.start() // a second bot on the same database and workspace
+		var wg sync.WaitGroup
+		outs := make([]string, 5)
+		for i := range outs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				out, code := w.cli("jobs", "run", "nudges")
+				if code != 0 {
+					t.Errorf("sweep %d exited %d:\n%s", i, code, out)
+				}
+				outs[i] = out
+			}()
+		}
+		wg.Wait()
+		queued := 0
+		for _, out := range outs {
+			var n int
+			if _, err := fmt.Sscanf(out, "Queued %d", &n); err == nil {
+				queued += n
+			}
+		}
+		if queued != 2 {
+			t.Errorf("the sweeps queued %d nudges in all, want 2:\n%s", queued, strings.Join(outs, "\n"))
+		}
+		w.dmWith(mona, "waiting for you")
+		w.dmWith(dana, "waiting for you")
+		time.Sleep(300 * time.Millisecond) // room for a duplicate to show up
+		for _, u := range []string{mona, dana, eli, zoe, pat, hana} {
+			n := 0
+			for _, m := range w.emu.MessagesTo(u) {
+				if strings.Contains(messageText(m), "waiting for you in MassPerform") {
+					n++
+				}
+			}
+			if want := map[string]int{mona: 1, dana: 1}[u]; n != want {
+				t.Errorf("%s got %d reminders, want %d", u, n, want)
+			}
+		}
+	})
 }
