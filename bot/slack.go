@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -54,7 +57,10 @@ var Methods = map[string]Method{
 	// conversations.open finds.
 	"conversations.open":           {Tier: 3, Scopes: []string{"im:write"}},
 	"files.getUploadURLExternal":   {Tier: 4, Scopes: []string{"files:write"}},
-	"files.completeUploadExternal": {Tier: 4, Scopes: []string{"files:write"}},
+	"files.completeUploadExternal": {Tier: 3, Scopes: []string{"files:write"}},
+	// After a crash between posting a notification and recording it, the
+	// DM's recent history says whether it went out.
+	"conversations.history": {Tier: 3, Scopes: []string{"im:history"}},
 	// Do Not Disturb, checked only for people about to be nudged, 50 a call.
 	"dnd.teamInfo": {Tier: 2, Scopes: []string{"dnd:read"}},
 }
@@ -224,6 +230,39 @@ func (a *API) DNDOn(ctx context.Context, userIDs []string) (map[string]bool, err
 		}
 	}
 	return on, nil
+}
+
+// FindNotification looks in the recent history of the recipient's DM with
+// the app (or of the channel) for a message carrying key in its metadata
+// (see scheduler.MetadataEventType), posted since since. It is how a
+// delivery that may have gone out before a crash is recognised.
+func (a *API) FindNotification(ctx context.Context, recipient, eventType, key string, since time.Time) (channel, ts string, found bool, err error) {
+	channel = recipient
+	if strings.HasPrefix(recipient, "U") || strings.HasPrefix(recipient, "W") {
+		if err := a.Wait(ctx, "conversations.open"); err != nil {
+			return "", "", false, err
+		}
+		ch, _, _, err := a.Client.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{recipient}})
+		if err != nil {
+			return "", "", false, err
+		}
+		channel = ch.ID
+	}
+	if err := a.Wait(ctx, "conversations.history"); err != nil {
+		return "", "", false, err
+	}
+	h, err := a.Client.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+		ChannelID: channel, Oldest: strconv.FormatInt(since.Add(-time.Minute).Unix(), 10), Limit: 100, IncludeAllMetadata: true,
+	})
+	if err != nil {
+		return "", "", false, err
+	}
+	for _, m := range h.Messages {
+		if m.Metadata.EventType == eventType && fmt.Sprint(m.Metadata.EventPayload["key"]) == key {
+			return channel, m.Timestamp, true, nil
+		}
+	}
+	return channel, "", false, nil
 }
 
 // GetUserByEmailContext calls users.lookupByEmail.

@@ -28,6 +28,13 @@ type Poster interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 }
 
+// Finder is a Poster that can also tell whether a notification went out:
+// whether a message with its key in the metadata was posted to the
+// recipient since a moment.
+type Finder interface {
+	FindNotification(ctx context.Context, recipient, eventType, key string, since time.Time) (channel, ts string, found bool, err error)
+}
+
 // Payload is a notification's message as queued.
 type Payload struct {
 	Text   string       `json:"text"`
@@ -128,6 +135,21 @@ func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) bool {
 		_ = s.Outbox.MarkFailed(ctx, it.ID, "undecodable payload")
 		return false
 	}
+	if f, ok := s.Slack.(Finder); ok && it.Uncertain {
+		// An earlier attempt stopped without saying how it went: look
+		// before posting again.
+		channel, ts, found, err := f.FindNotification(ctx, it.Recipient, MetadataEventType, it.Key, it.CreatedAt)
+		if err != nil {
+			return s.retry(ctx, it, log, err)
+		}
+		if found {
+			log.Info("notification had gone out before a restart; recording it, not sending it again")
+			if err := s.Outbox.MarkSent(ctx, it.ID, channel, ts); err != nil {
+				log.Error("found but not recorded", "err", err)
+			}
+			return true
+		}
+	}
 	opts := []slack.MsgOption{
 		slack.MsgOptionText(p.Text, false),
 		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: MetadataEventType, EventPayload: map[string]any{"key": it.Key}}),
@@ -142,6 +164,12 @@ func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) bool {
 		}
 		return true
 	}
+	return s.retry(ctx, it, log, err)
+}
+
+// retry schedules another try of a failed delivery, or gives up on it.
+// It reports false: nothing was sent.
+func (s *Sender) retry(ctx context.Context, it storage.OutboxItem, log *slog.Logger, err error) bool {
 	retry, after := retryable(err, it.Attempts)
 	if !retry || it.Attempts >= maxAttempts {
 		log.Warn("giving up on a notification", "err", err)

@@ -60,6 +60,10 @@ type OutboxItem struct {
 	Kind      string
 	Payload   []byte
 	Attempts  int // including this one
+	CreatedAt time.Time
+	// Uncertain is set when an earlier attempt claimed it and never said
+	// how it went (its process stopped mid-way): it may have gone out.
+	Uncertain bool
 }
 
 // enqueue queues notifications inside a transaction, skipping any whose key
@@ -136,7 +140,8 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 				return res.Error
 			}
 			if res.RowsAffected == 1 {
-				items = append(items, OutboxItem{ID: r.ID, Key: r.DedupKey, Recipient: r.Recipient, Kind: r.Kind, Payload: []byte(r.Payload), Attempts: r.Attempts + 1})
+				items = append(items, OutboxItem{ID: r.ID, Key: r.DedupKey, Recipient: r.Recipient, Kind: r.Kind, Payload: []byte(r.Payload),
+					Attempts: r.Attempts + 1, CreatedAt: r.CreatedAt, Uncertain: r.LeaseUntil != nil})
 			}
 		}
 		return nil

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -228,4 +229,40 @@ func jsonOrString(data []byte) json.RawMessage {
 	}
 	b, _ := json.Marshal(string(data))
 	return b
+}
+
+// conversationsHistory lists a conversation's messages, newest first: those
+// after oldest (a ts, exclusive), up to limit (default 100, at most 999).
+// Message metadata is included only with include_all_metadata, as in Slack.
+func (s *Server) conversationsHistory(r *apiRequest) response {
+	arg := r.str("channel")
+	ch, _, ok := s.resolveChannelLocked(arg)
+	if !ok || strings.HasPrefix(arg, "U") || strings.HasPrefix(arg, "W") {
+		return errResp("channel_not_found") // a conversation ID, not a user's
+	}
+	limit := 100
+	if l, err := strconv.Atoi(r.str("limit")); err == nil && l > 0 {
+		limit = min(l, 999)
+	}
+	oldest, _ := strconv.ParseFloat(r.str("oldest"), 64)
+	withMeta := r.str("include_all_metadata") == "true" || r.str("include_all_metadata") == "1"
+	var out []json.RawMessage
+	for i := len(s.messages) - 1; i >= 0 && len(out) < limit; i-- {
+		m := s.messages[i]
+		if m.Channel != ch || m.Ephemeral || m.Via == "response_url" || m.Via == "command_ack" {
+			continue
+		}
+		if ts, _ := strconv.ParseFloat(m.TS, 64); ts <= oldest {
+			continue
+		}
+		raw := m.Raw
+		if !withMeta && m.Metadata != nil {
+			var obj map[string]any
+			_ = json.Unmarshal(raw, &obj)
+			delete(obj, "metadata")
+			raw, _ = json.Marshal(obj)
+		}
+		out = append(out, raw)
+	}
+	return okResp("messages", out, "has_more", false)
 }

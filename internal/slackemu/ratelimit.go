@@ -37,6 +37,7 @@ func DefaultRateLimits() map[string]int {
 		"dnd.teamInfo":                 Tier2, // Slack documents dnd.teamInfo as Tier 2
 		"users.lookupByEmail":          Tier3,
 		"conversations.open":           Tier3,
+		"conversations.history":        Tier3,
 		"dnd.info":                     Tier3,
 		"files.completeUploadExternal": Tier3,
 		"users.info":                   Tier4,

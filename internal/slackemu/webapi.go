@@ -135,6 +135,7 @@ func init() {
 		"users.info":                   (*Server).usersInfo,
 		"users.lookupByEmail":          (*Server).usersLookupByEmail,
 		"conversations.open":           (*Server).conversationsOpen,
+		"conversations.history":        (*Server).conversationsHistory,
 		"dnd.info":                     (*Server).dndInfo,
 		"dnd.teamInfo":                 (*Server).dndTeamInfo,
 		"chat.postMessage":             (*Server).chatPostMessage,
