@@ -289,6 +289,10 @@ func (s *Server) RequestDisconnect(reason string) {
 			continue
 		}
 		s.logf("slackemu: conn %d: disconnect requested (%s)", c.id, reason)
+		// Slack sends nothing more to a connection it has asked to go.
+		s.mu.Lock()
+		c.ready = false
+		s.mu.Unlock()
 		s.goLocked(func() {
 			t := time.NewTimer(disconnectGrace)
 			defer t.Stop()
