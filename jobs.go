@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
+	"github.com/slack-go/slack"
 
 	"github.com/massperform/massperform/bot"
 	"github.com/massperform/massperform/config"
@@ -25,6 +27,27 @@ func nudger(cfg config.Config, store *storage.Store, api *bot.API, log *slog.Log
 		n.DND = api.DNDOn
 	}
 	return n
+}
+
+// digester builds HR's digest job; api may be nil (a dry run shares no
+// file).
+func digester(cfg config.Config, store *storage.Store, api *bot.API, log *slog.Logger) *scheduler.Digester {
+	g := &scheduler.Digester{Store: store, Cal: cfg.Calendar(), Channel: cfg.HRChannel, Message: handlers.DigestMessage, CSV: handlers.DigestCSV, Log: log}
+	if api != nil {
+		g.Upload = api.UploadFile
+	}
+	return g
+}
+
+// digest runs HR's digest at now under the job lock.
+func digest(ctx context.Context, store *storage.Store, g *scheduler.Digester, now time.Time, log *slog.Logger) (bool, error) {
+	return store.WithJobLock(ctx, "digest", func(ctx context.Context) error {
+		d, err := g.Run(ctx, now, false)
+		if err == nil {
+			log.Info("digest queued", "people", d.Org.People, "overdue", d.OverdueCount(), "answered_no", len(d.No))
+		}
+		return err
+	})
 }
 
 // sweep runs the nudge sweep at now under the job lock.
@@ -58,6 +81,21 @@ func startJobs(ctx context.Context, cfg config.Config, clock review.Clock, store
 	if err != nil {
 		return nil, err
 	}
+	g := digester(cfg, store, api, log)
+	_, err = c.AddFunc(cfg.DigestSchedule, func() {
+		if cfg.HRChannel == "" {
+			log.Warn("HR_CHANNEL is not set: no digest this week")
+			return
+		}
+		if _, err := digest(ctx, store, g, clock.Now(), log); err != nil {
+			log.Error("digest failed", "err", err)
+			return
+		}
+		wake()
+	})
+	if err != nil {
+		return nil, err
+	}
 	c.Start()
 	return func() { <-c.Stop().Done() }, nil
 }
@@ -71,7 +109,7 @@ func (s slogPrintf) Printf(format string, args ...any) {
 
 // jobs runs one job now: massperform jobs run nudges [--as-of DATE] [--dry-run].
 func (a *app) jobs(ctx context.Context, args []string) int {
-	const synopsis = "jobs run nudges [--as-of DATE] [--dry-run]"
+	const synopsis = "jobs run nudges|digest [--as-of DATE] [--dry-run]"
 	if len(args) == 0 || args[0] != "run" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 			fmt.Fprintln(a.stdout, "Usage: massperform "+synopsis)
@@ -83,7 +121,8 @@ func (a *app) jobs(ctx context.Context, args []string) int {
 	fs := a.flags("jobs run", synopsis,
 		`Runs a scheduled job once, now. nudges: decides who is due a reminder at this
 moment (a working day, from 9:00 to 17:00 in each person's own time zone) and
-queues one DM per person for the running bot to send. --dry-run prints what
+queues one DM per person for the running bot to send. digest: builds HR's
+digest and queues it for HR_CHANNEL, with its CSV file. --dry-run prints what
 would be sent, to whom, and records nothing.`)
 	asOf := fs.String("as-of", "", "run as if it were this day (YYYY-MM-DD, at 10:00 in ORG_TIMEZONE) or instant (RFC 3339)")
 	dryRun := fs.Bool("dry-run", false, "print what would be sent, without sending or recording anything")
@@ -99,8 +138,8 @@ would be sent, to whom, and records nothing.`)
 		jobs = append(jobs, fs.Arg(0))
 		rest = fs.Args()[1:]
 	}
-	if len(jobs) != 1 || jobs[0] != "nudges" {
-		fmt.Fprintln(a.stderr, "massperform jobs run: name the job: nudges")
+	if len(jobs) != 1 || jobs[0] != "nudges" && jobs[0] != "digest" {
+		fmt.Fprintln(a.stderr, "massperform jobs run: name the job: nudges or digest")
 		return exitUsage
 	}
 	need := config.NeedBotToken
@@ -129,6 +168,9 @@ would be sent, to whom, and records nothing.`)
 		return exitFailed
 	}
 	defer store.Close()
+	if jobs[0] == "digest" {
+		return a.runDigest(ctx, cfg, store, now, *dryRun, log)
+	}
 	if *dryRun {
 		r, err := nudger(cfg, store, nil, log).Sweep(ctx, now, true)
 		if err != nil {
@@ -156,5 +198,59 @@ would be sent, to whom, and records nothing.`)
 	}
 	fmt.Fprintf(a.stdout, "Queued %s (%d planned, %d left for later because Do Not Disturb was on). The running bot sends them.\n",
 		countOf(r.Queued, "nudge", "nudges"), len(r.Nudges)+r.Deferred, r.Deferred)
+	return exitOK
+}
+
+// runDigest runs HR's digest from the command line.
+func (a *app) runDigest(ctx context.Context, cfg config.Config, store *storage.Store, now time.Time, dryRun bool, log *slog.Logger) int {
+	if dryRun {
+		d, err := digester(cfg, store, nil, log).Run(ctx, now, true)
+		if err != nil {
+			fmt.Fprintln(a.stderr, "massperform jobs run:", err)
+			return exitFailed
+		}
+		payload, err := handlers.DigestMessage(d)
+		if err != nil {
+			fmt.Fprintln(a.stderr, "massperform jobs run:", err)
+			return exitFailed
+		}
+		var p scheduler.Payload
+		_ = json.Unmarshal(payload, &p)
+		to := cfg.HRChannel
+		if to == "" {
+			to = "(HR_CHANNEL is not set)"
+		}
+		fmt.Fprintf(a.stdout, "Dry run: this digest would go to %s; nothing was sent or recorded.\n\n", to)
+		for _, b := range p.Blocks.BlockSet {
+			switch x := b.(type) {
+			case *slack.HeaderBlock:
+				fmt.Fprintln(a.stdout, x.Text.Text)
+			case *slack.SectionBlock:
+				fmt.Fprintln(a.stdout, x.Text.Text)
+			case *slack.ContextBlock:
+				for _, e := range x.ContextElements.Elements {
+					if t, ok := e.(*slack.TextBlockObject); ok {
+						fmt.Fprintln(a.stdout, t.Text)
+					}
+				}
+			}
+			fmt.Fprintln(a.stdout)
+		}
+		return exitOK
+	}
+	if cfg.HRChannel == "" {
+		fmt.Fprintln(a.stderr, "massperform jobs run: HR_CHANNEL is not set, so the digest has nowhere to go")
+		return exitUsage
+	}
+	ran, err := digest(ctx, store, digester(cfg, store, slackClient(cfg), log), now, log)
+	switch {
+	case err != nil:
+		fmt.Fprintln(a.stderr, "massperform jobs run:", err)
+		return exitFailed
+	case !ran:
+		fmt.Fprintln(a.stdout, "Another process is building the digest right now; nothing was done.")
+		return exitOK
+	}
+	fmt.Fprintf(a.stdout, "Queued the digest for %s. The running bot posts it.\n", cfg.HRChannel)
 	return exitOK
 }

@@ -22,8 +22,9 @@ type Slack interface {
 	UpdateViewContext(ctx context.Context, view slack.ModalViewRequest, externalID, hash, viewID string) (*slack.ViewResponse, error)
 	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
-	// UploadFile shares a file in the user's direct message with the app.
-	UploadFile(ctx context.Context, userID string, f File) error
+	// UploadFile shares a file in a channel (C…, G…), or in a user's
+	// direct message with the app.
+	UploadFile(ctx context.Context, to string, f File) error
 }
 
 // File is a file to share.
@@ -60,7 +61,7 @@ var Methods = map[string]Method{
 	"files.completeUploadExternal": {Tier: 3, Scopes: []string{"files:write"}},
 	// After a crash between posting a notification and recording it, the
 	// DM's recent history says whether it went out.
-	"conversations.history": {Tier: 3, Scopes: []string{"im:history"}},
+	"conversations.history": {Tier: 3, Scopes: []string{"im:history", "channels:history", "groups:history"}},
 	// Do Not Disturb, checked only for people about to be nudged, 50 a call.
 	"dnd.teamInfo": {Tier: 2, Scopes: []string{"dnd:read"}},
 }
@@ -183,24 +184,29 @@ func (a *API) PostMessageContext(ctx context.Context, channelID string, options 
 	return a.Client.PostMessageContext(ctx, channelID, options...)
 }
 
-// UploadFile opens the user's DM with the app (conversations.open) and
-// shares f there through files.getUploadURLExternal, the upload URL and
+// UploadFile shares f in a channel (C…, G…) or, for a user ID, in their
+// DM with the app (found with conversations.open), through
+// files.getUploadURLExternal, the upload URL and
 // files.completeUploadExternal.
-func (a *API) UploadFile(ctx context.Context, userID string, f File) error {
-	if err := a.Wait(ctx, "conversations.open"); err != nil {
-		return err
-	}
-	ch, _, _, err := a.Client.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{userID}})
-	if err != nil {
-		return err
+func (a *API) UploadFile(ctx context.Context, to string, f File) error {
+	channel := to
+	if strings.HasPrefix(to, "U") || strings.HasPrefix(to, "W") {
+		if err := a.Wait(ctx, "conversations.open"); err != nil {
+			return err
+		}
+		ch, _, _, err := a.Client.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{to}})
+		if err != nil {
+			return err
+		}
+		channel = ch.ID
 	}
 	for _, m := range []string{"files.getUploadURLExternal", "files.completeUploadExternal"} {
 		if err := a.Wait(ctx, m); err != nil {
 			return err
 		}
 	}
-	_, err = a.Client.UploadFileContext(ctx, slack.UploadFileParameters{
-		Filename: f.Name, Title: f.Title, InitialComment: f.Comment, Channel: ch.ID,
+	_, err := a.Client.UploadFileContext(ctx, slack.UploadFileParameters{
+		Filename: f.Name, Title: f.Title, InitialComment: f.Comment, Channel: channel,
 		Reader: bytes.NewReader(f.Data), FileSize: len(f.Data),
 	})
 	return err

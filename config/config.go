@@ -39,6 +39,9 @@ type Config struct {
 	// spec in ORG_TIMEZONE; default hourly at :05). Each person is nudged
 	// at most once a day, from 9:00 in their own time zone.
 	NudgeSchedule string
+	// DigestSchedule is when HR's digest goes to HR_CHANNEL
+	// (DIGEST_SCHEDULE, a cron spec in ORG_TIMEZONE; default Monday 8:00).
+	DigestSchedule string
 	// Holidays are the days nobody is nudged (HOLIDAYS, a comma-separated
 	// list of YYYY-MM-DD that replaces the built-in Massachusetts state
 	// holidays).
@@ -197,6 +200,13 @@ func Load(env Getenv, need Need) (Config, error) {
 	}
 	if _, err := cron.ParseStandard(c.NudgeSchedule); err != nil {
 		return c, &Error{"NUDGE_SCHEDULE", fmt.Sprintf("%q is not a cron schedule (%v): use five fields, like 5 * * * * for hourly at :05", c.NudgeSchedule, err)}
+	}
+	c.DigestSchedule = get("DIGEST_SCHEDULE")
+	if c.DigestSchedule == "" {
+		c.DigestSchedule = "0 8 * * 1"
+	}
+	if _, err := cron.ParseStandard(c.DigestSchedule); err != nil {
+		return c, &Error{"DIGEST_SCHEDULE", fmt.Sprintf("%q is not a cron schedule (%v): use five fields, like 0 8 * * 1 for Mondays at 8:00", c.DigestSchedule, err)}
 	}
 	if list := get("HOLIDAYS"); list != "" {
 		if c.Holidays, err = review.ParseHolidays(list); err != nil {

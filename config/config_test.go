@@ -42,6 +42,7 @@ func TestLoad(t *testing.T) {
 		{"a nudge schedule", with("NUDGE_SCHEDULE", "0 9-16 * * 1-5"), NeedSlack, ""},
 		{"a bad nudge schedule", with("NUDGE_SCHEDULE", "hourly"), NeedSlack, "NUDGE_SCHEDULE"},
 		{"holidays", with("HOLIDAYS", "2026-12-24,2026-12-31"), NeedSlack, ""},
+		{"a bad digest schedule", with("DIGEST_SCHEDULE", "mondays"), NeedSlack, "DIGEST_SCHEDULE"},
 		{"a bad holiday", with("HOLIDAYS", "2026-12-24,Dec 31"), NeedSlack, "HOLIDAYS"},
 		{"an unknown scale", with("RATING_SCALE", "stars"), NeedSlack, "RATING_SCALE"},
 		{"a June deadline", with("REFLECTION_DEADLINE", "06-20"), NeedSlack, ""},

@@ -243,3 +243,21 @@ func (s YearState) wrapUpDue(c Calendar, today Date) []Item {
 	}
 	return items
 }
+
+// About keeps of the year only what describing it needs: the expectation a
+// goal item is for, the check-in a confirmation item is about. Lists of
+// items across many people hold these, not whole years.
+func (s YearState) About(it Item) YearState {
+	mini := YearState{ReviewID: s.ReviewID, Year: s.Year, Cadence: s.Cadence}
+	for _, e := range s.Expectations {
+		if it.Kind == ItemGoals && e.ID == it.ExpectationID {
+			mini.Expectations = []Expectation{e}
+		}
+	}
+	for _, c := range s.CheckIns {
+		if it.Kind == ItemConfirmation && c.ID == it.CheckInID {
+			mini.CheckIns = []CheckIn{c}
+		}
+	}
+	return mini
+}

@@ -133,7 +133,7 @@ func (n *Nudger) Plan(ctx context.Context, now time.Time) ([]Nudge, error) {
 				if _, ok := day[to]; !ok {
 					continue
 				}
-				lines[to] = append(lines[to], NudgeLine{Item: it, About: p, Year: lineYear(y, it), Key: review.ReminderKey(fy, p.ID, it)})
+				lines[to] = append(lines[to], NudgeLine{Item: it, About: p, Year: y.About(it), Key: review.ReminderKey(fy, p.ID, it)})
 			}
 		}
 	}
@@ -171,24 +171,6 @@ func (n *Nudger) Plan(ctx context.Context, now time.Time) ([]Nudge, error) {
 		out = append(out, Nudge{Recipient: *byID[id], Day: today, Lines: keep})
 	}
 	return out, nil
-}
-
-// lineYear keeps of a year only what a line about it needs (the
-// expectation a goal is for, the check-in to confirm), so that the plan's
-// memory grows with the lines, not with everyone's year.
-func lineYear(y review.YearState, it review.Item) review.YearState {
-	mini := review.YearState{ReviewID: y.ReviewID, Year: y.Year, Cadence: y.Cadence}
-	for _, e := range y.Expectations {
-		if it.Kind == review.ItemGoals && e.ID == it.ExpectationID {
-			mini.Expectations = []review.Expectation{e}
-		}
-	}
-	for _, c := range y.CheckIns {
-		if it.Kind == review.ItemConfirmation && c.ID == it.CheckInID {
-			mini.CheckIns = []review.CheckIn{c}
-		}
-	}
-	return mini
 }
 
 // announced is when another message already told the recipient about an

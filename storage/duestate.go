@@ -12,7 +12,8 @@ import (
 // DueStates returns, for these people, as much of their year in fy as
 // review.Calendar.Due needs (and nudges show): the cadence, active
 // expectations with their text, which expectations have a goal, the
-// check-ins and whether each is confirmed, the wrap-up's progress, and the
+// check-ins and whether each is confirmed, whether a development plan is
+// shared, the wrap-up's progress, and the
 // day their time with their manager began. It reads only those columns, in
 // seven queries per thousand people, each selecting a range of person ids
 // rather than binding a long list: the sweep's loader, lighter than
@@ -146,6 +147,18 @@ func dueStates(db *gorm.DB, fy review.FiscalYear, ids []int64, out map[int64]rev
 			wu.ReflectedAt = *w.EmployeeSubmittedAt
 		}
 		years[w.ReviewID].WrapUp = wu
+	}
+	var plans []struct {
+		ReviewID int64
+		Status   string
+	}
+	if err := inRange(db.Table("development_plans AS x")).Select("x.review_id, x.status").Scan(&plans).Error; err != nil {
+		return err
+	}
+	for _, p := range plans {
+		if y, ok := years[p.ReviewID]; ok {
+			y.Plan = &review.DevelopmentPlan{Shared: p.Status == "shared"}
+		}
 	}
 	for rid, y := range years {
 		out[personOf[rid]] = *y

@@ -1,0 +1,136 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/scheduler"
+)
+
+// Digest lengths: what the message shows before pointing to the file.
+const (
+	digestUnits    = 15
+	digestManagers = 15
+	digestItems    = 3 // per manager
+	digestNo       = 10
+)
+
+// completionLine shows a group's completion rates, part by part.
+func completionLine(p *review.Standing, wrapUps bool) string {
+	parts := []string{
+		rate("expectations", p.Expectations), rate("goals", p.Goals), rate("first check-in", p.FirstCheckIn),
+		rate("check-ins this quarter", p.ThisQuarter), rate("confirmations", p.Confirmed), rate("development plans", p.Plans),
+	}
+	if wrapUps {
+		parts = append(parts, rate("wrap-ups", p.WrapUps))
+	}
+	return strings.Join(parts, " · ")
+}
+
+func rate(what string, c review.Completion) string {
+	if c.Of == 0 {
+		return what + " —"
+	}
+	return fmt.Sprintf("%s %.0f%% (%d/%d)", what, c.Rate(), c.Done, c.Of)
+}
+
+// DigestMessage is HR's weekly digest for the channel: completion for the
+// organisation and by unit, who is overdue by manager, the No answers and
+// failed deliveries, inside Block Kit's limits; the full lists go in the
+// CSV file (DigestCSV). It holds no ratings.
+func DigestMessage(d review.Digest) ([]byte, error) {
+	wrapUps := !d.Day.Before(d.Year.ManagerWrapUpOpens())
+	text := fmt.Sprintf("MassPerform weekly digest, %s: %s overdue.", d.Day.Human(), plural(d.OverdueCount(), "item", "items"))
+	blocks := []slack.Block{
+		header(fmt.Sprintf("MassPerform · %s · week of %s", d.Year, d.Day.Human())),
+		section(fmt.Sprintf("*Across the organisation* (%s)\n%s", plural(d.Org.People, "person", "people"), completionLine(&d.Org, wrapUps))),
+	}
+	var units []string
+	names := d.UnitNames()
+	for i, u := range names {
+		if i == digestUnits {
+			units = append(units, fmt.Sprintf("_…and %d more units: see the file_", len(names)-i))
+			break
+		}
+		p := d.Units[u]
+		units = append(units, fmt.Sprintf("*%s* (%d): %s", esc(u), p.People, completionLine(p, wrapUps)))
+	}
+	if len(units) > 0 {
+		blocks = append(blocks, section(fitLines("*By unit* (— where nothing is due yet)", units, "unit", "units")))
+	}
+	if len(d.Overdue) == 0 {
+		blocks = append(blocks, section("*Overdue*\nNothing is overdue. 🎉"))
+	} else {
+		var lines []string
+		for i, m := range d.Overdue {
+			if i == digestManagers {
+				lines = append(lines, fmt.Sprintf("_…and %d more managers: see the file_", len(d.Overdue)-i))
+				break
+			}
+			var items []string
+			for j, o := range m.Items {
+				if j == digestItems {
+					items = append(items, fmt.Sprintf("%d more", len(m.Items)-j))
+					break
+				}
+				items = append(items, fmt.Sprintf("%s: %s", esc(o.Person.Name), dueText(o.Year, o.Item, false)))
+			}
+			manager := m.Manager.Name
+			if manager == "" {
+				manager = "(no manager)"
+			}
+			lines = append(lines, fmt.Sprintf("• *%s* (%d): %s", esc(manager), len(m.Items), strings.Join(items, "; ")))
+		}
+		blocks = append(blocks, section(fitLines(fmt.Sprintf("*Overdue, by manager* (%s)", plural(d.OverdueCount(), "item", "items")), lines, "manager", "managers")))
+	}
+	if len(d.No) > 0 {
+		var lines []string
+		for i, n := range d.No {
+			if i == digestNo {
+				lines = append(lines, fmt.Sprintf("_…and %d more: see the file_", len(d.No)-i))
+				break
+			}
+			lines = append(lines, fmt.Sprintf("• %s: “%s” (%s)", esc(n.Person.Name), review.QuestionText(n.Answer.Stage, n.Answer.Question), review.DateOf(n.Answer.AnsweredAt).Human()))
+		}
+		blocks = append(blocks, section(fitLines(fmt.Sprintf("*Answered No* (%d)", len(d.No)), lines, "answer", "answers")))
+	}
+	if d.Failed > 0 {
+		blocks = append(blocks, section(fmt.Sprintf("*Messages we could not deliver this week:* %d. They are in the database's outbox, marked failed.", d.Failed)))
+	}
+	blocks = append(blocks, note("The full lists are in the CSV file with this digest. Ratings never appear here."))
+	return scheduler.EncodePayload(text, blocks)
+}
+
+// DigestCSV is the digest's full lists, one line per unit, overdue item and
+// No answer.
+func DigestCSV(d review.Digest) []byte {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	_ = w.Write([]string{"section", "unit", "manager", "person", "what", "date", "people", "expectations", "goals", "first_checkin", "this_quarter", "confirmations", "plans", "wrapups"})
+	pct := func(c review.Completion) string {
+		if c.Of == 0 {
+			return ""
+		}
+		return fmt.Sprintf("%.1f", c.Rate())
+	}
+	for _, u := range d.UnitNames() {
+		p := d.Units[u]
+		_ = w.Write([]string{"unit", review.SpreadsheetSafe(u), "", "", "", "", fmt.Sprint(p.People), pct(p.Expectations), pct(p.Goals), pct(p.FirstCheckIn), pct(p.ThisQuarter), pct(p.Confirmed), pct(p.Plans), pct(p.WrapUps)})
+	}
+	for _, m := range d.Overdue {
+		for _, o := range m.Items {
+			what := fromSlack(dueText(o.Year, o.Item, false))
+			_ = w.Write([]string{"overdue", review.SpreadsheetSafe(o.Person.Unit), review.SpreadsheetSafe(m.Manager.Name), review.SpreadsheetSafe(o.Person.Name), what, o.Item.DueBy.String()})
+		}
+	}
+	for _, n := range d.No {
+		_ = w.Write([]string{"answered_no", review.SpreadsheetSafe(n.Person.Unit), "", review.SpreadsheetSafe(n.Person.Name), review.QuestionText(n.Answer.Stage, n.Answer.Question), review.DateOf(n.Answer.AnsweredAt).String()})
+	}
+	w.Flush()
+	return b.Bytes()
+}

@@ -1,0 +1,101 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/massperform/massperform/bot"
+	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/storage"
+)
+
+// DigestStore is what the digest reads and writes.
+type DigestStore interface {
+	EachReviewed(ctx context.Context, fy review.FiscalYear, fn func(p, manager review.Person, y review.YearState)) error
+	NoAnswers(ctx context.Context, fy review.FiscalYear) ([]storage.NoAnswer, error)
+	FailedSince(ctx context.Context, since time.Time) (int, error)
+	Enqueue(ctx context.Context, ns []storage.Notification) error
+	ClaimOnce(ctx context.Context, key string) (bool, error)
+	Unclaim(ctx context.Context, key string) error
+}
+
+// Digester builds HR's weekly digest and posts it to the HR channel.
+type Digester struct {
+	Store   DigestStore
+	Cal     review.Calendar
+	Channel string // HR_CHANNEL
+	// Message and CSV render the digest.
+	Message func(review.Digest) ([]byte, error)
+	CSV     func(review.Digest) []byte
+	// Upload shares a file in the channel; nil leaves the file out.
+	Upload func(ctx context.Context, channel string, f bot.File) error
+	Log    *slog.Logger
+}
+
+// Build gathers the digest at now: one pass over everyone reviewed this
+// fiscal year, a thousand at a time, then the No answers and the week's
+// failed deliveries.
+func (g *Digester) Build(ctx context.Context, now time.Time) (review.Digest, error) {
+	fy := g.Cal.Year(now)
+	b := review.NewDigest(g.Cal, now)
+	people := map[int64]review.Person{}
+	err := g.Store.EachReviewed(ctx, fy, func(p, m review.Person, y review.YearState) {
+		people[p.ID] = p
+		b.Add(p, m, y)
+	})
+	if err != nil {
+		return review.Digest{}, err
+	}
+	no, err := g.Store.NoAnswers(ctx, fy)
+	if err != nil {
+		return review.Digest{}, err
+	}
+	for _, n := range no {
+		if p, ok := people[n.PersonID]; ok {
+			b.AddNo(p, n.Answer)
+		}
+	}
+	failed, err := g.Store.FailedSince(ctx, now.Add(-7*24*time.Hour))
+	if err != nil {
+		return review.Digest{}, err
+	}
+	return b.Build(failed), nil
+}
+
+// Run builds the digest at now and, unless dryRun, queues it for the HR
+// channel (once per day, whoever runs it) and shares its CSV there (also
+// once). It returns the digest.
+func (g *Digester) Run(ctx context.Context, now time.Time, dryRun bool) (review.Digest, error) {
+	d, err := g.Build(ctx, now)
+	if err != nil || dryRun {
+		return d, err
+	}
+	if g.Channel == "" {
+		return d, fmt.Errorf("HR_CHANNEL is not set, so the digest has nowhere to go")
+	}
+	payload, err := g.Message(d)
+	if err != nil {
+		return d, err
+	}
+	key := "digest:" + d.Day.String()
+	if err := g.Store.Enqueue(ctx, []storage.Notification{{Key: key, Recipient: g.Channel, Kind: "digest", Payload: payload}}); err != nil {
+		return d, err
+	}
+	if g.Upload == nil || g.CSV == nil {
+		return d, nil
+	}
+	fileKey := key + ":file"
+	first, err := g.Store.ClaimOnce(ctx, fileKey)
+	if err != nil || !first {
+		return d, err
+	}
+	f := bot.File{Name: fmt.Sprintf("massperform-digest-%s.csv", d.Day), Title: "MassPerform digest, " + d.Day.Human(),
+		Comment: "The full lists for this week's digest.", Data: g.CSV(d)}
+	if err := g.Upload(ctx, g.Channel, f); err != nil {
+		_ = g.Store.Unclaim(ctx, fileKey)
+		return d, fmt.Errorf("share the digest file: %w", err)
+	}
+	return d, nil
+}

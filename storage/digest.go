@@ -1,0 +1,102 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/massperform/massperform/review"
+)
+
+// EachReviewed calls fn with every active person who has a manager, their
+// manager and their year in fy (as DueStates loads it), a thousand people
+// at a time.
+func (s *Store) EachReviewed(ctx context.Context, fy review.FiscalYear, fn func(p, manager review.Person, y review.YearState)) error {
+	people, err := s.ActivePeople(ctx)
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64]*review.Person, len(people))
+	var ids []int64
+	for i := range people {
+		byID[people[i].ID] = &people[i]
+		if people[i].Reviewed() {
+			ids = append(ids, people[i].ID)
+		}
+	}
+	for lo := 0; lo < len(ids); lo += idChunk {
+		chunk := ids[lo:min(lo+idChunk, len(ids))]
+		years, err := s.DueStates(ctx, fy, chunk)
+		if err != nil {
+			return err
+		}
+		for _, id := range chunk {
+			p := byID[id]
+			var m review.Person
+			if mp := byID[p.ManagerID]; mp != nil {
+				m = *mp
+			}
+			y := years[id]
+			if y.Year == 0 {
+				y.Year = fy
+			}
+			fn(*p, m, y)
+		}
+	}
+	return nil
+}
+
+// NoAnswer is a compliance question answered No, with whose review it is.
+type NoAnswer struct {
+	PersonID int64
+	Answer   review.Answer
+}
+
+// NoAnswers returns every No answered in fy's reviews of people still on
+// the roster, newest first.
+func (s *Store) NoAnswers(ctx context.Context, fy review.FiscalYear) ([]NoAnswer, error) {
+	var rows []struct {
+		PersonID   int64
+		Stage      string
+		Question   string
+		AnsweredBy int64
+		AnsweredAt time.Time
+	}
+	err := s.read(ctx).Table("compliance_answers AS a").Select("r.person_id, a.stage, a.question, a.answered_by, a.answered_at").
+		Joins("JOIN reviews r ON r.id = a.review_id").Joins("JOIN people p ON p.id = r.person_id").
+		Where("r.fiscal_year = ? AND NOT a.answer AND p.active", int(fy)).Order("a.answered_at DESC, a.id DESC").Scan(&rows).Error
+	if err != nil {
+		return nil, s.wrap("no answers", err)
+	}
+	out := make([]NoAnswer, len(rows))
+	for i, r := range rows {
+		out[i] = NoAnswer{PersonID: r.PersonID, Answer: review.Answer{Stage: review.Stage(r.Stage), Question: r.Question, AnsweredBy: r.AnsweredBy, AnsweredAt: r.AnsweredAt}}
+	}
+	return out, nil
+}
+
+// FailedSince counts notifications given up on since a moment.
+func (s *Store) FailedSince(ctx context.Context, since time.Time) (int, error) {
+	var n int64
+	err := s.read(ctx).Model(&outboxRow{}).Where("status = ? AND created_at >= ?", OutboxFailed, since.UTC()).Count(&n).Error
+	return int(n), s.wrap("failed deliveries", err)
+}
+
+// ClaimOnce records key as done and reports whether this call did it
+// (false when it was already done).
+func (s *Store) ClaimOnce(ctx context.Context, key string) (bool, error) {
+	var claimed bool
+	err := s.tx(ctx, "claim once", func(tx *gorm.DB, now time.Time) error {
+		res := tx.Table("handled_requests").Clauses(clause.OnConflict{DoNothing: true}).Create(map[string]any{"request_key": key, "at": now})
+		claimed = res.RowsAffected == 1
+		return res.Error
+	})
+	return claimed, err
+}
+
+// Unclaim forgets a ClaimOnce, so that the work can be tried again.
+func (s *Store) Unclaim(ctx context.Context, key string) error {
+	return s.wrap("unclaim", s.read(ctx).Exec("DELETE FROM handled_requests WHERE request_key = ?", key).Error)
+}
