@@ -28,28 +28,7 @@ func BenchmarkSweepPlan(b *testing.B) {
 	for _, n := range []int{1000, 10000, 100000} {
 		for _, db := range []string{storage.SQLite, storage.Postgres} {
 			b.Run(fmt.Sprintf("%d/%s", n, db), func(b *testing.B) {
-				url := filepath.Join(b.TempDir(), "sweep.db")
-				if db == storage.Postgres {
-					url = pgtest.NewDatabase(b)
-				}
-				s := storagetest.Open(b, url, newClock("2026-08-03T14:00:00Z"))
-				managers := max(2, n/10)
-				entries := make([]review.RosterEntry, n)
-				for i := range entries {
-					e := review.RosterEntry{Email: fmt.Sprintf("p%06d@x.org", i), Name: fmt.Sprintf("P%06d", i), Unit: "U", SlackID: fmt.Sprintf("U%06d", i), TZ: "America/New_York"}
-					if i > 0 && i < managers {
-						e.ManagerEmail = "p000000@x.org"
-					} else if i >= managers {
-						e.ManagerEmail = fmt.Sprintf("p%06d@x.org", i%(managers-1)+1)
-					}
-					entries[i] = e
-				}
-				if err := s.ApplyRoster(ctx, "bench", review.NewDate(2026, 7, 1), review.PlanRoster(nil, entries, false)); err != nil {
-					b.Fatal(err)
-				}
-				if err := s.SeedYears(2027); err != nil {
-					b.Fatal(err)
-				}
+				s := seededOrg(b, db, n)
 				nudger := &scheduler.Nudger{Store: s, Cal: review.Calendar{Loc: ny}, Message: handlers.NudgeMessage}
 				var nudges []scheduler.Nudge
 				peak := peakHeap(func() {
@@ -104,4 +83,63 @@ func peakHeap(fn func()) float64 {
 	close(done)
 	peak = max(peak, <-sampled)
 	return float64(peak-base) / (1 << 20)
+}
+
+// seededOrg imports n people (a tenth of them managers, all in New York)
+// and gives them years with some history (SeedYears).
+func seededOrg(b *testing.B, db string, n int) *storage.Store {
+	b.Helper()
+	url := filepath.Join(b.TempDir(), "sweep.db")
+	if db == storage.Postgres {
+		url = pgtest.NewDatabase(b)
+	}
+	s := storagetest.Open(b, url, newClock("2026-08-03T14:00:00Z"))
+	managers := max(2, n/10)
+	entries := make([]review.RosterEntry, n)
+	for i := range entries {
+		e := review.RosterEntry{Email: fmt.Sprintf("p%06d@x.org", i), Name: fmt.Sprintf("P%06d", i), Unit: "U", SlackID: fmt.Sprintf("U%06d", i), TZ: "America/New_York"}
+		if i > 0 && i < managers {
+			e.ManagerEmail = "p000000@x.org"
+		} else if i >= managers {
+			e.ManagerEmail = fmt.Sprintf("p%06d@x.org", i%(managers-1)+1)
+		}
+		entries[i] = e
+	}
+	if err := s.ApplyRoster(ctx, "bench", review.NewDate(2026, 7, 1), review.PlanRoster(nil, entries, false)); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.SeedYears(2027); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// BenchmarkDigest measures building HR's digest for a whole organisation:
+// one pass over everyone, a thousand at a time.
+func BenchmarkDigest(b *testing.B) {
+	ny, _ := time.LoadLocation("America/New_York")
+	now := time.Date(2026, 10, 12, 8, 0, 0, 0, ny)
+	for _, n := range []int{10000, 100000} {
+		for _, db := range []string{storage.SQLite, storage.Postgres} {
+			b.Run(fmt.Sprintf("%d/%s", n, db), func(b *testing.B) {
+				s := seededOrg(b, db, n)
+				g := &scheduler.Digester{Store: s, Cal: review.Calendar{Loc: ny}}
+				var d review.Digest
+				peak := peakHeap(func() {
+					var err error
+					if d, err = g.Build(ctx, now); err != nil || d.Org.People != n-1 {
+						b.Fatalf("%d people, %v", d.Org.People, err)
+					}
+				})
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if _, err := g.Build(ctx, now); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(peak, "MB-peak")
+				b.ReportMetric(float64(d.OverdueCount()), "overdue")
+			})
+		}
+	}
 }
