@@ -82,7 +82,7 @@ func (p *Standing) add(y YearState, today Date) {
 
 // Overdue is one overdue item, and whose review it is in.
 type Overdue struct {
-	Person Person
+	Person *Person
 	Item   Item
 	Year   YearState // what describing the item needs (YearState.About)
 }
@@ -90,13 +90,13 @@ type Overdue struct {
 // ManagerOverdue is what a manager (or, for the employee's own moves, the
 // employee's manager's team) has overdue.
 type ManagerOverdue struct {
-	Manager Person
+	Manager *Person
 	Items   []Overdue
 }
 
 // NoAnswer is a compliance question answered No.
 type NoAnswer struct {
-	Person Person // whose review it is
+	Person *Person // whose review it is
 	Answer Answer
 }
 
@@ -117,24 +117,24 @@ type Digest struct {
 // DigestBuilder collects a digest person by person, so that it can be
 // built from a stream of any size.
 type DigestBuilder struct {
-	cal      Calendar
-	now      time.Time
-	today    Date
-	d        Digest
-	overdue  map[int64]*ManagerOverdue
-	managers map[int64]Person
+	cal     Calendar
+	now     time.Time
+	today   Date
+	d       Digest
+	overdue map[int64]*ManagerOverdue
 }
 
 // NewDigest starts a digest for the fiscal year running at now.
 func NewDigest(cal Calendar, now time.Time) *DigestBuilder {
 	today := cal.Today(now)
 	return &DigestBuilder{cal: cal, now: now, today: today, d: Digest{Year: FiscalYearOf(today), Day: today, Units: map[string]*Standing{}},
-		overdue: map[int64]*ManagerOverdue{}, managers: map[int64]Person{}}
+		overdue: map[int64]*ManagerOverdue{}}
 }
 
 // Add counts a reviewed person, with their manager and year. Overdue
-// items are filed under the manager whose team the person is in.
-func (b *DigestBuilder) Add(p, manager Person, y YearState) {
+// items are filed under the manager whose team the person is in. The
+// digest keeps the pointers.
+func (b *DigestBuilder) Add(p, manager *Person, y YearState) {
 	if y.Left || !p.Active {
 		return
 	}
@@ -159,7 +159,7 @@ func (b *DigestBuilder) Add(p, manager Person, y YearState) {
 }
 
 // AddNo records a No answer.
-func (b *DigestBuilder) AddNo(p Person, a Answer) {
+func (b *DigestBuilder) AddNo(p *Person, a Answer) {
 	b.d.No = append(b.d.No, NoAnswer{Person: p, Answer: a})
 }
 

@@ -22,12 +22,12 @@ func TestDigest(t *testing.T) {
 	half := YearState{Year: 2027, Expectations: []Expectation{{ID: 2, CreatedAt: at}}, CheckIns: []CheckIn{{ID: 3, HeldOn: d("2026-08-20"), CreatedAt: d("2026-08-20").In(time.UTC)}}}
 
 	b := NewDigest(cal, now)
-	b.Add(eli, mona, done)
-	b.Add(zoe, mona, nothing)
-	b.Add(ana, pat, half)
-	b.Add(gone, pat, nothing)
-	b.AddNo(ana, Answer{Stage: StageFirstCheckIn, Question: "met", AnsweredAt: at})
-	b.AddNo(eli, Answer{Stage: StageFirstCheckIn, Question: "cadence", AnsweredAt: at.Add(time.Hour)})
+	b.Add(&eli, &mona, done)
+	b.Add(&zoe, &mona, nothing)
+	b.Add(&ana, &pat, half)
+	b.Add(&gone, &pat, nothing)
+	b.AddNo(&ana, Answer{Stage: StageFirstCheckIn, Question: "met", AnsweredAt: at})
+	b.AddNo(&eli, Answer{Stage: StageFirstCheckIn, Question: "cadence", AnsweredAt: at.Add(time.Hour)})
 	dg := b.Build(2)
 
 	org := dg.Org
@@ -60,8 +60,8 @@ func TestDigest(t *testing.T) {
 		t.Error("rates")
 	}
 	june := NewDigest(cal, d("2027-06-10").In(time.UTC))
-	june.Add(eli, mona, YearState{Year: 2027, WrapUp: &WrapUp{Rating: "successful"}})
-	june.Add(zoe, mona, nothing)
+	june.Add(&eli, &mona, YearState{Year: 2027, WrapUp: &WrapUp{Rating: "successful"}})
+	june.Add(&zoe, &mona, nothing)
 	if w := june.Build(0).Org.WrapUps; w != (Completion{1, 2}) {
 		t.Errorf("wrap-ups in June = %+v", w)
 	}

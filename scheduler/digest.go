@@ -13,7 +13,7 @@ import (
 
 // DigestStore is what the digest reads and writes.
 type DigestStore interface {
-	EachReviewed(ctx context.Context, fy review.FiscalYear, fn func(p, manager review.Person, y review.YearState)) error
+	EachReviewed(ctx context.Context, fy review.FiscalYear, fn func(p, manager *review.Person, y review.YearState)) error
 	NoAnswers(ctx context.Context, fy review.FiscalYear) ([]storage.NoAnswer, error)
 	FailedSince(ctx context.Context, since time.Time) (int, error)
 	Enqueue(ctx context.Context, ns []storage.Notification) error
@@ -40,8 +40,8 @@ type Digester struct {
 func (g *Digester) Build(ctx context.Context, now time.Time) (review.Digest, error) {
 	fy := g.Cal.Year(now)
 	b := review.NewDigest(g.Cal, now)
-	people := map[int64]review.Person{}
-	err := g.Store.EachReviewed(ctx, fy, func(p, m review.Person, y review.YearState) {
+	people := map[int64]*review.Person{}
+	err := g.Store.EachReviewed(ctx, fy, func(p, m *review.Person, y review.YearState) {
 		people[p.ID] = p
 		b.Add(p, m, y)
 	})

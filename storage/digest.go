@@ -13,7 +13,9 @@ import (
 // EachReviewed calls fn with every active person who has a manager, their
 // manager and their year in fy (as DueStates loads it), a thousand people
 // at a time.
-func (s *Store) EachReviewed(ctx context.Context, fy review.FiscalYear, fn func(p, manager review.Person, y review.YearState)) error {
+//
+// The people are shared: fn may keep the pointers, not change them.
+func (s *Store) EachReviewed(ctx context.Context, fy review.FiscalYear, fn func(p, manager *review.Person, y review.YearState)) error {
 	people, err := s.ActivePeople(ctx)
 	if err != nil {
 		return err
@@ -33,16 +35,15 @@ func (s *Store) EachReviewed(ctx context.Context, fy review.FiscalYear, fn func(
 			return err
 		}
 		for _, id := range chunk {
-			p := byID[id]
-			var m review.Person
-			if mp := byID[p.ManagerID]; mp != nil {
-				m = *mp
+			p, m := byID[id], byID[byID[id].ManagerID]
+			if m == nil {
+				m = &review.Person{}
 			}
 			y := years[id]
 			if y.Year == 0 {
 				y.Year = fy
 			}
-			fn(*p, m, y)
+			fn(p, m, y)
 		}
 	}
 	return nil
