@@ -151,3 +151,25 @@ func TestNudgesOnceAcrossProcesses(t *testing.T) {
 		}
 	})
 }
+
+// TestKickoff: on July 1 everyone in the program hears that the year has
+// started, in their own morning, once, in words for their part in it.
+func TestKickoff(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		w := startCast(t, url, "2026-07-01") // a Wednesday; 10:00 in Boston, 7:00 for Eli in Los Angeles
+		out, code := w.cli("jobs", "run", "nudges")
+		if code != 0 || !strings.Contains(out, "Queued 5 nudges") {
+			t.Fatalf("sweep exited %d:\n%s", code, out)
+		}
+		mustContain(t, "Zoe's kickoff", messageText(w.dmWith(zoe, "Welcome to FY2027")), "Your manager sets your expectations", "by Sep 30, 2026")
+		mustContain(t, "Mona's kickoff", messageText(w.dmWith(mona, "Welcome to FY2027")), "As a manager", "Eli Ortiz*: expectations to set")
+		mustContain(t, "Dana's kickoff", messageText(w.dmWith(dana, "Welcome to FY2027")), "Set each report's expectations")
+
+		// Eli hears at 10:00 his time; nobody else hears it twice.
+		out, _ = w.cli("jobs", "run", "nudges", "--dry-run", "--as-of", "2026-07-01T13:00:00-04:00")
+		mustContain(t, "LA morning", out, "1 nudge would be queued", "To Eli Ortiz", "Welcome to FY2027!")
+		w.clock.setDay("2026-07-02")
+		out, _ = w.cli("jobs", "run", "nudges", "--dry-run")
+		mustNotContain(t, "the day after", out, "Welcome to FY2027")
+	})
+}

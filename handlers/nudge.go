@@ -28,7 +28,17 @@ func (h *handlers) registerNudges(r *bot.Router) {
 // a week of quiet.
 func NudgeMessage(n scheduler.Nudge) ([]byte, error) {
 	text := fmt.Sprintf("Good morning! %s waiting for you in MassPerform.", plural(len(n.Lines), "thing is", "things are"))
-	blocks := []slack.Block{section("*" + text + "*")}
+	var blocks []slack.Block
+	for _, ph := range n.Phases {
+		head, body := phaseText(n, ph)
+		if len(blocks) == 0 {
+			text = head
+		}
+		blocks = append(blocks, section("*"+head+"*\n"+body))
+	}
+	if len(n.Lines) > 0 {
+		blocks = append(blocks, section("*"+fmt.Sprintf("%s waiting for you:", plural(len(n.Lines), "thing is", "things are"))+"*"))
+	}
 	for i, l := range n.Lines {
 		if i == nudgeLinesShown {
 			blocks = append(blocks, note(fmt.Sprintf("…and %d more: your Home tab in MassPerform lists them all.", len(n.Lines)-i)))
@@ -47,6 +57,28 @@ func NudgeMessage(n scheduler.Nudge) ([]byte, error) {
 	blocks = append(blocks, slack.NewActionBlock("nudge_actions", button("Snooze a week", snoozeAction, strconv.Itoa(snoozeDays), false)),
 		note("You get at most one of these a day, on working days, around 9:00 your time."))
 	return scheduler.EncodePayload(text, blocks)
+}
+
+// phaseText announces an opening of the year, for a manager or employee.
+func phaseText(n scheduler.Nudge, ph review.Phase) (head, body string) {
+	reviewed := n.Recipient.Reviewed()
+	switch ph {
+	case review.PhaseWrapUp:
+		return "Wrap-up season is open.", "Look back on your year and, if you like, send your manager a reflection: what you achieved and what it changed. Try `/perform wrapup`."
+	case review.PhaseManagerWrapUp:
+		return "Manager wrap-ups open today.", fmt.Sprintf("For each of your reports: read their reflection, answer three questions and give the overall rating, by %s. Start with `/perform wrapup @name`.", n.Year.End().Human())
+	}
+	_, q1 := n.Year.Quarter(1)
+	head = fmt.Sprintf("Welcome to %s!", n.Year)
+	switch {
+	case n.Manages && reviewed:
+		body = fmt.Sprintf("As a manager: set each report's expectations and hold a first check-in by %s. For your own year: your manager does the same with you, and you write a goal for each expectation.", q1.Human())
+	case n.Manages:
+		body = fmt.Sprintf("Set each report's expectations and hold a first check-in with them by %s. They'll write a goal for each expectation.", q1.Human())
+	default:
+		body = fmt.Sprintf("Your manager sets your expectations for the year, you write a goal for each, and you meet for a first check-in by %s. `/perform status` shows where you stand.", q1.Human())
+	}
+	return head, body
 }
 
 // nudgeButton opens the form a line asks for.
@@ -95,6 +127,10 @@ func NudgeSummary(n scheduler.Nudge) []string {
 		} else {
 			out[i] = l.About.Name + ": " + fromSlack(dueText(l.Year, l.Item, false))
 		}
+	}
+	for _, ph := range n.Phases {
+		head, _ := phaseText(n, ph)
+		out = append([]string{head}, out...)
 	}
 	return out
 }

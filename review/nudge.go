@@ -127,3 +127,58 @@ func Remind(it Item, last, today Date) bool {
 	}
 	return it.Overdue || !today.Before(it.DueBy.AddDays(-7*LastWeeks+1))
 }
+
+// Phase is a moment of the year everyone concerned is told about once,
+// in their first reminder on or after it.
+type Phase string
+
+// The year's openings.
+const (
+	PhaseKickoff       Phase = "kickoff"        // July 1: a new year; managers set expectations, employees write goals
+	PhaseWrapUp        Phase = "wrapup"         // May 1: employees can write their reflection
+	PhaseManagerWrapUp Phase = "manager_wrapup" // June 1: managers write wrap-ups
+)
+
+// PhaseWindow is how long after an opening the announcement can still
+// come (a first working day after a long weekend, say).
+const PhaseWindow = 14
+
+// Opens returns the day a phase opens in fy.
+func (p Phase) Opens(fy FiscalYear) Date {
+	switch p {
+	case PhaseWrapUp:
+		return fy.WrapUpOpens()
+	case PhaseManagerWrapUp:
+		return fy.ManagerWrapUpOpens()
+	}
+	return fy.Start()
+}
+
+// For reports whether someone who is reviewed (has a manager) and/or
+// manages people is told about the phase.
+func (p Phase) For(reviewed, manages bool) bool {
+	switch p {
+	case PhaseWrapUp:
+		return reviewed
+	case PhaseManagerWrapUp:
+		return manages
+	}
+	return reviewed || manages
+}
+
+// Phases lists the phases whose announcement window holds day, in fy.
+func Phases(fy FiscalYear, day Date) []Phase {
+	var out []Phase
+	for _, p := range []Phase{PhaseKickoff, PhaseWrapUp, PhaseManagerWrapUp} {
+		opens := p.Opens(fy)
+		if !day.Before(opens) && day.Before(opens.AddDays(PhaseWindow)) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// PhaseKey is the reminder key of a phase's announcement to a person.
+func PhaseKey(fy FiscalYear, personID int64, p Phase) string {
+	return fmt.Sprintf("%d:%d:phase:%s", int(fy), personID, p)
+}

@@ -1,6 +1,7 @@
 package review
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -86,5 +87,24 @@ func TestRemind(t *testing.T) {
 	if ReminderKey(2027, 5, Item{Kind: ItemCheckIn, Quarter: 2}) == ReminderKey(2027, 5, Item{Kind: ItemCheckIn, Quarter: 3}) ||
 		ReminderKey(2027, 5, Item{Kind: ItemExpectations}) == ReminderKey(2028, 5, Item{Kind: ItemExpectations}) {
 		t.Error("reminder keys must tell quarters and years apart")
+	}
+}
+
+func TestPhases(t *testing.T) {
+	for day, want := range map[string]string{
+		"2026-07-01": "kickoff", "2026-07-14": "kickoff", "2026-07-15": "", "2027-04-30": "",
+		"2027-05-03": "wrapup", "2027-06-01": "manager_wrapup", "2027-06-14": "manager_wrapup",
+	} {
+		fy := FiscalYearOf(d(day))
+		var got []string
+		for _, p := range Phases(fy, d(day)) {
+			got = append(got, string(p))
+		}
+		if g := strings.Join(got, " "); g != want {
+			t.Errorf("Phases(%s) = %q, want %q", day, g, want)
+		}
+	}
+	if !PhaseKickoff.For(false, true) || !PhaseKickoff.For(true, false) || PhaseWrapUp.For(false, true) || PhaseManagerWrapUp.For(true, false) {
+		t.Error("who hears of which phase")
 	}
 }

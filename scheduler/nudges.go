@@ -24,7 +24,13 @@ type NudgeStore interface {
 type Nudge struct {
 	Recipient review.Person
 	Day       review.Date // in the recipient's own time zone
-	Lines     []NudgeLine
+	Year      review.FiscalYear
+	// Phases are openings of the year the recipient hears of for the
+	// first time (the July kickoff, say), with Manages set when they
+	// manage people.
+	Phases  []review.Phase
+	Manages bool
+	Lines   []NudgeLine
 }
 
 // Key is the nudge's outbox key: one per person per day.
@@ -102,6 +108,12 @@ func (n *Nudger) Plan(ctx context.Context, now time.Time) ([]Nudge, error) {
 	}
 	// Route each reviewed person's due items to whoever's move it is.
 	fy := n.Cal.Year(now)
+	manages := map[int64]bool{}
+	for _, p := range people {
+		if p.ManagerID != 0 {
+			manages[p.ManagerID] = true
+		}
+	}
 	lines := map[int64][]NudgeLine{}
 	var reviewed []int64
 	for _, p := range people {
@@ -137,9 +149,26 @@ func (n *Nudger) Plan(ctx context.Context, now time.Time) ([]Nudge, error) {
 			}
 		}
 	}
+	// Openings of the year go to everyone they concern, once, in their
+	// first reminder in the opening's window, whether or not anything is
+	// due from them yet.
+	phases := map[int64][]review.Phase{}
+	for id, d := range day {
+		p := byID[id]
+		for _, ph := range review.Phases(fy, d) {
+			if ph.For(p.Reviewed(), manages[id]) {
+				phases[id] = append(phases[id], ph)
+			}
+		}
+	}
 	recipients := make([]int64, 0, len(lines))
 	for id := range lines {
 		recipients = append(recipients, id)
+	}
+	for id := range phases {
+		if _, ok := lines[id]; !ok {
+			recipients = append(recipients, id)
+		}
 	}
 	sort.Slice(recipients, func(i, j int) bool { return recipients[i] < recipients[j] })
 	last, err := n.Store.LastReminders(ctx, recipients)
@@ -159,7 +188,13 @@ func (n *Nudger) Plan(ctx context.Context, now time.Time) ([]Nudge, error) {
 				keep = append(keep, l)
 			}
 		}
-		if len(keep) == 0 {
+		var news []review.Phase
+		for _, ph := range phases[id] {
+			if last[id][review.PhaseKey(fy, id, ph)].IsZero() {
+				news = append(news, ph)
+			}
+		}
+		if len(keep) == 0 && len(news) == 0 {
 			continue
 		}
 		sort.SliceStable(keep, func(i, j int) bool {
@@ -168,7 +203,7 @@ func (n *Nudger) Plan(ctx context.Context, now time.Time) ([]Nudge, error) {
 			}
 			return keep[i].Item.DueBy.Before(keep[j].Item.DueBy)
 		})
-		out = append(out, Nudge{Recipient: *byID[id], Day: today, Lines: keep})
+		out = append(out, Nudge{Recipient: *byID[id], Day: today, Year: fy, Phases: news, Manages: manages[id], Lines: keep})
 	}
 	return out, nil
 }
@@ -243,9 +278,12 @@ func (n *Nudger) Sweep(ctx context.Context, now time.Time, dryRun bool) (SweepRe
 			if err != nil {
 				return r, err
 			}
-			keys := make([]string, len(x.Lines))
-			for i, l := range x.Lines {
-				keys[i] = l.Key
+			keys := make([]string, 0, len(x.Lines)+len(x.Phases))
+			for _, l := range x.Lines {
+				keys = append(keys, l.Key)
+			}
+			for _, ph := range x.Phases {
+				keys = append(keys, review.PhaseKey(x.Year, x.Recipient.ID, ph))
 			}
 			batch = append(batch, storage.NudgeRecord{
 				Notification: storage.Notification{Key: x.Key(), Recipient: x.Recipient.SlackID, Kind: "nudge", Payload: payload},
