@@ -88,12 +88,25 @@ func (s *Sender) Wake() {
 // due, and at least every idleWait.
 func (s *Sender) Run(ctx context.Context) {
 	for {
-		if _, err := s.Deliver(ctx); err != nil && ctx.Err() == nil {
+		_, pause, err := s.deliverAll(ctx)
+		if err != nil && ctx.Err() == nil {
 			s.Log.Warn("outbox delivery pass failed", "err", err)
 		}
 		wait := idleWait
 		if next, err := s.Outbox.NextOutboxDue(ctx); err == nil && !next.IsZero() {
 			wait = min(max(next.Sub(s.Clock.Now()), 50*time.Millisecond), idleWait)
+		}
+		if pause > 0 {
+			// Slack said to wait: nothing is posted until it has passed,
+			// whatever wakes us.
+			t := time.NewTimer(pause)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			continue
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -108,32 +121,51 @@ func (s *Sender) Run(ctx context.Context) {
 }
 
 // Deliver sends every notification that is due, batch by batch, and
-// returns how many were sent.
+// returns how many were sent. It stops early when Slack rate-limits a
+// post: the rest wait for the Retry-After.
 func (s *Sender) Deliver(ctx context.Context) (int, error) {
+	sent, _, err := s.deliverAll(ctx)
+	return sent, err
+}
+
+// deliverAll is Deliver, also returning how long Slack asked us to wait
+// when it rate-limited a post (0 when it did not).
+func (s *Sender) deliverAll(ctx context.Context) (int, time.Duration, error) {
 	sent := 0
 	for {
 		items, err := s.Outbox.ClaimOutbox(ctx, batchSize, lease)
 		if err != nil {
-			return sent, err
+			return sent, 0, err
 		}
-		for _, it := range items {
-			if s.deliver(ctx, it) {
+		for i, it := range items {
+			ok, pause := s.deliver(ctx, it)
+			if ok {
 				sent++
+			}
+			if pause > 0 {
+				// The limit is Slack's for the method: posting the others
+				// now would only break it. Hand them back for later.
+				for _, rest := range items[i+1:] {
+					_ = s.Outbox.MarkRetry(ctx, rest.ID, "waiting out Slack's rate limit", s.Clock.Now().Add(pause))
+				}
+				return sent, pause, nil
 			}
 		}
 		if len(items) < batchSize {
-			return sent, nil
+			return sent, 0, nil
 		}
 	}
 }
 
-func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) bool {
+// deliver posts one notification. It reports whether it went out, and how
+// long to hold back all posting when Slack rate-limited it.
+func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) (bool, time.Duration) {
 	log := s.Log.With("outbox_id", it.ID, "kind", it.Kind, "attempt", it.Attempts)
 	var p Payload
 	if err := json.Unmarshal(it.Payload, &p); err != nil {
 		log.Error("undecodable notification", "err", err)
 		_ = s.Outbox.MarkFailed(ctx, it.ID, "undecodable payload")
-		return false
+		return false, 0
 	}
 	if f, ok := s.Slack.(Finder); ok && it.Uncertain {
 		// An earlier attempt stopped without saying how it went: look
@@ -147,7 +179,7 @@ func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) bool {
 			if err := s.Outbox.MarkSent(ctx, it.ID, channel, ts); err != nil {
 				log.Error("found but not recorded", "err", err)
 			}
-			return true
+			return true, 0
 		}
 	}
 	opts := []slack.MsgOption{
@@ -162,23 +194,27 @@ func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) bool {
 		if err := s.Outbox.MarkSent(ctx, it.ID, channel, ts); err != nil {
 			log.Error("sent but not recorded; the lease keeps it from going out again until it ends", "err", err)
 		}
-		return true
+		return true, 0
 	}
 	return s.retry(ctx, it, log, err)
 }
 
-// retry schedules another try of a failed delivery, or gives up on it.
-// It reports false: nothing was sent.
-func (s *Sender) retry(ctx context.Context, it storage.OutboxItem, log *slog.Logger, err error) bool {
+// retry schedules another try of a failed delivery, or gives up on it. It
+// reports false (nothing was sent) and, after a 429, the Retry-After.
+func (s *Sender) retry(ctx context.Context, it storage.OutboxItem, log *slog.Logger, err error) (bool, time.Duration) {
+	var pause time.Duration
+	if rl, ok := errors.AsType[*slack.RateLimitedError](err); ok {
+		pause = max(rl.RetryAfter, time.Second)
+	}
 	retry, after := retryable(err, it.Attempts)
 	if !retry || it.Attempts >= maxAttempts {
 		log.Warn("giving up on a notification", "err", err)
 		_ = s.Outbox.MarkFailed(ctx, it.ID, err.Error())
-		return false
+		return false, pause
 	}
 	log.Info("notification will be retried", "err", err, "in", after)
 	_ = s.Outbox.MarkRetry(ctx, it.ID, err.Error(), s.Clock.Now().Add(after))
-	return false
+	return false, pause
 }
 
 // retryable decides whether a failed post is worth another try, and when.

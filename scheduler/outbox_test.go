@@ -94,7 +94,7 @@ func TestDeliver(t *testing.T) {
 		return storage.OutboxItem{ID: id, Key: "k" + to, Recipient: to, Kind: "test", Payload: payload, Attempts: attempts}
 	}
 	var items []storage.OutboxItem
-	items = append(items, item(1, "UOK", 1), item(2, "UGONE", 1), item(3, "UBUSY", 1), item(4, "UBUSY2", maxAttempts),
+	items = append(items, item(1, "UOK", 1), item(2, "UGONE", 1), item(4, "UBUSY2", maxAttempts),
 		storage.OutboxItem{ID: 5, Recipient: "UBAD", Payload: []byte("{not json"), Attempts: 1})
 	for i := range 60 { // more than one batch
 		items = append(items, item(int64(100+i), "UMANY", 1))
@@ -114,15 +114,39 @@ func TestDeliver(t *testing.T) {
 	if sent != 61 || len(box.sent) != 61 || box.sent[1] != "DUOK/1700000000.0001" {
 		t.Errorf("sent %d (%v)", sent, len(box.sent))
 	}
-	if !box.retried[3].Equal(now.Add(20 * time.Second)) {
-		t.Errorf("rate-limited item retried at %v", box.retried[3])
-	}
 	for _, id := range []int64{2, 4, 5} {
 		if box.failed[id] == "" {
 			t.Errorf("item %d should have failed for good (failed: %v)", id, box.failed)
 		}
 	}
-	if len(poster.posted) != 64 {
-		t.Errorf("posted %d times, want 64 (the undecodable one is never posted)", len(poster.posted))
+	if len(poster.posted) != 63 {
+		t.Errorf("posted %d times, want 63 (the undecodable one is never posted)", len(poster.posted))
+	}
+}
+
+// TestDeliverStopsAt429 checks that a rate-limited post holds back the
+// rest: nothing more is posted, and everything left waits for the
+// Retry-After.
+func TestDeliverStopsAt429(t *testing.T) {
+	now := time.Date(2026, 8, 3, 14, 0, 0, 0, time.UTC)
+	payload, _ := EncodePayload("hi", nil)
+	var items []storage.OutboxItem
+	for i, to := range []string{"UOK", "UBUSY", "UOK2", "UOK3"} {
+		items = append(items, storage.OutboxItem{ID: int64(i + 1), Key: "k" + to, Recipient: to, Kind: "test", Payload: payload, Attempts: 1})
+	}
+	box := &fakeOutbox{items: items, sent: map[int64]string{}, retried: map[int64]time.Time{}, failed: map[int64]string{}}
+	poster := &fakePoster{errs: map[string]error{"UBUSY": &slack.RateLimitedError{RetryAfter: 20 * time.Second}}}
+	s := NewSender(box, poster, review.ClockFunc(func() time.Time { return now }), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	sent, pause, err := s.deliverAll(context.Background())
+	if err != nil || sent != 1 || pause != 20*time.Second {
+		t.Fatalf("sent %d, pause %v, %v", sent, pause, err)
+	}
+	if len(poster.posted) != 2 {
+		t.Errorf("posted to %v: nothing should follow the 429", poster.posted)
+	}
+	for _, id := range []int64{2, 3, 4} {
+		if !box.retried[id].Equal(now.Add(20 * time.Second)) {
+			t.Errorf("item %d retried at %v, want after the Retry-After", id, box.retried[id])
+		}
 	}
 }

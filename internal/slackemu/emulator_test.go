@@ -749,6 +749,14 @@ func TestInjectedFaults(t *testing.T) {
 		t.Errorf("injected 429: err = %v", err)
 	}
 	wantNoViolations(t, s)
+	// Asking again before the Retry-After has run out is a violation.
+	if _, err := plain.GetUserInfo("U0BOT"); err != nil {
+		t.Fatal(err)
+	}
+	if v := s.Violations(); len(v) != 1 || !strings.Contains(v[0], "users.info called") || !strings.Contains(v[0], "before its Retry-After ran out") {
+		t.Errorf("violations = %q", v)
+	}
+	s.ResetViolations()
 }
 
 func TestTokensAndUnknownMethod(t *testing.T) {

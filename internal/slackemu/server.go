@@ -134,6 +134,7 @@ type Server struct {
 
 	calls      []Call
 	shown      []Shown
+	retryAfter map[string]time.Time // method → when its last 429's Retry-After ends
 	acks       []Ack
 	violations []string
 
@@ -181,6 +182,7 @@ func New(cfg Config) *Server {
 		delivered:    map[string]string{},
 		limiter:      newRateLimiter(cfg.RateLimits),
 		faults:       map[string][]fault{},
+		retryAfter:   map[string]time.Time{},
 	}
 	s.addBuiltinUsers()
 

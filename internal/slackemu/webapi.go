@@ -212,9 +212,16 @@ func (s *Server) serveAPILocked(req *apiRequest, perr error) (int, []byte, strin
 		return jsonOut(errResp("invalid_auth"))
 	}
 
+	// A call before the Retry-After of a 429 to the same method has run
+	// out breaks Slack's rules.
+	if until, ok := s.retryAfter[req.method]; ok && req.at.Before(until) {
+		s.violateLocked("%s called %v before its Retry-After ran out", req.method, until.Sub(req.at).Round(time.Millisecond))
+	}
+
 	// Injected faults.
 	if f, ok := s.takeFaultLocked(req.method); ok {
 		if f.status == http.StatusTooManyRequests {
+			s.retryAfter[req.method] = req.at.Add(time.Duration(f.retryAfter) * time.Second)
 			b, code := errResp("ratelimited").encode()
 			return f.status, b, code, map[string]string{"Retry-After": strconv.Itoa(f.retryAfter)}
 		}
@@ -234,6 +241,7 @@ func (s *Server) serveAPILocked(req *apiRequest, perr error) (int, []byte, strin
 		}
 		if ok, retry, why := s.limiter.allow(req.method, channel, req.at); !ok {
 			s.violateLocked("%s rate limited (%s); Retry-After %d", req.method, why, retry)
+			s.retryAfter[req.method] = req.at.Add(time.Duration(retry) * time.Second)
 			b, code := errResp("ratelimited").encode()
 			return http.StatusTooManyRequests, b, code, map[string]string{"Retry-After": strconv.Itoa(retry)}
 		}
