@@ -50,6 +50,26 @@ func digest(ctx context.Context, store *storage.Store, g *scheduler.Digester, no
 	})
 }
 
+// refreshTimeZones reads every user's time zone from a paged users.list
+// (a thousand a call, at Tier 2 pace) and records the ones that changed,
+// so that reminders follow people who move, without asking Slack about
+// anyone one by one.
+func refreshTimeZones(ctx context.Context, store *storage.Store, api *bot.API) (int, error) {
+	zones := map[string]string{}
+	err := api.ForEachUser(ctx, func(users []slack.User) error {
+		for _, u := range users {
+			if !u.Deleted && !u.IsBot && u.TZ != "" {
+				zones[u.ID] = u.TZ
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return store.RefreshTimeZones(ctx, zones)
+}
+
 // sweep runs the nudge sweep at now under the job lock.
 func sweep(ctx context.Context, store *storage.Store, n *scheduler.Nudger, now time.Time, log *slog.Logger) (scheduler.SweepReport, bool, error) {
 	var r scheduler.SweepReport
@@ -77,6 +97,21 @@ func startJobs(ctx context.Context, cfg config.Config, clock review.Clock, store
 			return
 		}
 		wake()
+	})
+	if err != nil {
+		return nil, err
+	}
+	_, err = c.AddFunc(cfg.TZSchedule, func() {
+		_, err := store.WithJobLock(ctx, "timezones", func(ctx context.Context) error {
+			n, err := refreshTimeZones(ctx, store, api)
+			if err == nil {
+				log.Info("time zones refreshed", "changed", n)
+			}
+			return err
+		})
+		if err != nil {
+			log.Error("time zone refresh failed", "err", err)
+		}
 	})
 	if err != nil {
 		return nil, err
@@ -109,7 +144,7 @@ func (s slogPrintf) Printf(format string, args ...any) {
 
 // jobs runs one job now: massperform jobs run nudges [--as-of DATE] [--dry-run].
 func (a *app) jobs(ctx context.Context, args []string) int {
-	const synopsis = "jobs run nudges|digest [--as-of DATE] [--dry-run]"
+	const synopsis = "jobs run nudges|digest|timezones [--as-of DATE] [--dry-run]"
 	if len(args) == 0 || args[0] != "run" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 			fmt.Fprintln(a.stdout, "Usage: massperform "+synopsis)
@@ -122,8 +157,9 @@ func (a *app) jobs(ctx context.Context, args []string) int {
 		`Runs a scheduled job once, now. nudges: decides who is due a reminder at this
 moment (a working day, from 9:00 to 17:00 in each person's own time zone) and
 queues one DM per person for the running bot to send. digest: builds HR's
-digest and queues it for HR_CHANNEL, with its CSV file. --dry-run prints what
-would be sent, to whom, and records nothing.`)
+digest and queues it for HR_CHANNEL, with its CSV file. timezones: reads every
+user's time zone from Slack and records the ones that changed. --dry-run prints
+what would be sent, to whom, and records nothing.`)
 	asOf := fs.String("as-of", "", "run as if it were this day (YYYY-MM-DD, at 10:00 in ORG_TIMEZONE) or instant (RFC 3339)")
 	dryRun := fs.Bool("dry-run", false, "print what would be sent, without sending or recording anything")
 	var jobs []string
@@ -138,8 +174,12 @@ would be sent, to whom, and records nothing.`)
 		jobs = append(jobs, fs.Arg(0))
 		rest = fs.Args()[1:]
 	}
-	if len(jobs) != 1 || jobs[0] != "nudges" && jobs[0] != "digest" {
-		fmt.Fprintln(a.stderr, "massperform jobs run: name the job: nudges or digest")
+	if len(jobs) != 1 || jobs[0] != "nudges" && jobs[0] != "digest" && jobs[0] != "timezones" {
+		fmt.Fprintln(a.stderr, "massperform jobs run: name the job: nudges, digest or timezones")
+		return exitUsage
+	}
+	if jobs[0] == "timezones" && *dryRun {
+		fmt.Fprintln(a.stderr, "massperform jobs run: timezones has no dry run: it only records what Slack says")
 		return exitUsage
 	}
 	need := config.NeedBotToken
@@ -168,8 +208,17 @@ would be sent, to whom, and records nothing.`)
 		return exitFailed
 	}
 	defer store.Close()
-	if jobs[0] == "digest" {
+	switch jobs[0] {
+	case "digest":
 		return a.runDigest(ctx, cfg, store, now, *dryRun, log)
+	case "timezones":
+		n, err := refreshTimeZones(ctx, store, slackClient(cfg))
+		if err != nil {
+			fmt.Fprintln(a.stderr, "massperform jobs run:", err)
+			return exitFailed
+		}
+		fmt.Fprintf(a.stdout, "Time zones refreshed: %s changed.\n", countOf(n, "person's", "people's"))
+		return exitOK
 	}
 	if *dryRun {
 		r, err := nudger(cfg, store, nil, log).Sweep(ctx, now, true)

@@ -171,5 +171,17 @@ func TestKickoff(t *testing.T) {
 		w.clock.setDay("2026-07-02")
 		out, _ = w.cli("jobs", "run", "nudges", "--dry-run")
 		mustNotContain(t, "the day after", out, "Welcome to FY2027")
+
+		// Eli moves to New York; the daily refresh reads it from Slack, and
+		// his reminders come at his new morning.
+		moved := cast[2]
+		moved.TZ = "America/New_York"
+		w.emu.AddUser(moved)
+		if out, code := w.cli("jobs", "run", "timezones"); code != 0 || !strings.Contains(out, "1 person's changed") {
+			t.Fatalf("timezones exited %d:\n%s", code, out)
+		}
+		w.clock.setDay("2026-07-03")
+		out, _ = w.cli("jobs", "run", "nudges", "--dry-run")
+		mustContain(t, "Eli in New York", out, "To Eli Ortiz (U0ELI), on their Jul 3, 2026", "Welcome to FY2027!")
 	})
 }

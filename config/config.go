@@ -42,6 +42,9 @@ type Config struct {
 	// DigestSchedule is when HR's digest goes to HR_CHANNEL
 	// (DIGEST_SCHEDULE, a cron spec in ORG_TIMEZONE; default Monday 8:00).
 	DigestSchedule string
+	// TZSchedule is when everyone's time zone is read again from Slack
+	// (TZ_SCHEDULE, a cron spec in ORG_TIMEZONE; default daily at 5:30).
+	TZSchedule string
 	// Holidays are the days nobody is nudged (HOLIDAYS, a comma-separated
 	// list of YYYY-MM-DD that replaces the built-in Massachusetts state
 	// holidays).
@@ -207,6 +210,13 @@ func Load(env Getenv, need Need) (Config, error) {
 	}
 	if _, err := cron.ParseStandard(c.DigestSchedule); err != nil {
 		return c, &Error{"DIGEST_SCHEDULE", fmt.Sprintf("%q is not a cron schedule (%v): use five fields, like 0 8 * * 1 for Mondays at 8:00", c.DigestSchedule, err)}
+	}
+	c.TZSchedule = get("TZ_SCHEDULE")
+	if c.TZSchedule == "" {
+		c.TZSchedule = "30 5 * * *"
+	}
+	if _, err := cron.ParseStandard(c.TZSchedule); err != nil {
+		return c, &Error{"TZ_SCHEDULE", fmt.Sprintf("%q is not a cron schedule (%v): use five fields, like 30 5 * * * for daily at 5:30", c.TZSchedule, err)}
 	}
 	if list := get("HOLIDAYS"); list != "" {
 		if c.Holidays, err = review.ParseHolidays(list); err != nil {

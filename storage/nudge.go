@@ -182,3 +182,40 @@ func (s *Store) RecentReminders(ctx context.Context, personID int64, n int) ([]R
 	}
 	return out, nil
 }
+
+// RefreshTimeZones records the time zones Slack reports now, by Slack user
+// ID, for people on the roster whose zone changed. It reads the roster's
+// zones once and writes only the changes, in one transaction, and returns
+// how many changed.
+func (s *Store) RefreshTimeZones(ctx context.Context, zones map[string]string) (int, error) {
+	var rows []struct {
+		ID      int64
+		SlackID string
+		TZ      string
+	}
+	if err := s.read(ctx).Table("people").Select("id, slack_id, tz").Where("active").Scan(&rows).Error; err != nil {
+		return 0, s.wrap("time zones", err)
+	}
+	type change struct {
+		id int64
+		tz string
+	}
+	var changes []change
+	for _, r := range rows {
+		if tz, ok := zones[r.SlackID]; ok && tz != "" && tz != r.TZ {
+			changes = append(changes, change{r.ID, tz})
+		}
+	}
+	if len(changes) == 0 {
+		return 0, nil
+	}
+	err := s.tx(ctx, "refresh time zones", func(tx *gorm.DB, now time.Time) error {
+		for _, c := range changes {
+			if err := tx.Model(&personRow{}).Where("id = ?", c.id).Updates(map[string]any{"tz": c.tz, "tz_refreshed_at": now}).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return len(changes), err
+}
