@@ -267,3 +267,51 @@ func BenchmarkTeamCommand(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSweepDelivery runs a whole reminder sweep through the emulator
+// with Slack's rate limits on: the July 1 kickoff for an organisation of n
+// (everyone is due a DM), Do Not Disturb asked of all of them 50 at a
+// time, then every DM posted. It reports how long the sweep's Slack work
+// took and fails on any rate-limit violation: a sweep that needs an hour
+// of Slack's budget should take that hour, not break the limits.
+func BenchmarkSweepDelivery(b *testing.B) {
+	for _, n := range []int{1000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				w := newWorld(b, filepath.Join(b.TempDir(), "sweep.db"), "2026-07-01")
+				path := filepath.Join(b.TempDir(), "roster.csv")
+				os.WriteFile(path, []byte(bigRoster(w.emu, n)), 0o600)
+				if out, code := w.cli("roster", "import", path); code != 0 {
+					b.Fatalf("exit %d: %.2000s", code, out)
+				}
+				w.start()
+				start := time.Now()
+				b.StartTimer()
+				out, code := w.cli("jobs", "run", "nudges")
+				if code != 0 {
+					b.Fatalf("exit %d: %s", code, out)
+				}
+				var queued int
+				fmt.Sscanf(out, "Queued %d", &queued)
+				s := openStore(b, w)
+				for {
+					counts, _ := s.OutboxCounts(context.Background())
+					if counts["sent"] >= queued {
+						break
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+				b.StopTimer()
+				elapsed := time.Since(start)
+				b.ReportMetric(float64(queued), "DMs")
+				b.ReportMetric(elapsed.Seconds(), "s")
+				b.ReportMetric(float64(queued)/elapsed.Minutes(), "DMs/min")
+				b.ReportMetric(float64(len(w.emu.CallsTo("dnd.teamInfo"))), "dnd-calls")
+				if v := w.emu.Violations(); len(v) > 0 {
+					b.Errorf("rate limits broken: %v", v[:min(3, len(v))])
+				}
+			}
+		})
+	}
+}

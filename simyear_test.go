@@ -2,15 +2,21 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/massperform/massperform/handlers"
+	"github.com/massperform/massperform/internal/slackemu"
 	"github.com/massperform/massperform/review"
 	"github.com/massperform/massperform/scheduler"
 	"github.com/massperform/massperform/storage"
@@ -140,6 +146,15 @@ func TestSimulatedYear(t *testing.T) {
 			simPeople["zoe"] = zoe
 		})
 
+		// The reminders are delivered, too, to an emulated workspace: what
+		// people receive is checked against what was planned.
+		emu := slackemu.New(slackemu.Config{DisableRateLimits: true})
+		t.Cleanup(emu.Close)
+		for _, p := range simPeople {
+			emu.AddUser(slackemu.User{ID: p.SlackID, Name: p.Name, Email: p.Email, TZ: p.TZ})
+		}
+		sender := scheduler.NewSender(s, slack.New(emu.BotToken(), slack.OptionAPIURL(emu.APIURL())), clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		planned := map[string]int{} // "user day" → nudges planned
 		nudger := &scheduler.Nudger{Store: s, Cal: cal, Message: handlers.NudgeMessage}
 		digester := &scheduler.Digester{Store: s, Cal: cal}
 		for day := review.NewDate(2026, 7, 1); !day.After(review.NewDate(2027, 6, 30)); day = day.AddDays(1) {
@@ -166,7 +181,11 @@ func TestSimulatedYear(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				if _, err := sender.Deliver(ctx); err != nil {
+					t.Fatal(err)
+				}
 				for _, n := range r.Nudges {
+					planned[n.Recipient.SlackID+" "+n.Day.String()]++
 					fmt.Fprintf(&log, "%s %02d:00 ET → %s (their %s)\n", day, hour, n.Recipient.Name, n.Day)
 					for _, l := range handlers.NudgeSummary(n) {
 						fmt.Fprintf(&log, "    %s\n", l)
@@ -174,6 +193,31 @@ func TestSimulatedYear(t *testing.T) {
 				}
 			}
 		}
+		// Everyone received exactly the reminders planned for them: one a
+		// day at most, nothing lost, nothing twice.
+		received := map[string]int{}
+		for _, m := range emu.Messages() {
+			if m.Via == "chat.postMessage" {
+				var meta struct {
+					EventPayload struct{ Key string } `json:"event_payload"`
+				}
+				_ = json.Unmarshal(m.Metadata, &meta)
+				_, rest, _ := strings.Cut(meta.EventPayload.Key, "nudge:")
+				received[strings.Replace(rest, ":", " ", 1)]++
+			}
+		}
+		for k, n := range planned {
+			if n != 1 || received[k] != 1 {
+				t.Errorf("%s: planned %d, received %d", k, n, received[k])
+			}
+		}
+		if len(planned) < 200 || len(received) != len(planned) {
+			t.Errorf("received reminders on %d person-days, planned %d", len(received), len(planned))
+		}
+		if v := emu.Violations(); len(v) > 0 {
+			t.Errorf("Slack's rules broken: %v", v)
+		}
+
 		path := filepath.Join("testdata", "simulated_year.golden")
 		if *updateGolden && strings.HasSuffix(t.Name(), storage.SQLite) {
 			if err := os.WriteFile(path, []byte(log.String()), 0o644); err != nil {
