@@ -144,7 +144,7 @@ func (s slogPrintf) Printf(format string, args ...any) {
 
 // jobs runs one job now: massperform jobs run nudges [--as-of DATE] [--dry-run].
 func (a *app) jobs(ctx context.Context, args []string) int {
-	const synopsis = "jobs run nudges|digest|timezones [--as-of DATE] [--dry-run]"
+	const synopsis = "jobs run nudges|kickoff|digest|timezones [--as-of DATE] [--dry-run]"
 	if len(args) == 0 || args[0] != "run" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 			fmt.Fprintln(a.stdout, "Usage: massperform "+synopsis)
@@ -156,7 +156,9 @@ func (a *app) jobs(ctx context.Context, args []string) int {
 	fs := a.flags("jobs run", synopsis,
 		`Runs a scheduled job once, now. nudges: decides who is due a reminder at this
 moment (a working day, from 9:00 to 17:00 in each person's own time zone) and
-queues one DM per person for the running bot to send. digest: builds HR's
+queues one DM per person for the running bot to send. kickoff: the same, with
+only the year's openings (the July kickoff, May's wrap-up season, June's
+manager wrap-ups) to those who have not heard yet. digest: builds HR's
 digest and queues it for HR_CHANNEL, with its CSV file. timezones: reads every
 user's time zone from Slack and records the ones that changed. --dry-run prints
 what would be sent, to whom, and records nothing.`)
@@ -174,8 +176,8 @@ what would be sent, to whom, and records nothing.`)
 		jobs = append(jobs, fs.Arg(0))
 		rest = fs.Args()[1:]
 	}
-	if len(jobs) != 1 || jobs[0] != "nudges" && jobs[0] != "digest" && jobs[0] != "timezones" {
-		fmt.Fprintln(a.stderr, "massperform jobs run: name the job: nudges, digest or timezones")
+	if len(jobs) != 1 || jobs[0] != "nudges" && jobs[0] != "kickoff" && jobs[0] != "digest" && jobs[0] != "timezones" {
+		fmt.Fprintln(a.stderr, "massperform jobs run: name the job: nudges, kickoff, digest or timezones")
 		return exitUsage
 	}
 	if jobs[0] == "timezones" && *dryRun {
@@ -220,8 +222,11 @@ what would be sent, to whom, and records nothing.`)
 		fmt.Fprintf(a.stdout, "Time zones refreshed: %s changed.\n", countOf(n, "person's", "people's"))
 		return exitOK
 	}
+	kickoff := jobs[0] == "kickoff"
 	if *dryRun {
-		r, err := nudger(cfg, store, nil, log).Sweep(ctx, now, true)
+		n := nudger(cfg, store, nil, log)
+		n.PhasesOnly = kickoff
+		r, err := n.Sweep(ctx, now, true)
 		if err != nil {
 			fmt.Fprintln(a.stderr, "massperform jobs run:", err)
 			return exitFailed
@@ -236,7 +241,9 @@ what would be sent, to whom, and records nothing.`)
 		}
 		return exitOK
 	}
-	r, ran, err := sweep(ctx, store, nudger(cfg, store, slackClient(cfg), log), now, log)
+	n := nudger(cfg, store, slackClient(cfg), log)
+	n.PhasesOnly = kickoff
+	r, ran, err := sweep(ctx, store, n, now, log)
 	switch {
 	case err != nil:
 		fmt.Fprintln(a.stderr, "massperform jobs run:", err)

@@ -81,7 +81,7 @@ Usage:
                                 load or update the roster of people in the program
   massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE]
                                 write HR's compliance evidence as CSV, one line per person
-  massperform jobs run nudges|digest|timezones [--as-of DATE] [--dry-run]
+  massperform jobs run nudges|kickoff|digest|timezones [--as-of DATE] [--dry-run]
                                 run the reminder sweep, HR's digest or the time zone
                                 refresh now (the bot runs them on their schedules)
   massperform manifest          print the Slack app manifest

@@ -157,6 +157,10 @@ func TestNudgesOnceAcrossProcesses(t *testing.T) {
 func TestKickoff(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, url string) {
 		w := startCast(t, url, "2026-07-01") // a Wednesday; 10:00 in Boston, 7:00 for Eli in Los Angeles
+		// The kickoff job alone announces, and reminds of nothing.
+		out, _ := w.cli("jobs", "run", "kickoff", "--dry-run")
+		mustContain(t, "kickoff dry run", out, "5 nudges would be queued", "To Mona Lee (U0MONA)", "Welcome to FY2027!")
+		mustNotContain(t, "kickoff dry run", out, "expectations to set")
 		out, code := w.cli("jobs", "run", "nudges")
 		if code != 0 || !strings.Contains(out, "Queued 5 nudges") {
 			t.Fatalf("sweep exited %d:\n%s", code, out)

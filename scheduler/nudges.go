@@ -54,6 +54,9 @@ type Nudger struct {
 	Holidays review.Holidays
 	// Message renders a nudge for Slack.
 	Message func(Nudge) ([]byte, error)
+	// PhasesOnly makes the sweep announce the year's openings and nothing
+	// else (the kickoff job).
+	PhasesOnly bool
 	// DND, if set, returns which of these Slack users have Do Not Disturb
 	// on now; they are left for a later sweep.
 	DND func(ctx context.Context, userIDs []string) (map[string]bool, error)
@@ -122,7 +125,7 @@ func (n *Nudger) Plan(ctx context.Context, now time.Time) ([]Nudge, error) {
 		}
 		_, selfOK := day[p.ID]
 		_, mgrOK := day[p.ManagerID]
-		if selfOK || mgrOK {
+		if (selfOK || mgrOK) && !n.PhasesOnly {
 			reviewed = append(reviewed, p.ID)
 		}
 	}
