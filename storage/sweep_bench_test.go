@@ -85,19 +85,21 @@ func peakHeap(fn func()) float64 {
 	return float64(peak-base) / (1 << 20)
 }
 
-// seededOrg imports n people (a tenth of them managers, all in New York)
-// and gives them years with some history (SeedYears).
-func seededOrg(b *testing.B, db string, n int) *storage.Store {
+// benchOrg opens a database of kind db (on the day given as an RFC 3339
+// instant) holding n people, a tenth of them managers under one head, each
+// in the unit unit(i) and in New York: the organisations the benchmarks
+// use.
+func benchOrg(b *testing.B, db, now string, n int, unit func(i int) string) *storage.Store {
 	b.Helper()
-	url := filepath.Join(b.TempDir(), "sweep.db")
+	url := filepath.Join(b.TempDir(), "bench.db")
 	if db == storage.Postgres {
 		url = pgtest.NewDatabase(b)
 	}
-	s := storagetest.Open(b, url, newClock("2026-08-03T14:00:00Z"))
+	s := storagetest.Open(b, url, newClock(now))
 	managers := max(2, n/10)
 	entries := make([]review.RosterEntry, n)
 	for i := range entries {
-		e := review.RosterEntry{Email: fmt.Sprintf("p%06d@x.org", i), Name: fmt.Sprintf("P%06d", i), Unit: "U", SlackID: fmt.Sprintf("U%06d", i), TZ: "America/New_York"}
+		e := review.RosterEntry{Email: fmt.Sprintf("p%06d@x.org", i), Name: fmt.Sprintf("P%06d", i), Unit: unit(i), SlackID: fmt.Sprintf("U%06d", i), TZ: "America/New_York"}
 		if i > 0 && i < managers {
 			e.ManagerEmail = "p000000@x.org"
 		} else if i >= managers {
@@ -108,6 +110,13 @@ func seededOrg(b *testing.B, db string, n int) *storage.Store {
 	if err := s.ApplyRoster(ctx, "bench", review.NewDate(2026, 7, 1), review.PlanRoster(nil, entries, false)); err != nil {
 		b.Fatal(err)
 	}
+	return s
+}
+
+// seededOrg is benchOrg with everyone's year under way (SeedYears).
+func seededOrg(b *testing.B, db string, n int) *storage.Store {
+	b.Helper()
+	s := benchOrg(b, db, "2026-08-03T14:00:00Z", n, func(int) string { return "U" })
 	if err := s.SeedYears(2027); err != nil {
 		b.Fatal(err)
 	}

@@ -3,12 +3,10 @@ package storage_test
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/massperform/massperform/internal/pgtest"
 	"github.com/massperform/massperform/review"
 	"github.com/massperform/massperform/storage"
 	"github.com/massperform/massperform/storage/storagetest"
@@ -312,25 +310,7 @@ func BenchmarkRatingsAudit(b *testing.B) {
 // units in 20 secretariats, every one rated for FY2027.
 func ratedOrg(b *testing.B, db string, n int) *storage.Store {
 	b.Helper()
-	url := filepath.Join(b.TempDir(), "rated.db")
-	if db == storage.Postgres {
-		url = pgtest.NewDatabase(b)
-	}
-	s := storagetest.Open(b, url, newClock("2027-06-20T14:00:00Z"))
-	managers := max(2, n/10)
-	entries := make([]review.RosterEntry, n)
-	for i := range entries {
-		e := review.RosterEntry{Email: fmt.Sprintf("p%06d@x.org", i), Name: fmt.Sprintf("P%06d", i), Unit: fmt.Sprintf("S%02d/U%03d", i%20, i%200), SlackID: fmt.Sprintf("U%06d", i)}
-		if i > 0 && i < managers {
-			e.ManagerEmail = "p000000@x.org"
-		} else if i >= managers {
-			e.ManagerEmail = fmt.Sprintf("p%06d@x.org", i%(managers-1)+1)
-		}
-		entries[i] = e
-	}
-	if err := s.ApplyRoster(ctx, "bench", review.NewDate(2026, 7, 1), review.PlanRoster(nil, entries, false)); err != nil {
-		b.Fatal(err)
-	}
+	s := benchOrg(b, db, "2027-06-20T14:00:00Z", n, func(i int) string { return fmt.Sprintf("S%02d/U%03d", i%20, i%200) })
 	if err := s.SeedRatings(2027); err != nil {
 		b.Fatal(err)
 	}
