@@ -63,12 +63,7 @@ func confirmModal(me, manager review.Person, ref storage.CheckInRef) slack.Modal
 	mgr := esc(manager.Name)
 	blocks := []slack.Block{section(fmt.Sprintf("*Your check-in with %s on %s*\nIt covered %s.", mgr, c.HeldOn.Human(), strings.Join(c.Topics(), ", ")))}
 	if c.First {
-		for _, q := range review.FirstCheckInQuestions {
-			yes := slack.NewOptionBlockObject("yes", plain("Yes", 75), nil)
-			no := slack.NewOptionBlockObject("no", plain("No", 75), nil)
-			radio := slack.NewRadioButtonsBlockElement("pick", yes, no)
-			blocks = append(blocks, slack.NewInputBlock(review.FieldAnswer+q.Key, plain(q.Text, 2000), nil, radio))
-		}
+		blocks = append(blocks, questionInputs(review.FirstCheckInQuestions, nil)...)
 		blocks = append(blocks, withHint(textInput(review.FieldFeedback, "Your feedback for "+manager.Name, "", "How did the conversation go for you?", review.MaxCheckInText, true, false),
 			fmt.Sprintf("%s will see it. Answering No is fine: it is recorded as you give it.", manager.Name)))
 	} else {
@@ -99,15 +94,7 @@ func (h *handlers) confirmSubmit(ctx context.Context, s *bot.Submission) (*slack
 	if c.ID == 0 {
 		return nil, review.StaleForm
 	}
-	form := review.ConfirmForm{Feedback: textValue(s.View, review.FieldFeedback), Answers: map[string]*bool{}}
-	for _, q := range review.FirstCheckInQuestions {
-		switch s.View.State.Values[review.FieldAnswer+q.Key]["pick"].SelectedOption.Value {
-		case "yes":
-			form.Answers[q.Key] = ptr(true)
-		case "no":
-			form.Answers[q.Key] = ptr(false)
-		}
-	}
+	form := review.ConfirmForm{Feedback: textValue(s.View, review.FieldFeedback), Answers: questionAnswers(s.View, review.FirstCheckInQuestions)}
 	conf, err := review.PlanConfirmation(c, form)
 	if fields := review.FieldErrors(err); fields != nil {
 		return fieldErrors(fields, func(k string) string { return k }, s.View), nil

@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
+
+	"github.com/massperform/massperform/review"
 )
 
 // Block Kit limits we design to.
@@ -148,4 +150,43 @@ func textValue(v slack.View, blockID string) string {
 // checked reports whether the checkbox block was ticked.
 func checked(v slack.View, blockID string) bool {
 	return len(v.State.Values[blockID]["check"].SelectedOptions) > 0
+}
+
+// questionInputs are yes/no radio inputs for compliance questions, each
+// preset to the answer already given, if any.
+func questionInputs(qs []review.Question, given []review.Answer) []slack.Block {
+	prior := map[string]bool{}
+	answered := map[string]bool{}
+	for _, a := range given {
+		prior[a.Question], answered[a.Question] = a.Yes, true
+	}
+	blocks := make([]slack.Block, 0, len(qs))
+	for _, q := range qs {
+		yes := slack.NewOptionBlockObject("yes", plain("Yes", 75), nil)
+		no := slack.NewOptionBlockObject("no", plain("No", 75), nil)
+		radio := slack.NewRadioButtonsBlockElement("pick", yes, no)
+		if answered[q.Key] {
+			radio.InitialOption = no
+			if prior[q.Key] {
+				radio.InitialOption = yes
+			}
+		}
+		blocks = append(blocks, slack.NewInputBlock(review.FieldAnswer+q.Key, plain(q.Text, 2000), nil, radio))
+	}
+	return blocks
+}
+
+// questionAnswers reads questionInputs back: by question key, nil where
+// nothing was picked.
+func questionAnswers(v slack.View, qs []review.Question) map[string]*bool {
+	out := map[string]*bool{}
+	for _, q := range qs {
+		switch v.State.Values[review.FieldAnswer+q.Key]["pick"].SelectedOption.Value {
+		case "yes":
+			out[q.Key] = ptr(true)
+		case "no":
+			out[q.Key] = ptr(false)
+		}
+	}
+	return out
 }

@@ -294,29 +294,12 @@ func wrapUpModal(target review.Person, year review.YearState, scale review.Scale
 	}
 	blocks = append(blocks, yearBlocks(year)...)
 	blocks = append(blocks, slack.NewDividerBlock())
-	given := map[string]bool{}
-	answered := map[string]bool{}
-	if w != nil {
-		for _, a := range w.Answers {
-			given[a.Question], answered[a.Question] = a.Yes, true
-		}
-	}
-	for _, q := range review.WrapUpQuestions {
-		yes := slack.NewOptionBlockObject("yes", plain("Yes", 75), nil)
-		no := slack.NewOptionBlockObject("no", plain("No", 75), nil)
-		radio := slack.NewRadioButtonsBlockElement("pick", yes, no)
-		if answered[q.Key] {
-			radio.InitialOption = no
-			if given[q.Key] {
-				radio.InitialOption = yes
-			}
-		}
-		blocks = append(blocks, slack.NewInputBlock(review.FieldAnswer+q.Key, plain(q.Text, 2000), nil, radio))
-	}
 	var comments, plan string
+	var given []review.Answer
 	if w != nil {
-		comments, plan = w.Comments, w.DevelopmentNote
+		comments, plan, given = w.Comments, w.DevelopmentNote, w.Answers
 	}
+	blocks = append(blocks, questionInputs(review.WrapUpQuestions, given)...)
 	blocks = append(blocks, textInput(review.FieldComments, "Comments on the rating (optional)", comments, "What supports the rating you give?", review.MaxWrapUpText, true, true))
 
 	var options []*slack.OptionBlockObject
@@ -414,18 +397,10 @@ func (h *handlers) wrapUpSubmit(ctx context.Context, s *bot.Submission) (*slack.
 		return nil, err
 	}
 	form := review.ManagerWrapUpForm{
-		Answers:         map[string]*bool{},
+		Answers:         questionAnswers(s.View, review.WrapUpQuestions),
 		Comments:        textValue(s.View, review.FieldComments),
 		Rating:          s.View.State.Values[review.FieldRating][ratingPickAction].SelectedOption.Value,
 		DevelopmentNote: textValue(s.View, review.FieldDevelopmentNote),
-	}
-	for _, q := range review.WrapUpQuestions {
-		switch s.View.State.Values[review.FieldAnswer+q.Key]["pick"].SelectedOption.Value {
-		case "yes":
-			form.Answers[q.Key] = ptr(true)
-		case "no":
-			form.Answers[q.Key] = ptr(false)
-		}
 	}
 	w, err := review.PlanManagerWrapUp(h.Scale, form)
 	if fields := review.FieldErrors(err); fields != nil {
