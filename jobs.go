@@ -90,16 +90,19 @@ func sweep(ctx context.Context, store *storage.Store, n *scheduler.Nudger, now t
 func startJobs(ctx context.Context, cfg config.Config, clock review.Clock, store *storage.Store, api *bot.API, wake func(), log *slog.Logger) (stop func(), err error) {
 	logger := cron.PrintfLogger(slogPrintf{log})
 	c := cron.New(cron.WithLocation(cfg.Location), cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
-	n := nudger(cfg, store, api, log)
-	_, err = c.AddFunc(cfg.NudgeSchedule, func() {
-		if _, _, err := sweep(ctx, store, n, clock.Now(), log); err != nil {
-			log.Error("nudge sweep failed", "err", err)
-			return
+	if !cfg.Rehearsal {
+		// A rehearsal runs these on its own clock (newRehearsal).
+		n := nudger(cfg, store, api, log)
+		_, err = c.AddFunc(cfg.NudgeSchedule, func() {
+			if _, _, err := sweep(ctx, store, n, clock.Now(), log); err != nil {
+				log.Error("nudge sweep failed", "err", err)
+				return
+			}
+			wake()
+		})
+		if err != nil {
+			return nil, err
 		}
-		wake()
-	})
-	if err != nil {
-		return nil, err
 	}
 	_, err = c.AddFunc(cfg.TZSchedule, func() {
 		_, err := store.WithJobLock(ctx, "timezones", func(ctx context.Context) error {
@@ -116,20 +119,22 @@ func startJobs(ctx context.Context, cfg config.Config, clock review.Clock, store
 	if err != nil {
 		return nil, err
 	}
-	g := digester(cfg, store, api, log)
-	_, err = c.AddFunc(cfg.DigestSchedule, func() {
-		if cfg.HRChannel == "" {
-			log.Warn("HR_CHANNEL is not set: no digest this week")
-			return
+	if !cfg.Rehearsal {
+		g := digester(cfg, store, api, log)
+		_, err = c.AddFunc(cfg.DigestSchedule, func() {
+			if cfg.HRChannel == "" {
+				log.Warn("HR_CHANNEL is not set: no digest this week")
+				return
+			}
+			if _, err := digest(ctx, store, g, clock.Now(), log); err != nil {
+				log.Error("digest failed", "err", err)
+				return
+			}
+			wake()
+		})
+		if err != nil {
+			return nil, err
 		}
-		if _, err := digest(ctx, store, g, clock.Now(), log); err != nil {
-			log.Error("digest failed", "err", err)
-			return
-		}
-		wake()
-	})
-	if err != nil {
-		return nil, err
 	}
 	c.Start()
 	return func() { <-c.Stop().Done() }, nil
@@ -192,7 +197,14 @@ what would be sent, to whom, and records nothing.`)
 	if !ok {
 		return exitUsage
 	}
-	now := a.clock.Now()
+	log := a.logger(cfg)
+	store, clock, err := a.openStore(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "massperform jobs run:", describe(err))
+		return exitFailed
+	}
+	defer store.Close()
+	now := clock.Now()
 	if *asOf != "" {
 		if d, err := review.ParseDate(*asOf); err == nil {
 			now = d.In(cfg.Location).Add(10 * time.Hour)
@@ -203,13 +215,6 @@ what would be sent, to whom, and records nothing.`)
 			return exitUsage
 		}
 	}
-	log := a.logger(cfg)
-	store, err := a.openStore(ctx, cfg, log)
-	if err != nil {
-		fmt.Fprintln(a.stderr, "massperform jobs run:", err)
-		return exitFailed
-	}
-	defer store.Close()
 	switch jobs[0] {
 	case "digest":
 		return a.runDigest(ctx, cfg, store, now, *dryRun, log)

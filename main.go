@@ -6,6 +6,7 @@
 //	massperform [serve]          run the bot (the default)
 //	massperform migrate          bring the database schema up to date
 //	massperform roster import FILE.csv [--dry-run] [--deactivate-missing]
+//	massperform rehearsal date|advance|reset|seed|status
 //	massperform manifest         print the Slack app manifest
 //	massperform version          print the version
 //
@@ -84,6 +85,10 @@ Usage:
   massperform jobs run nudges|kickoff|digest|timezones [--as-of DATE] [--dry-run]
                                 run the reminder sweep, HR's digest or the time zone
                                 refresh now (the bot runs them on their schedules)
+  massperform rehearsal date YYYY-MM-DD | advance 7d | reset --yes | status
+                                move a rehearsal's clock (REHEARSAL=true deployments)
+  massperform rehearsal seed --managers U1,U2 --employees U3,U4 [--hr U5] [--date D]
+                                fill a rehearsal with a demo organisation of real users
   massperform manifest          print the Slack app manifest
   massperform version           print the version
 
@@ -103,6 +108,8 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return a.migrate(ctx, args)
 	case "roster":
 		return a.roster(ctx, args)
+	case "rehearsal":
+		return a.rehearsal(ctx, args)
 	case "export":
 		return a.export(ctx, args)
 	case "jobs":
@@ -189,17 +196,44 @@ func (a *app) logger(cfg config.Config) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(a.stderr, opts))
 }
 
-// openStore opens and migrates the database.
-func (a *app) openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*storage.Store, error) {
-	s, err := storage.Open(ctx, cfg.DatabaseURL, a.clock, log)
+// openStore opens and migrates the database, and returns it with the
+// program's clock: the real one, or in a rehearsal the virtual clock kept
+// in the database. A rehearsal refuses a live program's database, and a
+// live deployment a rehearsal's.
+func (a *app) openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*storage.Store, review.Clock, error) {
+	clock := a.clock
+	var virtual *review.ShiftedClock
+	if cfg.Rehearsal {
+		virtual = review.NewShiftedClock(a.clock, 0)
+		clock = virtual
+	}
+	s, err := storage.Open(ctx, cfg.DatabaseURL, clock, log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	return s, nil
+	if !cfg.Rehearsal {
+		if err := s.CheckLive(ctx); err != nil {
+			s.Close()
+			return nil, nil, err
+		}
+		return s, clock, nil
+	}
+	s.LeaseOnRealTime(a.clock)
+	if err := s.UseForRehearsal(ctx); err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	c, err := s.RehearsalClock(ctx)
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	virtual.SetShift(c.Shift)
+	return s, clock, nil
 }
 
 // slackClient builds the Web API client: retries on 429 (after
@@ -227,9 +261,9 @@ func (a *app) serve(ctx context.Context, args []string) int {
 		return exitUsage
 	}
 	log := a.logger(cfg)
-	store, err := a.openStore(ctx, cfg, log)
+	store, clock, err := a.openStore(ctx, cfg, log)
 	if err != nil {
-		log.Error("cannot use the database", "err", err)
+		log.Error("cannot use the database", "err", describe(err))
 		return exitFailed
 	}
 	defer store.Close()
@@ -244,19 +278,38 @@ func (a *app) serve(ctx context.Context, args []string) int {
 		log.Warn("could not check the bot token with Slack; carrying on", "err", err)
 	}
 
-	sender := scheduler.NewSender(store, api, a.clock, log.With("component", "outbox"))
+	sender := scheduler.NewSender(store, api, clock, log.With("component", "outbox"))
+	var rehearsal *scheduler.Rehearsal
+	if cfg.Rehearsal {
+		api.SetRehearsal(&bot.Rehearsal{Clock: clock, Cal: cfg.Calendar()})
+		if rehearsal, err = newRehearsal(cfg, store, clock, api, sender.Wake, log.With("component", "rehearsal")); err == nil {
+			err = rehearsal.Load(ctx)
+		}
+		if err != nil {
+			log.Error("cannot start the rehearsal clock", "err", err)
+			return exitFailed
+		}
+		log.Info("this is a rehearsal", "date", cfg.Calendar().LongDate(clock.Now()))
+	}
 	router := bot.NewRouter("/perform")
-	handlers.Register(router, handlers.Deps{
-		Store: store, Slack: api, Clock: a.clock, Cal: cfg.Calendar(), Scale: cfg.Scale,
+	deps := handlers.Deps{
+		Store: store, Slack: api, Clock: clock, Cal: cfg.Calendar(), Scale: cfg.Scale,
 		HR: cfg.HR, Log: log.With("component", "handlers"), Wake: sender.Wake,
-	})
+	}
+	if rehearsal != nil {
+		deps.Rehearsal = rehearsal
+	}
+	handlers.Register(router, deps)
 	b := bot.New(api, router, log.With("component", "bot"))
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	senderDone := make(chan struct{})
 	go func() { sender.Run(ctx); close(senderDone) }()
-	stopJobs, err := startJobs(ctx, cfg, a.clock, store, api, sender.Wake, log.With("component", "jobs"))
+	if rehearsal != nil {
+		go rehearsal.Follow(ctx, rehearsalFollow)
+	}
+	stopJobs, err := startJobs(ctx, cfg, clock, store, api, sender.Wake, log.With("component", "jobs"))
 	if err != nil {
 		log.Error("cannot schedule jobs", "err", err)
 		return exitFailed
@@ -292,7 +345,12 @@ func (a *app) migrate(ctx context.Context, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	store, err := a.openStore(ctx, cfg, a.logger(cfg))
+	store, err := storage.Open(ctx, cfg.DatabaseURL, a.clock, a.logger(cfg))
+	if err == nil {
+		if err = store.Migrate(ctx); err != nil {
+			store.Close()
+		}
+	}
 	if err != nil {
 		fmt.Fprintln(a.stderr, "massperform migrate:", err)
 		return exitFailed
@@ -352,15 +410,15 @@ is rejected whole, with every problem listed by line, and nothing changes.`)
 	}
 	defer f.Close()
 	log := a.logger(cfg)
-	store, err := a.openStore(ctx, cfg, log)
+	store, clock, err := a.openStore(ctx, cfg, log)
 	if err != nil {
-		fmt.Fprintln(a.stderr, "massperform roster import:", err)
+		fmt.Fprintln(a.stderr, "massperform roster import:", describe(err))
 		return exitFailed
 	}
 	defer store.Close()
 
 	res, err := roster.Import(ctx, f, slackClient(cfg), store, roster.Options{
-		Today:             review.Calendar{Loc: cfg.Location}.Today(a.clock.Now()),
+		Today:             review.Calendar{Loc: cfg.Location}.Today(clock.Now()),
 		DryRun:            *dryRun,
 		DeactivateMissing: *deactivate,
 		Progress:          func(msg string) { fmt.Fprintln(a.stderr, msg) },
@@ -422,9 +480,9 @@ when they were given, wrap-up dates, the rating and its release status.
 	if !ok {
 		return exitUsage
 	}
-	store, err := a.openStore(ctx, cfg, a.logger(cfg))
+	store, _, err := a.openStore(ctx, cfg, a.logger(cfg))
 	if err != nil {
-		fmt.Fprintln(a.stderr, "massperform export compliance:", err)
+		fmt.Fprintln(a.stderr, "massperform export compliance:", describe(err))
 		return exitFailed
 	}
 	defer store.Close()
@@ -451,6 +509,15 @@ when they were given, wrap-up dates, the rating and its release status.
 	}
 	fmt.Fprintf(a.stderr, "Exported %s for %s.\n", countOf(n, "person", "people"), fy)
 	return exitOK
+}
+
+// describe says what went wrong: an application error's message for
+// people, any other error as it is.
+func describe(err error) string {
+	if _, ok := errors.AsType[*review.Error](err); ok {
+		return review.ErrorMessage(err)
+	}
+	return err.Error()
 }
 
 func countOf(n int, one, many string) string {

@@ -270,6 +270,7 @@ func (b *Bot) handle(env *envelope, name, user string, slow any, fn, apologize f
 // respond sends a private answer through a response_url, or as a direct
 // message when there is none.
 func (b *Bot) respond(ctx context.Context, responseURL, userID string, m Message) {
+	m = b.api.Mark(time.Time{}, m)
 	if responseURL != "" {
 		b.webhook(ctx, responseURL, m, false)
 		return
@@ -289,6 +290,7 @@ func (b *Bot) replace(ctx context.Context, responseURL string, m Message) {
 }
 
 func (b *Bot) webhook(ctx context.Context, responseURL string, m Message, replace bool) {
+	m = b.api.Mark(time.Time{}, m)
 	msg := &slack.WebhookMessage{ResponseType: slack.ResponseTypeEphemeral, Text: m.Text, ReplaceOriginal: replace}
 	if len(m.Blocks) > 0 {
 		msg.Blocks = &slack.Blocks{BlockSet: m.Blocks}

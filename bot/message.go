@@ -37,6 +37,7 @@ func (c *Command) TriggerExpires() time.Time { return c.env.received.Add(Trigger
 // Reply answers the user privately: in the ack while it has not been sent,
 // through the command's response_url after.
 func (c *Command) Reply(ctx context.Context, m Message) {
+	m = c.env.bot.api.Mark(time.Time{}, m)
 	if c.env.ack(ephemeral(m)) {
 		return
 	}

@@ -95,7 +95,18 @@ type API struct {
 	mu       sync.Mutex
 	methods  map[string]*rate.Limiter
 	channels map[string]*rate.Limiter
+	// rehearsal, in a rehearsal deployment, marks every view, message and
+	// file comment with the rehearsal's date.
+	rehearsal *Rehearsal
 }
+
+// SetRehearsal makes every view, message and file comment carry r's
+// banner from now on.
+func (a *API) SetRehearsal(r *Rehearsal) { a.rehearsal = r }
+
+// Mark returns m as the app shows it: in a rehearsal, with the banner
+// dated at (now, when at is zero).
+func (a *API) Mark(at time.Time, m Message) Message { return a.rehearsal.Message(at, m) }
 
 // NewAPI wraps a slack-go client.
 func NewAPI(c *slack.Client) *API {
@@ -146,6 +157,7 @@ func (a *API) OpenViewContext(ctx context.Context, triggerID string, view slack.
 	if err := a.Wait(ctx, "views.open"); err != nil {
 		return nil, err
 	}
+	view.Blocks = a.rehearsal.view(view.Blocks)
 	return a.Client.OpenViewContext(ctx, triggerID, view)
 }
 
@@ -154,6 +166,7 @@ func (a *API) PushViewContext(ctx context.Context, triggerID string, view slack.
 	if err := a.Wait(ctx, "views.push"); err != nil {
 		return nil, err
 	}
+	view.Blocks = a.rehearsal.view(view.Blocks)
 	return a.Client.PushViewContext(ctx, triggerID, view)
 }
 
@@ -162,6 +175,7 @@ func (a *API) UpdateViewContext(ctx context.Context, view slack.ModalViewRequest
 	if err := a.Wait(ctx, "views.update"); err != nil {
 		return nil, err
 	}
+	view.Blocks = a.rehearsal.view(view.Blocks)
 	return a.Client.UpdateViewContext(ctx, view, externalID, hash, viewID)
 }
 
@@ -170,6 +184,7 @@ func (a *API) PublishViewContext(ctx context.Context, req slack.PublishViewConte
 	if err := a.Wait(ctx, "views.publish"); err != nil {
 		return nil, err
 	}
+	req.View.Blocks = a.rehearsal.view(req.View.Blocks)
 	return a.Client.PublishViewContext(ctx, req)
 }
 
@@ -206,7 +221,7 @@ func (a *API) UploadFile(ctx context.Context, to string, f File) error {
 		}
 	}
 	_, err := a.Client.UploadFileContext(ctx, slack.UploadFileParameters{
-		Filename: f.Name, Title: f.Title, InitialComment: f.Comment, Channel: channel,
+		Filename: f.Name, Title: f.Title, InitialComment: a.rehearsal.comment(f.Comment), Channel: channel,
 		Reader: bytes.NewReader(f.Data), FileSize: len(f.Data),
 	})
 	return err
@@ -243,6 +258,7 @@ func (a *API) DNDOn(ctx context.Context, userIDs []string) (map[string]bool, err
 // (see scheduler.MetadataEventType), posted since since. It is how a
 // delivery that may have gone out before a crash is recognised.
 func (a *API) FindNotification(ctx context.Context, recipient, eventType, key string, since time.Time) (channel, ts string, found bool, err error) {
+	since = a.rehearsal.realTime(since)
 	channel = recipient
 	if strings.HasPrefix(recipient, "U") || strings.HasPrefix(recipient, "W") {
 		if err := a.Wait(ctx, "conversations.open"); err != nil {

@@ -49,6 +49,10 @@ type Config struct {
 	// list of YYYY-MM-DD that replaces the built-in Massachusetts state
 	// holidays).
 	Holidays review.Holidays
+	// Rehearsal (REHEARSAL=true) makes this deployment a rehearsal: the
+	// program runs on a virtual clock HR moves, and everything shown
+	// carries a banner with its date.
+	Rehearsal bool
 }
 
 // Calendar is the program calendar the settings describe.
@@ -222,6 +226,13 @@ func Load(env Getenv, need Need) (Config, error) {
 		if c.Holidays, err = review.ParseHolidays(list); err != nil {
 			return c, &Error{"HOLIDAYS", fmt.Sprintf("has a problem: %v. Write days as YYYY-MM-DD, separated by commas", err)}
 		}
+	}
+	switch r := strings.ToLower(get("REHEARSAL")); r {
+	case "", "false", "0", "no":
+	case "true", "1", "yes":
+		c.Rehearsal = true
+	default:
+		return c, &Error{"REHEARSAL", fmt.Sprintf("%q is neither true nor false", get("REHEARSAL"))}
 	}
 	switch c.LogFormat {
 	case "":

@@ -48,6 +48,9 @@ func TestLoad(t *testing.T) {
 		{"a June deadline", with("REFLECTION_DEADLINE", "06-20"), NeedSlack, ""},
 		{"a deadline outside June", with("REFLECTION_DEADLINE", "07-01"), NeedSlack, "REFLECTION_DEADLINE"},
 		{"a deadline that is no date", with("REFLECTION_DEADLINE", "June 15"), NeedSlack, "REFLECTION_DEADLINE"},
+		{"a rehearsal", with("REHEARSAL", "true"), NeedSlack, ""},
+		{"not a rehearsal", with("REHEARSAL", "false"), NeedSlack, ""},
+		{"a rehearsal maybe", with("REHEARSAL", "sometimes"), NeedSlack, "REHEARSAL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,8 +67,11 @@ func TestLoad(t *testing.T) {
 		})
 	}
 	c, _ := Load(envOf(with("SLACK_API_URL", "http://127.0.0.1:9/api")), NeedSlack)
-	if c.APIURL != "http://127.0.0.1:9/api/" || c.Location.String() != "America/New_York" || c.LogFormat != "json" || c.Scale.Name != "program" || c.ReflectionDay != 15 {
+	if c.APIURL != "http://127.0.0.1:9/api/" || c.Location.String() != "America/New_York" || c.LogFormat != "json" || c.Scale.Name != "program" || c.ReflectionDay != 15 || c.Rehearsal {
 		t.Errorf("defaults: %+v", c)
+	}
+	if c, _ := Load(envOf(with("REHEARSAL", "yes")), NeedSlack); !c.Rehearsal {
+		t.Error("REHEARSAL=yes is not a rehearsal")
 	}
 }
 

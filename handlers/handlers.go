@@ -63,6 +63,9 @@ type Deps struct {
 	Log   *slog.Logger
 	// Wake tells the outbox sender that notifications were queued.
 	Wake func()
+	// Rehearsal moves the clock of a rehearsal deployment; nil in a live
+	// one.
+	Rehearsal Rehearsal
 }
 
 // handlers is the set of surfaces, sharing Deps.
@@ -92,6 +95,7 @@ func Register(r *bot.Router, d Deps) {
 	h.registerTeam(r)
 	h.registerStatus(r)
 	h.registerHome(r)
+	h.registerRehearsal(r)
 }
 
 // actor loads who is acting: their roster entry, if any, and HR rights.

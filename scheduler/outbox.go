@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/massperform/massperform/bot"
 	"github.com/massperform/massperform/review"
 	"github.com/massperform/massperform/storage"
 )
@@ -33,6 +34,12 @@ type Poster interface {
 // recipient since a moment.
 type Finder interface {
 	FindNotification(ctx context.Context, recipient, eventType, key string, since time.Time) (channel, ts string, found bool, err error)
+}
+
+// Marker is a Poster that marks what it posts, as a rehearsal's does with
+// the date the notification was queued on.
+type Marker interface {
+	Mark(at time.Time, m bot.Message) bot.Message
 }
 
 // Payload is a notification's message as queued.
@@ -181,6 +188,10 @@ func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) (bool, time
 			}
 			return true, 0
 		}
+	}
+	if mk, ok := s.Slack.(Marker); ok {
+		m := mk.Mark(it.CreatedAt, bot.Message{Text: p.Text, Blocks: p.Blocks.BlockSet})
+		p.Text, p.Blocks.BlockSet = m.Text, m.Blocks
 	}
 	opts := []slack.MsgOption{
 		slack.MsgOptionText(p.Text, false),

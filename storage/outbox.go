@@ -120,21 +120,21 @@ func (s *Store) Enqueue(ctx context.Context, ns []Notification) error {
 // lease ends. A notification whose sender died mid-delivery is offered again
 // once its lease runs out.
 func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]OutboxItem, error) {
-	now := s.now()
+	now, wall := s.now(), s.leases.Now().UTC()
 	var rows []outboxRow
 	err := s.read(ctx).
-		Where("status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)", OutboxPending, now, now).
+		Where("status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)", OutboxPending, now, wall).
 		Order("next_attempt_at, id").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, s.wrap("outbox candidates", err)
 	}
-	until := now.Add(lease)
+	until := wall.Add(lease)
 	var items []OutboxItem
 	err = s.tx(ctx, "claim outbox", func(tx *gorm.DB, _ time.Time) error {
 		items = items[:0] // the transaction may run again
 		for _, r := range rows {
 			res := tx.Model(&outboxRow{}).
-				Where("id = ? AND status = ? AND (lease_until IS NULL OR lease_until < ?)", r.ID, OutboxPending, now).
+				Where("id = ? AND status = ? AND (lease_until IS NULL OR lease_until < ?)", r.ID, OutboxPending, wall).
 				Updates(map[string]any{"lease_until": until, "attempts": gorm.Expr("attempts + 1")})
 			if res.Error != nil {
 				return res.Error
@@ -202,12 +202,12 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
 // claimed (it is due and not leased), or the zero time when none is
 // pending.
 func (s *Store) NextOutboxDue(ctx context.Context) (time.Time, error) {
-	now := s.now()
+	now, wall := s.now(), s.leases.Now().UTC()
 	var free, leased outboxRow
 	db := s.read(ctx)
-	err := db.Where("status = ? AND (lease_until IS NULL OR lease_until < ?)", OutboxPending, now).Order("next_attempt_at").Limit(1).Find(&free).Error
+	err := db.Where("status = ? AND (lease_until IS NULL OR lease_until < ?)", OutboxPending, wall).Order("next_attempt_at").Limit(1).Find(&free).Error
 	if err == nil {
-		err = db.Where("status = ? AND lease_until >= ?", OutboxPending, now).Order("lease_until").Limit(1).Find(&leased).Error
+		err = db.Where("status = ? AND lease_until >= ?", OutboxPending, wall).Order("lease_until").Limit(1).Find(&leased).Error
 	}
 	if err != nil {
 		return time.Time{}, s.wrap("next outbox due", err)
@@ -216,8 +216,11 @@ func (s *Store) NextOutboxDue(ctx context.Context) (time.Time, error) {
 	if free.ID != 0 {
 		next = free.NextAttemptAt
 	}
-	if leased.ID != 0 && (next.IsZero() || leased.LeaseUntil.Before(next)) {
-		next = *leased.LeaseUntil
+	if leased.ID != 0 {
+		// A lease runs on real time: say when it ends on the program's clock.
+		if end := leased.LeaseUntil.Add(now.Sub(wall)); next.IsZero() || end.Before(next) {
+			next = end
+		}
 	}
 	return next, nil
 }

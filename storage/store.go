@@ -39,8 +39,16 @@ type Store struct {
 	// statements; PostgreSQL long ones.
 	batch int
 	clock review.Clock
-	log   *slog.Logger
+	// leases is the clock outbox leases run on: the real one, even in a
+	// rehearsal, whose clock may leap days ahead while a message is being
+	// posted.
+	leases review.Clock
+	log    *slog.Logger
 }
+
+// LeaseOnRealTime makes the outbox's leases run on the real clock, not the
+// program's (a rehearsal's virtual clock).
+func (s *Store) LeaseOnRealTime(real review.Clock) { s.leases = real }
 
 // Open connects to the database named by rawURL: a postgres:// or
 // postgresql:// URL selects PostgreSQL; anything else is an SQLite file
@@ -50,7 +58,7 @@ func Open(ctx context.Context, rawURL string, clock review.Clock, log *slog.Logg
 	if rawURL == "" {
 		rawURL = DefaultURL
 	}
-	s := &Store{clock: clock, log: log}
+	s := &Store{clock: clock, leases: clock, log: log}
 	var dial gorm.Dialector
 	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
 		s.dialect, s.batch = Postgres, 1000
