@@ -29,14 +29,9 @@ func nudger(cfg config.Config, store *storage.Store, api *bot.API, log *slog.Log
 	return n
 }
 
-// digester builds HR's digest job; api may be nil (a dry run shares no
-// file).
-func digester(cfg config.Config, store *storage.Store, api *bot.API, log *slog.Logger) *scheduler.Digester {
-	g := &scheduler.Digester{Store: store, Cal: cfg.Calendar(), Channel: cfg.HRChannel, Message: handlers.DigestMessage, CSV: handlers.DigestCSV, Log: log}
-	if api != nil {
-		g.Upload = api.UploadFile
-	}
-	return g
+// digester builds HR's digest job.
+func digester(cfg config.Config, store *storage.Store, log *slog.Logger) *scheduler.Digester {
+	return &scheduler.Digester{Store: store, Cal: cfg.Calendar(), Channel: cfg.HRChannel, Message: handlers.DigestMessage, CSV: handlers.DigestCSV, Log: log}
 }
 
 // digest runs HR's digest at now under the job lock.
@@ -120,7 +115,7 @@ func startJobs(ctx context.Context, cfg config.Config, clock review.Clock, store
 		return nil, err
 	}
 	if !cfg.Rehearsal {
-		g := digester(cfg, store, api, log)
+		g := digester(cfg, store, log)
 		_, err = c.AddFunc(cfg.DigestSchedule, func() {
 			if cfg.HRChannel == "" {
 				log.Warn("HR_CHANNEL is not set: no digest this week")
@@ -265,7 +260,7 @@ what would be sent, to whom, and records nothing.`)
 // runDigest runs HR's digest from the command line.
 func (a *app) runDigest(ctx context.Context, cfg config.Config, store *storage.Store, now time.Time, dryRun bool, log *slog.Logger) int {
 	if dryRun {
-		d, err := digester(cfg, store, nil, log).Run(ctx, now, true)
+		d, err := digester(cfg, store, log).Run(ctx, now, true)
 		if err != nil {
 			fmt.Fprintln(a.stderr, "massperform jobs run:", err)
 			return exitFailed
@@ -303,7 +298,7 @@ func (a *app) runDigest(ctx context.Context, cfg config.Config, store *storage.S
 		fmt.Fprintln(a.stderr, "massperform jobs run: HR_CHANNEL is not set, so the digest has nowhere to go")
 		return exitUsage
 	}
-	ran, err := digest(ctx, store, digester(cfg, store, slackClient(cfg), log), now, log)
+	ran, err := digest(ctx, store, digester(cfg, store, log), now, log)
 	switch {
 	case err != nil:
 		fmt.Fprintln(a.stderr, "massperform jobs run:", err)

@@ -61,7 +61,7 @@ func rehearsalJobs(cfg config.Config, store *storage.Store, api *bot.API, log *s
 	if err != nil {
 		return nil, err
 	}
-	g := digester(cfg, store, api, log)
+	g := digester(cfg, store, log)
 	return append(jobs, scheduler.Job{Name: "digest", Schedule: weekly, Run: func(ctx context.Context, at time.Time, _ bool) (int, error) {
 		_, err := g.Run(ctx, at, false)
 		if err != nil {
@@ -131,9 +131,9 @@ moment after everything recorded.`)
 	if verb == "reset" && !*yes {
 		return usage("this erases everything the rehearsal recorded, the roster too: add --yes to go ahead")
 	}
-	need := config.NeedDatabase
-	if verb != "status" && verb != "reset" {
-		need = config.NeedBotToken
+	need := config.NeedDatabase // the running bot sends what a move queues
+	if verb == "seed" {
+		need = config.NeedBotToken // to read the workspace's users
 	}
 	cfg, ok := a.settings("rehearsal", need)
 	if !ok {

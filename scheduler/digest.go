@@ -17,8 +17,6 @@ type DigestStore interface {
 	NoAnswers(ctx context.Context, fy review.FiscalYear) ([]storage.NoAnswer, error)
 	FailedSince(ctx context.Context, since time.Time) (int, error)
 	Enqueue(ctx context.Context, ns []storage.Notification) error
-	ClaimOnce(ctx context.Context, key string) (bool, error)
-	Unclaim(ctx context.Context, key string) error
 }
 
 // Digester builds HR's weekly digest and posts it to the HR channel.
@@ -26,12 +24,10 @@ type Digester struct {
 	Store   DigestStore
 	Cal     review.Calendar
 	Channel string // HR_CHANNEL
-	// Message and CSV render the digest.
+	// Message and CSV render the digest; a nil CSV leaves the file out.
 	Message func(review.Digest) ([]byte, error)
 	CSV     func(review.Digest) []byte
-	// Upload shares a file in the channel; nil leaves the file out.
-	Upload func(ctx context.Context, channel string, f bot.File) error
-	Log    *slog.Logger
+	Log     *slog.Logger
 }
 
 // Build gathers the digest at now: one pass over everyone reviewed this
@@ -65,8 +61,8 @@ func (g *Digester) Build(ctx context.Context, now time.Time) (review.Digest, err
 }
 
 // Run builds the digest at now and, unless dryRun, queues it for the HR
-// channel (once per day, whoever runs it) and shares its CSV there (also
-// once). It returns the digest.
+// channel with its CSV file, once per day whoever runs it. The sender
+// delivers both, so that Slack hears from one place at its pace.
 func (g *Digester) Run(ctx context.Context, now time.Time, dryRun bool) (review.Digest, error) {
 	d, err := g.Build(ctx, now)
 	if err != nil || dryRun {
@@ -80,22 +76,14 @@ func (g *Digester) Run(ctx context.Context, now time.Time, dryRun bool) (review.
 		return d, err
 	}
 	key := "digest:" + d.Day.String()
-	if err := g.Store.Enqueue(ctx, []storage.Notification{{Key: key, Recipient: g.Channel, Kind: "digest", Payload: payload}}); err != nil {
-		return d, err
+	ns := []storage.Notification{{Key: key, Recipient: g.Channel, Kind: "digest", Payload: payload}}
+	if g.CSV != nil {
+		file, err := EncodeFile(bot.File{Name: fmt.Sprintf("massperform-digest-%s.csv", d.Day), Title: "MassPerform digest, " + d.Day.Human(),
+			Comment: "The full lists for this week's digest.", Data: g.CSV(d)})
+		if err != nil {
+			return d, err
+		}
+		ns = append(ns, storage.Notification{Key: key + ":file", Recipient: g.Channel, Kind: "digest file", Payload: file})
 	}
-	if g.Upload == nil || g.CSV == nil {
-		return d, nil
-	}
-	fileKey := key + ":file"
-	first, err := g.Store.ClaimOnce(ctx, fileKey)
-	if err != nil || !first {
-		return d, err
-	}
-	f := bot.File{Name: fmt.Sprintf("massperform-digest-%s.csv", d.Day), Title: "MassPerform digest, " + d.Day.Human(),
-		Comment: "The full lists for this week's digest.", Data: g.CSV(d)}
-	if err := g.Upload(ctx, g.Channel, f); err != nil {
-		_ = g.Store.Unclaim(ctx, fileKey)
-		return d, fmt.Errorf("share the digest file: %w", err)
-	}
-	return d, nil
+	return d, g.Store.Enqueue(ctx, ns)
 }

@@ -42,11 +42,21 @@ type Marker interface {
 	Mark(at time.Time, m bot.Message) bot.Message
 }
 
-// Payload is a notification's message as queued.
+// Uploader is a Poster that can share files too.
+type Uploader interface {
+	UploadFile(ctx context.Context, to string, f bot.File) error
+}
+
+// Payload is a notification's message as queued: a message, or a file to
+// share.
 type Payload struct {
 	Text   string       `json:"text"`
 	Blocks slack.Blocks `json:"blocks"`
+	File   *bot.File    `json:"file,omitempty"`
 }
+
+// EncodeFile encodes a file to share for the outbox.
+func EncodeFile(f bot.File) ([]byte, error) { return json.Marshal(Payload{File: &f}) }
 
 // EncodePayload encodes a message for the outbox.
 func EncodePayload(text string, blocks []slack.Block) ([]byte, error) {
@@ -55,7 +65,7 @@ func EncodePayload(text string, blocks []slack.Block) ([]byte, error) {
 
 // Delivery settings.
 const (
-	batchSize   = 50
+	batchSize   = 10 // small, so that what people cause never waits long behind a backlog
 	lease       = 2 * time.Minute
 	maxAttempts = 8
 	// idleWait bounds how long a message queued by another process (the
@@ -174,6 +184,9 @@ func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) (bool, time
 		_ = s.Outbox.MarkFailed(ctx, it.ID, "undecodable payload")
 		return false, 0
 	}
+	if p.File != nil {
+		return s.share(ctx, it, *p.File, log)
+	}
 	if f, ok := s.Slack.(Finder); ok && it.Uncertain {
 		// An earlier attempt stopped without saying how it went: look
 		// before posting again.
@@ -208,6 +221,29 @@ func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) (bool, time
 		return true, 0
 	}
 	return s.retry(ctx, it, log, err)
+}
+
+// share uploads a queued file. Slack cannot be asked afterwards whether a
+// file went out, so a share that stopped without saying how it went is not
+// tried again: a file is shared at most once.
+func (s *Sender) share(ctx context.Context, it storage.OutboxItem, f bot.File, log *slog.Logger) (bool, time.Duration) {
+	up, ok := s.Slack.(Uploader)
+	if !ok {
+		_ = s.Outbox.MarkFailed(ctx, it.ID, "this sender cannot share files")
+		return false, 0
+	}
+	if it.Uncertain {
+		log.Warn("a file share stopped midway before a restart; not sharing it again")
+		_ = s.Outbox.MarkFailed(ctx, it.ID, "interrupted: it may have been shared")
+		return false, 0
+	}
+	if err := up.UploadFile(ctx, it.Recipient, f); err != nil {
+		return s.retry(ctx, it, log, err)
+	}
+	if err := s.Outbox.MarkSent(ctx, it.ID, it.Recipient, ""); err != nil {
+		log.Error("shared but not recorded; the lease keeps it from going out again", "err", err)
+	}
+	return true, 0
 }
 
 // retry schedules another try of a failed delivery, or gives up on it. It

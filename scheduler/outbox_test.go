@@ -11,6 +11,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/massperform/massperform/bot"
 	"github.com/massperform/massperform/review"
 	"github.com/massperform/massperform/storage"
 )
@@ -148,5 +149,56 @@ func TestDeliverStopsAt429(t *testing.T) {
 		if !box.retried[id].Equal(now.Add(20 * time.Second)) {
 			t.Errorf("item %d retried at %v, want after the Retry-After", id, box.retried[id])
 		}
+	}
+}
+
+// fakeUploader is a poster that shares files too.
+type fakeUploader struct {
+	fakePoster
+	shared []string
+	err    error
+}
+
+func (f *fakeUploader) UploadFile(_ context.Context, to string, file bot.File) error {
+	f.shared = append(f.shared, to+"/"+file.Name+"/"+string(file.Data))
+	return f.err
+}
+
+// TestDeliverSharesFiles: a queued file is shared once, an interrupted share
+// is never tried again, and a failed one is retried.
+func TestDeliverSharesFiles(t *testing.T) {
+	now := time.Date(2026, 8, 3, 14, 0, 0, 0, time.UTC)
+	payload, err := EncodeFile(bot.File{Name: "d.csv", Data: []byte("a,b\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := &fakeOutbox{items: []storage.OutboxItem{
+		{ID: 1, Recipient: "CHR", Kind: "digest file", Payload: payload, Attempts: 1},
+		{ID: 2, Recipient: "CHR", Kind: "digest file", Payload: payload, Attempts: 2, Uncertain: true},
+	}, sent: map[int64]string{}, retried: map[int64]time.Time{}, failed: map[int64]string{}}
+	up := &fakeUploader{}
+	clock := review.ClockFunc(func() time.Time { return now })
+	s := NewSender(box, up, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if _, err := s.Deliver(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(up.shared) != 1 || up.shared[0] != "CHR/d.csv/a,b\n" || box.sent[1] == "" || box.failed[2] == "" || len(up.posted) != 0 {
+		t.Fatalf("shared %v; sent %v; failed %v; posted %v", up.shared, box.sent, box.failed, up.posted)
+	}
+
+	box.items = []storage.OutboxItem{{ID: 3, Recipient: "CHR", Kind: "digest file", Payload: payload, Attempts: 1}}
+	up.err = slack.StatusCodeError{Code: 503}
+	if _, err := s.Deliver(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if box.retried[3].IsZero() {
+		t.Fatalf("a failed share was not retried: %v", box.failed)
+	}
+
+	// A sender that cannot share files says so, once.
+	box.items = []storage.OutboxItem{{ID: 4, Recipient: "CHR", Kind: "digest file", Payload: payload, Attempts: 1}}
+	plain := NewSender(box, &fakePoster{}, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if _, err := plain.Deliver(context.Background()); err != nil || box.failed[4] == "" {
+		t.Fatalf("%v, failed %v", err, box.failed)
 	}
 }

@@ -4,9 +4,6 @@ import (
 	"context"
 	"time"
 
-	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
-
 	"github.com/massperform/massperform/review"
 )
 
@@ -83,21 +80,4 @@ func (s *Store) FailedSince(ctx context.Context, since time.Time) (int, error) {
 	var n int64
 	err := s.read(ctx).Model(&outboxRow{}).Where("status = ? AND created_at >= ?", OutboxFailed, since.UTC()).Count(&n).Error
 	return int(n), s.wrap("failed deliveries", err)
-}
-
-// ClaimOnce records key as done and reports whether this call did it
-// (false when it was already done).
-func (s *Store) ClaimOnce(ctx context.Context, key string) (bool, error) {
-	var claimed bool
-	err := s.tx(ctx, "claim once", func(tx *gorm.DB, now time.Time) error {
-		res := tx.Table("handled_requests").Clauses(clause.OnConflict{DoNothing: true}).Create(map[string]any{"request_key": key, "at": now})
-		claimed = res.RowsAffected == 1
-		return res.Error
-	})
-	return claimed, err
-}
-
-// Unclaim forgets a ClaimOnce, so that the work can be tried again.
-func (s *Store) Unclaim(ctx context.Context, key string) error {
-	return s.wrap("unclaim", s.read(ctx).Exec("DELETE FROM handled_requests WHERE request_key = ?", key).Error)
 }

@@ -115,6 +115,12 @@ func (s *Store) Enqueue(ctx context.Context, ns []Notification) error {
 	return s.tx(ctx, "enqueue", func(tx *gorm.DB, now time.Time) error { return enqueue(tx, now, ns, s.batch) })
 }
 
+// bulkKinds are the notifications the scheduler queues by the hundred: the
+// nudges and HR's digest. What people's own actions cause (a check-in to
+// confirm, a reflection sent) goes ahead of them, so that a kickoff's
+// backlog, or a rehearsal's skipped months, never holds it up.
+var bulkKinds = []string{"nudge", "digest", "digest file"}
+
 // ClaimOutbox leases up to limit pending notifications that are due, so
 // that no other sender (in this process or another) takes them until the
 // lease ends. A notification whose sender died mid-delivery is offered again
@@ -124,7 +130,8 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 	var rows []outboxRow
 	err := s.read(ctx).
 		Where("status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)", OutboxPending, now, wall).
-		Order("next_attempt_at, id").Limit(limit).Find(&rows).Error
+		Order(clause.OrderBy{Expression: clause.Expr{SQL: "CASE WHEN kind IN ? THEN 1 ELSE 0 END, next_attempt_at, id", Vars: []any{bulkKinds}}}).
+		Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, s.wrap("outbox candidates", err)
 	}
