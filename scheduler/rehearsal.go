@@ -216,6 +216,9 @@ func (r *Rehearsal) run(ctx context.Context, c storage.RehearsalClock, until tim
 			queue = append(queue, due{j, at})
 		}
 	}
+	if len(queue) == 0 && !step {
+		return m, nil // nothing came due: no need to write
+	}
 	base := r.Clock.Base()
 	var day review.Date
 	queued := 0
