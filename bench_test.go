@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -70,31 +68,14 @@ func BenchmarkStartToConnected(b *testing.B) {
 // an SQLite database and the cast on the roster, waits until it is
 // connected and settled, and reports its resident memory.
 func BenchmarkIdleMemory(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "massperform")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(b)
 	var rss []float64
 	for i := 0; i < b.N; i++ {
 		w := newWorld(b, filepath.Join(b.TempDir(), "idle.db"), "2026-08-03")
 		if out, code := w.importRoster(castRoster); code != 0 {
 			b.Fatal(out)
 		}
-		cmd := exec.Command(bin, "serve")
-		cmd.Dir = b.TempDir()
-		cmd.Env = []string{"SLACK_BOT_TOKEN=" + w.emu.BotToken(), "SLACK_APP_TOKEN=" + w.emu.AppToken(),
-			"SLACK_API_URL=" + w.emu.APIURL(), "DATABASE_URL=" + w.dbURL, "LOG_FORMAT=text"}
-		stderr, _ := cmd.StderrPipe()
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() && !strings.Contains(sc.Text(), "msg=ready") {
-		}
-		go func() {
-			for sc.Scan() {
-			}
-		}()
+		cmd, exited := w.runBinary(bin)
 		// A little traffic, then idle.
 		for range 20 {
 			w.emu.SlashCommand(context.Background(), mona, "/perform", "help")
@@ -102,7 +83,7 @@ func BenchmarkIdleMemory(b *testing.B) {
 		time.Sleep(3 * time.Second)
 		rss = append(rss, residentMB(b, cmd.Process.Pid))
 		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
+		<-exited
 	}
 	sort.Float64s(rss)
 	b.ReportMetric(rss[len(rss)-1], "max-RSS-MB")

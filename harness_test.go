@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -95,6 +97,10 @@ type world struct {
 	dbURL string
 	logs  *lockedBuffer
 	extra map[string]string // more settings
+	http  string            // where the last bot started serves /healthz, /readyz and /metrics
+	// stop stops the last bot started, as SIGTERM does, and returns its
+	// exit code once it has finished.
+	stop func() int
 }
 
 // newWorld starts an emulated workspace holding the cast, on the given day
@@ -125,6 +131,7 @@ func (w *world) env() config.Getenv {
 		"DATABASE_URL":    w.dbURL,
 		"LOG_LEVEL":       "debug",
 		"LOG_FORMAT":      "text",
+		"HTTP_ADDR":       "127.0.0.1:0", // a free port: tests run several bots
 	}
 	for k, v := range w.extra {
 		m[k] = v
@@ -153,7 +160,8 @@ func (w *world) importRoster(csv string, flags ...string) (string, int) {
 func (w *world) start() {
 	w.t.Helper()
 	ready := make(chan struct{})
-	a := &app{getenv: w.env(), stdout: io.Discard, stderr: w.logs, clock: w.clock, ready: func() { close(ready) }}
+	a := &app{getenv: w.env(), stdout: io.Discard, stderr: w.logs, clock: w.clock, ready: func() { close(ready) },
+		listening: func(addr string) { w.http = addr }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() { done <- a.run(ctx, []string{"serve"}) }()
@@ -166,13 +174,22 @@ func (w *world) start() {
 		cancel()
 		w.t.Fatalf("the bot did not connect:\n%s", w.logs)
 	}
-	w.t.Cleanup(func() {
+	code, stopped := 0, false
+	w.stop = func() int {
 		cancel()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			w.t.Error("the bot did not stop")
+		if !stopped {
+			select {
+			case code = <-done:
+				stopped = true
+			case <-time.After(30 * time.Second):
+				w.t.Error("the bot did not stop")
+			}
 		}
+		return code
+	}
+	stop := w.stop
+	w.t.Cleanup(func() {
+		stop()
 		if w.t.Failed() {
 			w.t.Logf("bot logs:\n%s", w.logs)
 		}
@@ -458,4 +475,40 @@ func (v values) options(block string, vals ...string) values {
 	}
 	v[block] = map[string]slack.BlockAction{"check": {ActionID: "check", BlockID: block, Type: "checkboxes", SelectedOptions: opts}}
 	return v
+}
+
+// buildBinary builds massperform, as a user would run it.
+func buildBinary(tb testing.TB) string {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "massperform")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		tb.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// runBinary starts the built binary's `serve` against w's workspace and
+// database, waits until it is connected, and returns it with a channel
+// that receives how it exited. It is killed when the test ends.
+func (w *world) runBinary(bin string) (*exec.Cmd, <-chan error) {
+	w.t.Helper()
+	cmd := exec.Command(bin, "serve")
+	cmd.Dir = w.t.TempDir()
+	cmd.Env = []string{"SLACK_BOT_TOKEN=" + w.emu.BotToken(), "SLACK_APP_TOKEN=" + w.emu.AppToken(),
+		"SLACK_API_URL=" + w.emu.APIURL(), "DATABASE_URL=" + w.dbURL, "LOG_FORMAT=text", "HTTP_ADDR=127.0.0.1:0"}
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { _ = cmd.Process.Kill() })
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() && !strings.Contains(sc.Text(), "msg=ready") {
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	return cmd, exited
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/massperform/massperform/bot"
 	"github.com/massperform/massperform/config"
 	"github.com/massperform/massperform/handlers"
+	"github.com/massperform/massperform/metrics"
 	"github.com/massperform/massperform/review"
 	"github.com/massperform/massperform/scheduler"
 	"github.com/massperform/massperform/storage"
@@ -82,14 +83,17 @@ func sweep(ctx context.Context, store *storage.Store, n *scheduler.Nudger, now t
 // startJobs runs the scheduled jobs in the organisation's time zone until
 // ctx ends: each job's panics are recovered, and a run still going when
 // its next one is due makes that one skip.
-func startJobs(ctx context.Context, cfg config.Config, clock review.Clock, store *storage.Store, api *bot.API, wake func(), log *slog.Logger) (stop func(), err error) {
+func startJobs(ctx context.Context, cfg config.Config, clock review.Clock, store *storage.Store, api *bot.API, wake func(), m *metrics.Metrics, log *slog.Logger) (stop func(), err error) {
 	logger := cron.PrintfLogger(slogPrintf{log})
 	c := cron.New(cron.WithLocation(cfg.Location), cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
 	if !cfg.Rehearsal {
 		// A rehearsal runs these on its own clock (newRehearsal).
 		n := nudger(cfg, store, api, log)
 		_, err = c.AddFunc(cfg.NudgeSchedule, func() {
-			if _, _, err := sweep(ctx, store, n, clock.Now(), log); err != nil {
+			start := time.Now()
+			_, ran, err := sweep(ctx, store, n, clock.Now(), log)
+			m.Job("nudges", ran, err, time.Since(start))
+			if err != nil {
 				log.Error("nudge sweep failed", "err", err)
 				return
 			}
@@ -100,13 +104,15 @@ func startJobs(ctx context.Context, cfg config.Config, clock review.Clock, store
 		}
 	}
 	_, err = c.AddFunc(cfg.TZSchedule, func() {
-		_, err := store.WithJobLock(ctx, "timezones", func(ctx context.Context) error {
+		start := time.Now()
+		ran, err := store.WithJobLock(ctx, "timezones", func(ctx context.Context) error {
 			n, err := refreshTimeZones(ctx, store, api)
 			if err == nil {
 				log.Info("time zones refreshed", "changed", n)
 			}
 			return err
 		})
+		m.Job("timezones", ran, err, time.Since(start))
 		if err != nil {
 			log.Error("time zone refresh failed", "err", err)
 		}
@@ -121,7 +127,10 @@ func startJobs(ctx context.Context, cfg config.Config, clock review.Clock, store
 				log.Warn("HR_CHANNEL is not set: no digest this week")
 				return
 			}
-			if _, err := digest(ctx, store, g, clock.Now(), log); err != nil {
+			start := time.Now()
+			ran, err := digest(ctx, store, g, clock.Now(), log)
+			m.Job("digest", ran, err, time.Since(start))
+			if err != nil {
 				log.Error("digest failed", "err", err)
 				return
 			}

@@ -21,11 +21,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 	_ "time/tzdata" // time zones for a static binary in a bare container
 
 	"github.com/slack-go/slack"
@@ -34,6 +37,7 @@ import (
 	"github.com/massperform/massperform/config"
 	"github.com/massperform/massperform/handlers"
 	"github.com/massperform/massperform/manifests"
+	"github.com/massperform/massperform/metrics"
 	"github.com/massperform/massperform/review"
 	"github.com/massperform/massperform/roster"
 	"github.com/massperform/massperform/scheduler"
@@ -53,6 +57,12 @@ const (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// The first signal stops the bot gracefully; restoring the default
+		// lets a second one end the process at once.
+		<-ctx.Done()
+		stop()
+	}()
 	env, err := config.WithDotEnv(".env", os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "massperform:", err)
@@ -71,6 +81,8 @@ type app struct {
 	clock  review.Clock
 	// ready, if set, is called once the bot is connected to Slack.
 	ready func()
+	// listening, if set, is called with the address of the HTTP listener.
+	listening func(addr string)
 }
 
 const usage = `massperform runs MassPerform, the Slack app for a conversation-based performance year.
@@ -238,10 +250,11 @@ func (a *app) openStore(ctx context.Context, cfg config.Config, log *slog.Logger
 
 // slackClient builds the Web API client: retries on 429 (after
 // Retry-After), on 5xx and on dropped connections.
-func slackClient(cfg config.Config) *bot.API {
+func slackClient(cfg config.Config, more ...slack.Option) *bot.API {
 	retry := slack.DefaultRetryConfig()
 	retry.Handlers = append(slack.AllBuiltinRetryHandlers(retry), slack.NewServerErrorRetryHandler(retry))
-	opts := []slack.Option{slack.OptionRetryConfig(retry)}
+	// The retries wrap whatever HTTP client the options set, so they come last.
+	opts := append(more, slack.OptionRetryConfig(retry))
 	if cfg.AppToken != "" {
 		opts = append(opts, slack.OptionAppLevelToken(cfg.AppToken))
 	}
@@ -268,7 +281,9 @@ func (a *app) serve(ctx context.Context, args []string) int {
 	}
 	defer store.Close()
 
-	api := slackClient(cfg)
+	m := metrics.New()
+	m.Outbox(store.OutboxCounts)
+	api := slackClient(cfg, slack.OptionHTTPClient(&http.Client{Transport: m.Transport(nil), Timeout: 30 * time.Second}))
 	if _, err := api.AuthTestContext(ctx); err != nil {
 		var se slack.SlackErrorResponse
 		if errors.As(err, &se) && (se.Err == "invalid_auth" || se.Err == "not_authed" || se.Err == "account_inactive" || se.Err == "token_revoked") {
@@ -289,6 +304,16 @@ func (a *app) serve(ctx context.Context, args []string) int {
 			log.Error("cannot start the rehearsal clock", "err", err)
 			return exitFailed
 		}
+		for i := range rehearsal.Jobs {
+			j := &rehearsal.Jobs[i]
+			run := j.Run
+			j.Run = func(ctx context.Context, at time.Time, late bool) (int, error) {
+				start := time.Now()
+				n, err := run(ctx, at, late)
+				m.Job(j.Name, true, err, time.Since(start))
+				return n, err
+			}
+		}
 		log.Info("this is a rehearsal", "date", cfg.Calendar().LongDate(clock.Now()))
 	}
 	router := bot.NewRouter("/perform")
@@ -301,6 +326,16 @@ func (a *app) serve(ctx context.Context, args []string) int {
 	}
 	handlers.Register(router, deps)
 	b := bot.New(api, router, log.With("component", "bot"))
+	b.Observe(m)
+	b.Dedupe(store.Claim)
+	if cfg.HTTPAddr != "" {
+		stop, err := a.listen(cfg.HTTPAddr, probes(store, b, m), log)
+		if err != nil {
+			log.Error("cannot listen for health checks and metrics", "addr", cfg.HTTPAddr, "err", err)
+			return exitFailed
+		}
+		defer stop()
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -309,7 +344,7 @@ func (a *app) serve(ctx context.Context, args []string) int {
 	if rehearsal != nil {
 		go rehearsal.Follow(ctx, rehearsalFollow)
 	}
-	stopJobs, err := startJobs(ctx, cfg, clock, store, api, sender.Wake, log.With("component", "jobs"))
+	stopJobs, err := startJobs(ctx, cfg, clock, store, api, sender.Wake, m, log.With("component", "jobs"))
 	if err != nil {
 		log.Error("cannot schedule jobs", "err", err)
 		return exitFailed
@@ -509,6 +544,50 @@ when they were given, wrap-up dates, the rating and its release status.
 	}
 	fmt.Fprintf(a.stderr, "Exported %s for %s.\n", countOf(n, "person", "people"), fy)
 	return exitOK
+}
+
+// probes answers /healthz (the process is up), /readyz (the database
+// answers and the Socket Mode connection is live) and /metrics.
+func probes(store *storage.Store, b *bot.Bot, m *metrics.Metrics) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		switch {
+		case store.Ping(ctx) != nil:
+			http.Error(w, "the database does not answer", http.StatusServiceUnavailable)
+		case !b.Connected():
+			http.Error(w, "not connected to Slack", http.StatusServiceUnavailable)
+		default:
+			fmt.Fprintln(w, "ready")
+		}
+	})
+	mux.Handle("GET /metrics", m.Handler())
+	return mux
+}
+
+// listen serves h on addr until stop is called.
+func (a *app) listen(addr string, h http.Handler, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("health and metrics listener stopped", "err", err)
+		}
+	}()
+	log.Info("health checks and metrics", "addr", ln.Addr().String())
+	if a.listening != nil {
+		a.listening(ln.Addr().String())
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
 }
 
 // describe says what went wrong: an application error's message for

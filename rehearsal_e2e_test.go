@@ -442,7 +442,17 @@ func TestRehearsalSeedToWrapUp(t *testing.T) {
 		if _, err := w.emu.ClickMessageButton(w.ctx(), hana, offer.Channel, offer.TS, "rehearsal_reset", "reset"); err != nil {
 			t.Fatal(err)
 		}
-		waitUntil(t, func() bool { people, _ := s.People(context.Background()); return len(people) == 0 })
+		waitUntil(t, func() bool {
+			for _, m := range w.emu.MessagesTo(hana) {
+				if strings.Contains(messageText(m), "The rehearsal is empty again") {
+					return true
+				}
+			}
+			return false
+		})
+		if people, _ := s.People(context.Background()); len(people) != 0 {
+			t.Fatalf("after the reset %d people are left", len(people))
+		}
 		mustContain(t, "after the reset", w.reply(hana, "rehearsal"), "The rehearsal is on 24 November 2026")
 	})
 }

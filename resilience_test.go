@@ -83,3 +83,34 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		t.Errorf("manifest: exit %d, %q", code, out.String())
 	}
 }
+
+// TestRedeliveredEventsHaveNoSecondEffect: Slack redelivers an event with
+// retry_attempt above 0 when it thinks the ack was lost, possibly to
+// another connection. The bot handles each event id once, across
+// processes: one Home published, however often the event comes.
+func TestRedeliveredEventsHaveNoSecondEffect(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		w := startCast(t, url, "2026-08-03")
+		w.start() // a second replica on the same database
+		event := map[string]any{"type": "app_home_opened", "user": eli, "channel": w.emu.DMChannel(eli), "tab": "home", "event_ts": "1.2"}
+		publishes := func() int { return len(w.emu.CallsTo("views.publish")) }
+		if _, err := w.emu.SendEventsAPI(w.ctx(), event, 0, "Ev0REDELIVER"); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, func() bool { return publishes() == 1 })
+		for attempt := 1; attempt <= 3; attempt++ {
+			if _, err := w.emu.SendEventsAPI(w.ctx(), event, attempt, "Ev0REDELIVER"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(500 * time.Millisecond)
+		if n := publishes(); n != 1 {
+			t.Fatalf("one event, redelivered three times, published Home %d times", n)
+		}
+		// A new event is a new event.
+		if _, err := w.emu.SendEventsAPI(w.ctx(), event, 0, "Ev0ANOTHER"); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, func() bool { return publishes() == 2 })
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -55,7 +56,34 @@ type Bot struct {
 	// grace for finishing is over.
 	base       context.Context
 	cancelBase context.CancelFunc
+
+	obs       Observer
+	connected atomic.Bool
+	seen      recent
+	claim     Claim
 }
+
+// Observer hears what the bot does, for metrics.
+type Observer interface {
+	Envelope(typ string)               // an envelope arrived
+	Acked(typ string, d time.Duration) // and was acked d after it arrived
+	HandlerFailed(handler string)      // a handler failed on our side
+	HandlerPanicked(handler string)    // a handler panicked
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Envelope(string)             {}
+func (nopObserver) Acked(string, time.Duration) {}
+func (nopObserver) HandlerFailed(string)        {}
+func (nopObserver) HandlerPanicked(string)      {}
+
+// Observe tells o what the bot does from now on. Call it before Run.
+func (b *Bot) Observe(o Observer) { b.obs = o }
+
+// Connected reports whether the Socket Mode connection is up: Slack has
+// said hello and not asked us to go since.
+func (b *Bot) Connected() bool { return b.connected.Load() }
 
 // New returns a bot that talks to Slack through api (whose client must
 // carry the app-level token) and dispatches to router.
@@ -70,6 +98,7 @@ func New(api *API, router *Router, log *slog.Logger) *Bot {
 		ready:      make(chan struct{}),
 		base:       base,
 		cancelBase: cancel,
+		obs:        nopObserver{},
 	}
 }
 
@@ -87,6 +116,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			b.connected.Store(false) // not ready: we take no more envelopes
 			cancel()
 			b.drain()
 			return nil
@@ -125,19 +155,37 @@ func (b *Bot) drain() {
 func (b *Bot) dispatch(evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
+		b.connected.Store(false)
 		b.log.Debug("connecting to Slack")
 	case socketmode.EventTypeConnected:
 		b.log.Info("connected to Slack")
 	case socketmode.EventTypeHello:
+		b.connected.Store(true)
 		b.readyOnce.Do(func() { close(b.ready) })
 	case socketmode.EventTypeConnectionError:
+		b.connected.Store(false)
 		b.log.Warn("could not connect to Slack; retrying", "err", evt.Data)
 	case socketmode.EventTypeInvalidAuth:
 		b.log.Error("Slack refused the app-level token")
 	case socketmode.EventTypeDisconnect:
+		b.connected.Store(false)
 		b.log.Info("Slack asked us to reconnect")
 	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
 		b.log.Warn("socket mode problem", "type", string(evt.Type))
+	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+		if evt.Request != nil && evt.Request.EnvelopeID != "" && !b.seen.first("envelope:"+evt.Request.EnvelopeID) {
+			b.log.Info("envelope delivered twice; dropped", "type", string(evt.Type))
+			b.newEnvelope(evt.Request).ack(nil)
+			return
+		}
+		b.obs.Envelope(string(evt.Type))
+		b.route(evt)
+	}
+}
+
+// route dispatches an envelope seen for the first time.
+func (b *Bot) route(evt socketmode.Event) {
+	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
 		cmd, _ := evt.Data.(slack.SlashCommand)
 		b.onCommand(b.newEnvelope(evt.Request), cmd)
@@ -197,6 +245,7 @@ func (b *Bot) onInteraction(env *envelope, cb slack.InteractionCallback) {
 				if err != nil {
 					switch code := review.ErrorCode(err); code {
 					case review.EINTERNAL, review.EUNAVAILABLE:
+						b.obs.HandlerFailed("submit:" + cb.View.CallbackID)
 						b.log.Error("saving a modal failed", "callback_id", cb.View.CallbackID, "code", code, "err", err)
 					default:
 						// Refusals quote names; their code is enough.
@@ -228,10 +277,39 @@ func (b *Bot) onInteraction(env *envelope, cb slack.InteractionCallback) {
 
 func (b *Bot) onEvent(env *envelope, ev slackevents.EventsAPIEvent) {
 	env.ack(nil)
+	var eventID string
+	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok {
+		eventID = cb.EventID
+	}
+	if eventID != "" && !b.seen.first("event:"+eventID) {
+		b.log.Info("event delivered again; dropped", "retry_attempt", env.req.RetryAttempt)
+		return
+	}
 	if home, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok && home.Tab == "home" && b.router.home != nil {
 		h := &HomeOpened{UserID: home.User}
-		b.handle(env, "home", home.User, nil, func(ctx context.Context) { b.router.home(ctx, h) }, nil)
+		b.handle(env, "home", home.User, nil, func(ctx context.Context) {
+			if b.firstEvent(ctx, eventID, env.req.RetryAttempt) {
+				b.router.home(ctx, h)
+			}
+		}, nil)
 	}
+}
+
+// firstEvent reports whether no other process has handled the event: a
+// retry may reach another connection. When the database can't say,
+// handling it again is the lesser harm.
+func (b *Bot) firstEvent(ctx context.Context, eventID string, attempt int) bool {
+	if b.claim == nil || eventID == "" {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	first, err := b.claim(ctx, "event:"+eventID)
+	if err == nil && !first {
+		b.log.Info("event handled by another process; dropped", "retry_attempt", attempt)
+		return false
+	}
+	return true
 }
 
 // handle runs fn off the event loop with a timeout and a recover. If the
@@ -253,6 +331,7 @@ func (b *Bot) handle(env *envelope, name, user string, slow any, fn, apologize f
 		defer budget.Stop()
 		defer func() {
 			if p := recover(); p != nil {
+				b.obs.HandlerPanicked(name)
 				log.Error("handler panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				if apologize != nil {
 					func() {
@@ -342,6 +421,7 @@ func (e *envelope) ack(payload any) bool {
 		return false
 	}
 	e.acked = true
+	defer func() { e.bot.obs.Acked(string(e.req.Type), time.Since(e.received)) }()
 	if isNil(payload) {
 		if err := e.bot.sm.Ack(*e.req); err != nil {
 			e.bot.log.Error("ack failed", "err", err)

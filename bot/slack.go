@@ -79,7 +79,7 @@ var tierLimits = map[int]struct {
 	1: {1, 1},
 	2: {18, 2},
 	3: {45, 5},
-	4: {90, 10},
+	4: {50, 50},  // a burst for a room of people opening forms at once; trigger_ids live 3 s
 	0: {300, 10}, // chat.*: several hundred a minute across the workspace
 }
 

@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"regexp"
 	"strings"
@@ -28,6 +29,9 @@ type Config struct {
 	HR          review.HRDirectory
 	LogLevel    slog.Level
 	LogFormat   string // "json" or "text"
+	// HTTPAddr is where serve answers /healthz, /readyz and /metrics
+	// (HTTP_ADDR; default 127.0.0.1:8080; "off" for nowhere).
+	HTTPAddr string
 	// Scale is the rating scale (RATING_SCALE: program, the default, or
 	// aces).
 	Scale review.Scale
@@ -116,6 +120,7 @@ func Load(env Getenv, need Need) (Config, error) {
 		APIURL:      get("SLACK_API_URL"),
 		DatabaseURL: get("DATABASE_URL"),
 		HRChannel:   get("HR_CHANNEL"),
+		HTTPAddr:    get("HTTP_ADDR"),
 		LogFormat:   strings.ToLower(get("LOG_FORMAT")),
 	}
 	if need&(NeedBotToken|NeedSlack) != 0 {
@@ -225,6 +230,16 @@ func Load(env Getenv, need Need) (Config, error) {
 	if list := get("HOLIDAYS"); list != "" {
 		if c.Holidays, err = review.ParseHolidays(list); err != nil {
 			return c, &Error{"HOLIDAYS", fmt.Sprintf("has a problem: %v. Write days as YYYY-MM-DD, separated by commas", err)}
+		}
+	}
+	switch {
+	case c.HTTPAddr == "":
+		c.HTTPAddr = "127.0.0.1:8080"
+	case c.HTTPAddr == "off":
+		c.HTTPAddr = ""
+	default:
+		if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+			return c, &Error{"HTTP_ADDR", fmt.Sprintf("%q is not an address to listen on: write host:port, like 127.0.0.1:8080 or :8080", c.HTTPAddr)}
 		}
 	}
 	switch r := strings.ToLower(get("REHEARSAL")); r {

@@ -49,6 +49,9 @@ func TestLoad(t *testing.T) {
 		{"a deadline outside June", with("REFLECTION_DEADLINE", "07-01"), NeedSlack, "REFLECTION_DEADLINE"},
 		{"a deadline that is no date", with("REFLECTION_DEADLINE", "June 15"), NeedSlack, "REFLECTION_DEADLINE"},
 		{"a rehearsal", with("REHEARSAL", "true"), NeedSlack, ""},
+		{"an HTTP address", with("HTTP_ADDR", ":9090"), NeedSlack, ""},
+		{"no HTTP listener", with("HTTP_ADDR", "off"), NeedSlack, ""},
+		{"an HTTP address without a port", with("HTTP_ADDR", "localhost"), NeedSlack, "HTTP_ADDR"},
 		{"not a rehearsal", with("REHEARSAL", "false"), NeedSlack, ""},
 		{"a rehearsal maybe", with("REHEARSAL", "sometimes"), NeedSlack, "REHEARSAL"},
 	}
@@ -67,7 +70,7 @@ func TestLoad(t *testing.T) {
 		})
 	}
 	c, _ := Load(envOf(with("SLACK_API_URL", "http://127.0.0.1:9/api")), NeedSlack)
-	if c.APIURL != "http://127.0.0.1:9/api/" || c.Location.String() != "America/New_York" || c.LogFormat != "json" || c.Scale.Name != "program" || c.ReflectionDay != 15 || c.Rehearsal {
+	if c.APIURL != "http://127.0.0.1:9/api/" || c.Location.String() != "America/New_York" || c.LogFormat != "json" || c.Scale.Name != "program" || c.ReflectionDay != 15 || c.Rehearsal || c.HTTPAddr != "127.0.0.1:8080" {
 		t.Errorf("defaults: %+v", c)
 	}
 	if c, _ := Load(envOf(with("REHEARSAL", "yes")), NeedSlack); !c.Rehearsal {

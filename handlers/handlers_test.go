@@ -254,7 +254,7 @@ func TestLargestSurfacesStayInsideBlockKit(t *testing.T) {
 	}
 	unescaped := func(name string, raw []byte) {
 		t.Helper()
-		for _, txt := range mrkdwnTexts(raw) {
+		for _, txt := range slackemu.MrkdwnTexts(raw) {
 			if strings.Contains(txt, "<!channel>") || strings.Contains(txt, "<@U999>") {
 				t.Errorf("%s shows user text unescaped in mrkdwn: %.80q", name, txt)
 				return
@@ -342,34 +342,6 @@ func TestLargestSurfacesStayInsideBlockKit(t *testing.T) {
 		check(name, slackemu.ValidateBlocks(slackemu.SurfaceMessage, blocks))
 		unescaped(name, blocks)
 	}
-}
-
-// mrkdwnTexts returns the text of every mrkdwn text object in a JSON
-// document: where Slack would turn <!channel> into a ping.
-func mrkdwnTexts(raw []byte) []string {
-	var v any
-	_ = json.Unmarshal(raw, &v)
-	var out []string
-	var walk func(any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			if x["type"] == "mrkdwn" {
-				if s, ok := x["text"].(string); ok {
-					out = append(out, s)
-				}
-			}
-			for _, e := range x {
-				walk(e)
-			}
-		case []any:
-			for _, e := range x {
-				walk(e)
-			}
-		}
-	}
-	walk(v)
-	return out
 }
 
 func TestEscapeAndTruncate(t *testing.T) {

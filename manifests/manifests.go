@@ -1,6 +1,6 @@
 // Package manifests holds what it takes to deploy MassPerform: the Slack
-// app manifest (printed by `massperform manifest`) and, later, deployment
-// files.
+// app manifest (printed by `massperform manifest`) and, in kubernetes/,
+// a Deployment of two replicas or more on a shared PostgreSQL.
 package manifests
 
 import (

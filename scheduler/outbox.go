@@ -71,6 +71,9 @@ const (
 	// idleWait bounds how long a message queued by another process (the
 	// roster import, another replica) waits to be noticed.
 	idleWait = 5 * time.Second
+	// finishGrace bounds a post that is under way when the sender is
+	// asked to stop.
+	finishGrace = 15 * time.Second
 )
 
 // MetadataEventType marks our notifications in Slack's message metadata,
@@ -155,7 +158,21 @@ func (s *Sender) deliverAll(ctx context.Context) (int, time.Duration, error) {
 			return sent, 0, err
 		}
 		for i, it := range items {
-			ok, pause := s.deliver(ctx, it)
+			if ctx.Err() != nil {
+				// Stopping: what was claimed and not started goes back at
+				// once, for the next process to send.
+				back := context.WithoutCancel(ctx)
+				for _, rest := range items[i:] {
+					_ = s.Outbox.MarkRetry(back, rest.ID, "the sender stopped", s.Clock.Now())
+				}
+				return sent, 0, ctx.Err()
+			}
+			// A post under way is finished and recorded even if we are
+			// asked to stop meanwhile: abandoning it halfway would leave
+			// Slack's answer unknown.
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishGrace)
+			ok, pause := s.deliver(dctx, it)
+			cancel()
 			if ok {
 				sent++
 			}

@@ -95,3 +95,15 @@ func (s *Store) change(ctx context.Context, op string, c Change, targetID int64,
 	})
 	return saved, err
 }
+
+// Claim records key as handled, for every process sharing the database,
+// and reports whether this call was the first to do so.
+func (s *Store) Claim(ctx context.Context, key string) (bool, error) {
+	var first bool
+	err := s.tx(ctx, "claim", func(tx *gorm.DB, now time.Time) error {
+		res := tx.Table("handled_requests").Clauses(clause.OnConflict{DoNothing: true}).Create(map[string]any{"request_key": key, "at": now})
+		first = res.RowsAffected == 1
+		return res.Error
+	})
+	return first, err
+}

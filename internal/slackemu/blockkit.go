@@ -624,3 +624,36 @@ func normalizeBlocks(blocks []any, gen func() string) []any {
 	}
 	return blocks
 }
+
+// MrkdwnTexts returns every text in a JSON payload (a message, a view, a
+// list of blocks) that Slack reads as mrkdwn, where a raw <!channel> or
+// <@U…> would ping someone: the message's own text, and every text object
+// not marked plain_text. Input values and private metadata are left out:
+// Slack shows them as typed.
+func MrkdwnTexts(raw []byte) []string {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return nil
+	}
+	var out []string
+	var walk func(any)
+	walk = func(x any) {
+		switch x := x.(type) {
+		case map[string]any:
+			if t, ok := x["text"].(string); ok && x["type"] != "plain_text" {
+				out = append(out, t)
+			}
+			for k, c := range x {
+				if k != "initial_value" && k != "value" && k != "private_metadata" {
+					walk(c)
+				}
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(v)
+	return out
+}

@@ -171,3 +171,28 @@ func (s *Server) takeFaultLocked(method string) (fault, bool) {
 	}
 	return f, true
 }
+
+// SlowNext makes the next n calls to method wait d before they are
+// served, as a slow Slack does. The call still takes effect after the
+// wait, even if the client has stopped waiting.
+func (s *Server) SlowNext(method string, d time.Duration, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.slow[method] = append(s.slow[method], d)
+	}
+}
+
+// takeSlowLocked pops the next injected wait for method, if any.
+func (s *Server) takeSlowLocked(method string) time.Duration {
+	q := s.slow[method]
+	if len(q) == 0 {
+		return 0
+	}
+	if len(q) == 1 {
+		delete(s.slow, method)
+	} else {
+		s.slow[method] = q[1:]
+	}
+	return q[0]
+}

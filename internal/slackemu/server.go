@@ -146,6 +146,7 @@ type Server struct {
 
 	limiter *rateLimiter
 	faults  map[string][]fault
+	slow    map[string][]time.Duration
 }
 
 // New starts an emulator listening on cfg.Addr (default 127.0.0.1 on a free
@@ -182,6 +183,7 @@ func New(cfg Config) *Server {
 		delivered:    map[string]string{},
 		limiter:      newRateLimiter(cfg.RateLimits),
 		faults:       map[string][]fault{},
+		slow:         map[string][]time.Duration{},
 		retryAfter:   map[string]time.Time{},
 	}
 	s.addBuiltinUsers()

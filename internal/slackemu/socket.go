@@ -30,6 +30,11 @@ type Ack struct {
 	Late bool `json:"late"`
 	// Size is the size of the ack message in bytes.
 	Size int `json:"size"`
+	// SentAt is when the envelope was sent.
+	SentAt time.Time `json:"sent_at"`
+	// TriggerID is the envelope's trigger_id, if it had one: the views.*
+	// call that used it can be found in Calls by its trigger_id param.
+	TriggerID string `json:"trigger_id,omitempty"`
 }
 
 // wsConn is one Socket Mode connection.
@@ -341,6 +346,10 @@ func (s *Server) deliver(ctx context.Context, typ string, payload any, acceptsRe
 	if err != nil {
 		return nil, err
 	}
+	var trigger struct {
+		TriggerID string `json:"trigger_id"`
+	}
+	_ = json.Unmarshal(body, &trigger)
 	envID := newUUID()
 	env := map[string]any{
 		"envelope_id":              envID,
@@ -391,12 +400,14 @@ func (s *Server) deliver(ctx context.Context, typ string, payload any, acceptsRe
 	defer timer.Stop()
 	select {
 	case ack := <-p.ch:
+		ack.SentAt, ack.TriggerID = p.sentAt, trigger.TriggerID
 		return &ack, nil
 	case <-timer.C:
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if _, still := s.pending[envID]; !still { // the ack raced the timer
 			ack := <-p.ch
+			ack.SentAt, ack.TriggerID = p.sentAt, trigger.TriggerID
 			return &ack, nil
 		}
 		delete(s.pending, envID)

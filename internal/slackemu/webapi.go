@@ -157,6 +157,12 @@ func (s *Server) handleAPI(w http.ResponseWriter, hr *http.Request) {
 	req, perr := parseAPIRequest(hr, method)
 
 	s.mu.Lock()
+	wait := s.takeSlowLocked(method)
+	s.mu.Unlock()
+	if wait > 0 {
+		time.Sleep(wait)
+	}
+	s.mu.Lock()
 	call := Call{Method: method, At: req.at, Params: req.params, Body: req.body}
 	status, body, code, header := s.serveAPILocked(req, perr)
 	call.Status = status

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/massperform/massperform/internal/pgtest"
+	"github.com/massperform/massperform/internal/slackemu"
+)
+
+// loadUsers is how many people act at once in BenchmarkLoad
+// (MASSPERFORM_LOAD_USERS overrides it).
+func loadUsers() int {
+	if n, err := strconv.Atoi(os.Getenv("MASSPERFORM_LOAD_USERS")); err == nil && n > 0 {
+		return n
+	}
+	return 50
+}
+
+// loadSample is what one round of sessions measured.
+type loadSample struct {
+	mu    sync.Mutex
+	acks  []time.Duration // envelope to ack, every envelope
+	opens []time.Duration // slash command sent to views.open received
+	trig  map[string]time.Time
+}
+
+// rec returns a recorder of an envelope's ack: s.rec(b, what)(emu.SlashCommand(…)).
+func (s *loadSample) rec(b *testing.B, what string) func(*slackemu.Ack, error) *slackemu.Ack {
+	return func(a *slackemu.Ack, err error) *slackemu.Ack { return s.ack(a, err, b, what) }
+}
+
+func (s *loadSample) ack(a *slackemu.Ack, err error, b *testing.B, what string) *slackemu.Ack {
+	if err != nil {
+		b.Errorf("%s: %v", what, err)
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.acks = append(s.acks, a.Latency)
+	if a.TriggerID != "" && what == "command that opens a form" {
+		s.trig[a.TriggerID] = a.SentAt
+	}
+	return a
+}
+
+// opensFrom matches the views.open calls to the commands whose trigger
+// they used.
+func (s *loadSample) opensFrom(emu *slackemu.Server) {
+	for _, c := range emu.CallsTo("views.open") {
+		if sent, ok := s.trig[c.Params["trigger_id"]]; ok {
+			s.opens = append(s.opens, c.At.Sub(sent))
+		}
+	}
+}
+
+func pct(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	i := int(math.Ceil(float64(len(d))*p)) - 1
+	return d[max(i, 0)]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// loadWorkspace is an emulated workspace with n managers, each with one
+// report, and the roster that says so.
+func loadWorkspace(n int) (emu *slackemu.Server, users []slackemu.User, roster string) {
+	emu = slackemu.New(slackemu.Config{Logf: nil})
+	var csv strings.Builder
+	csv.WriteString("email,name,manager_email,unit,hr\nlead@load.org,Lee Lead,,Load,false\n")
+	users = append(users, slackemu.User{ID: "U0LLEAD", Name: "lead", RealName: "Lee Lead", Email: "lead@load.org", TZ: "America/New_York"})
+	for i := range n {
+		m := slackemu.User{ID: fmt.Sprintf("U0LM%03d", i), Name: fmt.Sprintf("m%d", i), RealName: fmt.Sprintf("Manager %d", i), Email: fmt.Sprintf("m%d@load.org", i), TZ: "America/New_York"}
+		r := slackemu.User{ID: fmt.Sprintf("U0LR%03d", i), Name: fmt.Sprintf("r%d", i), RealName: fmt.Sprintf("Report %d", i), Email: fmt.Sprintf("r%d@load.org", i), TZ: "America/New_York"}
+		users = append(users, m, r)
+		fmt.Fprintf(&csv, "%s,%s,lead@load.org,Load/T%d,false\n%s,%s,%s,Load/T%d,false\n", m.Email, m.RealName, i, r.Email, r.RealName, m.Email, i)
+	}
+	for _, u := range users {
+		emu.AddUser(u)
+	}
+	return emu, users, csv.String()
+}
+
+// session is one person's minute with the app, as a manager: the team
+// overview (answered in the ack), the expectations form for their report
+// (opened with views.open), its submission, and the report clicking a
+// button.
+func session(b *testing.B, emu *slackemu.Server, s *loadSample, i int, formCallback string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	mgr, rep := fmt.Sprintf("U0LM%03d", i), fmt.Sprintf("U0LR%03d", i)
+	s.rec(b, "team")(emu.SlashCommand(ctx, mgr, "/perform", "team"))
+	if s.rec(b, "command that opens a form")(emu.SlashCommand(ctx, mgr, "/perform", fmt.Sprintf("expectations <@%s|r%d>", rep, i))) == nil {
+		return
+	}
+	var form *slackemu.View
+	for form == nil || form.CallbackID != formCallback {
+		if ctx.Err() != nil {
+			b.Errorf("%s: no form", mgr)
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+		form = emu.TopView(mgr)
+	}
+	s.rec(b, "submission")(emu.Submit(ctx, mgr, form.ID, map[string]map[string]slack.BlockAction{
+		"new:0": {"text": {Type: "plain_text_input", Value: fmt.Sprintf("Run the load test %d", i)}},
+	}))
+	s.rec(b, "click")(emu.SendInteractive(ctx, map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": rep}, "team": map[string]any{"id": "T0EMU"}, "trigger_id": "1.2.load",
+		"container": map[string]any{"type": "message", "channel_id": emu.DMChannel(rep), "message_ts": "1.1"},
+		"actions":   []any{map[string]any{"action_id": "nudge_snooze", "block_id": "b", "type": "button", "value": "7"}},
+	}))
+}
+
+// round runs n sessions at once.
+func round(b *testing.B, emu *slackemu.Server, n int, formCallback string) *loadSample {
+	s := &loadSample{trig: map[string]time.Time{}}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { session(b, emu, s, i, formCallback) })
+	}
+	wg.Wait()
+	s.opensFrom(emu)
+	return s
+}
+
+// floorBot is the least a Slack app can do: a slack-go Socket Mode client
+// that acks every envelope, answers commands with a line of text, and opens
+// a static form for "expectations". What the bot measures is compared with
+// it.
+func floorBot(b *testing.B, emu *slackemu.Server) (stop func()) {
+	api := slack.New(emu.BotToken(), slack.OptionAppLevelToken(emu.AppToken()), slack.OptionAPIURL(emu.APIURL()))
+	sm := socketmode.New(api, socketmode.OptionLog(log.New(io.Discard, "", 0)))
+	ctx, cancel := context.WithCancel(context.Background())
+	form := slack.ModalViewRequest{Type: slack.VTModal, CallbackID: "floor", Title: slack.NewTextBlockObject("plain_text", "Expectations", false, false),
+		Submit: slack.NewTextBlockObject("plain_text", "Save", false, false),
+		Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewInputBlock("new:0", slack.NewTextBlockObject("plain_text", "Expectation", false, false), nil,
+			slack.NewPlainTextInputBlockElement(nil, "text"))}}}
+	go func() { _ = sm.RunContext(ctx) }()
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case evt := <-sm.Events:
+				if evt.Request == nil {
+					continue
+				}
+				go func() {
+					switch evt.Type {
+					case socketmode.EventTypeSlashCommand:
+						cmd, _ := evt.Data.(slack.SlashCommand)
+						if strings.HasPrefix(cmd.Text, "expectations") {
+							_, _ = api.OpenViewContext(ctx, cmd.TriggerID, form)
+							sm.Ack(*evt.Request)
+							return
+						}
+						sm.Ack(*evt.Request, map[string]any{"response_type": "ephemeral", "text": "ok"})
+					default:
+						sm.Ack(*evt.Request)
+					}
+				}()
+			}
+		}
+	}()
+	if err := emu.WaitConnected(ctx); err != nil {
+		b.Fatal(err)
+	}
+	return cancel
+}
+
+// BenchmarkLoad drives loadUsers() people at once through the emulator,
+// each with a session (a command answered in the ack, a command that
+// opens a form, the form's submission, a button click), against the bot on
+// SQLite and on PostgreSQL, and against floorBot. It reports envelope to
+// ack and command to views.open, p50 and p99, and the bot's p99 as a
+// multiple of the floor's. One round a minute: Slack allows about 100
+// views.open a minute per app.
+func BenchmarkLoad(b *testing.B) {
+	n := loadUsers()
+	for _, db := range []string{"sqlite", "postgres"} {
+		b.Run(db, func(b *testing.B) {
+			var bot, floor loadSample
+			for r := 0; r < b.N; r++ {
+				b.StopTimer()
+				emu, _, _ := loadWorkspace(n)
+				stop := floorBot(b, emu)
+				time.Sleep(200 * time.Millisecond)
+				b.StartTimer()
+				f := round(b, emu, n, "floor")
+				b.StopTimer()
+				stop()
+				emu.Close()
+				floor.acks, floor.opens = append(floor.acks, f.acks...), append(floor.opens, f.opens...)
+
+				emu, _, roster := loadWorkspace(n)
+				url := filepath.Join(b.TempDir(), "load.db")
+				if db == "postgres" {
+					url = pgtest.NewDatabase(b)
+				}
+				w := &world{t: b, emu: emu, dbURL: url, logs: &lockedBuffer{}, extra: map[string]string{"LOG_LEVEL": "warn"},
+					clock: &testClock{t: time.Date(2026, 8, 3, 14, 0, 0, 0, time.UTC)}}
+				if out, code := w.importRoster(roster); code != 0 {
+					b.Fatal(out)
+				}
+				w.start()
+				b.StartTimer()
+				s := round(b, emu, n, "expectations")
+				b.StopTimer()
+				if v := emu.Violations(); len(v) > 0 {
+					b.Errorf("Slack's rules broken: %v", v)
+				}
+				w.stop()
+				emu.Close()
+				bot.acks, bot.opens = append(bot.acks, s.acks...), append(bot.opens, s.opens...)
+				if r+1 < b.N {
+					time.Sleep(time.Minute) // Slack's window for views.open
+				}
+			}
+			if len(bot.opens) != n*b.N || len(floor.opens) != n*b.N {
+				b.Errorf("forms opened: bot %d, floor %d, want %d each", len(bot.opens), len(floor.opens), n*b.N)
+			}
+			b.ReportMetric(ms(pct(bot.acks, .5)), "ack-p50-ms")
+			b.ReportMetric(ms(pct(bot.acks, .99)), "ack-p99-ms")
+			b.ReportMetric(ms(pct(bot.opens, .5)), "open-p50-ms")
+			b.ReportMetric(ms(pct(bot.opens, .99)), "open-p99-ms")
+			b.ReportMetric(ms(pct(floor.acks, .99)), "floor-ack-p99-ms")
+			b.ReportMetric(ms(pct(floor.opens, .99)), "floor-open-p99-ms")
+			b.ReportMetric(float64(pct(bot.acks, .99))/float64(pct(floor.acks, .99)), "ack-p99-x-floor")
+			b.ReportMetric(float64(pct(bot.opens, .99))/float64(pct(floor.opens, .99)), "open-p99-x-floor")
+		})
+	}
+}

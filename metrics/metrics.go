@@ -1,0 +1,160 @@
+// Package metrics is what the bot tells Prometheus: envelopes and how fast
+// they are acked, handler failures, Slack API calls and their outcomes,
+// the outbox, and the scheduled jobs.
+package metrics
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics holds the collectors, registered on their own registry.
+type Metrics struct {
+	Registry      *prometheus.Registry
+	envelopes     *prometheus.CounterVec
+	ack           *prometheus.HistogramVec
+	handlerErrors *prometheus.CounterVec
+	panics        *prometheus.CounterVec
+	slackCalls    *prometheus.CounterVec
+	rateLimited   *prometheus.CounterVec
+	jobRuns       *prometheus.CounterVec
+	jobSeconds    *prometheus.HistogramVec
+}
+
+// New returns the metrics, with the Go runtime's and the process's.
+func New() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		envelopes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "massperform_envelopes_total", Help: "Socket Mode envelopes received, by type.",
+		}, []string{"type"}),
+		ack: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "massperform_ack_seconds", Help: "Time from an envelope's arrival to its ack, by type.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2, 3},
+		}, []string{"type"}),
+		handlerErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "massperform_handler_errors_total", Help: "Handlers that failed on our side (not a refusal), by handler.",
+		}, []string{"handler"}),
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "massperform_handler_panics_total", Help: "Handlers that panicked (and were recovered), by handler.",
+		}, []string{"handler"}),
+		slackCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "massperform_slack_calls_total", Help: "Slack Web API calls, by method and outcome (ok, rate_limited, client_error, server_error, network_error).",
+		}, []string{"method", "outcome"}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "massperform_slack_rate_limited_total", Help: "Slack Web API calls answered 429, by method.",
+		}, []string{"method"}),
+		jobRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "massperform_job_runs_total", Help: "Scheduled job runs, by job and outcome (ok, failed, skipped).",
+		}, []string{"job", "outcome"}),
+		jobSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "massperform_job_seconds", Help: "How long scheduled jobs ran, by job.",
+			Buckets: prometheus.ExponentialBuckets(.01, 4, 10),
+		}, []string{"job"}),
+	}
+	m.Registry.MustRegister(m.envelopes, m.ack, m.handlerErrors, m.panics, m.slackCalls, m.rateLimited, m.jobRuns, m.jobSeconds,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in Prometheus's text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}
+
+// Envelope counts an envelope of this type.
+func (m *Metrics) Envelope(typ string) { m.envelopes.WithLabelValues(typ).Inc() }
+
+// Acked records how long an envelope of this type waited for its ack.
+func (m *Metrics) Acked(typ string, d time.Duration) { m.ack.WithLabelValues(typ).Observe(d.Seconds()) }
+
+// HandlerFailed counts a handler failing on our side.
+func (m *Metrics) HandlerFailed(handler string) { m.handlerErrors.WithLabelValues(handler).Inc() }
+
+// HandlerPanicked counts a handler's panic.
+func (m *Metrics) HandlerPanicked(handler string) { m.panics.WithLabelValues(handler).Inc() }
+
+// Job records a run of a scheduled job.
+func (m *Metrics) Job(job string, ran bool, err error, d time.Duration) {
+	outcome := "ok"
+	switch {
+	case err != nil:
+		outcome = "failed"
+	case !ran:
+		outcome = "skipped" // another process held the job
+	}
+	m.jobRuns.WithLabelValues(job, outcome).Inc()
+	if ran {
+		m.jobSeconds.WithLabelValues(job).Observe(d.Seconds())
+	}
+}
+
+// Outbox reports the outbox's notifications by status when scraped.
+func (m *Metrics) Outbox(counts func(ctx context.Context) (map[string]int, error)) {
+	m.Registry.MustRegister(&outboxCollector{counts: counts, desc: prometheus.NewDesc("massperform_outbox_notifications",
+		"Notifications in the outbox, by status (pending, sent, failed, cancelled).", []string{"status"}, nil)})
+}
+
+type outboxCollector struct {
+	counts func(ctx context.Context) (map[string]int, error)
+	desc   *prometheus.Desc
+}
+
+func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err := c.counts(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		return
+	}
+	for _, status := range []string{"pending", "sent", "failed", "cancelled"} {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[status]), status)
+	}
+}
+
+// Transport counts the Slack Web API calls made through next by method and
+// outcome. Only the method's name is read from the URL: never a token, a
+// channel or a message.
+func (m *Metrics) Transport(next http.RoundTripper) http.RoundTripper {
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return roundTripper(func(r *http.Request) (*http.Response, error) {
+		method := "other"
+		if i := strings.LastIndex(r.URL.Path, "/api/"); i >= 0 {
+			method = r.URL.Path[i+len("/api/"):]
+		} else if strings.Contains(r.URL.Path, "upload") {
+			method = "upload"
+		}
+		resp, err := next.RoundTrip(r)
+		outcome := "network_error"
+		if err == nil {
+			switch code := resp.StatusCode; {
+			case code == http.StatusTooManyRequests:
+				outcome = "rate_limited"
+				m.rateLimited.WithLabelValues(method).Inc()
+			case code >= 500:
+				outcome = "server_error"
+			case code >= 400:
+				outcome = "client_error"
+			default:
+				outcome = "ok"
+			}
+		}
+		m.slackCalls.WithLabelValues(method, outcome).Inc()
+		return resp, err
+	})
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
