@@ -397,9 +397,8 @@ func TestRehearsalSeedToWrapUp(t *testing.T) {
 			t.Fatal(errs)
 		}
 		mustContain(t, "Mona's DM", messageText(w.dmWith(mona, "sent you their FY2027 wrap-up reflection")), "Rehearsal — the date here is 1 June 2027")
-		eliDMs := w.dmCount(eli)
 		w.rateViaSlack(mona, eli, "eli", "successful")
-		mustContain(t, "Eli's DM", messageText(w.dm(eli, eliDMs+1)), "Mona Lee has written your FY2027 wrap-up", "Rehearsal — the date here is 1 June 2027")
+		mustContain(t, "Eli's DM", messageText(w.dmWith(eli, "Mona Lee has written your FY2027 wrap-up")), "Rehearsal — the date here is 1 June 2027")
 		s := openStore(t, w)
 		p, _ := s.PersonBySlackID(context.Background(), eli)
 		y, err := s.Year(context.Background(), p.ID, 2027)
@@ -427,7 +426,6 @@ func TestRehearsalSeedToWrapUp(t *testing.T) {
 		msgs := w.emu.MessagesTo(hana)
 		offer := msgs[len(msgs)-1]
 		mustContain(t, "the reset offer", messageText(offer), "erases everything recorded in this rehearsal")
-		n := w.dmCount(eli)
 		if _, err := w.emu.SendInteractive(w.ctx(), map[string]any{
 			"type": "block_actions", "user": map[string]any{"id": eli}, "team": map[string]any{"id": "T0EMU"}, "trigger_id": "1.2.forged",
 			"container": map[string]any{"type": "view", "view_id": "VHOME"},
@@ -435,7 +433,7 @@ func TestRehearsalSeedToWrapUp(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		mustContain(t, "Eli resetting", messageText(w.dm(eli, n+1)), "Only HR can reset the rehearsal.")
+		w.dmWith(eli, "Only HR can reset the rehearsal.") // among the reminders still arriving
 		if people, _ := s.People(context.Background()); len(people) != 6 {
 			t.Fatalf("a forged reset left %d people", len(people))
 		}
