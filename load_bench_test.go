@@ -33,10 +33,11 @@ func loadUsers() int {
 
 // loadSample is what one round of sessions measured.
 type loadSample struct {
-	mu    sync.Mutex
-	acks  []time.Duration // envelope to ack, every envelope
-	opens []time.Duration // slash command sent to views.open received
-	trig  map[string]time.Time
+	mu     sync.Mutex
+	acks   []time.Duration // envelope to ack, every envelope
+	byKind map[string][]time.Duration
+	opens  []time.Duration // slash command sent to views.open received
+	trig   map[string]time.Time
 }
 
 // rec returns a recorder of an envelope's ack: s.rec(b, what)(emu.SlashCommand(…)).
@@ -52,6 +53,10 @@ func (s *loadSample) ack(a *slackemu.Ack, err error, b *testing.B, what string) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.acks = append(s.acks, a.Latency)
+	if s.byKind == nil {
+		s.byKind = map[string][]time.Duration{}
+	}
+	s.byKind[what] = append(s.byKind[what], a.Latency)
 	if a.TriggerID != "" && what == "command that opens a form" {
 		s.trig[a.TriggerID] = a.SentAt
 	}
@@ -141,6 +146,17 @@ func round(b *testing.B, emu *slackemu.Server, n int, formCallback string) *load
 	return s
 }
 
+// warmUp has everyone look at their team once, at once, so that the
+// measured round finds the database's connections open, as a bot that has
+// been running does.
+func warmUp(emu *slackemu.Server, n int) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { _, _ = emu.SlashCommand(context.Background(), fmt.Sprintf("U0LM%03d", i), "/perform", "team") })
+	}
+	wg.Wait()
+}
+
 // floorBot is the least a Slack app can do: a slack-go Socket Mode client
 // that acks every envelope, answers commands with a line of text, and opens
 // a static form for "expectations". What the bot measures is compared with
@@ -221,6 +237,7 @@ func BenchmarkLoad(b *testing.B) {
 					b.Fatal(out)
 				}
 				w.start()
+				warmUp(emu, n)
 				b.StartTimer()
 				s := round(b, emu, n, "expectations")
 				b.StopTimer()
@@ -230,6 +247,9 @@ func BenchmarkLoad(b *testing.B) {
 				w.stop()
 				emu.Close()
 				bot.acks, bot.opens = append(bot.acks, s.acks...), append(bot.opens, s.opens...)
+				for what, d := range s.byKind {
+					b.Logf("%s: ack p50 %.1f ms, p99 %.1f ms", what, ms(pct(d, .5)), ms(pct(d, .99)))
+				}
 				if r+1 < b.N {
 					time.Sleep(time.Minute) // Slack's window for views.open
 				}
