@@ -173,17 +173,9 @@ user's time zone from Slack and records the ones that changed. --dry-run prints
 what would be sent, to whom, and records nothing.`)
 	asOf := fs.String("as-of", "", "run as if it were this day (YYYY-MM-DD, at 10:00 in ORG_TIMEZONE) or instant (RFC 3339)")
 	dryRun := fs.Bool("dry-run", false, "print what would be sent, without sending or recording anything")
-	var jobs []string
-	rest := args[1:]
-	for {
-		if code, done := parse(fs, rest); done {
-			return code
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		jobs = append(jobs, fs.Arg(0))
-		rest = fs.Args()[1:]
+	jobs, code, done := parseMixed(fs, args[1:])
+	if done {
+		return code
 	}
 	if len(jobs) != 1 || jobs[0] != "nudges" && jobs[0] != "kickoff" && jobs[0] != "digest" && jobs[0] != "timezones" {
 		fmt.Fprintln(a.stderr, "massperform jobs run: name the job: nudges, kickoff, digest or timezones")

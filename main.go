@@ -154,6 +154,21 @@ func (a *app) flags(name, synopsis, about string) *flag.FlagSet {
 	return fs
 }
 
+// parseMixed parses flags that may come before, between or after the
+// command's words, and returns the words.
+func parseMixed(fs *flag.FlagSet, args []string) (words []string, code int, done bool) {
+	for {
+		if code, done := parse(fs, args); done {
+			return nil, code, true
+		}
+		if fs.NArg() == 0 {
+			return words, exitOK, false
+		}
+		words = append(words, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
 // parse parses flags; done is true when the command should stop now with
 // code (after --help, or on a usage error).
 func parse(fs *flag.FlagSet, args []string) (code int, done bool) {
@@ -417,18 +432,9 @@ YYYY-MM-DD). Every email must belong to a Slack user. A file with any problem
 is rejected whole, with every problem listed by line, and nothing changes.`)
 	dryRun := fs.Bool("dry-run", false, "check the file and report what would change, without changing anything")
 	deactivate := fs.Bool("deactivate-missing", false, "take people who are not in the file out of the program")
-	// Let flags follow the file name.
-	var files []string
-	rest := args[1:]
-	for {
-		if code, done := parse(fs, rest); done {
-			return code
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		rest = fs.Args()[1:]
+	files, code, done := parseMixed(fs, args[1:]) // flags may follow the file name
+	if done {
+		return code
 	}
 	if len(files) != 1 {
 		fmt.Fprint(a.stderr, "massperform roster import: name one CSV file\n")

@@ -95,17 +95,9 @@ moment after everything recorded.`)
 	fs.Var(&people.managers, "managers", "seed: managers, as Slack IDs or emails; the first one leads the others")
 	fs.Var(&people.employees, "employees", "seed: employees, as Slack IDs or emails; shared out among the managers")
 	seedDate := fs.String("date", "", "seed: the day the rehearsal starts on (default: October 1 of the running review year)")
-	var words []string
-	rest := args
-	for {
-		if code, done := parse(fs, rest); done {
-			return code
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		words = append(words, fs.Arg(0))
-		rest = fs.Args()[1:]
+	words, code, done := parseMixed(fs, args)
+	if done {
+		return code
 	}
 	if len(words) == 0 {
 		fmt.Fprintln(a.stderr, "Usage: massperform "+rehearsalSynopsis)
