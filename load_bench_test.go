@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -37,7 +38,10 @@ type loadSample struct {
 	acks   []time.Duration // envelope to ack, every envelope
 	byKind map[string][]time.Duration
 	opens  []time.Duration // slash command sent to views.open received
-	trig   map[string]time.Time
+	// answers is slash command sent to its answer shown, for a command
+	// answered in text: in the ack, or through the response_url after it.
+	answers []time.Duration
+	trig    map[string]time.Time
 }
 
 // rec returns a recorder of an envelope's ack: s.rec(b, what)(emu.SlashCommand(…)).
@@ -61,6 +65,23 @@ func (s *loadSample) ack(a *slackemu.Ack, err error, b *testing.B, what string) 
 		s.trig[a.TriggerID] = a.SentAt
 	}
 	return a
+}
+
+// answered records how long the answer to a command acked with a took to
+// reach user, who had before messages until then.
+func (s *loadSample) answered(ctx context.Context, b *testing.B, emu *slackemu.Server, user string, before int, a *slackemu.Ack) {
+	d := a.Latency
+	if len(a.Payload) == 0 || string(a.Payload) == "null" {
+		msgs, err := emu.WaitMessages(ctx, user, before+1)
+		if err != nil {
+			b.Errorf("%s: no answer: %v", user, err)
+			return
+		}
+		d = msgs[before].At.Sub(a.SentAt)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.answers = append(s.answers, d)
 }
 
 // opensFrom matches the views.open calls to the commands whose trigger
@@ -107,11 +128,16 @@ func loadWorkspace(n int) (emu *slackemu.Server, users []slackemu.User, roster s
 // overview (answered in the ack), the expectations form for their report
 // (opened with views.open), its submission, and the report clicking a
 // button.
-func session(b *testing.B, emu *slackemu.Server, s *loadSample, i int, formCallback string) {
+func session(b *testing.B, emu *slackemu.Server, s *loadSample, i int, formCallback string, think func()) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	mgr, rep := fmt.Sprintf("U0LM%03d", i), fmt.Sprintf("U0LR%03d", i)
-	s.rec(b, "team")(emu.SlashCommand(ctx, mgr, "/perform", "team"))
+	think()
+	before := len(emu.MessagesTo(mgr))
+	if a := s.rec(b, "team")(emu.SlashCommand(ctx, mgr, "/perform", "team")); a != nil {
+		s.answered(ctx, b, emu, mgr, before, a)
+	}
+	think()
 	if s.rec(b, "command that opens a form")(emu.SlashCommand(ctx, mgr, "/perform", fmt.Sprintf("expectations <@%s|r%d>", rep, i))) == nil {
 		return
 	}
@@ -124,9 +150,11 @@ func session(b *testing.B, emu *slackemu.Server, s *loadSample, i int, formCallb
 		time.Sleep(2 * time.Millisecond)
 		form = emu.TopView(mgr)
 	}
+	think()
 	s.rec(b, "submission")(emu.Submit(ctx, mgr, form.ID, map[string]map[string]slack.BlockAction{
 		"new:0": {"text": {Type: "plain_text_input", Value: fmt.Sprintf("Run the load test %d", i)}},
 	}))
+	think()
 	s.rec(b, "click")(emu.SendInteractive(ctx, map[string]any{
 		"type": "block_actions", "user": map[string]any{"id": rep}, "team": map[string]any{"id": "T0EMU"}, "trigger_id": "1.2.load",
 		"container": map[string]any{"type": "message", "channel_id": emu.DMChannel(rep), "message_ts": "1.1"},
@@ -134,12 +162,39 @@ func session(b *testing.B, emu *slackemu.Server, s *loadSample, i int, formCallb
 	}))
 }
 
+// A scenario is how the people of a round act.
+type scenario struct {
+	name string
+	// think returns what person i does before each step of their session.
+	think func(i int) func()
+}
+
+var scenarios = []scenario{
+	// burst: everyone at once, each step the moment the last one is
+	// answered, so all fifty submissions reach the database together.
+	{"burst", func(int) func() { return func() {} }},
+	// paced: everyone within the same two seconds, then at a person's pace:
+	// half a second to a second and a half before each step (reading the
+	// answer, typing one line). Fifty people are still at it at once.
+	{"paced", func(i int) func() {
+		r := rand.New(rand.NewPCG(uint64(i), 7))
+		first := true
+		return func() {
+			d := 500*time.Millisecond + time.Duration(r.Int64N(int64(time.Second)))
+			if first {
+				d, first = time.Duration(r.Int64N(int64(2*time.Second))), false
+			}
+			time.Sleep(d)
+		}
+	}},
+}
+
 // round runs n sessions at once.
-func round(b *testing.B, emu *slackemu.Server, n int, formCallback string) *loadSample {
+func round(b *testing.B, emu *slackemu.Server, n int, formCallback string, sc scenario) *loadSample {
 	s := &loadSample{trig: map[string]time.Time{}}
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { session(b, emu, s, i, formCallback) })
+		wg.Go(func() { session(b, emu, s, i, formCallback, sc.think(i)) })
 	}
 	wg.Wait()
 	s.opensFrom(emu)
@@ -212,59 +267,68 @@ func floorBot(b *testing.B, emu *slackemu.Server) (stop func()) {
 func BenchmarkLoad(b *testing.B) {
 	n := loadUsers()
 	for _, db := range []string{"sqlite", "postgres"} {
-		b.Run(db, func(b *testing.B) {
-			var bot, floor loadSample
-			for r := 0; r < b.N; r++ {
-				b.StopTimer()
-				emu, _, _ := loadWorkspace(n)
-				stop := floorBot(b, emu)
-				time.Sleep(200 * time.Millisecond)
-				b.StartTimer()
-				f := round(b, emu, n, "floor")
-				b.StopTimer()
-				stop()
-				emu.Close()
-				floor.acks, floor.opens = append(floor.acks, f.acks...), append(floor.opens, f.opens...)
-
-				emu, _, roster := loadWorkspace(n)
-				url := filepath.Join(b.TempDir(), "load.db")
-				if db == "postgres" {
-					url = pgtest.NewDatabase(b)
-				}
-				w := &world{t: b, emu: emu, dbURL: url, logs: &lockedBuffer{}, extra: map[string]string{"LOG_LEVEL": "warn"},
-					clock: &testClock{t: time.Date(2026, 8, 3, 14, 0, 0, 0, time.UTC)}}
-				if out, code := w.importRoster(roster); code != 0 {
-					b.Fatal(out)
-				}
-				w.start()
-				warmUp(emu, n)
-				b.StartTimer()
-				s := round(b, emu, n, "expectations")
-				b.StopTimer()
-				if v := emu.Violations(); len(v) > 0 {
-					b.Errorf("Slack's rules broken: %v", v)
-				}
-				w.stop()
-				emu.Close()
-				bot.acks, bot.opens = append(bot.acks, s.acks...), append(bot.opens, s.opens...)
-				for what, d := range s.byKind {
-					b.Logf("%s: ack p50 %.1f ms, p99 %.1f ms", what, ms(pct(d, .5)), ms(pct(d, .99)))
-				}
-				if r+1 < b.N {
-					time.Sleep(time.Minute) // Slack's window for views.open
-				}
-			}
-			if len(bot.opens) != n*b.N || len(floor.opens) != n*b.N {
-				b.Errorf("forms opened: bot %d, floor %d, want %d each", len(bot.opens), len(floor.opens), n*b.N)
-			}
-			b.ReportMetric(ms(pct(bot.acks, .5)), "ack-p50-ms")
-			b.ReportMetric(ms(pct(bot.acks, .99)), "ack-p99-ms")
-			b.ReportMetric(ms(pct(bot.opens, .5)), "open-p50-ms")
-			b.ReportMetric(ms(pct(bot.opens, .99)), "open-p99-ms")
-			b.ReportMetric(ms(pct(floor.acks, .99)), "floor-ack-p99-ms")
-			b.ReportMetric(ms(pct(floor.opens, .99)), "floor-open-p99-ms")
-			b.ReportMetric(float64(pct(bot.acks, .99))/float64(pct(floor.acks, .99)), "ack-p99-x-floor")
-			b.ReportMetric(float64(pct(bot.opens, .99))/float64(pct(floor.opens, .99)), "open-p99-x-floor")
-		})
+		for _, sc := range scenarios {
+			benchLoad(b, n, db, sc)
+		}
 	}
+}
+
+func benchLoad(b *testing.B, n int, db string, sc scenario) {
+	b.Run(db+"/"+sc.name, func(b *testing.B) {
+		var bot, floor loadSample
+		for r := 0; r < b.N; r++ {
+			b.StopTimer()
+			emu, _, _ := loadWorkspace(n)
+			stop := floorBot(b, emu)
+			time.Sleep(200 * time.Millisecond)
+			b.StartTimer()
+			f := round(b, emu, n, "floor", sc)
+			b.StopTimer()
+			stop()
+			emu.Close()
+			floor.acks, floor.opens, floor.answers = append(floor.acks, f.acks...), append(floor.opens, f.opens...), append(floor.answers, f.answers...)
+
+			emu, _, roster := loadWorkspace(n)
+			url := filepath.Join(b.TempDir(), "load.db")
+			if db == "postgres" {
+				url = pgtest.NewDatabase(b)
+			}
+			w := &world{t: b, emu: emu, dbURL: url, logs: &lockedBuffer{}, extra: map[string]string{"LOG_LEVEL": "warn"},
+				clock: &testClock{t: time.Date(2026, 8, 3, 14, 0, 0, 0, time.UTC)}}
+			if out, code := w.importRoster(roster); code != 0 {
+				b.Fatal(out)
+			}
+			w.start()
+			warmUp(emu, n)
+			b.StartTimer()
+			s := round(b, emu, n, "expectations", sc)
+			b.StopTimer()
+			if v := emu.Violations(); len(v) > 0 {
+				b.Errorf("Slack's rules broken: %v", v)
+			}
+			w.stop()
+			emu.Close()
+			bot.acks, bot.opens, bot.answers = append(bot.acks, s.acks...), append(bot.opens, s.opens...), append(bot.answers, s.answers...)
+			for what, d := range s.byKind {
+				b.Logf("%s: ack p50 %.1f ms, p99 %.1f ms", what, ms(pct(d, .5)), ms(pct(d, .99)))
+			}
+			if r+1 < b.N {
+				time.Sleep(time.Minute) // Slack's window for views.open
+			}
+		}
+		if len(bot.opens) != n*b.N || len(floor.opens) != n*b.N {
+			b.Errorf("forms opened: bot %d, floor %d, want %d each", len(bot.opens), len(floor.opens), n*b.N)
+		}
+		b.ReportMetric(ms(pct(bot.acks, .5)), "ack-p50-ms")
+		b.ReportMetric(ms(pct(bot.acks, .99)), "ack-p99-ms")
+		b.ReportMetric(ms(pct(bot.opens, .5)), "open-p50-ms")
+		b.ReportMetric(ms(pct(bot.opens, .99)), "open-p99-ms")
+		b.ReportMetric(ms(pct(bot.answers, .5)), "answer-p50-ms")
+		b.ReportMetric(ms(pct(bot.answers, .99)), "answer-p99-ms")
+		b.ReportMetric(ms(pct(floor.answers, .99)), "floor-answer-p99-ms")
+		b.ReportMetric(ms(pct(floor.acks, .99)), "floor-ack-p99-ms")
+		b.ReportMetric(ms(pct(floor.opens, .99)), "floor-open-p99-ms")
+		b.ReportMetric(float64(pct(bot.acks, .99))/float64(pct(floor.acks, .99)), "ack-p99-x-floor")
+		b.ReportMetric(float64(pct(bot.opens, .99))/float64(pct(floor.opens, .99)), "open-p99-x-floor")
+	})
 }

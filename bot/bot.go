@@ -21,10 +21,16 @@ import (
 
 // Timing of handlers.
 const (
-	// AckBudget is how long a handler whose ack carries its answer (a slash
-	// command reply, a modal submission) may take before the bot acks
-	// without it. Slack gives up on an envelope after 3 seconds.
+	// AckBudget is how long a handler whose ack carries its answer (a
+	// modal submission) may take before the bot acks without it. Slack
+	// gives up on an envelope after 3 seconds.
 	AckBudget = 2500 * time.Millisecond
+	// CommandAckBudget is how long a slash command's answer may take to
+	// ride on its ack. A command whose answer takes longer is acked then,
+	// and its answer follows through the response_url (a form opens with
+	// its own call), so Slack hears back at once even when the database is
+	// busy.
+	CommandAckBudget = 20 * time.Millisecond
 	// SubmitBudget is how long a modal submission may spend deciding its
 	// answer (checking, saving). Its context ends then, so a save that
 	// cannot finish in time is abandoned, not completed after the user was
@@ -210,7 +216,7 @@ func (b *Bot) onCommand(env *envelope, cmd slack.SlashCommand) {
 	if unknown {
 		logName = "command:unknown" // what people type stays out of the logs
 	}
-	b.handle(env, logName, cmd.UserID, nil, func(ctx context.Context) { fn(ctx, c) },
+	b.handle(env, logName, cmd.UserID, nil, CommandAckBudget, func(ctx context.Context) { fn(ctx, c) },
 		func(ctx context.Context) { c.Reply(ctx, Message{Text: Apology}) })
 }
 
@@ -225,7 +231,7 @@ func (b *Bot) onInteraction(env *envelope, cb slack.InteractionCallback) {
 				continue
 			}
 			a := &Action{InteractionCallback: cb, Action: act, bot: b, received: env.received}
-			b.handle(env, "action:"+act.ActionID, cb.User.ID, nil, func(ctx context.Context) { fn(ctx, a) },
+			b.handle(env, "action:"+act.ActionID, cb.User.ID, nil, AckBudget, func(ctx context.Context) { fn(ctx, a) },
 				func(ctx context.Context) { a.Reply(ctx, Message{Text: Apology}) })
 		}
 	case slack.InteractionTypeViewSubmission:
@@ -237,7 +243,7 @@ func (b *Bot) onInteraction(env *envelope, cb slack.InteractionCallback) {
 		}
 		s := &Submission{InteractionCallback: cb}
 		slow := viewError(cb.View, "That took longer than it should. Please try again: if your first try got through, we'll say so.")
-		b.handle(env, "submit:"+cb.View.CallbackID, cb.User.ID, slow,
+		b.handle(env, "submit:"+cb.View.CallbackID, cb.User.ID, slow, AckBudget,
 			func(ctx context.Context) {
 				sctx, cancel := context.WithDeadline(ctx, env.received.Add(SubmitBudget))
 				resp, err := fn(sctx, s)
@@ -268,7 +274,7 @@ func (b *Bot) onInteraction(env *envelope, cb slack.InteractionCallback) {
 		env.ack(nil)
 		if fn, ok := b.router.closes[cb.View.CallbackID]; ok {
 			c := &Closed{InteractionCallback: cb}
-			b.handle(env, "closed:"+cb.View.CallbackID, cb.User.ID, nil, func(ctx context.Context) { fn(ctx, c) }, nil)
+			b.handle(env, "closed:"+cb.View.CallbackID, cb.User.ID, nil, AckBudget, func(ctx context.Context) { fn(ctx, c) }, nil)
 		}
 	default:
 		env.ack(nil)
@@ -287,7 +293,7 @@ func (b *Bot) onEvent(env *envelope, ev slackevents.EventsAPIEvent) {
 	}
 	if home, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok && home.Tab == "home" && b.router.home != nil {
 		h := &HomeOpened{UserID: home.User}
-		b.handle(env, "home", home.User, nil, func(ctx context.Context) {
+		b.handle(env, "home", home.User, nil, AckBudget, func(ctx context.Context) {
 			if b.firstEvent(ctx, eventID, env.req.RetryAttempt) {
 				b.router.home(ctx, h)
 			}
@@ -313,22 +319,22 @@ func (b *Bot) firstEvent(ctx context.Context, eventID string, attempt int) bool 
 }
 
 // handle runs fn off the event loop with a timeout and a recover. If the
-// envelope is still not acked after AckBudget it is acked with slow (nil
-// for a plain ack); if fn panics, apologize runs; and the envelope is
-// always acked in the end.
-func (b *Bot) handle(env *envelope, name, user string, slow any, fn, apologize func(context.Context)) {
+// envelope is still not acked budget after it arrived it is acked with
+// slow (nil for a plain ack); if fn panics, apologize runs; and the
+// envelope is always acked in the end.
+func (b *Bot) handle(env *envelope, name, user string, slow any, budget time.Duration, fn, apologize func(context.Context)) {
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
 		hctx, cancel := context.WithTimeout(b.base, HandlerTimeout)
 		defer cancel()
 		log := b.log.With("handler", name, "user", user)
-		budget := time.AfterFunc(AckBudget-time.Since(env.received), func() {
-			if env.ack(slow) {
+		timer := time.AfterFunc(budget-time.Since(env.received), func() {
+			if env.ack(slow) && budget == AckBudget {
 				log.Warn("handler missed the ack budget; acked without its answer")
 			}
 		})
-		defer budget.Stop()
+		defer timer.Stop()
 		defer func() {
 			if p := recover(); p != nil {
 				b.obs.HandlerPanicked(name)

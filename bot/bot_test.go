@@ -94,8 +94,9 @@ func TestCommandRepliesAndRouting(t *testing.T) {
 		if err != nil || ack.Late {
 			t.Fatalf("%q: ack %+v, %v", tt.text, ack, err)
 		}
-		if m := lastReply(t, emu, i+1); m.Text != tt.want || m.Via != "command_ack" {
-			t.Errorf("%q answered %q via %s, want %q in the ack", tt.text, m.Text, m.Via, tt.want)
+		// A quick answer rides on the ack; under load it follows it.
+		if m := lastReply(t, emu, i+1); m.Text != tt.want || (m.Via != "command_ack" && m.Via != "response_url") {
+			t.Errorf("%q answered %q via %s, want %q", tt.text, m.Text, m.Via, tt.want)
 		}
 	}
 }
@@ -107,7 +108,7 @@ func TestPanicsAreRecoveredWithAnApology(t *testing.T) {
 		"ok":    func(ctx context.Context, c *bot.Command) { c.Reply(ctx, bot.Message{Text: "still here"}) },
 	}))
 	emu.SlashCommand(ctx(t), user, "/perform", "boom")
-	if m := lastReply(t, emu, 1); m.Text != bot.Apology || m.Via != "command_ack" {
+	if m := lastReply(t, emu, 1); m.Text != bot.Apology {
 		t.Errorf("panic before the ack: got %q via %s", m.Text, m.Via)
 	}
 	emu.SlashCommand(ctx(t), user, "/perform", "later")
@@ -123,6 +124,9 @@ func TestPanicsAreRecoveredWithAnApology(t *testing.T) {
 	}
 }
 
+// A command whose answer is not ready within CommandAckBudget is acked
+// then, and its answer follows through the response_url: Slack hears back
+// at once even when the answer takes seconds.
 func TestSlowCommandIsAckedInTime(t *testing.T) {
 	emu := start(t, router(map[string]bot.CommandFunc{
 		"slow": func(ctx context.Context, c *bot.Command) {
@@ -131,7 +135,7 @@ func TestSlowCommandIsAckedInTime(t *testing.T) {
 		},
 	}))
 	ack, err := emu.SlashCommand(ctx(t), user, "/perform", "slow")
-	if err != nil || ack.Late || ack.Latency > 3*time.Second {
+	if err != nil || ack.Late || ack.Latency > bot.CommandAckBudget+time.Second || len(ack.Payload) > 0 {
 		t.Fatalf("slow command ack: %+v, %v", ack, err)
 	}
 	if m := lastReply(t, emu, 1); m.Text != "done at last" || m.Via != "response_url" {

@@ -44,6 +44,8 @@ type Store struct {
 	// posted.
 	leases review.Clock
 	log    *slog.Logger
+	// writer, on SQLite, is held by the transaction under way.
+	writer chan struct{}
 }
 
 // LeaseOnRealTime makes the outbox's leases run on the real clock, not the
@@ -98,11 +100,12 @@ func Open(ctx context.Context, rawURL string, clock review.Clock, log *slog.Logg
 	}
 	if s.dialect == Postgres {
 		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(10)
+		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	} else {
 		// One writer at a time is all SQLite offers; WAL lets readers on.
 		sqlDB.SetMaxOpenConns(8)
+		s.writer = make(chan struct{}, 1)
 	}
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
@@ -170,12 +173,25 @@ func (s *Store) tx(ctx context.Context, op string, fn func(tx *gorm.DB, now time
 // transact runs fn in a transaction. On SQLite, a transaction that finds
 // another holding the write lock is retried until ctx ends (or for
 // busyPatience when ctx has no deadline), so a caller with a deadline is
-// never kept waiting past it.
+// never kept waiting past it. Transactions of one process queue in turn
+// (Store.writer); the retries are for other processes (the command line).
 func (s *Store) transact(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, busyPatience)
 		defer cancel()
+	}
+	if s.writer != nil {
+		// One writer at a time in this process, waiting its turn here
+		// rather than inside SQLite's busy handler: a transaction waiting
+		// there holds a pooled connection and sleeps in steps, so readers
+		// ran out of connections and writers woke late.
+		select {
+		case s.writer <- struct{}{}:
+			defer func() { <-s.writer }()
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for the write lock: %w", ctx.Err())
+		}
 	}
 	for wait := 5 * time.Millisecond; ; wait = min(wait*2, 200*time.Millisecond) {
 		err := s.db.WithContext(ctx).Transaction(fn)

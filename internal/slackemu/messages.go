@@ -3,6 +3,7 @@ package slackemu
 import (
 	"context"
 	"encoding/json"
+	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -33,6 +34,8 @@ type Message struct {
 	Via string `json:"via"`
 	// Files are the IDs of the files shared with the message.
 	Files []string `json:"files,omitempty"`
+	// At is when the message arrived.
+	At time.Time `json:"at"`
 	// Updates counts chat.update / replace_original edits.
 	Updates int `json:"updates,omitempty"`
 
@@ -158,6 +161,9 @@ func parseMsgInput(r *apiRequest) (*msgInput, apiResponse) {
 func (s *Server) storeMessageLocked(m *Message, in *msgInput) *Message {
 	if m.TS == "" {
 		m.TS = s.nextTSLocked()
+	}
+	if m.At.IsZero() {
+		m.At = time.Now()
 	}
 	s.applyContentLocked(m, in)
 	s.messages = append(s.messages, m)
