@@ -90,6 +90,62 @@ func Admin() (string, error) {
 	return adminURL, startErr
 }
 
+// Server is a PostgreSQL server of one test's own, which the test stops
+// and starts again: a database restarted under a running bot.
+type Server struct {
+	c *cluster
+	// URL is the server's maintenance database; NewDatabase-style
+	// databases are made with Database.
+	URL string
+}
+
+// NewServer starts a server for t alone, removed when t ends. Without the
+// server's binaries the test is skipped, or fails when
+// MASSPERFORM_REQUIRE_POSTGRES is set.
+func NewServer(t testing.TB) *Server {
+	t.Helper()
+	c, err := startCluster()
+	if err != nil {
+		if os.Getenv(EnvRequire) != "" {
+			t.Fatalf("PostgreSQL is required (%s is set) but cannot be started: %v", EnvRequire, err)
+		}
+		t.Skipf("PostgreSQL not available, skipping: %v", err)
+	}
+	t.Cleanup(c.stop)
+	return &Server{c: c, URL: c.url}
+}
+
+// Database creates an empty database on the server and returns its URL.
+func (s *Server) Database(t testing.TB) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	name := "mp_test_" + randomHex(6)
+	if err := exec1(ctx, s.URL, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	u, _ := url.Parse(s.URL)
+	u.Path = "/" + name
+	return u.String()
+}
+
+// Stop shuts the server down as an operator's restart does: sessions are
+// ended, and connections refused until Start.
+func (s *Server) Stop(t testing.TB) {
+	t.Helper()
+	if out, err := s.c.run("pg_ctl", "-D", filepath.Join(s.c.dir, "data"), "-m", "fast", "-w", "stop"); err != nil {
+		t.Fatalf("pg_ctl stop: %v\n%s", err, out)
+	}
+}
+
+// Start starts the server again, on the same port.
+func (s *Server) Start(t testing.TB) {
+	t.Helper()
+	if out, err := s.c.start(); err != nil {
+		t.Fatalf("pg_ctl start: %v\n%s", err, out)
+	}
+}
+
 // Main runs a package's tests and then stops the cluster they started, if
 // any. Call it from TestMain.
 func Main(m *testing.M) {
@@ -122,6 +178,7 @@ type cluster struct {
 	bin    string
 	url    string
 	asUser string // run commands as this OS user ("" for the current one)
+	opts   string // the server's options, its port among them
 }
 
 func startCluster() (*cluster, error) {
@@ -161,8 +218,8 @@ func startCluster() (*cluster, error) {
 			c.remove()
 			return nil, err
 		}
-		opts := fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -k %s -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300", port, dir)
-		out, err := c.run("pg_ctl", "-D", data, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "-o", opts, "start")
+		c.opts = fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -k %s -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300", port, dir)
+		out, err := c.start()
 		if err == nil {
 			c.url = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
 			return c, nil
@@ -185,6 +242,10 @@ func (c *cluster) run(name string, args ...string) ([]byte, error) {
 	}
 	cmd.Dir = c.dir
 	return cmd.CombinedOutput()
+}
+
+func (c *cluster) start() ([]byte, error) {
+	return c.run("pg_ctl", "-D", filepath.Join(c.dir, "data"), "-l", filepath.Join(c.dir, "log"), "-w", "-t", "60", "-o", c.opts, "start")
 }
 
 func (c *cluster) stop() {

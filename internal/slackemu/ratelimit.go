@@ -183,16 +183,31 @@ func (s *Server) SlowNext(method string, d time.Duration, n int) {
 	}
 }
 
+// HoldReplyNext makes the next n calls to method take effect at once but
+// hold their answer for d (or until the client goes away): a post that
+// Slack made while its caller never heard so. Queued after SlowNext-style
+// entries of its own, so HoldReplyNext(m, 0, 5) then HoldReplyNext(m, d, 1)
+// holds the sixth.
+func (s *Server) HoldReplyNext(method string, d time.Duration, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.hold[method] = append(s.hold[method], d)
+	}
+}
+
 // takeSlowLocked pops the next injected wait for method, if any.
-func (s *Server) takeSlowLocked(method string) time.Duration {
-	q := s.slow[method]
+func (s *Server) takeSlowLocked(method string) time.Duration { return pop(s.slow, method) }
+
+func pop(m map[string][]time.Duration, method string) time.Duration {
+	q := m[method]
 	if len(q) == 0 {
 		return 0
 	}
 	if len(q) == 1 {
-		delete(s.slow, method)
+		delete(m, method)
 	} else {
-		s.slow[method] = q[1:]
+		m[method] = q[1:]
 	}
 	return q[0]
 }

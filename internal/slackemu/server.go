@@ -147,6 +147,7 @@ type Server struct {
 	limiter *rateLimiter
 	faults  map[string][]fault
 	slow    map[string][]time.Duration
+	hold    map[string][]time.Duration // see HoldReplyNext
 }
 
 // New starts an emulator listening on cfg.Addr (default 127.0.0.1 on a free
@@ -184,6 +185,7 @@ func New(cfg Config) *Server {
 		limiter:      newRateLimiter(cfg.RateLimits),
 		faults:       map[string][]fault{},
 		slow:         map[string][]time.Duration{},
+		hold:         map[string][]time.Duration{},
 		retryAfter:   map[string]time.Time{},
 	}
 	s.addBuiltinUsers()

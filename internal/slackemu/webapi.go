@@ -173,7 +173,15 @@ func (s *Server) handleAPI(w http.ResponseWriter, hr *http.Request) {
 	s.calls = append(s.calls, call)
 	s.logf("slackemu: %s -> %d %s", method, status, call.Error)
 	s.notifyLocked()
+	hold := pop(s.hold, method)
 	s.mu.Unlock()
+	if hold > 0 {
+		select {
+		case <-time.After(hold):
+		case <-hr.Context().Done():
+			return
+		}
+	}
 
 	for k, v := range header {
 		w.Header().Set(k, v)
