@@ -70,18 +70,29 @@ func (s *loadSample) ack(a *slackemu.Ack, err error, b *testing.B, what string) 
 // answered records how long the answer to a command acked with a took to
 // reach user, who had before messages until then.
 func (s *loadSample) answered(ctx context.Context, b *testing.B, emu *slackemu.Server, user string, before int, a *slackemu.Ack) {
-	d := a.Latency
-	if len(a.Payload) == 0 || string(a.Payload) == "null" {
-		msgs, err := emu.WaitMessages(ctx, user, before+1)
-		if err != nil {
-			b.Errorf("%s: no answer: %v", user, err)
-			return
-		}
-		d = msgs[before].At.Sub(a.SentAt)
+	d, _, err := answer(ctx, emu, user, before, a)
+	if err != nil {
+		b.Errorf("%s: no answer: %v", user, err)
+		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.answers = append(s.answers, d)
+}
+
+// answer returns how long after its envelope was sent the answer to the
+// command acked with a reached user (who had before messages until then),
+// and the answer: the ack's payload, or the response_url message that
+// followed a plain ack.
+func answer(ctx context.Context, emu *slackemu.Server, user string, before int, a *slackemu.Ack) (time.Duration, string, error) {
+	if len(a.Payload) > 0 && string(a.Payload) != "null" {
+		return a.Latency, string(a.Payload), nil
+	}
+	msgs, err := emu.WaitMessages(ctx, user, before+1)
+	if err != nil {
+		return 0, "", err
+	}
+	return msgs[before].At.Sub(a.SentAt), messageText(msgs[before]), nil
 }
 
 // opensFrom matches the views.open calls to the commands whose trigger
