@@ -238,6 +238,7 @@ func (a *app) openStore(ctx context.Context, cfg config.Config, log *slog.Logger
 	if err != nil {
 		return nil, nil, err
 	}
+	s.SetMaxConns(cfg.DatabaseConns)
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, nil, err

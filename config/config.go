@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,11 +25,15 @@ type Config struct {
 	AppToken    string // SLACK_APP_TOKEN, xapp-…
 	APIURL      string // SLACK_API_URL, "" for Slack itself; always ends in "/"
 	DatabaseURL string // DATABASE_URL
-	Location    *time.Location
-	HRChannel   string // HR_CHANNEL, a channel ID
-	HR          review.HRDirectory
-	LogLevel    slog.Level
-	LogFormat   string // "json" or "text"
+	// DatabaseConns is how many connections to the database this process
+	// opens at most (DATABASE_MAX_CONNS; 0, the default, leaves it to
+	// storage: 8).
+	DatabaseConns int
+	Location      *time.Location
+	HRChannel     string // HR_CHANNEL, a channel ID
+	HR            review.HRDirectory
+	LogLevel      slog.Level
+	LogFormat     string // "json" or "text"
 	// HTTPAddr is where serve answers /healthz, /readyz and /metrics
 	// (HTTP_ADDR; default 127.0.0.1:8080; "off" for nowhere).
 	HTTPAddr string
@@ -205,6 +210,11 @@ func Load(env Getenv, need Need) (Config, error) {
 			return c, &Error{"REFLECTION_DEADLINE", fmt.Sprintf("%q is not a day in June: write it as 06-DD, like 06-15", d)}
 		}
 		c.ReflectionDay = t.Day()
+	}
+	if n := get("DATABASE_MAX_CONNS"); n != "" {
+		if c.DatabaseConns, err = strconv.Atoi(n); err != nil || c.DatabaseConns < 1 || c.DatabaseConns > 500 {
+			return c, &Error{"DATABASE_MAX_CONNS", fmt.Sprintf("%q is not a number of connections: use a whole number from 1 to 500", n)}
+		}
 	}
 	c.NudgeSchedule = get("NUDGE_SCHEDULE")
 	if c.NudgeSchedule == "" {
