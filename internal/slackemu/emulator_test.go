@@ -759,6 +759,33 @@ func TestInjectedFaults(t *testing.T) {
 	s.ResetViolations()
 }
 
+// TestHeldReply: a held post takes effect at once, but its caller hears
+// only after the hold, or never if it stops waiting; the queue holds in
+// order.
+func TestHeldReply(t *testing.T) {
+	s := newEmu(t, Config{})
+	s.AddChannel("C1", "general")
+	api := apiClient(s)
+	s.HoldReplyNext("chat.postMessage", 0, 1)
+	s.HoldReplyNext("chat.postMessage", 300*time.Millisecond, 1)
+	start := time.Now()
+	if _, _, err := api.PostMessage("C1", slack.MsgOptionText("first", false)); err != nil || time.Since(start) > 200*time.Millisecond {
+		t.Fatalf("first post: %v after %v", err, time.Since(start))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("second", false)); err == nil {
+		t.Fatal("the held answer arrived within 100 ms")
+	}
+	if msgs := s.MessagesTo("C1"); len(msgs) != 2 || msgs[1].Text != "second" {
+		t.Fatalf("the held post did not take effect: %+v", msgs)
+	}
+	if _, _, err := api.PostMessage("C1", slack.MsgOptionText("third", false)); err != nil {
+		t.Fatalf("after the hold: %v", err)
+	}
+	wantNoViolations(t, s)
+}
+
 func TestTokensAndUnknownMethod(t *testing.T) {
 	s := newEmu(t, Config{})
 	bad := slack.New("xoxb-wrong", slack.OptionAPIURL(s.APIURL()))
