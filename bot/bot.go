@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -179,28 +180,34 @@ func (b *Bot) dispatch(evt socketmode.Event) {
 	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
 		b.log.Warn("socket mode problem", "type", string(evt.Type))
 	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
-		if evt.Request != nil && evt.Request.EnvelopeID != "" && !b.seen.first("envelope:"+evt.Request.EnvelopeID) {
-			b.log.Info("envelope delivered twice; dropped", "type", string(evt.Type))
-			b.newEnvelope(evt.Request).ack(nil)
-			return
+		env := b.newEnvelope(evt.Request)
+		if evt.Request != nil && evt.Request.EnvelopeID != "" {
+			if prev, first := b.seen.firstWith("envelope:"+evt.Request.EnvelopeID, env.state); !first {
+				b.log.Info("envelope delivered twice; dropped", "type", string(evt.Type))
+				if prev == nil {
+					prev = &ackState{acked: true}
+				}
+				b.again(evt.Request, prev)
+				return
+			}
 		}
 		b.obs.Envelope(string(evt.Type))
-		b.route(evt)
+		b.route(evt, env)
 	}
 }
 
 // route dispatches an envelope seen for the first time.
-func (b *Bot) route(evt socketmode.Event) {
+func (b *Bot) route(evt socketmode.Event, env *envelope) {
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
 		cmd, _ := evt.Data.(slack.SlashCommand)
-		b.onCommand(b.newEnvelope(evt.Request), cmd)
+		b.onCommand(env, cmd)
 	case socketmode.EventTypeInteractive:
 		cb, _ := evt.Data.(slack.InteractionCallback)
-		b.onInteraction(b.newEnvelope(evt.Request), cb)
+		b.onInteraction(env, cb)
 	case socketmode.EventTypeEventsAPI:
 		ev, _ := evt.Data.(slackevents.EventsAPIEvent)
-		b.onEvent(b.newEnvelope(evt.Request), ev)
+		b.onEvent(env, ev)
 	}
 }
 
@@ -405,12 +412,44 @@ type envelope struct {
 	bot      *Bot
 	req      *socketmode.Request
 	received time.Time
-	mu       sync.Mutex
-	acked    bool
+	state    *ackState
 }
 
+// ackState is whether an envelope was acked and with what, kept a while
+// (recent) so that a copy of the envelope gets the same ack.
+type ackState struct {
+	mu    sync.Mutex
+	acked bool
+	// payload is what the ack carried: nil for none, and nil too when it
+	// was larger than keptAck (a copy then gets a plain ack).
+	payload any
+}
+
+// keptAck is the largest ack payload remembered for copies of an envelope.
+const keptAck = 4 << 10
+
 func (b *Bot) newEnvelope(req *socketmode.Request) *envelope {
-	return &envelope{bot: b, req: req, received: time.Now()}
+	return &envelope{bot: b, req: req, received: time.Now(), state: &ackState{}}
+}
+
+// again answers a copy of an envelope already being handled, which has the
+// same envelope_id: once the original is acked, with the same ack; until
+// then not at all, since the original's ack will cover both.
+func (b *Bot) again(req *socketmode.Request, st *ackState) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.acked {
+		return
+	}
+	var err error
+	if st.payload == nil {
+		err = b.sm.Ack(*req)
+	} else {
+		err = b.sm.Ack(*req, st.payload)
+	}
+	if err != nil {
+		b.log.Error("ack of a copy failed", "err", err)
+	}
 }
 
 // ack sends the ack with payload (nil for none) unless the envelope has
@@ -421,12 +460,13 @@ func (e *envelope) ack(payload any) bool {
 	if e == nil || e.req == nil {
 		return false
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.acked {
+	st := e.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.acked {
 		return false
 	}
-	e.acked = true
+	st.acked = true
 	defer func() { e.bot.obs.Acked(string(e.req.Type), time.Since(e.received)) }()
 	if isNil(payload) {
 		if err := e.bot.sm.Ack(*e.req); err != nil {
@@ -434,7 +474,11 @@ func (e *envelope) ack(payload any) bool {
 		}
 		return true
 	}
+	if b, err := json.Marshal(payload); err == nil && len(b) <= keptAck {
+		st.payload = payload
+	}
 	if err := e.bot.sm.Ack(*e.req, payload); err != nil {
+		st.payload = nil
 		e.bot.log.Error("ack with payload refused; acking without it", "err", err)
 		if err := e.bot.sm.Ack(*e.req); err != nil {
 			e.bot.log.Error("ack failed", "err", err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -300,5 +301,34 @@ func TestParseCommand(t *testing.T) {
 		if name != tt.name || rest != tt.rest {
 			t.Errorf("ParseCommand(%q) = %q, %q; want %q, %q", tt.in, name, rest, tt.name, tt.rest)
 		}
+	}
+}
+
+// TestRepeatedEnvelopeHasOneEffect: an envelope that arrives twice with
+// the same envelope_id is handled once; both copies are acked.
+func TestRepeatedEnvelopeHasOneEffect(t *testing.T) {
+	var runs atomic.Int32
+	emu := start(t, router(map[string]bot.CommandFunc{
+		"count": func(ctx context.Context, c *bot.Command) {
+			runs.Add(1)
+			c.Reply(ctx, bot.Message{Text: "counted"})
+		},
+	}))
+	emu.RepeatNextEnvelopes(1)
+	if _, err := emu.SlashCommand(ctx(t), user, "/perform", "count"); err != nil {
+		t.Fatal(err)
+	}
+	if m := lastReply(t, emu, 1); m.Text != "counted" {
+		t.Fatalf("answer %q", m.Text)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := runs.Load(); n != 1 {
+		t.Errorf("the command ran %d times", n)
+	}
+	if n := len(emu.MessagesTo(user)); n != 1 {
+		t.Errorf("%d answers, want 1", n)
+	}
+	if v := emu.Violations(); len(v) > 0 {
+		t.Errorf("violations: %v", v)
 	}
 }

@@ -7,10 +7,16 @@ import (
 )
 
 // recent remembers the envelope and event ids this process has handled
-// lately, so that a redelivery is acked and dropped.
+// lately, so that a redelivery is acked and dropped; for an envelope, with
+// how it was acked.
 type recent struct {
 	mu  sync.Mutex
-	ids map[string]time.Time
+	ids map[string]seenID
+}
+
+type seenID struct {
+	at  time.Time
+	ack *ackState // for envelopes
 }
 
 // recentFor is how long this process remembers an id: Slack's retries of
@@ -20,24 +26,31 @@ const recentFor = time.Hour
 
 // first reports whether id is new, and remembers it.
 func (r *recent) first(id string) bool {
+	_, first := r.firstWith(id, nil)
+	return first
+}
+
+// firstWith is first for an envelope's id, remembering its ack state st;
+// when the id was seen before, it returns the state remembered with it.
+func (r *recent) firstWith(id string, st *ackState) (prev *ackState, first bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := time.Now()
 	if r.ids == nil {
-		r.ids = map[string]time.Time{}
+		r.ids = map[string]seenID{}
 	}
-	if at, ok := r.ids[id]; ok && now.Sub(at) < recentFor {
-		return false
+	if seen, ok := r.ids[id]; ok && now.Sub(seen.at) < recentFor {
+		return seen.ack, false
 	}
 	if len(r.ids) >= 20000 {
-		for k, at := range r.ids {
-			if now.Sub(at) >= recentFor {
+		for k, seen := range r.ids {
+			if now.Sub(seen.at) >= recentFor {
 				delete(r.ids, k)
 			}
 		}
 	}
-	r.ids[id] = now
-	return true
+	r.ids[id] = seenID{at: now, ack: st}
+	return nil, true
 }
 
 // Claim records that a key was handled, across every process sharing the

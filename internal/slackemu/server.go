@@ -143,6 +143,8 @@ type Server struct {
 	tickets   map[string]time.Time
 	pending   map[string]*pendingAck
 	delivered map[string]string // envelope ID -> type, for late/unknown ack detection
+	repeat    int               // envelopes still to be sent twice (RepeatNextEnvelopes)
+	extraAcks map[string]int    // envelope ID -> acks still welcome for a repeated envelope
 
 	limiter *rateLimiter
 	faults  map[string][]fault
@@ -182,6 +184,7 @@ func New(cfg Config) *Server {
 		tickets:      map[string]time.Time{},
 		pending:      map[string]*pendingAck{},
 		delivered:    map[string]string{},
+		extraAcks:    map[string]int{},
 		limiter:      newRateLimiter(cfg.RateLimits),
 		faults:       map[string][]fault{},
 		slow:         map[string][]time.Duration{},

@@ -198,6 +198,10 @@ func (s *Server) handleAck(c *wsConn, data []byte) {
 		return // Slack silently drops it: as if never acked
 	}
 	p, ok := s.pending[msg.EnvelopeID]
+	if !ok && s.extraAcks[msg.EnvelopeID] > 0 {
+		s.extraAcks[msg.EnvelopeID]-- // the ack of a repeated envelope's copy
+		return
+	}
 	if !ok {
 		if typ, known := s.delivered[msg.EnvelopeID]; known {
 			s.violateLocked("ack for %s envelope %s arrived after the emulator stopped waiting (%v), or twice", typ, msg.EnvelopeID, s.cfg.AckWait)
@@ -386,15 +390,23 @@ func (s *Server) deliver(ctx context.Context, typ string, payload any, acceptsRe
 	s.pending[envID] = p
 	s.delivered[envID] = typ
 	p.sentAt = time.Now()
+	times := 1
+	if s.repeat > 0 {
+		s.repeat--
+		times = 2
+		s.extraAcks[envID] = 1
+	}
 	s.mu.Unlock()
 
-	if err := c.writeJSON(env); err != nil {
-		s.mu.Lock()
-		delete(s.pending, envID)
-		s.mu.Unlock()
-		return nil, fmt.Errorf("slackemu: sending %s envelope: %w", typ, err)
+	for range times {
+		if err := c.writeJSON(env); err != nil {
+			s.mu.Lock()
+			delete(s.pending, envID)
+			s.mu.Unlock()
+			return nil, fmt.Errorf("slackemu: sending %s envelope: %w", typ, err)
+		}
+		s.logf("slackemu: conn %d: sent %s envelope %s", c.id, typ, envID)
 	}
-	s.logf("slackemu: conn %d: sent %s envelope %s", c.id, typ, envID)
 
 	timer := time.NewTimer(s.cfg.AckWait)
 	defer timer.Stop()
@@ -420,6 +432,15 @@ func (s *Server) deliver(ctx context.Context, typ string, payload any, acceptsRe
 		s.forgetPending(envID)
 		return nil, ErrClosed
 	}
+}
+
+// RepeatNextEnvelopes makes the next n envelopes arrive twice, with the
+// same envelope_id, as when Slack resends one it thinks was lost. Each copy
+// may be acked; the first ack is the one the caller gets.
+func (s *Server) RepeatNextEnvelopes(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.repeat += n
 }
 
 func (s *Server) forgetPending(envID string) {
