@@ -184,10 +184,7 @@ func (b *Bot) dispatch(evt socketmode.Event) {
 		if evt.Request != nil && evt.Request.EnvelopeID != "" {
 			if prev, first := b.seen.firstWith("envelope:"+evt.Request.EnvelopeID, env.state); !first {
 				b.log.Info("envelope delivered twice; dropped", "type", string(evt.Type))
-				if prev == nil {
-					prev = &ackState{acked: true}
-				}
-				b.again(evt.Request, prev)
+				b.again(evt.Request, prev) // envelope ids are always kept with their state
 				return
 			}
 		}
