@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -46,6 +47,11 @@ type Store struct {
 	log    *slog.Logger
 	// writer, on SQLite, is held by the transaction under way.
 	writer chan struct{}
+	// jobLocks, on SQLite, is where the job locks' files go: the
+	// database's path, to which each adds its own ending ("" for a
+	// database in memory, which no other process can open).
+	jobLocks string
+	memLocks sync.Map // job name → *sync.Mutex, for a database in memory
 }
 
 // LeaseOnRealTime makes the outbox's leases run on the real clock, not the
@@ -68,6 +74,7 @@ func Open(ctx context.Context, rawURL string, clock review.Clock, log *slog.Logg
 	} else {
 		s.dialect, s.batch = SQLite, 50
 		dial = sqlite.Open(sqliteDSN(rawURL))
+		s.jobLocks = sqliteLockBase(rawURL)
 	}
 	cfg := &gorm.Config{
 		Logger:                 logger.Discard, // SQL carries user text; we log errors ourselves
@@ -117,17 +124,7 @@ func Open(ctx context.Context, rawURL string, clock review.Clock, log *slog.Logg
 // rely on: foreign keys, WAL, a busy timeout, and transactions that take
 // the write lock when they begin, so that two writers never deadlock.
 func sqliteDSN(raw string) string {
-	path := raw
-	for _, p := range []string{"sqlite://", "sqlite:", "file:"} {
-		if strings.HasPrefix(path, p) {
-			path = strings.TrimPrefix(path, p)
-			break
-		}
-	}
-	query := ""
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		path, query = path[:i], path[i+1:]
-	}
+	path, query := sqlitePath(raw)
 	q, _ := url.ParseQuery(query)
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -137,6 +134,32 @@ func sqliteDSN(raw string) string {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
+}
+
+// sqlitePath splits an SQLite URL into the file's path and the query.
+func sqlitePath(raw string) (path, query string) {
+	path = raw
+	for _, p := range []string{"sqlite://", "sqlite:", "file:"} {
+		if strings.HasPrefix(path, p) {
+			path = strings.TrimPrefix(path, p)
+			break
+		}
+	}
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path, query = path[:i], path[i+1:]
+	}
+	return path, query
+}
+
+// sqliteLockBase is the path the job locks' files of an SQLite database
+// start with, or "" for a database in memory.
+func sqliteLockBase(raw string) string {
+	path, query := sqlitePath(raw)
+	q, _ := url.ParseQuery(query)
+	if path == "" || path == ":memory:" || q.Get("mode") == "memory" {
+		return ""
+	}
+	return path
 }
 
 // DefaultMaxConns is how many PostgreSQL connections a process opens at

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,7 +20,13 @@ import (
 	"github.com/massperform/massperform/storage/storagetest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	if url := os.Getenv(holdJobLockEnv); url != "" {
+		holdJobLock(url) // a process of its own for TestJobLockOfAKilledProcessIsFree
+		return
+	}
+	pgtest.Main(m)
+}
 
 // fixedClock returns a clock stopped at the given instant, that tests can move.
 type fixedClock struct {
