@@ -122,3 +122,27 @@ func TestJobLockOfAKilledProcessIsFree(t *testing.T) {
 		}
 	})
 }
+
+// A database in memory has no file to lock beside it, and no other
+// process can open it: its job locks keep out other calls in this one.
+func TestJobLockInMemory(t *testing.T) {
+	ctx := context.Background()
+	s, err := storage.Open(ctx, ":memory:", &fixedClock{t: time.Now()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ran, err := s.WithJobLock(ctx, "nudges", func(ctx context.Context) error {
+		ran, err := s.WithJobLock(ctx, "nudges", func(context.Context) error { return nil })
+		if err != nil || ran {
+			t.Errorf("a second call: ran %v, err %v; want false, nil", ran, err)
+		}
+		return nil
+	})
+	if err != nil || !ran {
+		t.Errorf("the first call: ran %v, err %v", ran, err)
+	}
+	if _, err := os.Stat(":memory:.job-nudges.lock"); err == nil {
+		t.Error("a lock file was made for a database in memory")
+	}
+}
