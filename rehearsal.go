@@ -156,7 +156,7 @@ moment after everything recorded.`)
 		return exitFailed
 	}
 	now := clock.Now()
-	var target time.Time
+	var to scheduler.Target // read from the clock as stored, once the move holds it
 	switch verb {
 	case "status":
 		fmt.Fprintf(a.stdout, "The rehearsal is on %s, %s.\n", cal.LongDate(now), now.In(cal.Loc).Format("15:04 MST"))
@@ -175,15 +175,15 @@ moment after everything recorded.`)
 		if err != nil {
 			return usage(fmt.Sprintf("%q is not a date: write it as YYYY-MM-DD", words[1]))
 		}
-		target = cal.DayAt(d, now)
+		to = func(now time.Time) time.Time { return cal.DayAt(d, now) }
 	case "advance":
 		m, err := review.ParseClockMove(words[1])
 		if err != nil {
 			return usage(review.ErrorMessage(err))
 		}
-		target = m.From(now, cal.Loc)
+		to = func(now time.Time) time.Time { return m.From(now, cal.Loc) }
 	}
-	moved, err := r.MoveTo(ctx, target)
+	moved, err := r.MoveTo(ctx, to)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "massperform rehearsal %s: %s\n", verb, describe(err))
 		return exitFailed

@@ -17,7 +17,7 @@ import (
 type Rehearsal interface {
 	// Check says whether the clock may move to target now.
 	Check(ctx context.Context, target time.Time) error
-	MoveTo(ctx context.Context, target time.Time) (scheduler.Moved, error)
+	MoveTo(ctx context.Context, to scheduler.Target) (scheduler.Moved, error)
 	Reset(ctx context.Context) error
 }
 
@@ -66,7 +66,7 @@ func (h *handlers) rehearsalCommand(ctx context.Context, c *bot.Command) {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "rehearsal")})
 		return
 	}
-	var target time.Time
+	var to scheduler.Target
 	switch verb {
 	case "date":
 		d, perr := review.ParseDate(strings.TrimSpace(arg))
@@ -74,14 +74,14 @@ func (h *handlers) rehearsalCommand(ctx context.Context, c *bot.Command) {
 			c.Reply(ctx, bot.Message{Text: fmt.Sprintf("Give the date as YYYY-MM-DD, like `%s rehearsal date %s`.", c.Command, review.DateOf(now.In(h.Cal.Loc)).AddDays(7))})
 			return
 		}
-		target = h.Cal.DayAt(d, now)
+		to = func(now time.Time) time.Time { return h.Cal.DayAt(d, now) }
 	case "advance":
 		m, perr := review.ParseClockMove(arg)
 		if perr != nil {
 			c.Reply(ctx, bot.Message{Text: review.ErrorMessage(perr)})
 			return
 		}
-		target = m.From(now, h.Cal.Loc)
+		to = func(now time.Time) time.Time { return m.From(now, h.Cal.Loc) }
 	case "reset":
 		b := button("Erase the rehearsal", rehearsalResetAction, "reset", false)
 		b.Style = slack.StyleDanger
@@ -94,6 +94,9 @@ func (h *handlers) rehearsalCommand(ctx context.Context, c *bot.Command) {
 		c.Reply(ctx, bot.Message{Text: fmt.Sprintf("The rehearsal's clock moves with `%s rehearsal date YYYY-MM-DD`, `%s rehearsal advance 7d` or `%s rehearsal reset`.", c.Command, c.Command, c.Command)})
 		return
 	}
+	// A first look from this process's clock; the move reads the clock
+	// again, as stored, once it holds it.
+	target := to(now)
 	if err := h.Rehearsal.Check(ctx, target); err != nil {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "rehearsal")})
 		return
@@ -109,7 +112,7 @@ func (h *handlers) rehearsalCommand(ctx context.Context, c *bot.Command) {
 	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), moveTimeout)
 	go func() {
 		defer cancel()
-		moved, err := h.Rehearsal.MoveTo(mctx, target)
+		moved, err := h.Rehearsal.MoveTo(mctx, to)
 		h.Log.Info("rehearsal clock moved", "by", c.UserID, "to", target.Format(time.RFC3339), "err", err)
 		if err != nil {
 			c.Reply(mctx, bot.Message{Text: h.userMessage(err, "moving the rehearsal clock")})

@@ -109,13 +109,23 @@ func (r *Rehearsal) CatchUp(ctx context.Context) (Moved, error) {
 	})
 }
 
-// MoveTo moves the clock to target. Forward, every job runs for every
+// A Target says where a move takes the clock from where it stands ("the
+// 10th, at this time of day", "a week on").
+type Target func(now time.Time) time.Time
+
+// At is the moment t, wherever the clock stands.
+func At(t time.Time) Target { return func(time.Time) time.Time { return t } }
+
+// MoveTo moves the clock to where to says from the clock as stored, read
+// under the lock: this process's own copy may be behind, or caught in the
+// middle of another process's move. Forward, every job runs for every
 // moment it was due on the way, day by day, as the clock passes it (so a
 // skipped week's reminders and digests all arrive, each dated on its
 // day). Back, only to a moment after everything recorded.
-func (r *Rehearsal) MoveTo(ctx context.Context, target time.Time) (Moved, error) {
+func (r *Rehearsal) MoveTo(ctx context.Context, to Target) (Moved, error) {
 	return r.locked(ctx, true, func(ctx context.Context, c storage.RehearsalClock) (Moved, error) {
 		now := r.Clock.Now()
+		target := to(now)
 		latest, err := r.Store.LatestRecord(ctx)
 		if err != nil {
 			return Moved{}, err

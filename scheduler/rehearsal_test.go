@@ -99,7 +99,7 @@ func TestRehearsalMovesDayByDay(t *testing.T) {
 
 	// Back to July, with nothing recorded: allowed, and nothing runs.
 	july := time.Date(2026, 7, 1, 7, 0, 0, 0, ny)
-	if m, err := r.MoveTo(ctx, july); err != nil || len(runs) != 0 || !m.To.Equal(july) {
+	if m, err := r.MoveTo(ctx, At(july)); err != nil || len(runs) != 0 || !m.To.Equal(july) {
 		t.Fatalf("back to July: %+v, %v, %d runs", m, err, len(runs))
 	}
 	if !clock.Now().Equal(july) {
@@ -110,7 +110,7 @@ func TestRehearsalMovesDayByDay(t *testing.T) {
 	// 7:00: two sweeps a day and Monday's digest, in order, each run with
 	// the clock on its moment; the clock stored once a day and at the end.
 	store.writes = nil
-	m, err := r.MoveTo(ctx, july.AddDate(0, 0, 7))
+	m, err := r.MoveTo(ctx, At(july.AddDate(0, 0, 7)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestRehearsalMovesDayByDay(t *testing.T) {
 	// Back over recorded history: refused; a bad move changes nothing.
 	store.latest = july.AddDate(0, 0, 3)
 	before := clock.Now()
-	if _, err := r.MoveTo(ctx, july.AddDate(0, 0, 2)); review.ErrorCode(err) != review.ECONFLICT || !clock.Now().Equal(before) {
+	if _, err := r.MoveTo(ctx, At(july.AddDate(0, 0, 2))); review.ErrorCode(err) != review.ECONFLICT || !clock.Now().Equal(before) {
 		t.Fatalf("back over history: %v; clock %v", err, clock.Now())
 	}
 	if err := r.Check(ctx, july.AddDate(0, 0, 5)); err != nil {
@@ -167,5 +167,36 @@ func TestRehearsalMovesDayByDay(t *testing.T) {
 
 	if err := r.Reset(ctx); err != nil || store.resets != 1 || clock.Shift() != 0 {
 		t.Fatalf("reset: %v, %d, %v", err, store.resets, clock.Shift())
+	}
+}
+
+// A move starts from the clock as stored when the move begins, not from
+// this process's copy, which may be stale: read in the middle of another
+// process's move, it would put the move at another time of day (past
+// that morning's sweep, say).
+func TestRehearsalMovesFromTheStoredClock(t *testing.T) {
+	ny, _ := time.LoadLocation("America/New_York")
+	base := stoppedClock{time.Date(2026, 11, 24, 7, 0, 0, 0, ny)}
+	cal := review.Calendar{Loc: ny}
+	oct12 := time.Date(2026, 10, 12, 7, 0, 0, 0, ny)
+	// Another process's move ended on October 12 at 7:00; this process
+	// last read the clock halfway, at October 3's 9:00 sweep.
+	store := &memRehearsal{clock: storage.RehearsalClock{Shift: oct12.Sub(base.t), Through: oct12}}
+	clock := review.NewShiftedClock(base, time.Date(2026, 10, 3, 9, 0, 0, 0, ny).Sub(base.t))
+	r := &Rehearsal{Store: store, Clock: clock, Cal: cal, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, tc := range []struct {
+		name string
+		to   Target
+		want time.Time
+	}{
+		{"a date", func(now time.Time) time.Time { return cal.DayAt(review.NewDate(2026, 11, 10), now) }, time.Date(2026, 11, 10, 7, 0, 0, 0, ny)},
+		{"a week on", func(now time.Time) time.Time { return now.AddDate(0, 0, 7) }, time.Date(2026, 11, 17, 7, 0, 0, 0, ny)},
+	} {
+		from := store.clock.Through
+		m, err := r.MoveTo(context.Background(), tc.to)
+		if err != nil || !m.From.Equal(from) || !m.To.Equal(tc.want) || !clock.Now().Equal(tc.want) || !store.clock.Through.Equal(tc.want) {
+			t.Errorf("%s: moved %v → %v (%v); clock %v, stored through %v; want %v → %v",
+				tc.name, m.From, m.To, err, clock.Now(), store.clock.Through, from, tc.want)
+		}
 	}
 }
