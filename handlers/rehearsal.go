@@ -113,11 +113,12 @@ func (h *handlers) rehearsalCommand(ctx context.Context, c *bot.Command) {
 	go func() {
 		defer cancel()
 		moved, err := h.Rehearsal.MoveTo(mctx, to)
-		h.Log.Info("rehearsal clock moved", "by", c.UserID, "to", target.Format(time.RFC3339), "err", err)
 		if err != nil {
+			h.Log.Info("rehearsal clock not moved", "by", c.UserID, "err", err)
 			c.Reply(mctx, bot.Message{Text: h.userMessage(err, "moving the rehearsal clock")})
 			return
 		}
+		h.Log.Info("rehearsal clock moved", "by", c.UserID, "from", moved.From.Format(time.RFC3339), "to", moved.To.Format(time.RFC3339))
 		c.Reply(mctx, bot.Message{Text: MovedText(h.Cal, moved)})
 	}()
 }
