@@ -224,16 +224,23 @@ func PlanManagerWrapUp(scale Scale, form ManagerWrapUpForm) (WrapUp, error) {
 }
 
 // CanSeeRating reports whether actor may see the rating in w of employee,
-// whose rater is the manager who gave it: HR, the rater and the rater's
-// manager may; the employee once it is released; nobody else.
+// and the manager's free text that comes with it (the answers, comments
+// and development note), whose rater is the manager who gave it. The
+// employee sees their own only once it is released, whatever other rights
+// they hold: HR people are rated too. Otherwise HR, the rater and the
+// rater's manager may; nobody else, a later manager of the employee
+// included.
 func CanSeeRating(actor Actor, employee, rater Person, w *WrapUp) bool {
 	if !w.Rated() {
 		return false
 	}
+	me := actor.Person
+	if me != nil && me.ID == employee.ID {
+		return me.Active && w.Released()
+	}
 	if actor.HR {
 		return true
 	}
-	me := actor.Person
 	if me == nil || !me.Active {
 		return false
 	}
@@ -242,10 +249,28 @@ func CanSeeRating(actor Actor, employee, rater Person, w *WrapUp) bool {
 		return true
 	case rater.ID == w.RaterID && rater.ManagerID != 0 && rater.ManagerID == me.ID:
 		return true
-	case me.ID == employee.ID:
-		return w.Released()
 	}
 	return false
+}
+
+// CanHoldConversation decides whether actor may record the final
+// conversation about employee's rating in w: the manager who gave the
+// rating shares it, once HR has approved it, even if the employee has
+// moved to another manager since (who cannot see it). rater is that
+// manager as the roster has them now.
+func CanHoldConversation(actor Actor, employee, rater Person, w *WrapUp) error {
+	me := actor.Person
+	switch {
+	case !actor.OnRoster():
+		return NotOnRoster
+	case !w.Rated():
+		return Errorf(ECONFLICT, "%s's wrap-up isn't written yet, so there's no rating to talk through.", employee.Name)
+	case me.ID == w.RaterID:
+		return nil
+	case rater.Active:
+		return Errorf(EFORBIDDEN, "%s gave %s's rating, so they hold the conversation about it.", rater.Name, employee.Name)
+	}
+	return Errorf(EFORBIDDEN, "The manager who rated %s has left the program. Ask HR to reopen the unit's ratings so that you can write %s's wrap-up.", employee.Name, employee.Name)
 }
 
 // CanAuditRatings refuses anyone without HR rights.

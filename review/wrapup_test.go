@@ -156,11 +156,68 @@ func TestCanSeeRating(t *testing.T) {
 		{"a peer", as(peer), released, false},
 		{"a stranger", Actor{SlackID: "UX"}, released, false},
 		{"nothing to see yet", as(mgr), &WrapUp{}, false},
+		{"the employee's new manager, who did not rate them", as(Person{ID: 7, ManagerID: 1, Active: true}), rated, false},
+		{"the rater after leaving the program", as(Person{ID: 2, ManagerID: 1}), rated, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := CanSeeRating(tt.actor, emp, mgr, tt.w); got != tt.want {
 				t.Errorf("CanSeeRating = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestHRSeesNoOwnRatingBeforeRelease: HR rights do not show HR people
+// their own rating early; they see everyone else's.
+func TestHRSeesNoOwnRatingBeforeRelease(t *testing.T) {
+	hana := Person{ID: 6, ManagerID: 1, Active: true, HR: true}
+	boss := Person{ID: 1, Active: true}
+	hr := Actor{SlackID: "UHANA", Person: &hana, HR: true}
+	approved := &WrapUp{Rating: "successful", RaterID: 1, ApprovedAt: time.Now()}
+	released := &WrapUp{Rating: "successful", RaterID: 1, ApprovedAt: time.Now(), HeldAt: time.Now()}
+	if CanSeeRating(hr, hana, boss, approved) {
+		t.Error("HR saw their own rating before its release")
+	}
+	if !CanSeeRating(hr, hana, boss, released) {
+		t.Error("HR could not see their own released rating")
+	}
+	if !CanSeeRating(hr, Person{ID: 3, ManagerID: 1, Active: true}, boss, approved) {
+		t.Error("HR could not see someone else's rating")
+	}
+}
+
+func TestCanHoldConversation(t *testing.T) {
+	mona := Person{ID: 2, Name: "Mona", ManagerID: 1, Active: true}
+	pat := Person{ID: 4, Name: "Pat", ManagerID: 1, Active: true}
+	eli := Person{ID: 3, Name: "Eli", ManagerID: 4, Active: true} // moved from Mona to Pat
+	as := func(p Person) Actor { return Actor{SlackID: "U", Person: &p} }
+	byMona := &WrapUp{Rating: "successful", RaterID: 2, ApprovedAt: time.Now()}
+	gone := mona
+	gone.Active = false
+	tests := []struct {
+		name  string
+		actor Actor
+		rater Person
+		w     *WrapUp
+		code  string // "" when allowed
+		says  string
+	}{
+		{"the rater, after the move", as(mona), mona, byMona, "", ""},
+		{"the new manager, who did not rate", as(pat), mona, byMona, EFORBIDDEN, "Mona gave Eli's rating"},
+		{"the new manager, the rater gone", as(pat), gone, byMona, EFORBIDDEN, "Ask HR to reopen"},
+		{"the employee", as(eli), mona, byMona, EFORBIDDEN, "Mona gave Eli's rating"},
+		{"HR off the roster", Actor{SlackID: "UHR", HR: true}, mona, byMona, EFORBIDDEN, "not part of the MassPerform program"},
+		{"nothing rated", as(mona), mona, &WrapUp{}, ECONFLICT, "isn't written yet"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CanHoldConversation(tt.actor, eli, tt.rater, tt.w)
+			if got := ErrorCode(err); got != tt.code {
+				t.Fatalf("code = %q (%v), want %q", got, err, tt.code)
+			}
+			if !strings.Contains(ErrorMessage(err), tt.says) {
+				t.Errorf("message %q does not say %q", ErrorMessage(err), tt.says)
 			}
 		})
 	}
