@@ -14,9 +14,12 @@ import (
 )
 
 // startCast imports the cast's roster and starts the bot.
-func startCast(t *testing.T, url, day string) *world {
+func startCast(t *testing.T, url, day string, setup ...func(*world)) *world {
 	t.Helper()
 	w := newWorld(t, url, day)
+	for _, f := range setup {
+		f(w)
+	}
 	if out, code := w.importRoster(castRoster); code != 0 {
 		t.Fatalf("roster import exited %d:\n%s", code, out)
 	}

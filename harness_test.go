@@ -35,7 +35,15 @@ const (
 	pat  = "U0PAT"  // another manager, reports to Dana
 	hana = "U0HANA" // HR
 	omar = "U0OMAR" // in the workspace, not in the program
+	hugo = "U0HUGO" // central HR (HR_USERS), not in the program; only with withHRD
 )
+
+// withHRD adds Hugo to the workspace, with HR rights from HR_USERS: an HR
+// person who is not rated in the program, and so may approve any unit.
+func withHRD(w *world) {
+	w.emu.AddUser(slackemu.User{ID: hugo, Name: "hugo", RealName: "Hugo Diaz", Email: "hugo@example.org", TZ: "America/New_York"})
+	w.extra["HR_USERS"] = hugo
+}
 
 var cast = []slackemu.User{
 	{ID: dana, Name: "dana", RealName: "Dana Cho", Email: "dana@example.org", TZ: "America/New_York"},

@@ -537,7 +537,9 @@ when they were given, wrap-up dates, the rating and its release status.
 		}
 		w = file
 	}
-	n, err := review.WriteComplianceCSV(w, cfg.Scale, *redact, func(fn func(review.ComplianceRow) error) error {
+	// The command line is an operator with the database in hand: HR's view
+	// of everyone.
+	n, _, err := review.WriteComplianceCSV(w, cfg.Scale, review.Actor{HR: true}, *redact, func(fn func(review.ComplianceRow) error) error {
 		return store.ComplianceExport(ctx, fy, strings.Trim(*unit, "/"), fn)
 	})
 	if file != nil {

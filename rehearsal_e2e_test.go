@@ -145,7 +145,7 @@ func deliveries(t *testing.T, emu *slackemu.Server) map[string]delivery {
 func yearState(t *testing.T, s *storage.Store) string {
 	ctx := context.Background()
 	var b strings.Builder
-	if _, err := review.WriteComplianceCSV(&b, review.ProgramScale, false, func(fn func(review.ComplianceRow) error) error {
+	if _, _, err := review.WriteComplianceCSV(&b, review.ProgramScale, review.Actor{HR: true}, false, func(fn func(review.ComplianceRow) error) error {
 		return s.ComplianceExport(ctx, 2027, "", fn)
 	}); err != nil {
 		t.Fatal(err)

@@ -27,7 +27,7 @@ func (h *handlers) registerCadence(r *bot.Router) {
 }
 
 // cadenceForm is the form for changing target's cadence.
-func (h *handlers) cadenceForm(ctx context.Context, target review.Person) (slack.ModalViewRequest, error) {
+func (h *handlers) cadenceForm(ctx context.Context, _ review.Actor, target review.Person) (slack.ModalViewRequest, error) {
 	year, err := h.Store.Year(ctx, target.ID, h.year())
 	return cadenceModal(target, year), err
 }

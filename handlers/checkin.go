@@ -36,12 +36,12 @@ func (h *handlers) registerCheckIn(r *bot.Router) {
 }
 
 // newCheckInForm is the form for logging a check-in.
-func (h *handlers) newCheckInForm(ctx context.Context, target review.Person) (slack.ModalViewRequest, error) {
+func (h *handlers) newCheckInForm(ctx context.Context, _ review.Actor, target review.Person) (slack.ModalViewRequest, error) {
 	return h.checkInView(ctx, target, false)
 }
 
 // developmentCheckInForm is the form for logging a development check-in.
-func (h *handlers) developmentCheckInForm(ctx context.Context, target review.Person) (slack.ModalViewRequest, error) {
+func (h *handlers) developmentCheckInForm(ctx context.Context, _ review.Actor, target review.Person) (slack.ModalViewRequest, error) {
 	return h.checkInView(ctx, target, true)
 }
 

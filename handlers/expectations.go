@@ -35,7 +35,7 @@ func (h *handlers) registerExpectations(r *bot.Router) {
 
 // expectationsView builds the form for target, whom the caller has
 // authorised the actor for.
-func (h *handlers) expectationsView(ctx context.Context, target review.Person) (slack.ModalViewRequest, error) {
+func (h *handlers) expectationsView(ctx context.Context, _ review.Actor, target review.Person) (slack.ModalViewRequest, error) {
 	year, err := h.Store.Year(ctx, target.ID, h.year())
 	if err != nil {
 		return slack.ModalViewRequest{}, err

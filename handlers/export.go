@@ -13,20 +13,23 @@ import (
 func (h *handlers) registerExport(r *bot.Router) {
 	r.Command(bot.CommandSpec{
 		Name:    "export",
-		Usage:   r.Slash() + " export [FY2027] [unit] [redact]",
-		Summary: "the compliance evidence as a CSV file, one line per person, sent to you in a DM; redact leaves out free text and ratings",
+		Usage:   r.Slash() + " export [FY2027] [unit] [full]",
+		Summary: "the compliance evidence as a CSV file, one line per person, sent to you in a DM; without ratings and free text unless you add full",
 		For:     bot.HR,
 		Handle:  h.exportCommand,
 	})
 }
 
-// exportArgs reads "[FY2027] [unit] [redact]" in any order.
+// exportArgs reads "[FY2027] [unit] [full|redact]" in any order. The
+// export is redacted unless full is asked for by name.
 func exportArgs(rest string, fy review.FiscalYear) (review.FiscalYear, string, bool, error) {
 	var unit string
-	redact := false
+	full, redact := false, false
 	for _, w := range strings.Fields(fromSlack(rest)) {
 		switch {
-		case strings.EqualFold(w, "redact") || strings.EqualFold(w, "--redact"):
+		case strings.EqualFold(w, "full") || strings.EqualFold(w, "--full"):
+			full = true
+		case strings.EqualFold(w, "redact") || strings.EqualFold(w, "redacted") || strings.EqualFold(w, "--redact"):
 			redact = true
 		case strings.HasPrefix(strings.ToUpper(w), "FY"):
 			y, err := review.ParseFiscalYear(w)
@@ -37,26 +40,30 @@ func exportArgs(rest string, fy review.FiscalYear) (review.FiscalYear, string, b
 		case unit == "":
 			unit = strings.Trim(w, "/")
 		default:
-			return 0, "", false, review.Errorf(review.EINVALID, "Name one unit at most, like `/perform export FY2027 EOHHS/DPH redact`.")
+			return 0, "", false, review.Errorf(review.EINVALID, "Name one unit at most, like `/perform export FY2027 EOHHS/DPH full`.")
 		}
 	}
-	return fy, unit, redact, nil
+	if full && redact {
+		return 0, "", false, review.Errorf(review.EINVALID, "Ask for one or the other: `full` (with ratings and free text) or `redact` (without, the default).")
+	}
+	return fy, unit, full, nil
 }
 
 func (h *handlers) exportCommand(ctx context.Context, c *bot.Command) {
-	if _, err := h.hrActor(ctx, c.UserID); err != nil {
+	actor, err := h.hrActor(ctx, c.UserID)
+	if err != nil {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "export")})
 		return
 	}
 	current, _ := h.wrapUpYear()
-	fy, unit, redact, err := exportArgs(c.Rest, current)
+	fy, unit, full, err := exportArgs(c.Rest, current)
 	if err != nil {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "export")})
 		return
 	}
 	c.Reply(ctx, bot.Message{Text: "Preparing your export. It will arrive in your DM with MassPerform."})
 	var buf bytes.Buffer
-	n, err := review.WriteComplianceCSV(&buf, h.Scale, redact, func(fn func(review.ComplianceRow) error) error {
+	n, withheld, err := review.WriteComplianceCSV(&buf, h.Scale, actor, !full, func(fn func(review.ComplianceRow) error) error {
 		return h.Store.ComplianceExport(ctx, fy, unit, fn)
 	})
 	if err == nil && n == 0 {
@@ -70,12 +77,18 @@ func (h *handlers) exportCommand(ctx context.Context, c *bot.Command) {
 	if unit != "" {
 		name += "-" + strings.ReplaceAll(unit, "/", "_")
 	}
-	if redact {
+	if !full {
 		name += "-redacted"
 	}
 	comment := fmt.Sprintf("Compliance evidence for %s, %s: %s.", fy, orAll(unit), plural(n, "person", "people"))
-	if redact {
-		comment += " Free text and ratings are left out."
+	if full {
+		comment += " It holds ratings and what managers wrote: keep it between HR."
+	} else {
+		comment += " Ratings and free text are left out; add `full` to the command for them."
+	}
+	if withheld > 0 {
+		// Only the viewer's own line can be: HR sees everyone else's.
+		comment += " Your own line is withheld (your rating and your manager's comments) until your rating is released to you."
 	}
 	if err := h.Slack.UploadFile(ctx, c.UserID, bot.File{Name: name + ".csv", Title: name, Comment: comment, Data: buf.Bytes()}); err != nil {
 		h.Log.Warn("upload export", "err", err)

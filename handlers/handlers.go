@@ -42,6 +42,7 @@ type Store interface {
 	SaveDevelopmentPlan(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, p review.DevelopmentPlan, ask bool) (review.YearState, error)
 	SaveReflection(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, w review.WrapUp, send bool) (review.YearState, error)
 	SaveManagerWrapUp(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, w review.WrapUp) (review.YearState, error)
+	EarlierWrapUps(ctx context.Context, personID int64, fy review.FiscalYear) ([]review.EarlierWrapUp, error)
 	MarkConversationHeld(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear) (review.YearState, error)
 	RatingCounts(ctx context.Context, fy review.FiscalYear) ([]review.UnitCount, error)
 	Approvals(ctx context.Context, fy review.FiscalYear) (map[string]storage.Approval, error)
@@ -144,6 +145,21 @@ func parseMeta(s string) (meta, error) {
 // answers the sender and returns ok false. The sender is checked first, so
 // strangers learn nothing about the roster.
 func (h *handlers) commandTarget(ctx context.Context, c *bot.Command, act review.Action, example string) (review.Actor, review.Person, bool) {
+	actor, target, ok := h.mentioned(ctx, c, example)
+	if !ok {
+		return actor, target, false
+	}
+	if err := review.Can(actor, act, target); err != nil {
+		c.Reply(ctx, bot.Message{Text: h.userMessage(err, c.Name)})
+		return actor, review.Person{}, false
+	}
+	return actor, target, true
+}
+
+// mentioned reads who a command is about, for a sender on the roster (or
+// with HR rights), without deciding what the sender may do about them. On
+// any problem it answers the sender and returns ok false.
+func (h *handlers) mentioned(ctx context.Context, c *bot.Command, example string) (review.Actor, review.Person, bool) {
 	actor, err := h.actor(ctx, c.UserID)
 	if err != nil {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, c.Name)})
@@ -167,9 +183,6 @@ func (h *handlers) commandTarget(ctx context.Context, c *bot.Command, act review
 		c.Reply(ctx, bot.Message{Text: who + " isn't on the MassPerform roster, so they have no review here."})
 		return actor, review.Person{}, false
 	}
-	if err == nil {
-		err = review.Can(actor, act, target)
-	}
 	if err != nil {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, c.Name)})
 		return actor, review.Person{}, false
@@ -177,19 +190,19 @@ func (h *handlers) commandTarget(ctx context.Context, c *bot.Command, act review
 	return actor, target, true
 }
 
-// formFor builds a form about target, whom the caller has authorised the
-// actor for.
-type formFor func(ctx context.Context, target review.Person) (slack.ModalViewRequest, error)
+// formFor builds the form actor sees about target, whom the caller has
+// authorised the actor for.
+type formFor func(ctx context.Context, actor review.Actor, target review.Person) (slack.ModalViewRequest, error)
 
 // commandForm answers a command about @someone by opening build's form for
 // them, once the sender is allowed to act on them.
 func (h *handlers) commandForm(act review.Action, example string, build formFor) bot.CommandFunc {
 	return func(ctx context.Context, c *bot.Command) {
-		_, target, ok := h.commandTarget(ctx, c, act, example)
+		actor, target, ok := h.commandTarget(ctx, c, act, example)
 		if !ok {
 			return
 		}
-		view, err := build(ctx, target)
+		view, err := build(ctx, actor, target)
 		if err != nil {
 			c.Reply(ctx, bot.Message{Text: h.userMessage(err, c.Name)})
 			return
@@ -203,11 +216,11 @@ func (h *handlers) commandForm(act review.Action, example string, build formFor)
 // opening build's form for them.
 func (h *handlers) buttonForm(act review.Action, build formFor) bot.ActionFunc {
 	return func(ctx context.Context, a *bot.Action) {
-		_, target, ok := h.reportFromButton(ctx, a, act)
+		actor, target, ok := h.reportFromButton(ctx, a, act)
 		if !ok {
 			return
 		}
-		view, err := build(ctx, target)
+		view, err := build(ctx, actor, target)
 		if err != nil {
 			a.Reply(ctx, bot.Message{Text: h.userMessage(err, string(act))})
 			return

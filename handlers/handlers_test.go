@@ -412,6 +412,9 @@ func (f *fakeStore) SaveReflection(context.Context, storage.Change, review.Perso
 func (f *fakeStore) SaveManagerWrapUp(context.Context, storage.Change, review.Person, review.FiscalYear, review.WrapUp) (review.YearState, error) {
 	return review.YearState{}, errNotInFake
 }
+func (f *fakeStore) EarlierWrapUps(context.Context, int64, review.FiscalYear) ([]review.EarlierWrapUp, error) {
+	return nil, nil
+}
 func (f *fakeStore) MarkConversationHeld(context.Context, storage.Change, review.Person, review.FiscalYear) (review.YearState, error) {
 	return review.YearState{}, errNotInFake
 }
@@ -446,11 +449,20 @@ func TestWrapUpSurfaces(t *testing.T) {
 	draft.WrapUp = &review.WrapUp{Accomplishments: "Launched the portal"}
 	golden(t, "reflection_modal_draft", reflectionModal(eli, mona, draft))
 
-	golden(t, "wrapup_modal", wrapUpModal(eli, year, review.ProgramScale, "", nil))
+	golden(t, "wrapup_modal", wrapUpModal(eli, year, review.ProgramScale, false, false, "", nil))
 	pool := review.Pool{UnitCount: review.UnitCount{Unit: "EOHHS/DPH", People: 19, Counts: map[string]int{"exceptional": 1, "successful": 10}}, Members: []string{"EOHHS/DPH", "EOHHS/DPH/Lab"}}
 	share := &capInfo{Level: review.ProgramScale.Ratings[0], Pool: pool, Unit: eli.Unit, Count: 2, Allows: 1}
-	golden(t, "wrapup_modal_exceptional", wrapUpModal(eli, year, review.ProgramScale, "exceptional", share))
-	golden(t, "wrapup_modal_below_aces", wrapUpModal(eli, draft, review.ACESScale, "below", nil))
+	golden(t, "wrapup_modal_exceptional", wrapUpModal(eli, year, review.ProgramScale, false, false, "exceptional", share))
+	golden(t, "wrapup_modal_below_aces", wrapUpModal(eli, draft, review.ACESScale, false, false, "below", nil))
+	// A wrap-up another manager wrote before Eli moved: the form shows none
+	// of it, and says the new manager writes their own.
+	theirs := year
+	theirs.WrapUp = &review.WrapUp{Accomplishments: year.WrapUp.Accomplishments, ReflectedAt: sent, RaterID: 99, Rating: "below",
+		Comments: "SECRET comment", DevelopmentNote: "SECRET plan", Answers: []review.Answer{{Question: "feedback", Yes: false}}}
+	golden(t, "wrapup_modal_replaces", wrapUpModal(eli, theirs, review.ProgramScale, false, true, "", nil))
+	golden(t, "wrapup_earlier_modal", earlierWrapUpModal(eli, 2027, []review.EarlierWrapUp{{RaterID: 99, Rater: review.Person{Name: "Dana <Cho>"},
+		Rating: "below", Comments: "Missed the <!channel> deadline", DevelopmentNote: "Weekly 1:1s", RatedAt: sent, SetAsideAt: sent.AddDate(0, 1, 0),
+		Answers: []review.Answer{{Question: "four_checkins", Yes: true}, {Question: "feedback", Yes: false}}}}, review.ProgramScale))
 
 	done, _ := wrapUpDoneDM("Mona Lee", 2027)
 	golden(t, "wrapup_done_dm", json.RawMessage(done))
@@ -474,28 +486,32 @@ func TestWrapUpSurfaces(t *testing.T) {
 		}
 	}
 	approvals := map[string]storage.Approval{"EOHHS/MassHealth": {Unit: "EOHHS/MassHealth", Pool: "EOHHS/MassHealth", ApprovedAt: sent}}
-	golden(t, "ratings_modal", ratingsModal(2027, review.ProgramScale, "", review.Pools(counts), rollups, approvals))
+	golden(t, "ratings_modal", ratingsModal(2027, review.ProgramScale, "", review.Pools(counts), rollups, approvals, ""))
+	golden(t, "ratings_modal_own", ratingsModal(2027, review.ProgramScale, "", review.Pools(counts), rollups, approvals, "EOHHS/DPH"))
 	golden(t, "reason_modal_exception", reasonModal(exceptionCallback, ratingsMeta{Year: 2027, Unit: "EOHHS/DPH", Parent: "V1"}))
 }
 
 func TestExportArgs(t *testing.T) {
 	tests := []struct {
-		in     string
-		fy     review.FiscalYear
-		unit   string
-		redact bool
-		bad    bool
+		in   string
+		fy   review.FiscalYear
+		unit string
+		full bool
+		bad  bool
 	}{
 		{"", 2027, "", false, false},
 		{"FY2026", 2026, "", false, false},
-		{"redact EOHHS/DPH/ fy2025", 2025, "EOHHS/DPH", true, false},
+		{"redact EOHHS/DPH/ fy2025", 2025, "EOHHS/DPH", false, false},
+		{"full EOHHS", 2027, "EOHHS", true, false},
+		{"EOHHS FULL", 2027, "EOHHS", true, false},
+		{"full redact", 0, "", false, true},
 		{"FYX", 0, "", false, true},
 		{"A B", 0, "", false, true},
 	}
 	for _, tt := range tests {
-		fy, unit, redact, err := exportArgs(tt.in, 2027)
-		if (err != nil) != tt.bad || !tt.bad && (fy != tt.fy || unit != tt.unit || redact != tt.redact) {
-			t.Errorf("exportArgs(%q) = %v %q %v %v", tt.in, fy, unit, redact, err)
+		fy, unit, full, err := exportArgs(tt.in, 2027)
+		if (err != nil) != tt.bad || !tt.bad && (fy != tt.fy || unit != tt.unit || full != tt.full) {
+			t.Errorf("exportArgs(%q) = %v %q %v %v", tt.in, fy, unit, full, err)
 		}
 	}
 }

@@ -79,7 +79,7 @@ func (h *handlers) homeView(ctx context.Context, userID string, p int) (slack.Ho
 		return slack.HomeTabViewRequest{}, err
 	}
 	if len(team) > 0 {
-		blocks = append(blocks, h.teamBlocks(team, p)...)
+		blocks = append(blocks, h.teamBlocks(me.ID, team, p)...)
 	}
 	sent, err := h.Store.RecentReminders(ctx, me.ID, 5)
 	if err != nil {
@@ -160,6 +160,13 @@ func (h *handlers) myWrapUp(ctx context.Context, me review.Person, current revie
 	w := y.WrapUp
 	switch {
 	case w.Released():
+		rater, err := h.Store.PersonByID(ctx, w.RaterID)
+		if err != nil && review.ErrorCode(err) != review.ENOTFOUND {
+			return nil, err
+		}
+		if !review.CanSeeRating(review.Actor{SlackID: me.SlackID, Person: &me}, me, rater, w) {
+			return nil, nil
+		}
 		name, meaning := ratingText(h.Scale, w.Rating)
 		return []slack.Block{section(fmt.Sprintf("*Your %s rating: %s*\n%s", fy, name, meaning))}, nil
 	case fy == current.Year && review.ReflectionOpen(fy, today, w) == nil:
@@ -196,7 +203,7 @@ func quarterStrip(y review.YearState, now time.Time, cal review.Calendar) string
 
 // teamBlocks lists one page of the user's direct reports with how far each
 // has got, and a button to set their expectations.
-func (h *handlers) teamBlocks(team []storage.TeamMember, p int) []slack.Block {
+func (h *handlers) teamBlocks(me int64, team []storage.TeamMember, p int) []slack.Block {
 	shown, at, pages := page(team, p, teamPageSize)
 	now := h.Clock.Now()
 	summary := plural(len(team), "direct report", "direct reports")
@@ -233,9 +240,11 @@ func (h *handlers) teamBlocks(team []storage.TeamMember, p int) []slack.Block {
 		}
 		w := y.WrapUp
 		switch {
-		case w.Approved() && w.HeldAt.IsZero():
+		case w.Approved() && w.HeldAt.IsZero() && w.RaterID == me:
 			line += " · rating approved: talk it through"
 			options = append(options, slack.NewOptionBlockObject("held:"+id, plain("Final conversation held", 75), nil))
+		case w.Approved() && w.HeldAt.IsZero():
+			line += " · rating approved: the manager who gave it talks it through"
 		case w.Rated():
 			line += " · wrap-up done"
 		case !h.Cal.Today(now).Before(y.Year.ManagerWrapUpOpens()):

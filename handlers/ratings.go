@@ -66,13 +66,14 @@ func (h *handlers) hrActor(ctx context.Context, userID string) (review.Actor, er
 }
 
 func (h *handlers) ratingsCommand(ctx context.Context, c *bot.Command) {
-	if _, err := h.hrActor(ctx, c.UserID); err != nil {
+	actor, err := h.hrActor(ctx, c.UserID)
+	if err != nil {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "ratings")})
 		return
 	}
 	fy, _ := h.wrapUpYear()
 	filter := strings.Trim(fromSlack(strings.TrimSpace(c.Rest)), "/")
-	view, err := h.ratingsView(ctx, fy, filter)
+	view, err := h.ratingsView(ctx, actor, fy, filter)
 	if err != nil {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "ratings")})
 		return
@@ -81,24 +82,41 @@ func (h *handlers) ratingsCommand(ctx context.Context, c *bot.Command) {
 	h.openModal(ctx, c, c.TriggerID, view, false)
 }
 
-// ratingsView builds the audit for fy, for the pools inside filter ("" for
-// all).
-func (h *handlers) ratingsView(ctx context.Context, fy review.FiscalYear, filter string) (slack.ModalViewRequest, error) {
-	counts, err := h.Store.RatingCounts(ctx, fy)
+// ratingsView builds the audit of fy that actor sees, for the pools inside
+// filter ("" for all). An HR person's own rating, until it is released to
+// them, is left out of the counts with them, and they decide nothing about
+// the pool it is in.
+func (h *handlers) ratingsView(ctx context.Context, actor review.Actor, fy review.FiscalYear, filter string) (slack.ModalViewRequest, error) {
+	all, err := h.Store.RatingCounts(ctx, fy)
 	if err != nil {
 		return slack.ModalViewRequest{}, err
+	}
+	counts, own := all, ""
+	unit, rating, hidden, err := h.ownRating(ctx, actor, fy)
+	if err != nil {
+		return slack.ModalViewRequest{}, err
+	}
+	pools := review.Pools(all)
+	if hidden {
+		counts = review.LeaveOut(all, unit, rating)
+		for i, p := range pools {
+			if p.Holds(unit) {
+				own = p.Unit
+				pools[i].UnitCount = p.UnitCount.Without(rating)
+			}
+		}
 	}
 	approvals, err := h.Store.Approvals(ctx, fy)
 	if err != nil {
 		return slack.ModalViewRequest{}, err
 	}
-	var pools []review.Pool
-	for _, p := range review.Pools(counts) {
+	var shown []review.Pool
+	for _, p := range pools {
 		if filter == "" || review.InUnit(p.Unit, filter) || hasMember(p, filter) {
-			pools = append(pools, p)
+			shown = append(shown, p)
 		}
 	}
-	if len(pools) == 0 {
+	if len(shown) == 0 {
 		return slack.ModalViewRequest{}, review.Errorf(review.ENOTFOUND, "No unit called %s has people to rate in %s. Units are written like they are in the roster, e.g. EOHHS/DPH.", filter, fy)
 	}
 	var rollups []review.UnitCount
@@ -107,7 +125,7 @@ func (h *handlers) ratingsView(ctx context.Context, fy review.FiscalYear, filter
 			rollups = append(rollups, u)
 		}
 	}
-	return ratingsModal(fy, h.Scale, filter, pools, rollups, approvals), nil
+	return ratingsModal(fy, h.Scale, filter, shown, rollups, approvals, own), nil
 }
 
 func hasMember(p review.Pool, unit string) bool {
@@ -143,13 +161,18 @@ func distribution(scale review.Scale, u review.UnitCount) []string {
 
 // ratingsModal is HR's audit: roll-ups first, then each pool with its
 // distribution, whether it is over the cap, and what HR can do about it.
-func ratingsModal(fy review.FiscalYear, scale review.Scale, filter string, pools []review.Pool, rollups []review.UnitCount, approvals map[string]storage.Approval) slack.ModalViewRequest {
+// own is the pool the viewer's own rating is in ("" if none): its counts
+// leave the viewer out, and another HR colleague decides it.
+func ratingsModal(fy review.FiscalYear, scale review.Scale, filter string, pools []review.Pool, rollups []review.UnitCount, approvals map[string]storage.Approval, own string) slack.ModalViewRequest {
 	top, capped := scale.Capped()
 	intro := fmt.Sprintf("*Ratings · %s*", fy)
 	if filter != "" {
 		intro += " · " + esc(filter)
 	}
 	intro += fmt.Sprintf("\nCounts and shares of the ratings given so far, against the guidelines. Units with fewer than %d people share the cap with their parent unit, and are approved with it.", review.MinPoolSize)
+	if own != "" {
+		intro += "\n_You're left out of these counts, and your own rating with you, until it's released to you._"
+	}
 	blocks := []slack.Block{section(intro)}
 	if len(rollups) > 0 {
 		var lines []string
@@ -181,6 +204,12 @@ func ratingsModal(fy review.FiscalYear, scale review.Scale, filter string, pools
 		a := approvals[p.Unit]
 		var action slack.BlockElement
 		switch {
+		case p.Unit == own:
+			status := "Your own rating is in this unit, so another HR colleague approves or reopens it."
+			if a.Approved() {
+				status = "✅ Approved " + review.DateOf(a.ApprovedAt).Human() + ". " + status
+			}
+			lines = append(lines, status)
 		case a.Approved():
 			status := "✅ Approved " + review.DateOf(a.ApprovedAt).Human()
 			if a.Exception != "" {
@@ -236,12 +265,12 @@ func (h *handlers) approveClicked(ctx context.Context, a *bot.Action) {
 		return
 	}
 	h.Wake()
-	h.refreshRatings(ctx, a.View.ID, m)
+	h.refreshRatings(ctx, actor, a.View.ID, m)
 }
 
-// refreshRatings redraws the audit modal viewID.
-func (h *handlers) refreshRatings(ctx context.Context, viewID string, m ratingsMeta) {
-	view, err := h.ratingsView(ctx, review.FiscalYear(m.Year), m.Filter)
+// refreshRatings redraws the audit modal viewID, as actor sees it.
+func (h *handlers) refreshRatings(ctx context.Context, actor review.Actor, viewID string, m ratingsMeta) {
+	view, err := h.ratingsView(ctx, actor, review.FiscalYear(m.Year), m.Filter)
 	if err == nil {
 		_, err = h.Slack.UpdateViewContext(ctx, view, "", "", viewID)
 	}
@@ -329,7 +358,7 @@ func (h *handlers) reasonSubmit(ctx context.Context, s *bot.Submission, do func(
 	}
 	h.Wake()
 	if m.Parent != "" {
-		s.After(func(ctx context.Context) { h.refreshRatings(ctx, m.Parent, m) })
+		s.After(func(ctx context.Context) { h.refreshRatings(ctx, actor, m.Parent, m) })
 	}
 	return nil, nil
 }

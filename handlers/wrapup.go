@@ -16,13 +16,14 @@ import (
 
 // Identifiers of the wrap-up surfaces.
 const (
-	reflectionCallback   = "reflection"
-	wrapUpCallback       = "wrapup"
-	reflectionOpenAction = "reflection_open" // the employee's button
-	wrapUpOpenAction     = "wrapup_open"     // the manager's button; value: the employee's person id
-	ratingPickAction     = "rating_pick"     // the rating radio buttons, which update the modal
-	heldAction           = "rating_held"     // value: the employee's person id
-	capShareBlock        = "cap_share"
+	reflectionCallback    = "reflection"
+	wrapUpCallback        = "wrapup"
+	earlierWrapUpCallback = "wrapup_earlier"  // read only
+	reflectionOpenAction  = "reflection_open" // the employee's button
+	wrapUpOpenAction      = "wrapup_open"     // the manager's button; value: the employee's person id
+	ratingPickAction      = "rating_pick"     // the rating radio buttons, which update the modal
+	heldAction            = "rating_held"     // value: the employee's person id
+	capShareBlock         = "cap_share"
 )
 
 func (h *handlers) registerWrapUp(r *bot.Router) {
@@ -56,7 +57,7 @@ func (h *handlers) wrapUpSeason() (review.FiscalYear, review.Date) {
 
 func (h *handlers) wrapUpCommand(ctx context.Context, c *bot.Command) {
 	if strings.TrimSpace(c.Rest) != "" {
-		h.commandForm(review.Rate, "/perform wrapup @Eli", h.wrapUpForm)(ctx, c)
+		h.wrapUpOf(ctx, c)
 		return
 	}
 	me, ok := h.reviewedSender(ctx, c, "Nobody on the roster manages you, so you have no wrap-up to write. To write one for someone who reports to you, mention them: `/perform wrapup @name`.")
@@ -226,9 +227,98 @@ func quote(s string) string {
 	return "> " + strings.Join(lines, "\n> ")
 }
 
-// wrapUpForm opens the manager's wrap-up of target, if it can be written
-// now.
-func (h *handlers) wrapUpForm(ctx context.Context, target review.Person) (slack.ModalViewRequest, error) {
+// wrapUpOf answers "/perform wrapup @employee": the wrap-up form for their
+// manager; for someone whose earlier wrap-up of the employee was set aside
+// when the employee moved (or who may see it: the rater's manager, HR), a
+// view of it; for anyone else the refusal.
+func (h *handlers) wrapUpOf(ctx context.Context, c *bot.Command) {
+	actor, target, ok := h.mentioned(ctx, c, "/perform wrapup @Eli")
+	if !ok {
+		return
+	}
+	var view slack.ModalViewRequest
+	err := review.Can(actor, review.Rate, target)
+	if err == nil {
+		view, err = h.wrapUpForm(ctx, actor, target)
+	} else if earlier, lerr := h.visibleEarlier(ctx, actor, target); lerr != nil {
+		err = lerr
+	} else if len(earlier) > 0 {
+		fy, _ := h.wrapUpSeason()
+		view, err = earlierWrapUpModal(target, fy, earlier, h.Scale), nil
+	}
+	if err != nil {
+		c.Reply(ctx, bot.Message{Text: h.userMessage(err, c.Name)})
+		return
+	}
+	c.Ack()
+	h.openModal(ctx, c, c.TriggerID, view, false)
+}
+
+// visibleEarlier returns the wrap-ups of target set aside this season that
+// actor may see.
+func (h *handlers) visibleEarlier(ctx context.Context, actor review.Actor, target review.Person) ([]review.EarlierWrapUp, error) {
+	fy, _ := h.wrapUpSeason()
+	all, err := h.Store.EarlierWrapUps(ctx, target.ID, fy)
+	if err != nil {
+		return nil, err
+	}
+	var out []review.EarlierWrapUp
+	for _, e := range all {
+		if review.CanSeeRating(actor, target, e.Rater, e.WrapUp()) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// earlierWrapUpModal shows wrap-ups set aside when target moved to a new
+// manager, to someone who may see them.
+func earlierWrapUpModal(target review.Person, fy review.FiscalYear, earlier []review.EarlierWrapUp, scale review.Scale) slack.ModalViewRequest {
+	name := esc(target.Name)
+	blocks := []slack.Block{section(fmt.Sprintf("*Earlier wrap-up for %s* · %s\n%s moved to a new manager before HR approved this rating, so their new manager writes their own. This one is kept: only its author, their manager and HR can see it.", name, fy, name))}
+	for _, e := range earlier {
+		r, _ := scale.Find(e.Rating)
+		lines := []string{fmt.Sprintf("*By %s*, written %s, set aside %s", esc(e.Rater.Name), review.DateOf(e.RatedAt).Human(), review.DateOf(e.SetAsideAt).Human()),
+			fmt.Sprintf("Rating: *%s*", scale.NameOf(e.Rating))}
+		if r.Meaning != "" {
+			lines[1] += " — " + r.Meaning
+		}
+		for _, q := range review.WrapUpQuestions {
+			for _, a := range e.Answers {
+				if a.Question == q.Key {
+					lines = append(lines, fmt.Sprintf("%s %s", yesNo(a.Yes), q.Text))
+				}
+			}
+		}
+		blocks = append(blocks, slack.NewDividerBlock(), section(strings.Join(lines, "\n")))
+		if e.Comments != "" {
+			blocks = append(blocks, section("*Comments*\n"+quote(truncate(e.Comments, 2500))))
+		}
+		if e.DevelopmentNote != "" {
+			blocks = append(blocks, section("*Short-term development plan*\n"+quote(truncate(e.DevelopmentNote, 2500))))
+		}
+	}
+	return slack.ModalViewRequest{
+		Type:       slack.VTModal,
+		CallbackID: earlierWrapUpCallback,
+		Title:      plain("Earlier wrap-up", 24),
+		Close:      plain("Close", 24),
+		Blocks:     slack.Blocks{BlockSet: blocks},
+	}
+}
+
+func yesNo(yes bool) string {
+	if yes {
+		return "Yes:"
+	}
+	return "No:"
+}
+
+// wrapUpForm opens actor's wrap-up of target, if it can be written now.
+// It shows the manager's part already written only to the manager who
+// wrote it: anyone else writes their own, and the earlier one stays with
+// its author.
+func (h *handlers) wrapUpForm(ctx context.Context, actor review.Actor, target review.Person) (slack.ModalViewRequest, error) {
 	fy, today := h.wrapUpSeason()
 	year, err := h.Store.Year(ctx, target.ID, fy)
 	if err != nil {
@@ -237,15 +327,28 @@ func (h *handlers) wrapUpForm(ctx context.Context, target review.Person) (slack.
 	if err := h.Cal.ManagerWrapUpOpen(fy, today, year.WrapUp, target.Name); err != nil {
 		return slack.ModalViewRequest{}, err
 	}
-	picked := ""
-	if year.WrapUp.Rated() {
-		picked = year.WrapUp.Rating
-	}
-	share, err := h.capShare(ctx, fy, target, year.WrapUp, picked)
+	earlier, err := h.Store.EarlierWrapUps(ctx, target.ID, fy)
 	if err != nil {
 		return slack.ModalViewRequest{}, err
 	}
-	return wrapUpModal(target, year, h.Scale, picked, share), nil
+	own := h.ownWrapUp(actor, target, year.WrapUp)
+	picked := ""
+	if own {
+		picked = year.WrapUp.Rating
+	}
+	share, err := h.capShare(ctx, fy, actor, target, year.WrapUp, picked)
+	if err != nil {
+		return slack.ModalViewRequest{}, err
+	}
+	replaces := len(earlier) > 0 || year.WrapUp.Rated() && !own
+	return wrapUpModal(target, year, h.Scale, own, replaces, picked, share), nil
+}
+
+// ownWrapUp reports whether the manager's part of w is actor's to see and
+// change: they wrote it.
+func (h *handlers) ownWrapUp(actor review.Actor, target review.Person, w *review.WrapUp) bool {
+	me := actor.Person
+	return w.Rated() && me != nil && me.ID == w.RaterID && review.CanSeeRating(actor, target, *me, w)
 }
 
 // capInfo is the running count of the capped rating in a person's pool:
@@ -256,11 +359,16 @@ type capInfo struct {
 	Unit   string // the person's own unit
 	Count  int    // the capped level in the pool, counting this person's pick
 	Allows int
+	// LeftOut is set when the pool is counted without the viewer, whose
+	// own rating is not released to them yet.
+	LeftOut bool
 }
 
 // capShare counts the capped level in target's pool as if target had the
-// rating picked; nil when picked is not the capped level.
-func (h *handlers) capShare(ctx context.Context, fy review.FiscalYear, target review.Person, w *review.WrapUp, picked string) (*capInfo, error) {
+// rating picked; nil when picked is not the capped level. w is target's
+// wrap-up as stored, whoever wrote it: the pick replaces its rating. The
+// actor's own rating, not yet released to them, is left out with them.
+func (h *handlers) capShare(ctx context.Context, fy review.FiscalYear, actor review.Actor, target review.Person, w *review.WrapUp, picked string) (*capInfo, error) {
 	top, ok := h.Scale.Capped()
 	if !ok || picked != top.Key {
 		return nil, nil
@@ -269,19 +377,48 @@ func (h *handlers) capShare(ctx context.Context, fy review.FiscalYear, target re
 	if err != nil {
 		return nil, err
 	}
-	pool, _ := review.PoolOf(review.Pools(counts), target.Unit)
+	pools := review.Pools(counts)
+	pool, _ := review.PoolOf(pools, target.Unit)
+	unit, rating, hidden, err := h.ownRating(ctx, actor, fy)
+	if err != nil {
+		return nil, err
+	}
+	leftOut := hidden && pool.Holds(unit)
+	if leftOut {
+		pool.UnitCount = pool.UnitCount.Without(rating)
+	}
 	n := pool.Counts[top.Key]
 	if !w.Rated() || w.Rating != top.Key {
 		n++
 	}
-	return &capInfo{Level: top, Pool: pool, Unit: target.Unit, Count: n, Allows: review.CapAllows(top.CapPercent, pool.People)}, nil
+	return &capInfo{Level: top, Pool: pool, Unit: target.Unit, Count: n, Allows: review.CapAllows(top.CapPercent, pool.People), LeftOut: leftOut}, nil
+}
+
+// ownRating says whether actor is to be rated in fy and may not see their
+// rating yet (hidden), and if so their unit and the rating ("" if none
+// yet).
+func (h *handlers) ownRating(ctx context.Context, actor review.Actor, fy review.FiscalYear) (unit, rating string, hidden bool, err error) {
+	me := actor.Person
+	if me == nil || !me.Reviewed() {
+		return "", "", false, nil
+	}
+	mine, err := h.Store.Year(ctx, me.ID, fy)
+	if err != nil || mine.WrapUp.Released() {
+		return "", "", false, err
+	}
+	if mine.WrapUp.Rated() {
+		rating = mine.WrapUp.Rating
+	}
+	return me.Unit, rating, true, nil
 }
 
 // wrapUpModal is the manager's wrap-up: the employee's reflection and year
-// first, then the three questions, comments and the rating. picked is the
-// rating chosen so far; share, when it is the capped level, the unit's
-// running count against the cap.
-func wrapUpModal(target review.Person, year review.YearState, scale review.Scale, picked string, share *capInfo) slack.ModalViewRequest {
+// first, then the three questions, comments and the rating. own says the
+// manager's part stored in year is the viewer's own, to show again;
+// replaces that an earlier manager's wrap-up gives way to this one. picked
+// is the rating chosen so far; share, when it is the capped level, the
+// unit's running count against the cap.
+func wrapUpModal(target review.Person, year review.YearState, scale review.Scale, own, replaces bool, picked string, share *capInfo) slack.ModalViewRequest {
 	w := year.WrapUp
 	name := esc(target.Name)
 	reflection := "_They didn't send a reflection._"
@@ -290,13 +427,16 @@ func wrapUpModal(target review.Person, year review.YearState, scale review.Scale
 	}
 	blocks := []slack.Block{
 		section(fmt.Sprintf("*Wrap-up for %s* · %s\nRead their reflection and look over the year first. The rating stays between you, your manager and HR until HR approves your unit's ratings and you've talked it through with %s.", name, year.Year, name)),
-		section("*Their reflection*\n" + reflection),
 	}
+	if replaces {
+		blocks = append(blocks, note(fmt.Sprintf("%s's earlier manager started a wrap-up for them. You write your own: theirs is kept for them and HR, and doesn't count.", name)))
+	}
+	blocks = append(blocks, section("*Their reflection*\n"+reflection))
 	blocks = append(blocks, yearBlocks(year)...)
 	blocks = append(blocks, slack.NewDividerBlock())
 	var comments, plan string
 	var given []review.Answer
-	if w != nil {
+	if own {
 		comments, plan, given = w.Comments, w.DevelopmentNote, w.Answers
 	}
 	blocks = append(blocks, questionInputs(review.WrapUpQuestions, given)...)
@@ -348,6 +488,9 @@ func capBlock(c *capInfo) slack.Block {
 	if c.Pool.Unit != c.Unit {
 		text += fmt.Sprintf("\n_%s has fewer than %d people, so it shares the cap with %s._", esc(c.Unit), review.MinPoolSize, esc(c.Pool.Unit))
 	}
+	if c.LeftOut {
+		text += "\n_Not counting you: your own rating stays private until it's released to you._"
+	}
 	return slack.NewContextBlock(capShareBlock, mrkdwn(text))
 }
 
@@ -376,13 +519,20 @@ func (h *handlers) ratingPicked(ctx context.Context, a *bot.Action) {
 		h.Log.Warn("redraw wrap-up", "err", err)
 		return
 	}
-	picked := a.Action.SelectedOption.Value
-	share, err := h.capShare(ctx, fy, target, year.WrapUp, picked)
+	earlier, err := h.Store.EarlierWrapUps(ctx, target.ID, fy)
 	if err != nil {
 		h.Log.Warn("redraw wrap-up", "err", err)
 		return
 	}
-	if _, err := h.Slack.UpdateViewContext(ctx, wrapUpModal(target, year, h.Scale, picked, share), "", a.View.Hash, a.View.ID); err != nil {
+	picked := a.Action.SelectedOption.Value
+	share, err := h.capShare(ctx, fy, actor, target, year.WrapUp, picked)
+	if err != nil {
+		h.Log.Warn("redraw wrap-up", "err", err)
+		return
+	}
+	own := h.ownWrapUp(actor, target, year.WrapUp)
+	view := wrapUpModal(target, year, h.Scale, own, len(earlier) > 0 || year.WrapUp.Rated() && !own, picked, share)
+	if _, err := h.Slack.UpdateViewContext(ctx, view, "", a.View.Hash, a.View.ID); err != nil {
 		h.Log.Warn("redraw wrap-up", "err", err)
 	}
 }
@@ -433,22 +583,43 @@ func wrapUpDoneDM(manager string, fy review.FiscalYear) ([]byte, error) {
 	return scheduler.EncodePayload(text, blocks)
 }
 
-// heldButton records that the manager held the final conversation about
-// an approved rating, which shows it to the employee.
+// heldButton records that the manager who gave an approved rating held
+// the final conversation about it, which shows it to the employee.
 func (h *handlers) heldButton(ctx context.Context, a *bot.Action) {
-	actor, target, ok := h.reportFromButton(ctx, a, review.Rate)
-	if !ok {
+	actor, err := h.actor(ctx, a.User.ID)
+	var target, rater review.Person
+	var year review.YearState
+	fy, _ := h.wrapUpYear()
+	if err == nil {
+		pid, _ := strconv.ParseInt(a.Action.Value, 10, 64)
+		if target, err = h.Store.PersonByID(ctx, pid); review.ErrorCode(err) == review.ENOTFOUND {
+			err = review.Errorf(review.EFORBIDDEN, "Only the manager who gave this rating can record the conversation about it.")
+		}
+	}
+	if err == nil {
+		year, err = h.Store.Year(ctx, target.ID, fy)
+	}
+	if err == nil && year.WrapUp.Rated() {
+		rater, err = h.Store.PersonByID(ctx, year.WrapUp.RaterID)
+	}
+	if err == nil {
+		err = review.CanHoldConversation(actor, target, rater, year.WrapUp)
+	}
+	if err != nil {
+		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "conversation held")})
 		return
 	}
-	fy, _ := h.wrapUpYear()
-	manager := actor.Person.Name
+	reader := review.Actor{SlackID: target.SlackID, Person: &target, HR: h.HR.IsHR(target.SlackID, &target)}
 	notify := func(saved review.YearState) ([]storage.Notification, error) {
-		payload, err := ratingReleasedDM(manager, saved, h.Scale)
+		if !review.CanSeeRating(reader, target, rater, saved.WrapUp) {
+			return nil, fmt.Errorf("the rating of person %d is not released to them", target.ID)
+		}
+		payload, err := ratingReleasedDM(rater.Name, saved, h.Scale)
 		return []storage.Notification{{
 			Key: fmt.Sprintf("released:%d:%d:%d", target.ID, fy, saved.WrapUp.RatedAt.Unix()), Recipient: target.SlackID, Kind: "rating", Payload: payload,
 		}}, err
 	}
-	change := storage.Change{Actor: actor, Action: review.Rate, Notify: notify}
+	change := storage.Change{Actor: actor, Action: review.HoldConversation, Notify: notify}
 	if _, err := h.Store.MarkConversationHeld(ctx, change, target, fy); err != nil {
 		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "conversation held")})
 		return

@@ -14,7 +14,11 @@ const (
 	ViewTeam        Action = "view team"        // see the status of a manager's direct reports
 	EditPlan        Action = "edit plan"        // employee writes their development plan, and asks for a development check-in
 	Reflect         Action = "reflect"          // employee writes their wrap-up reflection
-	Rate            Action = "rate"             // manager writes the wrap-up: answers, comments, rating; and marks the final conversation held
+	Rate            Action = "rate"             // manager writes the wrap-up: answers, comments, rating
+	// HoldConversation records the final conversation about a released
+	// rating. Who may is the rater (CanHoldConversation, which needs the
+	// wrap-up); Can only checks that the actor is on the roster.
+	HoldConversation Action = "hold conversation"
 )
 
 // NotOnRoster is the refusal for Slack users the roster does not know.
@@ -80,6 +84,11 @@ func Can(actor Actor, act Action, target Person) error {
 			return Errorf(EFORBIDDEN, "Your manager writes your wrap-up and rating. Yours is the reflection: try /perform wrapup.")
 		}
 		return Errorf(EFORBIDDEN, "Only %s's current manager can write their wrap-up.", target.Name)
+	case HoldConversation:
+		if me != nil && me.Active {
+			return nil
+		}
+		return NotOnRoster
 	case ViewTeam:
 		// target is the manager whose team it is: themselves, their own
 		// manager (skip-level) and HR may look.

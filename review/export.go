@@ -2,6 +2,7 @@ package review
 
 import (
 	"encoding/csv"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -13,7 +14,13 @@ type ComplianceRow struct {
 	Person  Person
 	Manager Person // zero when nobody manages them now
 	Year    YearState
+	Rater   Person          // who gave the rating, when there is one
+	Earlier []EarlierWrapUp // wrap-ups set aside when the person moved, oldest first
 }
+
+// Withheld is what the export shows instead of a rating, and the manager's
+// free text, that its viewer may not see: their own, before its release.
+const Withheld = "withheld"
 
 // ComplianceHeader is the header of the evidence export; redact leaves out
 // the free text and the rating.
@@ -32,20 +39,22 @@ func ComplianceHeader(redact bool) []string {
 	}
 	h = append(h, "rating_status", "approved_at", "released_at")
 	if !redact {
-		h = append(h, "reflection", "manager_comments", "development_note")
+		h = append(h, "reflection", "manager_comments", "development_note", "earlier_wrapups")
 	}
 	return h
 }
 
-// ComplianceRecord is the row's line of the export, in the header's order.
-// Ratings are written by name, from the scale.
-func ComplianceRecord(r ComplianceRow, scale Scale, redact bool) []string {
+// ComplianceRecord is the row's line of the export for viewer, in the
+// header's order. Ratings are written by name, from the scale. A rating
+// the viewer may not see (CanSeeRating), and the manager's free text with
+// it, are withheld: withheld says so.
+func ComplianceRecord(r ComplianceRow, scale Scale, viewer Actor, redact bool) (rec []string, withheld bool) {
 	y := r.Year
 	status := "active"
 	if !r.Person.Active || y.Left {
 		status = "left"
 	}
-	rec := []string{r.Person.Name, r.Person.Email, r.Person.Unit, r.Manager.Name, status,
+	rec = []string{r.Person.Name, r.Person.Email, r.Person.Unit, r.Manager.Name, status,
 		strconv.Itoa(len(y.Expectations)), strconv.Itoa(len(y.Goals))}
 	var quarters [5][]string
 	for _, c := range y.CheckIns {
@@ -83,13 +92,14 @@ func ComplianceRecord(r ComplianceRow, scale Scale, redact bool) []string {
 		}
 	}
 	rec = append(rec, stamp(reflected), stamp(rated))
+	withheld = w.Rated() && !CanSeeRating(viewer, r.Person, r.Rater, w)
 	if !redact {
 		name := ""
-		if w.Rated() {
-			name = w.Rating
-			if l, ok := scale.Find(w.Rating); ok {
-				name = l.Name
-			}
+		switch {
+		case withheld:
+			name = Withheld
+		case w.Rated():
+			name = scale.NameOf(w.Rating)
 		}
 		rec = append(rec, name)
 	}
@@ -99,14 +109,24 @@ func ComplianceRecord(r ComplianceRow, scale Scale, redact bool) []string {
 		if w != nil {
 			text = [3]string{w.Accomplishments, w.Comments, w.DevelopmentNote}
 		}
+		if withheld {
+			text[1], text[2] = Withheld, Withheld
+		}
 		for _, t := range text {
 			rec = append(rec, SpreadsheetSafe(t))
 		}
+		var earlier []string
+		for _, e := range r.Earlier {
+			if CanSeeRating(viewer, r.Person, e.Rater, e.WrapUp()) {
+				earlier = append(earlier, fmt.Sprintf("%s: %s (set aside %s)", e.Rater.Name, scale.NameOf(e.Rating), DateOf(e.SetAsideAt)))
+			}
+		}
+		rec = append(rec, SpreadsheetSafe(strings.Join(earlier, "; ")))
 	}
 	for i := range 4 {
 		rec[i] = SpreadsheetSafe(rec[i])
 	}
-	return rec
+	return rec, withheld
 }
 
 func answerCells(by map[string]Answer, key string) []string {
@@ -138,21 +158,25 @@ func SpreadsheetSafe(s string) string {
 	return s
 }
 
-// WriteComplianceCSV writes the evidence export to w: the header, then a
-// line per row that each hands over. It returns how many rows it wrote.
-func WriteComplianceCSV(w io.Writer, scale Scale, redact bool, each func(fn func(ComplianceRow) error) error) (int, error) {
+// WriteComplianceCSV writes the evidence export, as viewer may see it, to
+// w: the header, then a line per row that each hands over. It returns how
+// many rows it wrote, and in how many a rating was withheld.
+func WriteComplianceCSV(w io.Writer, scale Scale, viewer Actor, redact bool, each func(fn func(ComplianceRow) error) error) (rows, withheld int, err error) {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(ComplianceHeader(redact)); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	n := 0
-	err := each(func(r ComplianceRow) error {
-		n++
-		return cw.Write(ComplianceRecord(r, scale, redact))
+	err = each(func(r ComplianceRow) error {
+		rows++
+		rec, held := ComplianceRecord(r, scale, viewer, redact)
+		if held {
+			withheld++
+		}
+		return cw.Write(rec)
 	})
 	if err != nil {
-		return n, err
+		return rows, withheld, err
 	}
 	cw.Flush()
-	return n, cw.Error()
+	return rows, withheld, cw.Error()
 }

@@ -20,8 +20,12 @@ func TestComplianceRecord(t *testing.T) {
 			WrapUp: &WrapUp{Accomplishments: "Shipped", Rating: "below", DevelopmentNote: "Weekly", RatedAt: at, ApprovedAt: at,
 				Answers: []Answer{{Question: "feedback", Yes: true, AnsweredAt: at}}}},
 	}
+	hr := Actor{SlackID: "UHR", HR: true}
 	head := ComplianceHeader(false)
-	rec := ComplianceRecord(row, ProgramScale, false)
+	rec, withheld := ComplianceRecord(row, ProgramScale, hr, false)
+	if withheld {
+		t.Error("HR's export withheld someone else's rating")
+	}
 	if len(head) != len(rec) {
 		t.Fatalf("header has %d columns, record %d", len(head), len(rec))
 	}
@@ -43,7 +47,7 @@ func TestComplianceRecord(t *testing.T) {
 			t.Errorf("%s = %q, want %q", col, got, want)
 		}
 	}
-	rh, rr := ComplianceHeader(true), ComplianceRecord(row, ProgramScale, true)
+	rh, rr := ComplianceHeader(true), first(ComplianceRecord(row, ProgramScale, hr, true))
 	if len(rh) != len(rr) {
 		t.Fatalf("redacted: header %d, record %d", len(rh), len(rr))
 	}
@@ -58,9 +62,59 @@ func TestComplianceRecord(t *testing.T) {
 	if cell(rh, rr, "rating_status") != "approved" {
 		t.Error("the redacted export keeps the release status")
 	}
-	empty := ComplianceRecord(ComplianceRow{Person: Person{Name: "New"}, Year: YearState{Year: 2027}}, ProgramScale, false)
+	empty := first(ComplianceRecord(ComplianceRow{Person: Person{Name: "New"}, Year: YearState{Year: 2027}}, ProgramScale, hr, false))
 	if cell(head, empty, "rating_status") != "not rated" || cell(head, empty, "status") != "left" {
 		t.Errorf("empty row = %v", empty)
+	}
+}
+
+func first[T, U any](t T, _ U) T { return t }
+
+// TestExportWithholdsOwnRating: an HR person exporting the year sees
+// every rating but their own, until it is released to them; earlier
+// wrap-ups set aside at a move are listed for whoever may see them.
+func TestExportWithholdsOwnRating(t *testing.T) {
+	at := time.Date(2027, 6, 20, 14, 0, 0, 0, time.UTC)
+	hana := Person{ID: 6, Name: "Hana", Unit: "S/HR", ManagerID: 1, Active: true, HR: true}
+	dana := Person{ID: 1, Name: "Dana", Active: true}
+	mona := Person{ID: 2, Name: "Mona", ManagerID: 1, Active: true}
+	pat := Person{ID: 4, Name: "Pat", ManagerID: 1, Active: true}
+	hr := Actor{SlackID: "UHANA", Person: &hana, HR: true}
+	rated := func(released bool) *WrapUp {
+		w := &WrapUp{Rating: "exceptional", RaterID: 1, Comments: "Led the audit", DevelopmentNote: "none", RatedAt: at, ApprovedAt: at}
+		if released {
+			w.HeldAt = at
+		}
+		return w
+	}
+	head := ComplianceHeader(false)
+	cell := func(rec []string, col string) string { return rec[slices.Index(head, col)] }
+
+	own := ComplianceRow{Person: hana, Manager: dana, Rater: dana, Year: YearState{Year: 2027, WrapUp: rated(false)}}
+	rec, withheld := ComplianceRecord(own, ProgramScale, hr, false)
+	if !withheld {
+		t.Error("HR's own unreleased rating was not withheld")
+	}
+	for col, want := range map[string]string{"rating": Withheld, "manager_comments": Withheld, "development_note": Withheld, "rating_status": "approved"} {
+		if got := cell(rec, col); got != want {
+			t.Errorf("own line: %s = %q, want %q", col, got, want)
+		}
+	}
+	if strings.Contains(strings.Join(rec, ","), "Exceptional") || strings.Contains(strings.Join(rec, ","), "Led the audit") {
+		t.Errorf("own line leaks: %v", rec)
+	}
+	own.Year.WrapUp = rated(true)
+	if rec, withheld := ComplianceRecord(own, ProgramScale, hr, false); withheld || cell(rec, "rating") != "Exceptional" {
+		t.Errorf("own released line = %v (withheld %v)", rec, withheld)
+	}
+
+	moved := ComplianceRow{Person: Person{ID: 3, Name: "Eli", ManagerID: 4, Active: true}, Manager: pat, Year: YearState{Year: 2027},
+		Earlier: []EarlierWrapUp{{RaterID: 2, Rater: mona, Rating: "successful", RatedAt: at, SetAsideAt: at.AddDate(0, 0, 5)}}}
+	if got := cell(first(ComplianceRecord(moved, ProgramScale, hr, false)), "earlier_wrapups"); got != "Mona: Successful Performer (set aside 2027-06-25)" {
+		t.Errorf("HR's earlier_wrapups = %q", got)
+	}
+	if got := cell(first(ComplianceRecord(moved, ProgramScale, Actor{SlackID: "UPAT", Person: &pat}, false)), "earlier_wrapups"); got != "" {
+		t.Errorf("the new manager sees the earlier wrap-up: %q", got)
 	}
 }
 

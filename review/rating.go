@@ -72,6 +72,15 @@ func (s Scale) Find(key string) (Rating, bool) {
 	return Rating{}, false
 }
 
+// NameOf returns the name of the level with the key, or the key itself
+// when the scale has no such level (a rating given on another scale).
+func (s Scale) NameOf(key string) string {
+	if r, ok := s.Find(key); ok {
+		return r.Name
+	}
+	return key
+}
+
 // Capped returns the level with a cap (the top one), if any.
 func (s Scale) Capped() (Rating, bool) {
 	for _, r := range s.Ratings {
@@ -240,13 +249,21 @@ func insertByDepth(paths []string, from int, path string) []string {
 // PoolOf returns the pool a unit's people are in.
 func PoolOf(pools []Pool, unit string) (Pool, bool) {
 	for _, p := range pools {
-		for _, m := range p.Members {
-			if m == unit {
-				return p, true
-			}
+		if p.Holds(unit) {
+			return p, true
 		}
 	}
 	return Pool{}, false
+}
+
+// Holds reports whether the unit's people are in the pool.
+func (p Pool) Holds(unit string) bool {
+	for _, m := range p.Members {
+		if m == unit {
+			return true
+		}
+	}
+	return false
 }
 
 // Share returns n of total as a percentage (0 when total is 0).

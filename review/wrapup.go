@@ -255,22 +255,79 @@ func CanSeeRating(actor Actor, employee, rater Person, w *WrapUp) bool {
 
 // CanHoldConversation decides whether actor may record the final
 // conversation about employee's rating in w: the manager who gave the
-// rating shares it, once HR has approved it, even if the employee has
-// moved to another manager since (who cannot see it). rater is that
-// manager as the roster has them now.
+// rating shares it, even if the employee has moved to another manager
+// since (who cannot see it). rater is that manager as the roster has them
+// now. Only the rater and the employee's manager learn more than a
+// refusal.
 func CanHoldConversation(actor Actor, employee, rater Person, w *WrapUp) error {
 	me := actor.Person
 	switch {
 	case !actor.OnRoster():
 		return NotOnRoster
+	case w.Rated() && me.ID == w.RaterID:
+		return nil
+	case me.ID != employee.ManagerID:
+		return Errorf(EFORBIDDEN, "Only the manager who gave this rating can record the conversation about it.")
 	case !w.Rated():
 		return Errorf(ECONFLICT, "%s's wrap-up isn't written yet, so there's no rating to talk through.", employee.Name)
-	case me.ID == w.RaterID:
-		return nil
 	case rater.Active:
 		return Errorf(EFORBIDDEN, "%s gave %s's rating, so they hold the conversation about it.", rater.Name, employee.Name)
 	}
 	return Errorf(EFORBIDDEN, "The manager who rated %s has left the program. Ask HR to reopen the unit's ratings so that you can write %s's wrap-up.", employee.Name, employee.Name)
+}
+
+// EarlierWrapUp is a manager's part of a wrap-up that was set aside
+// before its rating was approved: the employee moved to a new manager,
+// who writes their own. It stays visible to whoever CanSeeRating allows
+// for its rater, and in the audit log.
+type EarlierWrapUp struct {
+	RaterID         int64
+	Rater           Person // as the roster has them now
+	Rating          string
+	Comments        string
+	DevelopmentNote string
+	Answers         []Answer
+	RatedAt         time.Time
+	SetAsideAt      time.Time
+}
+
+// WrapUp returns the earlier wrap-up as a rated wrap-up, for CanSeeRating.
+func (e EarlierWrapUp) WrapUp() *WrapUp {
+	return &WrapUp{RaterID: e.RaterID, Rating: e.Rating, Comments: e.Comments, DevelopmentNote: e.DevelopmentNote, Answers: e.Answers, RatedAt: e.RatedAt}
+}
+
+// SetAside reports whether the manager's part of w gives way when actor
+// writes the wrap-up: it is someone else's and not approved. The new
+// manager writes their own rather than taking the earlier one over.
+func (w *WrapUp) SetAside(actor Actor) bool {
+	return w.Rated() && !w.Approved() && (actor.Person == nil || actor.Person.ID != w.RaterID)
+}
+
+// LeaveOut returns counts without one person of unit, and without their
+// rating if they have one: what someone may see of their own unit's
+// distribution while their own rating is not released to them.
+func LeaveOut(counts []UnitCount, unit, rating string) []UnitCount {
+	out := make([]UnitCount, len(counts))
+	for i, c := range counts {
+		out[i] = c
+		if c.Unit == unit {
+			out[i] = c.Without(rating)
+		}
+	}
+	return out
+}
+
+// Without returns the count without one of its people, who holds rating
+// ("" when not rated yet).
+func (u UnitCount) Without(rating string) UnitCount {
+	out := UnitCount{Unit: u.Unit, People: max(u.People-1, 0), Counts: make(map[string]int, len(u.Counts))}
+	for k, n := range u.Counts {
+		out.Counts[k] = n
+	}
+	if rating != "" && out.Counts[rating] > 0 {
+		out.Counts[rating]--
+	}
+	return out
 }
 
 // CanAuditRatings refuses anyone without HR rights.
@@ -279,6 +336,23 @@ func CanAuditRatings(actor Actor) error {
 		return nil
 	}
 	return Errorf(EFORBIDDEN, "Rating audits and approvals are for HR.")
+}
+
+// CanDecidePool refuses HR a decision (approve, except, reopen) on a pool
+// their own rating is in: someone else in HR decides it, so nobody learns
+// their own rating, or shapes it, through the cap.
+func CanDecidePool(actor Actor, p Pool) error {
+	if err := CanAuditRatings(actor); err != nil {
+		return err
+	}
+	me := actor.Person
+	if me == nil || !me.Reviewed() {
+		return nil
+	}
+	if p.Holds(me.Unit) {
+		return Errorf(EFORBIDDEN, "Your own rating is in %s, so another HR colleague approves or reopens it.", p.Unit)
+	}
+	return nil
 }
 
 // ApprovalCheck says whether HR may approve a pool's ratings: every

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestWrapUpYear(t *testing.T) {
@@ -206,9 +208,11 @@ func TestCanHoldConversation(t *testing.T) {
 		{"the rater, after the move", as(mona), mona, byMona, "", ""},
 		{"the new manager, who did not rate", as(pat), mona, byMona, EFORBIDDEN, "Mona gave Eli's rating"},
 		{"the new manager, the rater gone", as(pat), gone, byMona, EFORBIDDEN, "Ask HR to reopen"},
-		{"the employee", as(eli), mona, byMona, EFORBIDDEN, "Mona gave Eli's rating"},
+		{"the employee", as(eli), mona, byMona, EFORBIDDEN, "Only the manager who gave this rating"},
 		{"HR off the roster", Actor{SlackID: "UHR", HR: true}, mona, byMona, EFORBIDDEN, "not part of the MassPerform program"},
-		{"nothing rated", as(mona), mona, &WrapUp{}, ECONFLICT, "isn't written yet"},
+		{"the manager, nothing rated yet", as(pat), mona, &WrapUp{}, ECONFLICT, "isn't written yet"},
+		{"someone else, nothing rated: no more than a refusal", as(Person{ID: 9, Active: true}), mona, &WrapUp{}, EFORBIDDEN, "Only the manager who gave"},
+		{"the former manager, nothing rated", as(mona), mona, &WrapUp{}, EFORBIDDEN, "Only the manager who gave"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -255,5 +259,82 @@ func TestWrapUpDue(t *testing.T) {
 	}
 	if got := kinds("2027-06-20", &WrapUp{Rating: "successful"}); len(got) != 0 {
 		t.Errorf("rated: %v", got)
+	}
+}
+
+// TestSetAside: a new manager writes their own wrap-up rather than take
+// over another manager's, unless HR has approved it.
+func TestSetAside(t *testing.T) {
+	mona := Actor{SlackID: "UMONA", Person: &Person{ID: 2, Active: true}}
+	pat := Actor{SlackID: "UPAT", Person: &Person{ID: 4, Active: true}}
+	byMona := &WrapUp{Rating: "successful", RaterID: 2}
+	tests := []struct {
+		name  string
+		actor Actor
+		w     *WrapUp
+		want  bool
+	}{
+		{"the rater changes their own", mona, byMona, false},
+		{"a new manager writes their own", pat, byMona, true},
+		{"nothing written yet", pat, &WrapUp{Accomplishments: "reflection only"}, false},
+		{"no wrap-up at all", pat, nil, false},
+		{"approved: locked, not set aside", pat, &WrapUp{Rating: "successful", RaterID: 2, ApprovedAt: time.Now()}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.w.SetAside(tt.actor); got != tt.want {
+				t.Errorf("SetAside = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestLeaveOut: someone's own unit, seen without them and their rating.
+func TestLeaveOut(t *testing.T) {
+	counts := []UnitCount{
+		{Unit: "S/A", People: 10, Counts: map[string]int{"exceptional": 1, "successful": 8}},
+		{Unit: "S/B", People: 4, Counts: map[string]int{"exceptional": 1}},
+	}
+	got := LeaveOut(counts, "S/A", "exceptional")
+	want := []UnitCount{
+		{Unit: "S/A", People: 9, Counts: map[string]int{"exceptional": 0, "successful": 8}},
+		{Unit: "S/B", People: 4, Counts: map[string]int{"exceptional": 1}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("LeaveOut (-want +got):\n%s", diff)
+	}
+	if counts[0].People != 10 || counts[0].Counts["exceptional"] != 1 {
+		t.Errorf("LeaveOut changed its input: %+v", counts[0])
+	}
+	unrated := LeaveOut(counts, "S/B", "")
+	if unrated[1].People != 3 || unrated[1].Counts["exceptional"] != 1 {
+		t.Errorf("leaving out someone not rated yet: %+v", unrated[1])
+	}
+}
+
+// TestCanDecidePool: HR decides every pool but the one their own rating
+// is in.
+func TestCanDecidePool(t *testing.T) {
+	pool := Pool{UnitCount: UnitCount{Unit: "S"}, Members: []string{"S", "S/HR", "S/A"}}
+	hana := &Person{ID: 6, Unit: "S/HR", ManagerID: 1, Active: true, HR: true}
+	top := &Person{ID: 1, Unit: "S/HR", Active: true, HR: true}
+	other := &Person{ID: 7, Unit: "T/HR", ManagerID: 1, Active: true, HR: true}
+	tests := []struct {
+		name  string
+		actor Actor
+		code  string
+	}{
+		{"HR rated in another pool", Actor{SlackID: "U7", Person: other, HR: true}, ""},
+		{"HR off the roster", Actor{SlackID: "UHRD", HR: true}, ""},
+		{"HR at the top, not rated", Actor{SlackID: "U1", Person: top, HR: true}, ""},
+		{"HR rated in this pool", Actor{SlackID: "U6", Person: hana, HR: true}, EFORBIDDEN},
+		{"not HR", Actor{SlackID: "U8", Person: &Person{ID: 8, Unit: "T", ManagerID: 1, Active: true}}, EFORBIDDEN},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ErrorCode(CanDecidePool(tt.actor, pool)); got != tt.code {
+				t.Errorf("CanDecidePool = %q, want %q", got, tt.code)
+			}
+		})
 	}
 }

@@ -35,24 +35,45 @@ func (s *Store) ComplianceExport(ctx context.Context, fy review.FiscalYear, unit
 			return nil
 		}
 		ids := make([]int64, len(rows))
-		var managerIDs []int64
+		var others []int64 // managers and raters
 		for i, r := range rows {
 			ids[i] = r.ID
 			if r.ManagerID != nil {
-				managerIDs = append(managerIDs, *r.ManagerID)
+				others = append(others, *r.ManagerID)
 			}
 		}
 		years, err := loadYearsOf(db, fy, ids)
 		if err != nil {
 			return s.wrap("export", err)
 		}
-		managers, err := findIn[personRow](db, "id", managerIDs, "", "")
+		var reviews []int64
+		for _, y := range years {
+			if y.WrapUp.Rated() {
+				others = append(others, y.WrapUp.RaterID)
+			}
+			if y.ReviewID != 0 {
+				reviews = append(reviews, y.ReviewID)
+			}
+		}
+		people, err := findIn[personRow](db, "id", others, "", "")
 		if err != nil {
 			return s.wrap("export", err)
 		}
-		byID := make(map[int64]review.Person, len(managers))
-		for _, m := range managers {
+		byID := make(map[int64]review.Person, len(people))
+		for _, m := range people {
 			byID[m.ID] = m.domain()
+		}
+		earlierRows, err := findIn[earlierWrapUpRow](db, "review_id", reviews, "", "id")
+		if err != nil {
+			return s.wrap("export", err)
+		}
+		earlier, err := earlierOf(db, earlierRows)
+		if err != nil {
+			return s.wrap("export", err)
+		}
+		byReview := map[int64][]review.EarlierWrapUp{}
+		for i, e := range earlier {
+			byReview[earlierRows[i].ReviewID] = append(byReview[earlierRows[i].ReviewID], e)
 		}
 		for _, r := range rows {
 			row := review.ComplianceRow{Person: r.domain(), Year: years[r.ID]}
@@ -62,6 +83,10 @@ func (s *Store) ComplianceExport(ctx context.Context, fy review.FiscalYear, unit
 			if r.ManagerID != nil {
 				row.Manager = byID[*r.ManagerID]
 			}
+			if row.Year.WrapUp.Rated() {
+				row.Rater = byID[row.Year.WrapUp.RaterID]
+			}
+			row.Earlier = byReview[row.Year.ReviewID]
 			if err := fn(row); err != nil {
 				return err
 			}

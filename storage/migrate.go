@@ -50,6 +50,7 @@ func migrations(dialect string) []*gormigrate.Migration {
 		{ID: "0001_initial", Migrate: ddl(dialect, schema0001)},
 		{ID: "0002_rating_approval", Migrate: ddl(dialect, schema0002)},
 		{ID: "0003_reminders", Migrate: ddl(dialect, schema0003)},
+		{ID: "0004_earlier_wrap_ups", Migrate: ddl(dialect, schema0004)},
 	}
 }
 
@@ -323,4 +324,22 @@ CREATE TABLE snoozes (
 	until TEXT NOT NULL,
 	updated_at {{TS}} NOT NULL
 )
+`
+
+// schema0004 keeps a manager's wrap-up that gave way, before approval, to
+// the wrap-up of the employee's new manager: its rating, free text and
+// answers (as JSON), visible to its rater, the rater's manager and HR.
+const schema0004 = `
+CREATE TABLE earlier_wrap_ups (
+	id {{PK}},
+	review_id BIGINT NOT NULL REFERENCES reviews(id),
+	rater_id BIGINT REFERENCES people(id),
+	rating TEXT NOT NULL,
+	comments TEXT NOT NULL DEFAULT '',
+	development_note TEXT NOT NULL DEFAULT '',
+	answers TEXT NOT NULL DEFAULT '[]',
+	rated_at {{TS}},
+	set_aside_at {{TS}} NOT NULL
+);
+CREATE INDEX earlier_wrap_ups_review ON earlier_wrap_ups (review_id)
 `

@@ -135,6 +135,9 @@ func (s *Store) ApproveRatings(ctx context.Context, actor review.Actor, fy revie
 		if err != nil {
 			return err
 		}
+		if err := review.CanDecidePool(actor, p); err != nil {
+			return err
+		}
 		pool = p
 		var standing int64
 		if err := tx.Model(&ratingApprovalRow{}).Where("fiscal_year = ? AND unit IN ? AND approved_at IS NOT NULL", int(fy), p.Members).Count(&standing).Error; err != nil {
@@ -193,6 +196,9 @@ func (s *Store) ReopenRatings(ctx context.Context, actor review.Actor, fy review
 		for i, r := range rows {
 			members[i] = r.Unit
 		}
+		if err := review.CanDecidePool(actor, review.Pool{UnitCount: review.UnitCount{Unit: unit}, Members: members}); err != nil {
+			return err
+		}
 		var by *int64
 		if actor.Person != nil {
 			by = &actor.Person.ID
@@ -227,18 +233,23 @@ func (s *Store) ReopenRatings(ctx context.Context, actor review.Actor, fy review
 }
 
 // touchPool sets the approval of every rating in the pool (nil withdraws
-// it), writes the audit and queues notify's messages to the managers of
-// the people rated.
+// it), writes the audit and queues notify's messages: on approval to the
+// managers who gave the ratings, who hold the final conversations; on a
+// reopening to the people's managers now, who may write a rating again.
 func (s *Store) touchPool(tx *gorm.DB, now time.Time, audit *auditLog, fy review.FiscalYear, p review.Pool, approvedAt *time.Time, notify NotifyTeams) error {
 	var rated []struct {
 		WrapUpID  int64
 		PersonID  int64
 		ManagerID int64
 	}
-	err := tx.Table("wrap_ups AS w").Select("w.id AS wrap_up_id, p.id AS person_id, p.manager_id").
+	manager := "p.manager_id"
+	if approvedAt != nil {
+		manager = "w.manager_id"
+	}
+	err := tx.Table("wrap_ups AS w").Select("w.id AS wrap_up_id, p.id AS person_id, "+manager+" AS manager_id").
 		Joins("JOIN reviews r ON r.id = w.review_id").Joins("JOIN people p ON p.id = r.person_id").
 		Where("r.fiscal_year = ? AND w.rating <> '' AND p.unit IN ?", int(fy), p.Members).Where(inYear, fy.End().String()).
-		Order("p.manager_id, p.name, p.id").Scan(&rated).Error
+		Order(manager + ", p.name, p.id").Scan(&rated).Error
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,9 @@ type ManagerChange struct {
 // deactivates stop taking part (their open reviews close as "left"),
 // changed people are updated, new people are stored, and then everyone's
 // manager is set, a new manager being recorded in the person's reporting
-// history, effective today. Every change writes an audit row.
+// history, effective today (and a wrap-up the former manager wrote, not yet
+// approved, set aside for the new one to write their own). Every change
+// writes an audit row.
 func (s *Store) ApplyRoster(ctx context.Context, actor string, today review.Date, plan review.RosterPlan, ns ...Notification) error {
 	if len(plan.Problems) > 0 {
 		return review.Errorf(review.EINVALID, "The roster has %d problems; nothing was changed.", len(plan.Problems))
@@ -170,6 +172,11 @@ func (s *Store) ApplyRoster(ctx context.Context, actor string, today review.Date
 				}
 				mc := managerChangeRow{PersonID: old.ID, OldManagerID: old.ManagerID, NewManagerID: mid, Effective: today.String(), CreatedAt: now}
 				if err := tx.Create(&mc).Error; err != nil {
+					return err
+				}
+				// A wrap-up the former manager wrote and HR has not approved
+				// gives way: the new manager writes their own.
+				if err := setAsideOnMove(tx, audit, old.ID, mid, now); err != nil {
 					return err
 				}
 			}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -97,6 +98,132 @@ func saveWrapUp(tx *gorm.DB, audit *auditLog, action string, old, row wrapUpRow,
 	return nil
 }
 
+type earlierWrapUpRow struct {
+	ID              int64
+	ReviewID        int64
+	RaterID         *int64
+	Rating          string
+	Comments        string
+	DevelopmentNote string
+	Answers         string // JSON of the manager's answers
+	RatedAt         *time.Time
+	SetAsideAt      time.Time
+}
+
+func (earlierWrapUpRow) TableName() string { return "earlier_wrap_ups" }
+
+func (r earlierWrapUpRow) domain() (review.EarlierWrapUp, error) {
+	e := review.EarlierWrapUp{Rating: r.Rating, Comments: r.Comments, DevelopmentNote: r.DevelopmentNote, SetAsideAt: r.SetAsideAt}
+	if r.RaterID != nil {
+		e.RaterID = *r.RaterID
+	}
+	if r.RatedAt != nil {
+		e.RatedAt = *r.RatedAt
+	}
+	return e, json.Unmarshal([]byte(r.Answers), &e.Answers)
+}
+
+// setAside moves the manager's part of a wrap-up (answers, comments,
+// rating, development note) into earlier_wrap_ups and clears it from row,
+// which the caller saves: the employee's new manager writes their own.
+// The audit log keeps both sides.
+func setAside(tx *gorm.DB, audit *auditLog, row *wrapUpRow, now time.Time) error {
+	var rows []complianceAnswerRow
+	if err := tx.Where("review_id = ? AND stage = ?", row.ReviewID, string(review.StageWrapUp)).Order("id").Find(&rows).Error; err != nil {
+		return err
+	}
+	answers := make([]review.Answer, len(rows))
+	for i, a := range rows {
+		answers[i] = review.Answer{Stage: review.StageWrapUp, Question: a.Question, Yes: a.Answer, AnsweredBy: a.AnsweredBy, AnsweredAt: a.AnsweredAt}
+	}
+	js, err := json.Marshal(answers)
+	if err != nil {
+		return err
+	}
+	earlier := earlierWrapUpRow{
+		ReviewID: row.ReviewID, RaterID: row.ManagerID, Rating: row.Rating, Comments: row.ManagerComments,
+		DevelopmentNote: row.DevelopmentNote, Answers: string(js), RatedAt: row.ManagerSubmittedAt, SetAsideAt: now,
+	}
+	if err := tx.Create(&earlier).Error; err != nil {
+		return err
+	}
+	if len(rows) > 0 {
+		if err := tx.Where("review_id = ? AND stage = ?", row.ReviewID, string(review.StageWrapUp)).Delete(&complianceAnswerRow{}).Error; err != nil {
+			return err
+		}
+	}
+	old := *row
+	row.ManagerID, row.ManagerComments, row.Rating, row.DevelopmentNote = nil, "", "", ""
+	row.ManagerSubmittedAt, row.ConversationHeldAt, row.ReleasedAt, row.ApprovedAt = nil, nil, nil, nil
+	row.UpdatedAt = now
+	audit.add("wrapup.set_aside", "wrap_up", row.ID, map[string]any{"wrap_up": old, "answers": answers}, earlier)
+	return nil
+}
+
+// setAsideOnMove sets aside the unapproved wrap-ups of someone who moved
+// to a new manager: that manager writes their own.
+func setAsideOnMove(tx *gorm.DB, audit *auditLog, personID int64, newManager *int64, now time.Time) error {
+	q := tx.Where("review_id IN (SELECT id FROM reviews WHERE person_id = ?) AND rating <> '' AND approved_at IS NULL", personID)
+	if newManager != nil {
+		q = q.Where("(manager_id IS NULL OR manager_id <> ?)", *newManager)
+	}
+	var rows []wrapUpRow
+	if err := q.Find(&rows).Error; err != nil {
+		return err
+	}
+	for _, row := range rows {
+		if err := setAside(tx, audit, &row, now); err != nil {
+			return err
+		}
+		if err := tx.Save(&row).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EarlierWrapUps returns the wrap-ups of personID's fy review that were
+// set aside, oldest first, each with its rater as the roster has them.
+func (s *Store) EarlierWrapUps(ctx context.Context, personID int64, fy review.FiscalYear) ([]review.EarlierWrapUp, error) {
+	db := s.read(ctx)
+	var rows []earlierWrapUpRow
+	err := db.Where("review_id IN (SELECT id FROM reviews WHERE person_id = ? AND fiscal_year = ?)", personID, int(fy)).Order("id").Find(&rows).Error
+	if err != nil {
+		return nil, s.wrap("earlier wrap-ups", err)
+	}
+	out, err := earlierOf(db, rows)
+	return out, s.wrap("earlier wrap-ups", err)
+}
+
+// earlierOf turns rows into earlier wrap-ups with their raters.
+func earlierOf(db *gorm.DB, rows []earlierWrapUpRow) ([]review.EarlierWrapUp, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	var ids []int64
+	for _, r := range rows {
+		if r.RaterID != nil {
+			ids = append(ids, *r.RaterID)
+		}
+	}
+	raters, err := findIn[personRow](db, "id", ids, "", "")
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]review.Person, len(raters))
+	for _, p := range raters {
+		byID[p.ID] = p.domain()
+	}
+	out := make([]review.EarlierWrapUp, len(rows))
+	for i, r := range rows {
+		if out[i], err = r.domain(); err != nil {
+			return nil, err
+		}
+		out[i].Rater = byID[out[i].RaterID]
+	}
+	return out, nil
+}
+
 // SaveReflection stores the employee's reflection for fy, as a draft or,
 // with send, sent to their manager (the first send is kept as the day it
 // was sent). It is refused once the manager's wrap-up is in.
@@ -137,6 +264,12 @@ func (s *Store) SaveManagerWrapUp(ctx context.Context, ch Change, target review.
 			return review.RatingLocked
 		}
 		row := old
+		if old.domain(nil).SetAside(ch.Actor) {
+			// Another manager's wrap-up: it is kept, not taken over.
+			if err := setAside(tx, audit, &row, now); err != nil {
+				return err
+			}
+		}
 		row.ManagerComments, row.Rating, row.DevelopmentNote, row.UpdatedAt = w.Comments, w.Rating, w.DevelopmentNote, now
 		row.ManagerID = &ch.Actor.Person.ID
 		row.ManagerSubmittedAt = &now
@@ -191,15 +324,26 @@ var NotYetApproved = &review.Error{Code: review.ECONFLICT, Message: "HR hasn't a
 // AlreadyHeld refuses marking the final conversation held twice.
 var AlreadyHeld = &review.Error{Code: review.ECONFLICT, Message: "You've already marked this conversation as held. They can see their rating."}
 
-// MarkConversationHeld records that the manager held the final
-// conversation about an approved rating, which releases it to the employee.
+// MarkConversationHeld records that the manager who gave an approved
+// rating held the final conversation about it, which releases it to the
+// employee.
 func (s *Store) MarkConversationHeld(ctx context.Context, ch Change, target review.Person, fy review.FiscalYear) (review.YearState, error) {
-	return s.change(ctx, "mark conversation held", ch, target.ID, fy, false, func(tx *gorm.DB, now time.Time, audit *auditLog, _ review.Person, rv reviewRow) error {
-		old, found, err := takeWrapUp(tx, rv.ID)
-		switch {
-		case err != nil:
+	return s.change(ctx, "mark conversation held", ch, target.ID, fy, false, func(tx *gorm.DB, now time.Time, audit *auditLog, target review.Person, rv reviewRow) error {
+		old, _, err := takeWrapUp(tx, rv.ID)
+		if err != nil {
 			return err
-		case !found || old.Rating == "" || old.ApprovedAt == nil:
+		}
+		var rater personRow
+		if old.ManagerID != nil {
+			if err := tx.Take(&rater, *old.ManagerID).Error; err != nil {
+				return err
+			}
+		}
+		if err := review.CanHoldConversation(ch.Actor, target, rater.domain(), old.domain(nil)); err != nil {
+			return err
+		}
+		switch {
+		case old.ApprovedAt == nil:
 			return NotYetApproved
 		case old.ConversationHeldAt != nil:
 			return AlreadyHeld

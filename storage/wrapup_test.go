@@ -241,6 +241,143 @@ func TestApproveAndRelease(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
+// TestMoveSetsAsideTheWrapUp: someone who moves to a new manager before
+// HR approves their rating gets a wrap-up from the new manager; the
+// former manager's is kept aside, with its answers, and in the audit log.
+// After approval a move changes nothing, and the rater still holds the
+// conversation.
+func TestMoveSetsAsideTheWrapUp(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		clock := newClock("2027-06-20T14:00:00Z")
+		s := storagetest.Open(t, url, clock)
+		roster := []review.RosterEntry{
+			entry("dana@x.org", "Dana", "", "U1"),
+			entry("mona@x.org", "Mona", "dana@x.org", "U2"),
+			entry("pat@x.org", "Pat", "dana@x.org", "U4"),
+			entry("eli@x.org", "Eli", "mona@x.org", "U3"),
+			entry("zoe@x.org", "Zoe", "mona@x.org", "U5"),
+		}
+		importRoster(t, s, "2026-07-01", roster, false)
+		mona, _ := s.PersonBySlackID(ctx, "U2")
+		pat, _ := s.PersonBySlackID(ctx, "U4")
+		eli, _ := s.PersonBySlackID(ctx, "U3")
+		zoe, _ := s.PersonBySlackID(ctx, "U5")
+		byMona := storage.Change{Actor: review.Actor{SlackID: "U2", Person: &mona}, Action: review.Rate}
+		answers := append([]review.Answer(nil), allYes...)
+		answers[1].Yes = false
+		if _, err := s.SaveManagerWrapUp(ctx, byMona, eli, 2027, review.WrapUp{Rating: "below", Comments: "Missed the deadline", DevelopmentNote: "Weekly", Answers: answers}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SaveManagerWrapUp(ctx, byMona, zoe, 2027, review.WrapUp{Rating: "successful", Answers: allYes}); err != nil {
+			t.Fatal(err)
+		}
+		hr := review.Actor{SlackID: "UHR", HR: true}
+		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "EOHHS", "", nil); review.ErrorCode(err) != review.ECONFLICT {
+			t.Fatalf("approving with Pat and Mona unrated = %v", err)
+		}
+
+		// Eli moves to Pat: Mona's wrap-up of him is set aside.
+		clock.Set(clock.Now().AddDate(0, 0, 2))
+		moved := append([]review.RosterEntry(nil), roster...)
+		moved[3].ManagerEmail = "pat@x.org"
+		importRoster(t, s, "2027-06-22", moved, false)
+		y, _ := s.Year(ctx, eli.ID, 2027)
+		if y.WrapUp.Rated() || len(y.WrapUp.Answers) != 0 || y.WrapUp.Comments != "" || y.WrapUp.DevelopmentNote != "" {
+			t.Fatalf("after the move Eli's wrap-up still has Mona's part: %+v", y.WrapUp)
+		}
+		earlier, err := s.EarlierWrapUps(ctx, eli.ID, 2027)
+		if err != nil || len(earlier) != 1 {
+			t.Fatalf("earlier wrap-ups = %+v, %v", earlier, err)
+		}
+		e := earlier[0]
+		if e.Rater.ID != mona.ID || e.Rating != "below" || e.Comments != "Missed the deadline" || e.DevelopmentNote != "Weekly" || len(e.Answers) != 3 || e.Answers[1].Yes || e.RatedAt.IsZero() || !e.SetAsideAt.Equal(clock.Now()) {
+			t.Errorf("earlier wrap-up = %+v", e)
+		}
+		trail, _ := s.AuditTrail(ctx, "wrap_up", 1) // Eli's, the first written
+		if len(trail) == 0 || trail[len(trail)-1].Action != "wrapup.set_aside" || !strings.Contains(trail[len(trail)-1].Before, "Missed the deadline") {
+			t.Errorf("the set-aside is not in the audit: %+v", trail)
+		}
+		if y, _ := s.Year(ctx, zoe.ID, 2027); y.WrapUp.Rating != "successful" {
+			t.Errorf("Zoe, who did not move, lost her rating: %+v", y.WrapUp)
+		}
+		counts, _ := s.RatingCounts(ctx, 2027)
+		if counts[0].Counts["below"] != 0 {
+			t.Errorf("the earlier rating still counts: %+v", counts)
+		}
+
+		// Pat writes his own; Mona's stays aside, once.
+		byPat := storage.Change{Actor: review.Actor{SlackID: "U4", Person: &pat}, Action: review.Rate}
+		if y, err = s.SaveManagerWrapUp(ctx, byPat, eli, 2027, review.WrapUp{Rating: "successful", Answers: allYes}); err != nil || y.WrapUp.RaterID != pat.ID || y.WrapUp.Comments != "" {
+			t.Fatalf("Pat's wrap-up = %+v, %v", y.WrapUp, err)
+		}
+		if earlier, _ := s.EarlierWrapUps(ctx, eli.ID, 2027); len(earlier) != 1 {
+			t.Errorf("earlier wrap-ups after Pat's = %d", len(earlier))
+		}
+		if _, err := s.SaveManagerWrapUp(ctx, byMona, eli, 2027, review.WrapUp{Rating: "exceptional", Answers: allYes}); review.ErrorCode(err) != review.EFORBIDDEN {
+			t.Errorf("Mona rating Eli after the move = %v", err)
+		}
+
+		// Approved, then Eli moves back: nothing is set aside, and Pat,
+		// who gave the rating, holds the conversation; Mona cannot.
+		byDana := storage.Change{Actor: review.Actor{SlackID: "U1", Person: ptr(must(s.PersonBySlackID(ctx, "U1")))}, Action: review.Rate}
+		for _, m := range []review.Person{mona, pat} {
+			if _, err := s.SaveManagerWrapUp(ctx, byDana, m, 2027, review.WrapUp{Rating: "successful", Answers: allYes}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "EOHHS", "", nil); err != nil {
+			t.Fatal(err)
+		}
+		importRoster(t, s, "2027-06-22", roster, false)
+		if y, _ := s.Year(ctx, eli.ID, 2027); y.WrapUp.Rating != "successful" || y.WrapUp.RaterID != pat.ID {
+			t.Fatalf("an approved rating was set aside by a move: %+v", y.WrapUp)
+		}
+		eli, _ = s.PersonBySlackID(ctx, "U3")
+		holding := func(c storage.Change) storage.Change { c.Action = review.HoldConversation; return c }
+		if _, err := s.MarkConversationHeld(ctx, holding(byMona), eli, 2027); review.ErrorCode(err) != review.EFORBIDDEN || !strings.Contains(review.ErrorMessage(err), "Pat gave Eli's rating") {
+			t.Errorf("Mona, Eli's manager again, holding Pat's rating's conversation = %v", err)
+		}
+		if y, err := s.MarkConversationHeld(ctx, holding(byPat), eli, 2027); err != nil || !y.WrapUp.Released() {
+			t.Errorf("Pat holding the conversation = %+v, %v", y.WrapUp, err)
+		}
+	})
+}
+
+// TestHRDecidesNoPoolWithTheirOwnRating: an HR person rated in a pool
+// neither approves nor reopens it; another HR person does.
+func TestHRDecidesNoPoolWithTheirOwnRating(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		s := storagetest.Open(t, url, newClock("2027-06-20T14:00:00Z"))
+		hana := entry("hana@x.org", "Hana", "dana@x.org", "U6")
+		hana.HR = true
+		importRoster(t, s, "2026-07-01", []review.RosterEntry{entry("dana@x.org", "Dana", "", "U1"), hana, entry("eli@x.org", "Eli", "dana@x.org", "U3")}, false)
+		dana, _ := s.PersonBySlackID(ctx, "U1")
+		hanaP, _ := s.PersonBySlackID(ctx, "U6")
+		rateTeam(t, s, dana, 0)
+		asHana := review.Actor{SlackID: "U6", Person: &hanaP, HR: true}
+		if _, err := s.ApproveRatings(ctx, asHana, 2027, review.ProgramScale, "EOHHS", "", nil); review.ErrorCode(err) != review.EFORBIDDEN || !strings.Contains(review.ErrorMessage(err), "Your own rating is in EOHHS") {
+			t.Errorf("Hana approving her own pool = %v", err)
+		}
+		other := review.Actor{SlackID: "UHRD", HR: true}
+		if _, err := s.ApproveRatings(ctx, other, 2027, review.ProgramScale, "EOHHS", "", nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ReopenRatings(ctx, asHana, 2027, "EOHHS", "why not", nil); review.ErrorCode(err) != review.EFORBIDDEN {
+			t.Errorf("Hana reopening her own pool = %v", err)
+		}
+		if _, err := s.ReopenRatings(ctx, other, 2027, "EOHHS", "Recheck", nil); err != nil {
+			t.Errorf("another HR person reopening = %v", err)
+		}
+	})
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
 func TestComplianceExport(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, url string) {
 		clock := newClock("2027-06-20T14:00:00Z")
@@ -294,7 +431,7 @@ func BenchmarkRatingsAudit(b *testing.B) {
 			})
 			b.Run(fmt.Sprintf("export/%d/%s", n, db), func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
-					rows, err := review.WriteComplianceCSV(io.Discard, review.ProgramScale, false, func(fn func(review.ComplianceRow) error) error {
+					rows, _, err := review.WriteComplianceCSV(io.Discard, review.ProgramScale, review.Actor{HR: true}, false, func(fn func(review.ComplianceRow) error) error {
 						return s.ComplianceExport(ctx, 2027, "", fn)
 					})
 					if err != nil || rows != n-1 {

@@ -372,6 +372,43 @@ func (s *Server) Submit(ctx context.Context, userID, viewID string, values map[s
 	return ack, nil
 }
 
+// SubmitForged sends a view_submission of userID's open modal viewID, with
+// values over what it holds, as if forger had sent it: the payload someone
+// would craft from a real form, its ids and private_metadata intact, to act
+// on another's behalf. The modal itself is left as it was.
+func (s *Server) SubmitForged(ctx context.Context, forger, userID, viewID string, values map[string]map[string]slack.BlockAction) (*Ack, error) {
+	s.mu.Lock()
+	f, err := s.userLocked(forger)
+	var v *viewRec
+	if err == nil {
+		v, err = s.openViewForUserLocked(userID, viewID)
+	}
+	var final map[string]map[string]slack.BlockAction
+	if err == nil {
+		final, err = mergeValues(v, values)
+	}
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	view := s.viewObjectLocked(v)
+	view["state"] = map[string]any{"values": stateJSON(final, v.blocks())}
+	payload := map[string]any{
+		"type":                  "view_submission",
+		"team":                  s.teamObj(),
+		"user":                  s.userObjLocked(f),
+		"api_app_id":            s.cfg.AppID,
+		"token":                 verificationToken,
+		"trigger_id":            s.newTriggerLocked(f.ID, v.id),
+		"view":                  view,
+		"response_urls":         []any{},
+		"is_enterprise_install": false,
+		"enterprise":            nil,
+	}
+	s.mu.Unlock()
+	return s.deliver(ctx, "interactive", payload, true, 0, "")
+}
+
 // mergeValues overlays the user's changes on the view's current state and
 // checks them against the view's elements and required inputs.
 func mergeValues(v *viewRec, values map[string]map[string]slack.BlockAction) (map[string]map[string]slack.BlockAction, error) {
