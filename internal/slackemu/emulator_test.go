@@ -339,6 +339,48 @@ func TestSubmitErrorsThenClose(t *testing.T) {
 	wantNoViolations(t, s)
 }
 
+// TestSubmitForged: a submission of one user's modal sent as another
+// reaches the bot with the other user and the form's own ids and values,
+// and leaves the owner's modal as it was.
+func TestSubmitForged(t *testing.T) {
+	s := newEmu(t, Config{})
+	s.AddUser(User{ID: "U1"})
+	s.AddUser(User{ID: "U2"})
+	b := formBot(t, s)
+	ctx := ctxT(t)
+	if _, err := s.SlashCommand(ctx, "U1", "/feedback", ""); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "modal", func() bool { return s.TopView("U1") != nil })
+	v := s.TopView("U1")
+	vals := InitialValues(v)
+	if err := v.Fill(vals, "name", "bad"); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Fill(vals, "team", "blue"); err != nil {
+		t.Fatal(err)
+	}
+	ack, err := s.SubmitForged(ctx, "U2", "U1", v.ID, vals)
+	if err != nil || !strings.Contains(string(ack.Payload), "Too short") {
+		t.Fatalf("forged submission: %v, %+v", err, ack)
+	}
+	var got *slack.InteractionCallback
+	for _, e := range b.received() {
+		if ic, ok := e.Data.(slack.InteractionCallback); ok && ic.Type == slack.InteractionTypeViewSubmission {
+			got = &ic
+		}
+	}
+	if got == nil || got.User.ID != "U2" || got.View.ID != v.ID || got.View.State.Values["name_block"]["name"].Value != "bad" {
+		t.Fatalf("the bot saw %+v", got)
+	}
+	if after := s.TopView("U1"); after == nil || after.ID != v.ID || len(after.Errors) != 0 || after.State["name_block"]["name"].Value == "bad" {
+		t.Errorf("the owner's modal changed: %+v", after)
+	}
+	if _, err := s.SubmitForged(ctx, "U2", "U1", "VNONE", vals); err == nil {
+		t.Error("a forged submission of no open modal was sent")
+	}
+}
+
 func TestViewsUpdatePushPublish(t *testing.T) {
 	s := newEmu(t, Config{})
 	s.AddUser(User{ID: "U1"})

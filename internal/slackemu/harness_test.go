@@ -95,6 +95,13 @@ func (b *testBot) sawEvent(typ socketmode.EventType) bool {
 	return false
 }
 
+// received returns the events the bot has received so far.
+func (b *testBot) received() []socketmode.Event {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]socketmode.Event(nil), b.events...)
+}
+
 type testLogger struct{ t *testing.T }
 
 func (l testLogger) Output(_ int, s string) error {
