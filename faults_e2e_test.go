@@ -63,7 +63,7 @@ func TestDatabaseRestartWhileUsersAreActive(t *testing.T) {
 	}
 	mustContain(t, "Eli's DM", messageText(w.dm(eli, 1)), typed)
 	mustNotContain(t, "help after", w.reply(eli, "help"), "can't reach")
-	time.Sleep(200 * time.Millisecond)
+	w.outboxSettled()
 	if n := w.dmCount(eli); n != 1 {
 		t.Errorf("Eli got %d DMs, want exactly 1", n)
 	}
@@ -94,7 +94,7 @@ func TestAbruptSocketLoss(t *testing.T) {
 	w.emu.DropConnections()
 	w.emu.DropConnections()
 	mustContain(t, "help after two drops", w.reply(mona, "help"), "/perform expectations")
-	time.Sleep(200 * time.Millisecond)
+	w.outboxSettled()
 	if n := w.dmCount(eli); n != 1 {
 		t.Errorf("Eli got %d DMs, want exactly 1", n)
 	}

@@ -462,6 +462,27 @@ func mustNotContain(t *testing.T, what, got string, nots ...string) {
 	}
 }
 
+// outboxSettled waits until nothing is left to send: every notification
+// is sent, failed or cancelled. Only then can a test say a message came
+// once: a duplicate would come from a row still pending (a retry after its
+// backoff, a claim whose lease ran out), however long a test slept.
+func (w *world) outboxSettled() {
+	w.t.Helper()
+	s := openStore(w.t, w)
+	ctx := w.ctx()
+	for {
+		counts, err := s.OutboxCounts(ctx)
+		if err == nil && counts[storage.OutboxPending] == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			w.t.Fatalf("the outbox never settled: %v %v", counts, err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 // openStore opens the world's database for a test to look at.
 func openStore(t testing.TB, w *world) *storage.Store {
 	t.Helper()

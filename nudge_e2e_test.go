@@ -137,7 +137,7 @@ func TestNudgesOnceAcrossProcesses(t *testing.T) {
 		}
 		w.dmWith(mona, "waiting for you")
 		w.dmWith(dana, "waiting for you")
-		time.Sleep(300 * time.Millisecond) // room for a duplicate to show up
+		w.outboxSettled()
 		for _, u := range []string{mona, dana, eli, zoe, pat, hana} {
 			n := 0
 			for _, m := range w.emu.MessagesTo(u) {

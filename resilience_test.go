@@ -31,7 +31,7 @@ func TestSlackTroubleOnTheDMPath(t *testing.T) {
 		if len(posts) != 4 {
 			t.Errorf("chat.postMessage called %d times, want 4 (429, 503, 503, ok)", len(posts))
 		}
-		time.Sleep(200 * time.Millisecond)
+		w.outboxSettled()
 		if n := w.dmCount(eli); n != 1 {
 			t.Errorf("Eli got %d DMs, want 1", n)
 		}
@@ -103,7 +103,9 @@ func TestRedeliveredEventsHaveNoSecondEffect(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		time.Sleep(500 * time.Millisecond)
+		// Wait for every copy to be decided (each replica logs why it
+		// dropped one), not for a while.
+		waitUntil(t, func() bool { return strings.Count(w.logs.String(), `; dropped"`) >= 3 })
 		if n := publishes(); n != 1 {
 			t.Fatalf("one event, redelivered three times, published Home %d times", n)
 		}

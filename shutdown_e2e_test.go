@@ -23,13 +23,20 @@ func TestGracefulShutdown(t *testing.T) {
 
 		// Slack is slow: the DM the save causes takes 2 s to post, and a
 		// second form takes 1.5 s to open.
+		posts, opens := w.emu.Arrived("chat.postMessage"), w.emu.Arrived("views.open")
 		w.emu.SlowNext("chat.postMessage", 2*time.Second, 1)
 		if errs := ackErrors(w.submit(mona, form, values{}.text("new:0", "Cut the permit backlog"))); errs != nil {
 			t.Fatal(errs)
 		}
 		w.emu.SlowNext("views.open", 1500*time.Millisecond, 1)
 		go w.emu.SlashCommand(context.Background(), mona, "/perform", "checkin <@U0ELI|eli>")
-		time.Sleep(300 * time.Millisecond)
+		// Stop once both are under way: the DM's post and the form's open
+		// have reached Slack, which holds them.
+		for m, n := range map[string]int{"chat.postMessage": posts + 1, "views.open": opens + 1} {
+			if err := w.emu.WaitArrived(w.ctx(), m, n); err != nil {
+				t.Fatalf("no %s under way: %v", m, err)
+			}
+		}
 
 		start := time.Now()
 		if code := w.stop(); code != exitOK {
@@ -70,9 +77,12 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	}
 	cmd, exited := w.runBinary(bin)
 
+	opens := w.emu.Arrived("views.open")
 	w.emu.SlowNext("views.open", 20*time.Second, 1)
 	go w.emu.SlashCommand(context.Background(), mona, "/perform", "expectations <@U0ELI|eli>")
-	time.Sleep(300 * time.Millisecond)
+	if err := w.emu.WaitArrived(w.ctx(), "views.open", opens+1); err != nil {
+		t.Fatalf("the form is not opening: %v", err)
+	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

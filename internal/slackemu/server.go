@@ -150,6 +150,7 @@ type Server struct {
 	faults  map[string][]fault
 	slow    map[string][]time.Duration
 	hold    map[string][]time.Duration // see HoldReplyNext
+	arrived map[string]int             // calls per method as they arrive, before any injected wait
 }
 
 // New starts an emulator listening on cfg.Addr (default 127.0.0.1 on a free
@@ -189,6 +190,7 @@ func New(cfg Config) *Server {
 		faults:       map[string][]fault{},
 		slow:         map[string][]time.Duration{},
 		hold:         map[string][]time.Duration{},
+		arrived:      map[string]int{},
 		retryAfter:   map[string]time.Time{},
 	}
 	s.addBuiltinUsers()

@@ -1,6 +1,7 @@
 package slackemu
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -33,6 +34,20 @@ func (s *Server) Calls() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Call(nil), s.calls...)
+}
+
+// Arrived returns how many calls to method have arrived, counting those
+// still held back by SlowNext.
+func (s *Server) Arrived(method string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.arrived[method]
+}
+
+// WaitArrived waits until n calls to method have arrived (see Arrived): a
+// test waits for a call to be under way.
+func (s *Server) WaitArrived(ctx context.Context, method string, n int) error {
+	return s.waitFor(ctx, func() bool { return s.arrived[method] >= n })
 }
 
 // CallsTo returns the recorded calls to one method.
@@ -157,6 +172,8 @@ func (s *Server) handleAPI(w http.ResponseWriter, hr *http.Request) {
 	req, perr := parseAPIRequest(hr, method)
 
 	s.mu.Lock()
+	s.arrived[method]++
+	s.notifyLocked()
 	wait := s.takeSlowLocked(method)
 	s.mu.Unlock()
 	if wait > 0 {
