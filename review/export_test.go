@@ -1,6 +1,8 @@
 package review
 
 import (
+	"errors"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -71,3 +73,49 @@ func TestSpreadsheetSafe(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteComplianceCSV(t *testing.T) {
+	rows := []ComplianceRow{
+		{Person: Person{Name: "Ana", Email: "ana@x.org", Unit: "S/A", Active: true}, Manager: Person{Name: "Mona"}, Year: YearState{Year: 2027}},
+		{Person: Person{Name: "Eli, Jr.", Email: "eli@x.org", Unit: "S/A", Active: true}, Manager: Person{Name: "Mona"}, Year: YearState{Year: 2027}},
+	}
+	each := func(fn func(ComplianceRow) error) error {
+		for _, r := range rows {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var out strings.Builder
+	n, err := WriteComplianceCSV(&out, ProgramScale, true, each)
+	if err != nil || n != 2 {
+		t.Fatalf("wrote %d rows, %v; want 2", n, err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 3 || lines[0] != strings.Join(ComplianceHeader(true), ",") ||
+		!strings.HasPrefix(lines[1], "Ana,ana@x.org,S/A,Mona,active,0,0,") || !strings.HasPrefix(lines[2], `"Eli, Jr.",eli@x.org,`) {
+		t.Errorf("export:\n%s", out.String())
+	}
+
+	// A failure while paging stops the export and says how far it got.
+	pageFailed := errors.New("page 2: connection reset")
+	n, err = WriteComplianceCSV(io.Discard, ProgramScale, false, func(fn func(ComplianceRow) error) error {
+		if err := fn(rows[0]); err != nil {
+			return err
+		}
+		return pageFailed
+	})
+	if n != 1 || !errors.Is(err, pageFailed) {
+		t.Errorf("after a failed page: %d rows, %v; want 1 and the failure", n, err)
+	}
+
+	// A file that cannot be written is an error, not an empty export.
+	if _, err := WriteComplianceCSV(failingWriter{}, ProgramScale, false, each); err == nil {
+		t.Error("writing to a broken file succeeded")
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
