@@ -109,6 +109,19 @@ func TestPools(t *testing.T) {
 			want:  []Pool{{UnitCount: uc("A", 12, 1, 11), Members: []string{"A", "A/B", "A/B/C", "A/D"}}},
 		},
 		{
+			name:  "a chain of small units climbs two levels to reach ten",
+			units: []UnitCount{uc("A", 5, 0, 5), uc("A/B", 4, 0, 4), uc("A/B/C", 3, 1, 2)},
+			want:  []Pool{{UnitCount: uc("A", 12, 1, 11), Members: []string{"A", "A/B", "A/B/C"}}},
+		},
+		{
+			name:  "a chain stops climbing once it has ten",
+			units: []UnitCount{uc("A", 5, 0, 5), uc("A/B", 7, 0, 7), uc("A/B/C", 3, 1, 2)},
+			want: []Pool{
+				{UnitCount: uc("A", 5, 0, 5), Members: []string{"A"}},
+				{UnitCount: uc("A/B", 10, 1, 9), Members: []string{"A/B", "A/B/C"}},
+			},
+		},
+		{
 			name:  "a parent with nobody of its own still pools its children",
 			units: []UnitCount{uc("S/X/Y", 4, 0, 4), uc("S/X/Z", 7, 1, 6)},
 			want:  []Pool{{UnitCount: uc("S/X", 11, 1, 10), Members: []string{"S/X", "S/X/Y", "S/X/Z"}}},
