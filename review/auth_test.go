@@ -1,6 +1,9 @@
 package review
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestCan(t *testing.T) {
 	boss := &Person{ID: 1, Name: "Boss", Active: true}
@@ -12,57 +15,106 @@ func TestCan(t *testing.T) {
 	hr := &Person{ID: 6, Name: "Hana", HR: true, Active: true}
 
 	as := func(p *Person) Actor { return Actor{SlackID: "U", Person: p, HR: p != nil && p.HR} }
+	self := Actor{SlackID: "U3", Person: &emp}
+	hrOffRoster := Actor{SlackID: "UHR", HR: true}
+	stranger := Actor{SlackID: "U9"}
+
+	// The reasons a refusal gives, each a piece of its message.
+	const (
+		notOnRoster    = "You're not part of the MassPerform program yet"
+		leaver         = "Gus is no longer in the program, so their review is closed."
+		expByManager   = "Expectations are set by your manager."
+		expOnlyManager = "Only Eli's current manager can set their expectations."
+		goalsOwn       = "Only Eli can change their goals."
+		logByManager   = "Check-ins are logged by your manager; you confirm them when they do."
+		logOnlyManager = "Only Eli's current manager can log their check-ins or change their cadence."
+		confirmOwn     = "Only Eli can confirm their own check-ins."
+		planOwn        = "Only Eli can change theirs."
+		reflectOwn     = "The reflection is the employee's own. Only Eli can write theirs."
+		rateByManager  = "Your manager writes your wrap-up and rating."
+		rateOnlyMgr    = "Only Eli's current manager can write their wrap-up."
+		notYourTeam    = "Mona's team is not one of them."
+		notYourReview  = "not Eli's."
+		unknown        = "That isn't something you can do here."
+	)
 	tests := []struct {
 		name   string
 		actor  Actor
 		act    Action
 		target Person
-		allow  bool
+		says   string // "" when allowed, else a piece of the refusal
 	}{
-		{"manager sets expectations", as(mgr), SetExpectations, emp, true},
-		{"skip-level cannot set expectations", as(boss), SetExpectations, emp, false},
-		{"peer cannot set expectations", as(peer), SetExpectations, emp, false},
-		{"employee cannot set own expectations", Actor{Person: &emp}, SetExpectations, emp, false},
-		{"HR cannot set expectations", as(hr), SetExpectations, emp, false},
-		{"former manager who left cannot", as(retired), SetExpectations, emp, false},
-		{"nobody sets expectations for a leaver", as(mgr), SetExpectations, gone, false},
-		{"stranger cannot", Actor{SlackID: "U9"}, SetExpectations, emp, false},
-		{"employee edits own goals", Actor{Person: &emp}, EditGoals, emp, true},
-		{"manager cannot edit goals", as(mgr), EditGoals, emp, false},
-		{"HR cannot edit goals", as(hr), EditGoals, emp, false},
-		{"employee sees own year", Actor{Person: &emp}, ViewYear, emp, true},
-		{"manager sees report", as(mgr), ViewYear, emp, true},
-		{"HR sees anyone", as(hr), ViewYear, emp, true},
-		{"HR_USERS entry off the roster sees", Actor{SlackID: "UHR", HR: true}, ViewYear, emp, true},
-		{"peer cannot see", as(peer), ViewYear, emp, false},
-		{"manager logs a check-in", as(mgr), LogCheckIn, emp, true},
-		{"employee cannot log their own", Actor{Person: &emp}, LogCheckIn, emp, false},
-		{"skip-level cannot log", as(boss), LogCheckIn, emp, false},
-		{"HR cannot log", as(hr), LogCheckIn, emp, false},
-		{"manager sets the cadence", as(mgr), SetCadence, emp, true},
-		{"peer cannot set the cadence", as(peer), SetCadence, emp, false},
-		{"employee confirms their own", Actor{Person: &emp}, ConfirmCheckIn, emp, true},
-		{"manager cannot confirm for them", as(mgr), ConfirmCheckIn, emp, false},
-		{"HR cannot confirm for them", as(hr), ConfirmCheckIn, emp, false},
-		{"nobody confirms for a leaver", Actor{Person: &gone}, ConfirmCheckIn, gone, false},
-		{"a manager sees their own team", as(mgr), ViewTeam, *mgr, true},
-		{"skip-level sees the team below", as(boss), ViewTeam, *mgr, true},
-		{"HR sees any team", as(hr), ViewTeam, *mgr, true},
-		{"a peer does not", as(peer), ViewTeam, *mgr, false},
-		{"an employee does not see their manager's team", Actor{Person: &emp}, ViewTeam, *mgr, false},
-		{"employee writes their plan", Actor{Person: &emp}, EditPlan, emp, true},
-		{"manager cannot write it", as(mgr), EditPlan, emp, false},
-		{"HR cannot write it", as(hr), EditPlan, emp, false},
-		{"unknown action", as(mgr), Action("fire"), emp, false},
+		{"manager sets expectations", as(mgr), SetExpectations, emp, ""},
+		{"skip-level cannot set expectations", as(boss), SetExpectations, emp, expOnlyManager},
+		{"peer cannot set expectations", as(peer), SetExpectations, emp, expOnlyManager},
+		{"employee cannot set own expectations", self, SetExpectations, emp, expByManager},
+		{"HR cannot set expectations", as(hr), SetExpectations, emp, expOnlyManager},
+		{"former manager who left cannot", as(retired), SetExpectations, emp, notOnRoster},
+		{"an HR_USERS entry who left cannot act as the manager they were", Actor{SlackID: "U2", Person: retired, HR: true}, SetExpectations, emp, expOnlyManager},
+		{"nobody sets expectations for a leaver", as(mgr), SetExpectations, gone, leaver},
+		{"stranger cannot", stranger, SetExpectations, emp, notOnRoster},
+		{"employee edits own goals", self, EditGoals, emp, ""},
+		{"manager cannot edit goals", as(mgr), EditGoals, emp, goalsOwn},
+		{"HR cannot edit goals", as(hr), EditGoals, emp, goalsOwn},
+		{"employee sees own year", self, ViewYear, emp, ""},
+		{"manager sees report", as(mgr), ViewYear, emp, ""},
+		{"HR sees anyone", as(hr), ViewYear, emp, ""},
+		{"HR_USERS entry off the roster sees", hrOffRoster, ViewYear, emp, ""},
+		{"peer cannot see", as(peer), ViewYear, emp, notYourReview},
+		{"skip-level does not see a year below their reports", as(boss), ViewYear, emp, notYourReview},
+		{"stranger cannot see", stranger, ViewYear, emp, notOnRoster},
+		{"manager logs a check-in", as(mgr), LogCheckIn, emp, ""},
+		{"employee cannot log their own", self, LogCheckIn, emp, logByManager},
+		{"skip-level cannot log", as(boss), LogCheckIn, emp, logOnlyManager},
+		{"HR cannot log", as(hr), LogCheckIn, emp, logOnlyManager},
+		{"manager sets the cadence", as(mgr), SetCadence, emp, ""},
+		{"employee cannot set their cadence", self, SetCadence, emp, logByManager},
+		{"peer cannot set the cadence", as(peer), SetCadence, emp, logOnlyManager},
+		{"employee confirms their own", self, ConfirmCheckIn, emp, ""},
+		{"manager cannot confirm for them", as(mgr), ConfirmCheckIn, emp, confirmOwn},
+		{"HR cannot confirm for them", as(hr), ConfirmCheckIn, emp, confirmOwn},
+		{"nobody confirms for a leaver", Actor{Person: &gone}, ConfirmCheckIn, gone, notOnRoster},
+		{"a manager sees their own team", as(mgr), ViewTeam, *mgr, ""},
+		{"skip-level sees the team below", as(boss), ViewTeam, *mgr, ""},
+		{"HR sees any team", as(hr), ViewTeam, *mgr, ""},
+		{"a peer does not", as(peer), ViewTeam, *mgr, notYourTeam},
+		{"an employee does not see their manager's team", self, ViewTeam, *mgr, notYourTeam},
+		{"employee writes their plan", self, EditPlan, emp, ""},
+		{"manager cannot write it", as(mgr), EditPlan, emp, planOwn},
+		{"HR cannot write it", as(hr), EditPlan, emp, planOwn},
+		{"employee writes their reflection", self, Reflect, emp, ""},
+		{"manager cannot write the reflection", as(mgr), Reflect, emp, reflectOwn},
+		{"HR cannot write the reflection", as(hr), Reflect, emp, reflectOwn},
+		{"HR_USERS entry off the roster cannot write it", hrOffRoster, Reflect, emp, reflectOwn},
+		{"stranger cannot write the reflection", stranger, Reflect, emp, notOnRoster},
+		{"no reflection for a leaver", Actor{SlackID: "U5", Person: &Person{ID: 5, Name: "Gus", ManagerID: 2, Active: true}}, Reflect, gone, leaver},
+		{"manager rates", as(mgr), Rate, emp, ""},
+		{"employee cannot rate themselves", self, Rate, emp, rateByManager},
+		{"skip-level cannot rate", as(boss), Rate, emp, rateOnlyMgr},
+		{"peer cannot rate", as(peer), Rate, emp, rateOnlyMgr},
+		{"HR cannot rate", as(hr), Rate, emp, rateOnlyMgr},
+		{"HR_USERS entry off the roster cannot rate", hrOffRoster, Rate, emp, rateOnlyMgr},
+		{"former manager who left cannot rate", as(retired), Rate, emp, notOnRoster},
+		{"nobody rates a leaver", as(mgr), Rate, gone, leaver},
+		{"unknown action", as(mgr), Action("fire"), emp, unknown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := Can(tt.actor, tt.act, tt.target)
-			if (err == nil) != tt.allow {
-				t.Fatalf("Can = %v, want allow=%v", err, tt.allow)
+			if tt.says == "" {
+				if err != nil {
+					t.Fatalf("Can = %v, want it allowed", err)
+				}
+				return
 			}
-			if err != nil && (ErrorCode(err) != EFORBIDDEN || ErrorMessage(err) == "") {
-				t.Errorf("refusal %v should be EFORBIDDEN with a message", err)
+			if err == nil {
+				t.Fatalf("Can allowed it, want a refusal saying %q", tt.says)
+			}
+			if code := ErrorCode(err); code != EFORBIDDEN {
+				t.Errorf("code = %q, want %q", code, EFORBIDDEN)
+			}
+			if msg := ErrorMessage(err); !strings.Contains(msg, tt.says) {
+				t.Errorf("refusal %q does not say %q", msg, tt.says)
 			}
 		})
 	}
@@ -103,5 +155,14 @@ func TestReviewed(t *testing.T) {
 		if got := tt.p.Reviewed(); got != tt.want {
 			t.Errorf("%+v.Reviewed() = %v", tt.p, got)
 		}
+	}
+}
+
+func TestAuditName(t *testing.T) {
+	if got := (Actor{SlackID: "U0ELI"}).AuditName(); got != "U0ELI" {
+		t.Errorf("a Slack user is recorded as %q", got)
+	}
+	if got := (Actor{}).AuditName(); got != "system" {
+		t.Errorf("the program itself is recorded as %q, want system", got)
 	}
 }

@@ -95,6 +95,11 @@ func TestParseFiscalYear(t *testing.T) {
 		{"fy2027", 2027, false},
 		{" 2027 ", 2027, false},
 		{"FY27", 0, true},
+		// Years the program could run: FY2000 to FY2200, nothing outside.
+		{"FY1999", 0, true},
+		{"FY2000", 2000, false},
+		{"FY2200", 2200, false},
+		{"FY2201", 0, true},
 		{"2027-06", 0, true},
 		{"", 0, true},
 	}

@@ -1,6 +1,7 @@
 package review
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -96,6 +97,13 @@ func TestDueCheckIns(t *testing.T) {
 				{Kind: ItemCheckIn, Whose: RoleManager, DueBy: d("2027-03-31"), Overdue: true, Quarter: 3},
 				{Kind: ItemCheckIn, Whose: RoleManager, DueBy: d("2027-06-30"), Overdue: true, Quarter: 4},
 			}},
+		{"someone who joins in April owes a first check-in by June 30", year("2027-04-15", Quarterly), "2027-04-20",
+			[]Item{{Kind: ItemFirstCheckIn, Whose: RoleManager, DueBy: d("2027-06-30"), Quarter: 4}}},
+		{"monthly cadence in Q4 asks again in a quarter already done", year("", Cadence{Monthly: true}, ci(7, "2026-08-10", true), ci(8, "2026-10-02", true), ci(9, "2027-01-12", true), ci(10, "2027-04-10", true)), "2027-04-20",
+			[]Item{{Kind: ItemCheckIn, Whose: RoleManager, DueBy: d("2027-05-10"), Quarter: 4, ByCadence: true}}},
+		{"monthly cadence pulls Q4's check-in forward", year("", Cadence{Monthly: true}, ci(7, "2026-08-10", true), ci(8, "2026-10-02", true), ci(9, "2027-03-20", true)), "2027-04-21",
+			[]Item{{Kind: ItemCheckIn, Whose: RoleManager, DueBy: d("2027-04-20"), Overdue: true, Quarter: 4, ByCadence: true}}},
+		{"a cadence asks nothing past the year's end", year("", Cadence{Monthly: true}, ci(7, "2026-08-10", true), ci(8, "2026-10-02", true), ci(9, "2027-01-12", true), ci(10, "2027-06-05", true)), "2027-06-20", nil},
 		{"a leaver owes nothing", func() YearState { y := year("", Quarterly); y.Left = true; return y }(), "2026-10-05", nil},
 	}
 	for _, tt := range tests {
@@ -156,6 +164,73 @@ func TestPlanCheckIn(t *testing.T) {
 	}
 }
 
+// TestPlanCheckInEditing: a manager changes a check-in they logged. It
+// keeps its id, its manager, its confirmation and whether it was the
+// year's first; a development check-in still needs an expectations and a
+// feedback check-in before it, not counting the one being changed.
+func TestPlanCheckInEditing(t *testing.T) {
+	today := d("2026-11-20")
+	conf := &Confirmation{CheckInID: 1}
+	first := CheckIn{ID: 1, ReviewID: 3, ManagerID: 2, HeldOn: d("2026-08-10"), First: true, Expectations: true, Confirmation: conf}
+	fb := CheckIn{ID: 2, ReviewID: 3, ManagerID: 2, HeldOn: d("2026-10-05"), Feedback: true, FeedbackForEmployee: "Good"}
+	third := CheckIn{ID: 3, ReviewID: 3, ManagerID: 2, HeldOn: d("2026-11-10"), Expectations: true}
+	year := YearState{ReviewID: 3, Year: 2027, CheckIns: []CheckIn{first, fb, third}}
+	tests := []struct {
+		name    string
+		editing CheckIn
+		form    CheckInForm
+		want    CheckIn
+		fields  map[string]string
+	}{
+		{
+			name:    "the first check-in stays the first, and needs no cadence again",
+			editing: first,
+			form:    CheckInForm{HeldOn: d("2026-08-11"), Expectations: true, Notes: "moved a day"},
+			want:    CheckIn{ID: 1, ReviewID: 3, ManagerID: 2, HeldOn: d("2026-08-11"), Expectations: true, Notes: "moved a day", First: true, Progress: map[int64]Progress{}, Confirmation: conf},
+		},
+		{
+			name:    "a later one stays a later one",
+			editing: fb,
+			form:    CheckInForm{HeldOn: d("2026-10-05"), Feedback: true, FeedbackForEmployee: "Very good"},
+			want:    CheckIn{ID: 2, ReviewID: 3, ManagerID: 2, HeldOn: d("2026-10-05"), Feedback: true, FeedbackForEmployee: "Very good", Progress: map[int64]Progress{}},
+		},
+		{
+			name:    "development added to a third check-in, after an expectations and a feedback one",
+			editing: third,
+			form:    CheckInForm{HeldOn: d("2026-11-10"), Expectations: true, Development: true},
+			want:    CheckIn{ID: 3, ReviewID: 3, ManagerID: 2, HeldOn: d("2026-11-10"), Expectations: true, Development: true, Progress: map[int64]Progress{}},
+		},
+		{
+			name:    "the feedback check-in cannot count for itself as development's prerequisite",
+			editing: fb,
+			form:    CheckInForm{HeldOn: d("2026-10-05"), Feedback: true, FeedbackForEmployee: "Good", Development: true},
+			fields:  map[string]string{FieldCovered: DevelopmentNotYet.Message},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			editing := tt.editing
+			got, err := PlanCheckIn(year, today, tt.form, &editing)
+			if diff := cmp.Diff(tt.fields, FieldErrors(err)); diff != "" {
+				t.Fatalf("fields (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("check-in (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// Only the check-in being changed is left out: changing the year's
+	// one expectations check-in leaves a feedback check-in alone, which is
+	// not enough; changing a third leaves both.
+	only := YearState{Year: 2027, CheckIns: []CheckIn{first, fb}}
+	if only.DevelopmentAllowed(&first) {
+		t.Error("the only expectations check-in counted while it was being changed")
+	}
+	if !only.DevelopmentAllowed(&third) {
+		t.Error("both earlier check-ins did not count while a third was changed")
+	}
+}
+
 func TestPlanConfirmation(t *testing.T) {
 	yes, no := true, false
 	first := CheckIn{ID: 1, First: true}
@@ -202,18 +277,88 @@ func TestCadence(t *testing.T) {
 			t.Errorf("%v does not round-trip: %v, %v", c, back, err)
 		}
 	}
-	for _, bad := range []string{"weekly", "weeks:0", "weeks:13", "yearly"} {
-		if _, err := ParseCadence(bad); err == nil {
-			t.Errorf("ParseCadence(%q) accepted", bad)
+	for _, tt := range []struct {
+		stored string
+		want   Cadence
+		label  string
+	}{
+		{"", Quarterly, "Quarterly"}, // a review that never agreed one: the program's minimum
+		{"quarterly", Quarterly, "Quarterly"},
+		{"monthly", Cadence{Monthly: true}, "Monthly"},
+		{"weeks:1", Cadence{Weeks: 1}, "Every week"},
+		{"weeks:2", Cadence{Weeks: 2}, "Every 2 weeks"},
+		{"weeks:12", Cadence{Weeks: 12}, "Every 12 weeks"}, // the slowest that is still faster than quarterly
+	} {
+		got, err := ParseCadence(tt.stored)
+		if err != nil || got != tt.want {
+			t.Errorf("ParseCadence(%q) = %+v, %v; want %+v", tt.stored, got, err, tt.want)
+		}
+		if l := got.Label(); l != tt.label {
+			t.Errorf("%q reads %q, want %q", tt.stored, l, tt.label)
 		}
 	}
-	if got := (Cadence{Monthly: true}).next(d("2027-01-31")); got != d("2027-03-03") {
-		t.Errorf("a month after Jan 31 = %v", got) // normalised like time.AddDate
+	for _, bad := range []string{"weekly", "weeks:0", "weeks:13", "weeks:-1", "weeks:x", "yearly"} {
+		if got, err := ParseCadence(bad); err == nil || got != Quarterly {
+			t.Errorf("ParseCadence(%q) = %+v, %v; want an error and the quarterly minimum", bad, got, err)
+		}
 	}
-	if _, err := PlanCadence(Quarterly, Quarterly, "same"); FieldErrors(err)[FieldCadence] == "" {
-		t.Errorf("an unchanged cadence was accepted: %v", err)
+	for _, tt := range []struct {
+		name    string
+		cadence Cadence
+		last    string
+		want    string // "" when the quarter decides
+	}{
+		{"quarterly: the quarter decides", Quarterly, "2026-08-10", ""},
+		{"monthly: the same day next month", Cadence{Monthly: true}, "2026-08-10", "2026-09-10"},
+		{"a month after Jan 31, normalised like time.AddDate", Cadence{Monthly: true}, "2027-01-31", "2027-03-03"},
+		{"every week", Cadence{Weeks: 1}, "2026-08-10", "2026-08-17"},
+		{"every three weeks", Cadence{Weeks: 3}, "2026-08-10", "2026-08-31"},
+	} {
+		var want Date
+		if tt.want != "" {
+			want = d(tt.want)
+		}
+		if got := tt.cadence.next(d(tt.last)); got != want {
+			t.Errorf("%s: next after %s = %v, want %v", tt.name, tt.last, got, want)
+		}
 	}
-	if _, err := PlanCadence(Quarterly, Cadence{Monthly: true}, " "); FieldErrors(err)["reason"] == "" {
-		t.Errorf("a change with no reason was accepted: %v", err)
+}
+
+func TestPlanCadence(t *testing.T) {
+	monthly := Cadence{Monthly: true}
+	tests := []struct {
+		name          string
+		current, next Cadence
+		reason        string
+		want          string
+		fields        map[string]string
+	}{
+		{"a change with a reason", Quarterly, monthly, "  New project, more to discuss ", "New project, more to discuss", nil},
+		{"back to quarterly is a change too", monthly, Quarterly, "Settled in", "Settled in", nil},
+		{"a reason of the longest allowed", Quarterly, monthly, strings.Repeat("r", MaxReasonText), strings.Repeat("r", MaxReasonText), nil},
+		{"a reason one too long", Quarterly, monthly, strings.Repeat("r", MaxReasonText+1), "",
+			map[string]string{"reason": "Keep this under 500 characters (it has 501)."}},
+		{"no reason", Quarterly, monthly, " ", "",
+			map[string]string{"reason": "Say briefly why: it is kept with the review's history."}},
+		{"no change", Quarterly, Quarterly, "same", "",
+			map[string]string{FieldCadence: "The cadence is already quarterly."}},
+		{"no change and no reason", Cadence{Weeks: 2}, Cadence{Weeks: 2}, "", "", map[string]string{
+			"reason":     "Say briefly why: it is kept with the review's history.",
+			FieldCadence: "The cadence is already every 2 weeks.",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := PlanCadence(tt.current, tt.next, tt.reason)
+			if diff := cmp.Diff(tt.fields, FieldErrors(err)); diff != "" {
+				t.Errorf("fields (-want +got):\n%s", diff)
+			}
+			if (err == nil) != (tt.fields == nil) {
+				t.Errorf("err = %v", err)
+			}
+			if got != tt.want {
+				t.Errorf("reason kept = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

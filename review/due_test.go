@@ -106,3 +106,38 @@ func only(items []Item, kinds ...ItemKind) []Item {
 	}
 	return out
 }
+
+// TestAbout: an overdue item, as the digest keeps it, carries the
+// expectation a goal is missing for, or the check-in to confirm, and
+// nothing else of the year.
+func TestAbout(t *testing.T) {
+	e1, e2 := Expectation{ID: 1, Text: "Ship the portal"}, Expectation{ID: 2, Text: "Coach two leads"}
+	c1, c2 := CheckIn{ID: 1, HeldOn: d("2026-08-10")}, CheckIn{ID: 2, HeldOn: d("2026-10-05")}
+	y := YearState{ReviewID: 9, Year: 2027, Cadence: Cadence{Weeks: 2}, Expectations: []Expectation{e1, e2},
+		Goals: []Goal{{ID: 5, ExpectationID: 1}}, CheckIns: []CheckIn{c1, c2}, Plan: &DevelopmentPlan{}, WrapUp: &WrapUp{}}
+	base := YearState{ReviewID: 9, Year: 2027, Cadence: Cadence{Weeks: 2}}
+	with := func(es []Expectation, cs []CheckIn) YearState {
+		b := base
+		b.Expectations, b.CheckIns = es, cs
+		return b
+	}
+	tests := []struct {
+		name string
+		it   Item
+		want YearState
+	}{
+		{"a goal for the first expectation", Item{Kind: ItemGoals, ExpectationID: 1}, with([]Expectation{e1}, nil)},
+		{"a goal for the second expectation", Item{Kind: ItemGoals, ExpectationID: 2}, with([]Expectation{e2}, nil)},
+		{"confirming the first check-in", Item{Kind: ItemConfirmation, CheckInID: 1}, with(nil, []CheckIn{c1})},
+		{"confirming the second check-in", Item{Kind: ItemConfirmation, CheckInID: 2}, with(nil, []CheckIn{c2})},
+		{"a quarter's check-in needs neither", Item{Kind: ItemCheckIn, Quarter: 2}, base},
+		{"expectations to set need neither", Item{Kind: ItemExpectations}, base},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, y.About(tt.it)); diff != "" {
+				t.Errorf("About (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

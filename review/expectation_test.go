@@ -13,6 +13,15 @@ func TestPlanExpectations(t *testing.T) {
 		{ID: 11, ReviewID: 7, Position: 2, Text: "Coach two new leads"},
 	}
 	long := strings.Repeat("é", MaxExpectationLength+1)
+	longest := strings.Repeat("é", MaxExpectationLength)
+	var full, fourteen []Expectation // a review at the limit, and one under it
+	for i := range MaxExpectations {
+		e := Expectation{ID: int64(100 + i), ReviewID: 7, Position: i + 1, Text: "kept"}
+		full = append(full, e)
+		if i < MaxExpectations-1 {
+			fourteen = append(fourteen, e)
+		}
+	}
 	tests := []struct {
 		name    string
 		current []Expectation
@@ -79,6 +88,44 @@ func TestPlanExpectations(t *testing.T) {
 			fields:  map[string]string{"1": "Keep this under 1000 characters (it has 1001)."},
 		},
 		{
+			name:    "the longest allowed, in characters",
+			current: nil,
+			edits:   []ExpectationEdit{{Text: longest}},
+			want:    ExpectationChanges{Create: []Expectation{{Position: 1, Text: longest}}},
+		},
+		{
+			name:    "an edit that makes one too long",
+			current: current,
+			edits:   []ExpectationEdit{{ID: 10, Text: long}},
+			code:    EINVALID,
+			fields:  map[string]string{"0": "Keep this under 1000 characters (it has 1001)."},
+		},
+		{
+			name:    "one new beside fourteen kept fills the review",
+			current: fourteen,
+			edits:   []ExpectationEdit{{Text: "Fifteenth"}},
+			want:    ExpectationChanges{Create: []Expectation{{Position: 15, Text: "Fifteenth"}}},
+		},
+		{
+			name:    "one new beside fifteen kept is one too many",
+			current: full,
+			edits:   []ExpectationEdit{{Text: "Sixteenth"}},
+			code:    EINVALID,
+			fields:  map[string]string{"": "A review holds up to 15 expectations. Retire one before adding another."},
+		},
+		{
+			name:    "retiring one makes room for a new one in the same save",
+			current: full,
+			edits:   []ExpectationEdit{{ID: 100, Retire: true}, {Text: "Replacement"}},
+			want:    ExpectationChanges{Create: []Expectation{{Position: 16, Text: "Replacement"}}, Retire: []int64{100}},
+		},
+		{
+			name:    "a new row ticked Retire is not added",
+			current: current,
+			edits:   []ExpectationEdit{{Text: "Never mind", Retire: true}},
+			want:    ExpectationChanges{},
+		},
+		{
 			name:    "one more than the limit",
 			current: nil,
 			edits:   make16(),
@@ -126,4 +173,34 @@ func make16() []ExpectationEdit {
 		e = append(e, ExpectationEdit{Text: strings.Repeat("x", i+1)})
 	}
 	return e
+}
+
+func TestChangesEmpty(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		exp   ExpectationChanges
+		goals GoalChanges
+		empty bool
+		ids   []int64
+	}{
+		{"nothing", ExpectationChanges{}, GoalChanges{}, true, []int64{}},
+		{"a new one", ExpectationChanges{Create: []Expectation{{Text: "a"}}}, GoalChanges{Create: []Goal{{Text: "a"}}}, false, []int64{}},
+		{"an edit", ExpectationChanges{Update: []Expectation{{ID: 4}}}, GoalChanges{Update: []Goal{{ID: 4}}}, false, []int64{4}},
+		{"a retirement", ExpectationChanges{Retire: []int64{5}}, GoalChanges{Retire: []int64{5}}, false, []int64{5}},
+		{"all three", ExpectationChanges{Create: []Expectation{{}}, Update: []Expectation{{ID: 4}}, Retire: []int64{5}},
+			GoalChanges{Create: []Goal{{}}, Update: []Goal{{ID: 4}}, Retire: []int64{5}}, false, []int64{5, 4}},
+	} {
+		if got := tt.exp.Empty(); got != tt.empty {
+			t.Errorf("%s: expectations Empty = %v, want %v", tt.name, got, tt.empty)
+		}
+		if got := tt.goals.Empty(); got != tt.empty {
+			t.Errorf("%s: goals Empty = %v, want %v", tt.name, got, tt.empty)
+		}
+		if diff := cmp.Diff(tt.ids, tt.exp.Touched()); diff != "" {
+			t.Errorf("%s: expectations touched (-want +got):\n%s", tt.name, diff)
+		}
+		if diff := cmp.Diff(tt.ids, tt.goals.Touched()); diff != "" {
+			t.Errorf("%s: goals touched (-want +got):\n%s", tt.name, diff)
+		}
+	}
 }

@@ -1,6 +1,8 @@
 package review
 
 import (
+	"errors"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -125,3 +127,61 @@ func TestSpreadsheetSafe(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteComplianceCSV(t *testing.T) {
+	rows := []ComplianceRow{
+		{Person: Person{Name: "Ana", Email: "ana@x.org", Unit: "S/A", Active: true}, Manager: Person{Name: "Mona"}, Year: YearState{Year: 2027}},
+		{Person: Person{Name: "Eli, Jr.", Email: "eli@x.org", Unit: "S/A", Active: true}, Manager: Person{Name: "Mona"}, Year: YearState{Year: 2027}},
+	}
+	each := func(fn func(ComplianceRow) error) error {
+		for _, r := range rows {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var out strings.Builder
+	hr := Actor{SlackID: "UHR", HR: true}
+	n, withheld, err := WriteComplianceCSV(&out, ProgramScale, hr, true, each)
+	if err != nil || n != 2 || withheld != 0 {
+		t.Fatalf("wrote %d rows, %v; want 2", n, err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 3 || lines[0] != strings.Join(ComplianceHeader(true), ",") ||
+		!strings.HasPrefix(lines[1], "Ana,ana@x.org,S/A,Mona,active,0,0,") || !strings.HasPrefix(lines[2], `"Eli, Jr.",eli@x.org,`) {
+		t.Errorf("export:\n%s", out.String())
+	}
+
+	// A failure while paging stops the export and says how far it got.
+	pageFailed := errors.New("page 2: connection reset")
+	n, _, err = WriteComplianceCSV(io.Discard, ProgramScale, hr, false, func(fn func(ComplianceRow) error) error {
+		if err := fn(rows[0]); err != nil {
+			return err
+		}
+		return pageFailed
+	})
+	if n != 1 || !errors.Is(err, pageFailed) {
+		t.Errorf("after a failed page: %d rows, %v; want 1 and the failure", n, err)
+	}
+
+	// The viewer's own line, rated and not released, is counted as
+	// withheld.
+	me := rows[0].Person
+	me.ID = 7
+	mine := []ComplianceRow{{Person: me, Year: YearState{Year: 2027, WrapUp: &WrapUp{Rating: "successful", RaterID: 1}}}}
+	if _, withheld, err := WriteComplianceCSV(io.Discard, ProgramScale, Actor{SlackID: "U7", Person: &me, HR: true}, false, func(fn func(ComplianceRow) error) error {
+		return fn(mine[0])
+	}); err != nil || withheld != 1 {
+		t.Errorf("own line: withheld %d, %v; want 1", withheld, err)
+	}
+
+	// A file that cannot be written is an error, not an empty export.
+	if _, _, err := WriteComplianceCSV(failingWriter{}, ProgramScale, hr, false, each); err == nil {
+		t.Error("writing to a broken file succeeded")
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }

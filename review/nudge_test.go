@@ -17,7 +17,10 @@ func TestMassachusettsHolidays(t *testing.T) {
 			t.Errorf("%s is a holiday", s)
 		}
 	}
-	for _, s := range []string{"2026-11-27", "2027-01-19", "2027-04-20", "2027-05-24", "2026-09-14", "2027-06-18"} {
+	for _, s := range []string{"2026-11-27", "2027-01-19", "2027-04-20", "2027-05-24", "2026-09-14", "2027-06-18",
+		"2027-05-27", // the Thursday of Memorial Day's week: only its Monday is off
+		"2027-05-30", // and the Sunday before it
+	} {
 		if MassachusettsHoliday(d(s)) {
 			t.Errorf("%s is not a holiday", s)
 		}

@@ -109,6 +109,19 @@ func TestPools(t *testing.T) {
 			want:  []Pool{{UnitCount: uc("A", 12, 1, 11), Members: []string{"A", "A/B", "A/B/C", "A/D"}}},
 		},
 		{
+			name:  "a chain of small units climbs two levels to reach ten",
+			units: []UnitCount{uc("A", 5, 0, 5), uc("A/B", 4, 0, 4), uc("A/B/C", 3, 1, 2)},
+			want:  []Pool{{UnitCount: uc("A", 12, 1, 11), Members: []string{"A", "A/B", "A/B/C"}}},
+		},
+		{
+			name:  "a chain stops climbing once it has ten",
+			units: []UnitCount{uc("A", 5, 0, 5), uc("A/B", 7, 0, 7), uc("A/B/C", 3, 1, 2)},
+			want: []Pool{
+				{UnitCount: uc("A", 5, 0, 5), Members: []string{"A"}},
+				{UnitCount: uc("A/B", 10, 1, 9), Members: []string{"A/B", "A/B/C"}},
+			},
+		},
+		{
 			name:  "a parent with nobody of its own still pools its children",
 			units: []UnitCount{uc("S/X/Y", 4, 0, 4), uc("S/X/Z", 7, 1, 6)},
 			want:  []Pool{{UnitCount: uc("S/X", 11, 1, 10), Members: []string{"S/X", "S/X/Y", "S/X/Z"}}},
@@ -174,5 +187,104 @@ func TestApprovalCheck(t *testing.T) {
 				t.Errorf("no error on %s: %v", tt.field, FieldErrors(err))
 			}
 		})
+	}
+}
+
+func TestBand(t *testing.T) {
+	successful, _ := ProgramScale.Find("successful") // 35–65%
+	below, _ := ProgramScale.Find("below")           // 0.5–5%
+	tests := []struct {
+		name  string
+		level Rating
+		share float64
+		want  string
+	}{
+		{"just under the band", successful, 34.9, "below the guideline"},
+		{"on its floor", successful, 35, "within the guideline"},
+		{"inside", successful, 50, "within the guideline"},
+		{"on its ceiling", successful, 65, "within the guideline"},
+		{"just over the band", successful, 65.1, "above the guideline"},
+		{"nobody Below Expectations is under its half-percent floor", below, 0, "below the guideline"},
+		{"one in two hundred is on it", below, Share(1, 200), "within the guideline"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.level.Band(tt.share); got != tt.want {
+				t.Errorf("%s at %v%% is %q, want %q", tt.level.Name, tt.share, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestShare(t *testing.T) {
+	for _, tt := range []struct {
+		n, total int
+		want     float64
+	}{
+		{0, 0, 0}, // an empty unit has no shares
+		{0, 10, 0},
+		{1, 10, 10},
+		{3, 4, 75},
+		{10, 10, 100},
+	} {
+		if got := Share(tt.n, tt.total); got != tt.want {
+			t.Errorf("Share(%d of %d) = %v, want %v", tt.n, tt.total, got, tt.want)
+		}
+	}
+}
+
+// TestScaleWithoutCap: the cap is data on the scale; a scale with no
+// capped level caps nothing, and its pools are approved once everyone is
+// rated.
+func TestScaleWithoutCap(t *testing.T) {
+	flat := Scale{Name: "flat", Ratings: []Rating{{Key: "met", Name: "Met"}, {Key: "not_met", Name: "Not Met", NeedsPlan: true}}}
+	if r, ok := flat.Capped(); ok {
+		t.Errorf("Capped = %+v on a scale without a cap", r)
+	}
+	for _, s := range Scales {
+		top, ok := s.Capped()
+		if !ok || top.Key != "exceptional" || top.CapPercent != 10 {
+			t.Errorf("%s: capped level = %+v, %v; want Exceptional at 10%%", s.Name, top, ok)
+		}
+	}
+	all := Pool{UnitCount: UnitCount{Unit: "A", People: 2, Counts: map[string]int{"met": 2}}, Members: []string{"A"}}
+	if err := ApprovalCheck(flat, all, ""); err != nil {
+		t.Errorf("ApprovalCheck = %v", err)
+	}
+}
+
+func TestUnits(t *testing.T) {
+	for unit, parent := range map[string]string{"S/A/B": "S/A", "S/A": "S", "S": ""} {
+		if got := ParentUnit(unit); got != parent {
+			t.Errorf("ParentUnit(%q) = %q, want %q", unit, got, parent)
+		}
+	}
+	for _, tt := range []struct {
+		unit, in string
+		want     bool
+	}{
+		{"EOHHS", "EOHHS", true},
+		{"EOHHS/Public Health", "EOHHS", true},
+		{"EOHHS/Public Health/Labs", "EOHHS", true},
+		{"EOHHSX", "EOHHS", false}, // a name that starts the same is another unit
+		{"EOHHS", "EOHHS/Public Health", false},
+		{"EOTSS", "EOHHS", false},
+	} {
+		if got := InUnit(tt.unit, tt.in); got != tt.want {
+			t.Errorf("InUnit(%q, %q) = %v, want %v", tt.unit, tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestPoolOf(t *testing.T) {
+	pools := Pools([]UnitCount{uc("A", 12, 0, 12), uc("A/B", 9, 1, 8), uc("C", 10, 1, 9)})
+	for unit, want := range map[string]string{"A": "A", "A/B": "A", "C": "C"} {
+		p, ok := PoolOf(pools, unit)
+		if !ok || p.Unit != want {
+			t.Errorf("PoolOf(%q) = %q, %v; want %q", unit, p.Unit, ok, want)
+		}
+	}
+	if p, ok := PoolOf(pools, "D"); ok {
+		t.Errorf("PoolOf(D) = %+v for a unit nobody is in", p)
 	}
 }

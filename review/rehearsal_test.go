@@ -1,6 +1,7 @@
 package review
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -22,6 +23,10 @@ func TestParseClockMove(t *testing.T) {
 		{"d", ClockMove{}, EINVALID},
 		{"3m", ClockMove{}, EINVALID},
 		{"5000d", ClockMove{}, EINVALID},
+		// The parser takes up to 2000 of a unit, and refuses more at once;
+		// CheckClockMove then holds a move to two years.
+		{"2000d", ClockMove{Days: 2000}, ""},
+		{"2001d", ClockMove{}, EINVALID},
 		{"", ClockMove{}, EINVALID},
 	} {
 		got, err := ParseClockMove(tc.in)
@@ -70,11 +75,30 @@ func TestCheckClockMove(t *testing.T) {
 		{"back, nothing recorded", time.Date(2026, 7, 1, 10, 0, 0, 0, ny), time.Time{}, ""},
 		{"back, to after the history", time.Date(2026, 9, 20, 10, 0, 0, 0, ny), history, ""},
 		{"back over the history", time.Date(2026, 9, 1, 10, 0, 0, 0, ny), history, ECONFLICT},
+		{"forward exactly two years of 366 days", now.Add(MaxClockMove), history, ""},
+		{"a minute more than that", now.Add(MaxClockMove + time.Minute), history, EINVALID},
 		{"a century away", time.Date(1999, 1, 1, 0, 0, 0, 0, ny), time.Time{}, EINVALID},
 	} {
 		err := cal.CheckClockMove(now, tc.target, tc.latest)
 		if ErrorCode(err) != tc.want {
 			t.Errorf("%s: %v, want code %q", tc.name, err, tc.want)
+		}
+	}
+	// The clock stays between the years 2000 and 2199.
+	for _, tc := range []struct {
+		name        string
+		now, target time.Time
+		want        string // a piece of the refusal, "" when allowed
+	}{
+		{"the last day of 1999", time.Date(2000, 6, 1, 10, 0, 0, 0, ny), time.Date(1999, 12, 31, 10, 0, 0, 0, ny), "between 2000 and 2199"},
+		{"the first day of 2000", time.Date(2000, 6, 1, 10, 0, 0, 0, ny), time.Date(2000, 1, 1, 10, 0, 0, 0, ny), ""},
+		{"the last day of 2199", time.Date(2199, 6, 1, 10, 0, 0, 0, ny), time.Date(2199, 12, 31, 10, 0, 0, 0, ny), ""},
+		{"the first day of 2200", time.Date(2199, 6, 1, 10, 0, 0, 0, ny), time.Date(2200, 1, 1, 10, 0, 0, 0, ny), "between 2000 and 2199"},
+		{"three years on", time.Date(2027, 6, 1, 10, 0, 0, 0, ny), time.Date(2030, 6, 1, 10, 0, 0, 0, ny), "at most two years ahead: the clock is at 1 June 2027"},
+	} {
+		err := cal.CheckClockMove(tc.now, tc.target, time.Time{})
+		if msg := ErrorMessage(err); tc.want == "" && err != nil || !strings.Contains(msg, tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
 	}
 	err := cal.CheckClockMove(now, time.Date(2026, 9, 1, 10, 0, 0, 0, ny), history)

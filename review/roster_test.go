@@ -117,6 +117,37 @@ d@x.org,D,c@x.org,U,false
 			"email,name,manager_email,unit,hr\na@x.org,\"A,,U,false\n",
 			[]string{`line 2: not valid CSV: extraneous or missing " in quoted-field`},
 		},
+		{"a header that is not CSV", "email,na\"me,manager_email,unit,hr\na@x.org,A,,U,false\n", []string{`line 1: the header line is not valid CSV: bare " in non-quoted-field`}},
+		{
+			"a line that is not CSV does not hide the lines after it",
+			"email,name,manager_email,unit,hr\na@x.org,A\"x,,U,false\nnot-an-email,B,,U,false\n",
+			[]string{
+				`line 2: not valid CSV: bare " in non-quoted-field`,
+				`line 3: email: "not-an-email" is not an email address`,
+			},
+		},
+		{
+			"a line of one column is a short line",
+			"email,name,manager_email,unit,hr\na@x.org,A,,U,false\nb@x.org\n",
+			[]string{"line 3: expected 5 columns, found 1"},
+		},
+		{
+			"names and units up to 200 characters",
+			"email,name,manager_email,unit,hr\n" +
+				"a@x.org," + strings.Repeat("é", MaxNameLength) + ",," + strings.Repeat("u", MaxUnitLength) + ",false\n" +
+				"b@x.org," + strings.Repeat("é", MaxNameLength+1) + ",a@x.org," + strings.Repeat("u", MaxUnitLength+1) + ",false\n",
+			[]string{"line 3: name is longer than 200 characters", "line 3: unit is longer than 200 characters"},
+		},
+		{
+			"a reporting cycle is reported on its first line in the file, wherever the walk meets it",
+			`email,name,manager_email,unit,hr
+w@x.org,W,y@x.org,U,false
+z@x.org,Z,y@x.org,U,false
+x@x.org,X,z@x.org,U,false
+y@x.org,Y,x@x.org,U,false
+`,
+			[]string{"line 3: reporting cycle: y@x.org → x@x.org → z@x.org → y@x.org"},
+		},
 		{"bad hire date", "email,name,manager_email,unit,hr,hire_date\na@x.org,A,,U,false,01/07/2026\n", []string{`line 2: hire_date "01/07/2026" is not a date like 2026-07-01`}},
 	}
 	for _, tt := range tests {
@@ -133,5 +164,22 @@ d@x.org,D,c@x.org,U,false
 				t.Errorf("entries returned alongside problems: %v", entries)
 			}
 		})
+	}
+}
+
+// TestReadRosterBlankLines: lines with nothing on them, spaces included,
+// are not people and not problems.
+func TestReadRosterBlankLines(t *testing.T) {
+	in := "email,name,manager_email,unit,hr\n\na@x.org,A,,U,false\n   \n\t\nb@x.org,B,a@x.org,U,true\n\n"
+	entries, problems := ReadRoster(strings.NewReader(in))
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	want := []RosterEntry{
+		{Line: 3, Email: "a@x.org", Name: "A", Unit: "U"},
+		{Line: 6, Email: "b@x.org", Name: "B", ManagerEmail: "a@x.org", Unit: "U", HR: true},
+	}
+	if diff := cmp.Diff(want, entries); diff != "" {
+		t.Errorf("entries (-want +got):\n%s", diff)
 	}
 }

@@ -76,3 +76,134 @@ func TestManagersFirst(t *testing.T) {
 		t.Errorf("lost entries: %v", out)
 	}
 }
+
+// TestPlanRosterFields: what an import changes for one stored person.
+func TestPlanRosterFields(t *testing.T) {
+	boss := Person{ID: 1, Email: "boss@x.org", SlackID: "U1", Name: "Boss", Unit: "A", Active: true}
+	stored := Person{ID: 2, Email: "eli@x.org", SlackID: "U2", Name: "Eli", Unit: "A", ManagerID: 1, Active: true,
+		TZ: "America/New_York", HireDate: d("2020-01-06")}
+	same := RosterEntry{Email: "eli@x.org", SlackID: "U2", Name: "Eli", Unit: "A", ManagerEmail: "boss@x.org", HireDate: d("2020-01-06"), TZ: "America/New_York"}
+	bossEntry := RosterEntry{Email: "boss@x.org", SlackID: "U1", Name: "Boss", Unit: "A"}
+	newBoss := RosterEntry{Email: "new.boss@x.org", SlackID: "U7", Name: "New Boss", Unit: "A", ManagerEmail: "boss@x.org"}
+	tests := []struct {
+		name   string
+		edit   func(e *RosterEntry)
+		fields []string // nil and not moved: unchanged
+		moved  bool
+	}{
+		{"nothing new", func(*RosterEntry) {}, nil, false},
+		{"Slack has a new time zone", func(e *RosterEntry) { e.TZ = "America/Chicago" }, []string{"tz"}, false},
+		{"Slack gave no time zone: the stored one stays", func(e *RosterEntry) { e.TZ = "" }, nil, false},
+		{"a new name and unit", func(e *RosterEntry) { e.Name, e.Unit = "Eli Ortiz", "B" }, []string{"name", "unit"}, false},
+		{"HR rights", func(e *RosterEntry) { e.HR = true }, []string{"hr"}, false},
+		{"a corrected hire date", func(e *RosterEntry) { e.HireDate = d("2020-01-13") }, []string{"hire_date"}, false},
+		{"no hire date any more", func(e *RosterEntry) { e.HireDate = Date{} }, []string{"hire_date"}, false},
+		{"now at the top of the tree", func(e *RosterEntry) { e.ManagerEmail = "" }, nil, true},
+		{"a manager new to the roster", func(e *RosterEntry) { e.ManagerEmail = "new.boss@x.org" }, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := same
+			tt.edit(&e)
+			plan := PlanRoster([]Person{boss, stored}, []RosterEntry{bossEntry, newBoss, e}, false)
+			if tt.fields == nil && !tt.moved {
+				if len(plan.Change) != 0 || plan.Unchanged != 2 {
+					t.Errorf("changes %+v, unchanged %d; want none", plan.Change, plan.Unchanged)
+				}
+				return
+			}
+			if len(plan.Change) != 1 {
+				t.Fatalf("changes = %+v, want one", plan.Change)
+			}
+			c := plan.Change[0]
+			if diff := cmp.Diff(tt.fields, c.Fields); diff != "" || c.Moved != tt.moved {
+				t.Errorf("fields (-want +got):\n%s\nmoved = %v, want %v", diff, c.Moved, tt.moved)
+			}
+		})
+	}
+}
+
+// TestPlanRosterEmailTakenOver: an email now held by another Slack user
+// would hand one person's review to another while its holder is still in
+// the program; it passes once the holder leaves or is in the file under
+// another email.
+func TestPlanRosterEmailTakenOver(t *testing.T) {
+	boss := Person{ID: 1, Email: "boss@x.org", SlackID: "U1", Name: "Boss", Unit: "A", Active: true}
+	old := Person{ID: 2, Email: "sam@x.org", SlackID: "U2", Name: "Sam Old", Unit: "A", ManagerID: 1, Active: true}
+	bossEntry := RosterEntry{Line: 2, Email: "boss@x.org", SlackID: "U1", Name: "Boss", Unit: "A"}
+	newSam := RosterEntry{Line: 3, Email: "sam@x.org", SlackID: "U9", Name: "Sam New", Unit: "A", ManagerEmail: "boss@x.org"}
+	taken := Problem{3, "sam@x.org now belongs to another Slack user than Sam Old, who has it on the roster and is still in the program: " +
+		"leave Sam Old out of the file and import with --deactivate-missing, or correct the email"}
+	left := old
+	left.Active = false
+	tests := []struct {
+		name       string
+		current    []Person
+		entries    []RosterEntry
+		deactivate bool
+		problems   []Problem
+	}{
+		{"the holder is still in the program", []Person{boss, old}, []RosterEntry{bossEntry, newSam}, false, []Problem{taken}},
+		{"the holder leaves with --deactivate-missing", []Person{boss, old}, []RosterEntry{bossEntry, newSam}, true, nil},
+		{"the holder left before", []Person{boss, left}, []RosterEntry{bossEntry, newSam}, false, nil},
+		{"the holder is in the file under a new email", []Person{boss, old},
+			[]RosterEntry{bossEntry, newSam, {Line: 4, Email: "sam.old@x.org", SlackID: "U2", Name: "Sam Old", Unit: "A", ManagerEmail: "boss@x.org"}}, false, nil},
+		{"problems come in line order", []Person{boss, old}, []RosterEntry{bossEntry, newSam,
+			{Line: 4, Email: "boss2@x.org", SlackID: "U1", Name: "Boss", Unit: "A"}}, false,
+			[]Problem{taken, {4, "boss2@x.org is the same Slack user as boss@x.org on line 2"}}},
+		{"a line with two problems has both, in the order found", []Person{boss, old}, []RosterEntry{bossEntry,
+			{Line: 3, Email: "sam@x.org", SlackID: "U1", Name: "Boss", Unit: "A"}}, false,
+			[]Problem{
+				{3, "sam@x.org is the same Slack user as boss@x.org on line 2"},
+				{3, "sam@x.org now belongs to another Slack user than Sam Old, who has it on the roster and is still in the program: " +
+					"leave Sam Old out of the file and import with --deactivate-missing, or correct the email"},
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan := PlanRoster(tt.current, tt.entries, tt.deactivate)
+			if diff := cmp.Diff(tt.problems, plan.Problems); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestPlanRosterDeactivatesInEmailOrder(t *testing.T) {
+	current := []Person{
+		{ID: 1, Email: "boss@x.org", SlackID: "U1", Active: true},
+		{ID: 2, Email: "zed@x.org", SlackID: "U2", ManagerID: 1, Active: true},
+		{ID: 3, Email: "amy@x.org", SlackID: "U3", ManagerID: 1, Active: true},
+		{ID: 4, Email: "gone@x.org", SlackID: "U4", ManagerID: 1}, // left already
+	}
+	plan := PlanRoster(current, []RosterEntry{{Email: "boss@x.org", SlackID: "U1"}}, true)
+	var got []string
+	for _, p := range plan.Deactivate {
+		got = append(got, p.Email)
+	}
+	if diff := cmp.Diff([]string{"amy@x.org", "zed@x.org"}, got); diff != "" {
+		t.Errorf("deactivated (-want +got):\n%s", diff)
+	}
+}
+
+// TestManagersFirstKeepsFileOrder: everyone comes after their manager,
+// and people at the same depth keep the order of the file.
+func TestManagersFirstKeepsFileOrder(t *testing.T) {
+	in := []RosterEntry{
+		{Email: "e3@x", ManagerEmail: "m2@x"},
+		{Email: "m1@x", ManagerEmail: "top@x"},
+		{Email: "e1@x", ManagerEmail: "m1@x"},
+		{Email: "m2@x", ManagerEmail: "top@x"},
+		{Email: "top@x"},
+		{Email: "e2@x", ManagerEmail: "m1@x"},
+		{Email: "other@x", ManagerEmail: "stored@x"}, // a manager already stored, not in the file
+	}
+	var got []string
+	for _, e := range ManagersFirst(in) {
+		got = append(got, e.Email)
+	}
+	want := []string{"top@x", "other@x", "m1@x", "m2@x", "e3@x", "e1@x", "e2@x"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("order (-want +got):\n%s", diff)
+	}
+}

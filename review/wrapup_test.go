@@ -101,34 +101,55 @@ func TestManagerWrapUpOpen(t *testing.T) {
 func TestPlanManagerWrapUp(t *testing.T) {
 	yes, no := true, false
 	all := map[string]*bool{"four_checkins": &yes, "expectations": &no, "feedback": &yes}
+	answers := []Answer{
+		{Stage: StageWrapUp, Question: "four_checkins", Yes: true},
+		{Stage: StageWrapUp, Question: "expectations", Yes: false},
+		{Stage: StageWrapUp, Question: "feedback", Yes: true},
+	}
+	const (
+		answer   = "Answer yes or no."
+		choose   = "Choose the overall rating."
+		offScale = "That rating isn't on the scale. Choose one of the options."
+		plan     = "This rating calls for a short-term development plan. Note what you'll work on together, and by when."
+		tooLong  = "Keep this under 3000 characters (it has 3001)."
+	)
+	longest := strings.Repeat("x", MaxWrapUpText)
 	tests := []struct {
 		name   string
 		scale  Scale
 		form   ManagerWrapUpForm
-		fields []string
+		want   WrapUp
+		fields map[string]string
 	}{
-		{"complete", ProgramScale, ManagerWrapUpForm{Answers: all, Rating: "successful"}, nil},
-		{"nothing", ProgramScale, ManagerWrapUpForm{}, []string{FieldAnswer + "four_checkins", FieldAnswer + "expectations", FieldAnswer + "feedback", FieldRating}},
-		{"below needs a plan", ProgramScale, ManagerWrapUpForm{Answers: all, Rating: "below"}, []string{FieldDevelopmentNote}},
-		{"below with a plan", ProgramScale, ManagerWrapUpForm{Answers: all, Rating: "below", DevelopmentNote: "Weekly 1:1s on the budget until October."}, nil},
-		{"a level of another scale", ProgramScale, ManagerWrapUpForm{Answers: all, Rating: "fails"}, []string{FieldRating}},
-		{"ACES fails needs a plan", ACESScale, ManagerWrapUpForm{Answers: all, Rating: "fails"}, []string{FieldDevelopmentNote}},
-		{"comments too long", ProgramScale, ManagerWrapUpForm{Answers: all, Rating: "exceptional", Comments: strings.Repeat("x", MaxWrapUpText+1)}, []string{FieldComments}},
+		{"complete, a No kept as given", ProgramScale, ManagerWrapUpForm{Answers: all, Rating: "successful", Comments: "  Solid year. "},
+			WrapUp{Rating: "successful", Comments: "Solid year.", Answers: answers}, nil},
+		{"nothing", ProgramScale, ManagerWrapUpForm{}, WrapUp{}, map[string]string{
+			FieldAnswer + "four_checkins": answer, FieldAnswer + "expectations": answer, FieldAnswer + "feedback": answer, FieldRating: choose}},
+		{"one answer missing", ProgramScale, ManagerWrapUpForm{Answers: map[string]*bool{"four_checkins": &yes, "feedback": &yes}, Rating: "successful"},
+			WrapUp{}, map[string]string{FieldAnswer + "expectations": answer}},
+		{"below needs a plan", ProgramScale, ManagerWrapUpForm{Answers: all, Rating: "below"}, WrapUp{}, map[string]string{FieldDevelopmentNote: plan}},
+		{"a blank plan is no plan", ProgramScale, ManagerWrapUpForm{Answers: all, Rating: "below", DevelopmentNote: "  "}, WrapUp{}, map[string]string{FieldDevelopmentNote: plan}},
+		{"below with a plan", ProgramScale, ManagerWrapUpForm{Answers: all, Rating: "below", DevelopmentNote: " Weekly 1:1s on the budget until October. "},
+			WrapUp{Rating: "below", DevelopmentNote: "Weekly 1:1s on the budget until October.", Answers: answers}, nil},
+		{"a level of another scale", ProgramScale, ManagerWrapUpForm{Answers: all, Rating: "fails"}, WrapUp{}, map[string]string{FieldRating: offScale}},
+		{"ACES fails needs a plan", ACESScale, ManagerWrapUpForm{Answers: all, Rating: "fails"}, WrapUp{}, map[string]string{FieldDevelopmentNote: plan}},
+		{"ACES fully meets", ACESScale, ManagerWrapUpForm{Answers: all, Rating: "fully_meets"}, WrapUp{Rating: "fully_meets", Answers: answers}, nil},
+		{"comments of the longest allowed", ProgramScale, ManagerWrapUpForm{Answers: all, Rating: "exceptional", Comments: longest},
+			WrapUp{Rating: "exceptional", Comments: longest, Answers: answers}, nil},
+		{"comments too long", ProgramScale, ManagerWrapUpForm{Answers: all, Rating: "exceptional", Comments: longest + "x"}, WrapUp{}, map[string]string{FieldComments: tooLong}},
+		{"a plan too long", ProgramScale, ManagerWrapUpForm{Answers: all, Rating: "below", DevelopmentNote: longest + "x"}, WrapUp{}, map[string]string{FieldDevelopmentNote: tooLong}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w, err := PlanManagerWrapUp(tt.scale, tt.form)
-			got := FieldErrors(err)
-			if len(got) != len(tt.fields) {
-				t.Fatalf("field errors = %v, want on %v", got, tt.fields)
+			if diff := cmp.Diff(tt.fields, FieldErrors(err)); diff != "" {
+				t.Errorf("fields (-want +got):\n%s", diff)
 			}
-			for _, f := range tt.fields {
-				if got[f] == "" {
-					t.Errorf("no error on %s: %v", f, got)
-				}
+			if (err == nil) != (tt.fields == nil) {
+				t.Errorf("err = %v", err)
 			}
-			if err == nil && (w.Rating != tt.form.Rating || len(w.Answers) != 3 || w.Answers[1].Yes) {
-				t.Errorf("wrap-up = %+v", w)
+			if diff := cmp.Diff(tt.want, w); diff != "" {
+				t.Errorf("wrap-up (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -160,6 +181,8 @@ func TestCanSeeRating(t *testing.T) {
 		{"nothing to see yet", as(mgr), &WrapUp{}, false},
 		{"the employee's new manager, who did not rate them", as(Person{ID: 7, ManagerID: 1, Active: true}), rated, false},
 		{"the rater after leaving the program", as(Person{ID: 2, ManagerID: 1}), rated, false},
+		{"the employee once released, after leaving the program", as(Person{ID: 3, ManagerID: 2}), released, false},
+		{"HR off the roster, once released", Actor{SlackID: "UHR", HR: true}, released, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,6 +190,14 @@ func TestCanSeeRating(t *testing.T) {
 				t.Errorf("CanSeeRating = %v, want %v", got, tt.want)
 			}
 		})
+	}
+	// The rater's manager is the manager of whoever gave the rating: a
+	// rating given by someone outside the boss's team stays hidden from
+	// them, whoever is named as the rater.
+	other := Person{ID: 7, ManagerID: 5, Active: true}
+	byOther := &WrapUp{Rating: "successful", RaterID: 7}
+	if CanSeeRating(as(boss), emp, other, byOther) || CanSeeRating(as(boss), emp, mgr, byOther) {
+		t.Error("a skip-level saw a rating none of their reports gave")
 	}
 }
 
