@@ -96,6 +96,9 @@ func TestCan(t *testing.T) {
 		{"HR_USERS entry off the roster cannot rate", hrOffRoster, Rate, emp, rateOnlyMgr},
 		{"former manager who left cannot rate", as(retired), Rate, emp, notOnRoster},
 		{"nobody rates a leaver", as(mgr), Rate, gone, leaver},
+		{"anyone on the roster may ask to record a final conversation (CanHoldConversation decides)", as(peer), HoldConversation, emp, ""},
+		{"HR_USERS entry off the roster records no conversation", hrOffRoster, HoldConversation, emp, notOnRoster},
+		{"a former manager who left records no conversation", as(retired), HoldConversation, emp, notOnRoster},
 		{"unknown action", as(mgr), Action("fire"), emp, unknown},
 	}
 	for _, tt := range tests {

@@ -337,6 +337,9 @@ func TestLeaveOut(t *testing.T) {
 	if counts[0].People != 10 || counts[0].Counts["exceptional"] != 1 {
 		t.Errorf("LeaveOut changed its input: %+v", counts[0])
 	}
+	if none := LeaveOut(counts, "S/B", "below"); none[1].Counts["below"] != 0 {
+		t.Errorf("leaving out a rating nobody holds went below zero: %+v", none[1])
+	}
 	unrated := LeaveOut(counts, "S/B", "")
 	if unrated[1].People != 3 || unrated[1].Counts["exceptional"] != 1 {
 		t.Errorf("leaving out someone not rated yet: %+v", unrated[1])
