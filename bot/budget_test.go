@@ -117,7 +117,10 @@ func TestRetryAfterHoldsEveryReplica(t *testing.T) {
 		if limited.Status != 429 {
 			t.Fatalf("the first post was answered %d", limited.Status)
 		}
-		time.Sleep(50 * time.Millisecond) // the 429 is answered and held
+		// B posts 300 ms after the 429: long after A has recorded the hold
+		// (one transaction), long before the Retry-After runs out, and
+		// before slack-go's own retry of A's post.
+		time.Sleep(300 * time.Millisecond)
 		if _, _, err := apis[1].PostMessageContext(t.Context(), "U2", slack.MsgOptionText("second", false)); err != nil {
 			t.Fatal(err)
 		}
