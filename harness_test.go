@@ -518,7 +518,8 @@ func buildBinary(tb testing.TB) string {
 
 // runBinary starts the built binary's `serve` against w's workspace and
 // database, waits until it is connected, and returns it with a channel
-// that receives how it exited. It is killed when the test ends.
+// that receives how it exited (w.http is then where it serves /metrics).
+// It is killed when the test ends.
 func (w *world) runBinary(bin string) (*exec.Cmd, <-chan error) {
 	w.t.Helper()
 	cmd := exec.Command(bin, "serve")
@@ -532,6 +533,11 @@ func (w *world) runBinary(bin string) (*exec.Cmd, <-chan error) {
 	w.t.Cleanup(func() { _ = cmd.Process.Kill() })
 	sc := bufio.NewScanner(stderr)
 	for sc.Scan() && !strings.Contains(sc.Text(), "msg=ready") {
+		if line := sc.Text(); strings.Contains(line, "health checks and metrics") {
+			if _, addr, ok := strings.Cut(line, "addr="); ok {
+				w.http = strings.Fields(addr)[0]
+			}
+		}
 	}
 	go func() {
 		for sc.Scan() {

@@ -215,7 +215,7 @@ what would be sent, to whom, and records nothing.`)
 	case "digest":
 		return a.runDigest(ctx, cfg, store, now, *dryRun, log)
 	case "timezones":
-		n, err := refreshTimeZones(ctx, store, slackClient(cfg))
+		n, err := refreshTimeZones(ctx, store, slackClient(cfg, store, log, nil))
 		if err != nil {
 			fmt.Fprintln(a.stderr, "massperform jobs run:", err)
 			return exitFailed
@@ -242,7 +242,7 @@ what would be sent, to whom, and records nothing.`)
 		}
 		return exitOK
 	}
-	n := nudger(cfg, store, slackClient(cfg), log)
+	n := nudger(cfg, store, slackClient(cfg, store, log, nil), log)
 	n.PhasesOnly = kickoff
 	r, ran, err := sweep(ctx, store, n, now, log)
 	switch {

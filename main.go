@@ -265,20 +265,32 @@ func (a *app) openStore(ctx context.Context, cfg config.Config, log *slog.Logger
 }
 
 // slackClient builds the Web API client: retries on 429 (after
-// Retry-After), on 5xx and on dropped connections.
-func slackClient(cfg config.Config, more ...slack.Option) *bot.API {
+// Retry-After), on 5xx and on dropped connections, and every call paced by
+// the workspace's Slack budget kept in the database, which every process
+// on it shares (replicas, and the command line): see bot.Pacer. next, if
+// not nil, carries the calls (the metrics' counting transport).
+func slackClient(cfg config.Config, budget bot.Budget, log *slog.Logger, next http.RoundTripper) *bot.API {
 	retry := slack.DefaultRetryConfig()
 	retry.Handlers = append(slack.AllBuiltinRetryHandlers(retry), slack.NewServerErrorRetryHandler(retry))
-	// The retries wrap whatever HTTP client the options set, so they come last.
-	opts := append(more, slack.OptionRetryConfig(retry))
+	opts := []slack.Option{slack.OptionRetryConfig(retry)}
 	if cfg.AppToken != "" {
 		opts = append(opts, slack.OptionAppLevelToken(cfg.AppToken))
 	}
 	if cfg.APIURL != "" {
 		opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
 	}
-	return bot.NewAPI(slack.New(cfg.BotToken, opts...))
+	// Slack's limits run on real time, whatever the program's clock says.
+	pacer := bot.NewPacer(budget, review.SystemClock{}, log.With("component", "slack budget"))
+	return bot.NewPacedAPI(cfg.BotToken, pacer, next, opts...)
 }
+
+// The sender finds, paces, marks and shares through the Web API client.
+var _ interface {
+	scheduler.Finder
+	scheduler.Pacer
+	scheduler.Marker
+	scheduler.Uploader
+} = (*bot.API)(nil)
 
 func (a *app) serve(ctx context.Context, args []string) int {
 	fs := a.flags("serve", "[serve]", "Runs the bot: connects to Slack over Socket Mode and answers /perform, buttons, forms and the Home tab.")
@@ -299,7 +311,7 @@ func (a *app) serve(ctx context.Context, args []string) int {
 
 	m := metrics.New()
 	m.Outbox(store.OutboxCounts)
-	api := slackClient(cfg, slack.OptionHTTPClient(&http.Client{Transport: m.Transport(nil), Timeout: 30 * time.Second}))
+	api := slackClient(cfg, store, log, m.Transport(nil))
 	if _, err := api.AuthTestContext(ctx); err != nil {
 		var se slack.SlackErrorResponse
 		if errors.As(err, &se) && (se.Err == "invalid_auth" || se.Err == "not_authed" || se.Err == "account_inactive" || se.Err == "token_revoked") {
@@ -459,7 +471,7 @@ is rejected whole, with every problem listed by line, and nothing changes.`)
 	}
 	defer store.Close()
 
-	res, err := roster.Import(ctx, f, slackClient(cfg), store, roster.Options{
+	res, err := roster.Import(ctx, f, slackClient(cfg, store, log, nil), store, roster.Options{
 		Today:             review.Calendar{Loc: cfg.Location}.Today(clock.Now()),
 		DryRun:            *dryRun,
 		DeactivateMissing: *deactivate,

@@ -144,7 +144,7 @@ moment after everything recorded.`)
 	cal := cfg.Calendar()
 	var api *bot.API
 	if need == config.NeedBotToken {
-		api = slackClient(cfg)
+		api = slackClient(cfg, store, log, nil)
 		api.SetRehearsal(&bot.Rehearsal{Clock: clock, Cal: cal})
 	}
 	r, err := newRehearsal(cfg, store, clock, api, nil, log)

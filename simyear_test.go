@@ -241,7 +241,12 @@ func simulatedYear(t *testing.T, url string) (log string, emu *slackemu.Server, 
 // shared in channels.
 type simClient struct{ *slack.Client }
 
-func (c simClient) UploadFile(ctx context.Context, channel string, f bot.File) error {
+// ShareFile shares f, its send starting (start) before the upload: the
+// simulation has no crash to tell the steps apart.
+func (c simClient) ShareFile(ctx context.Context, channel string, f bot.File, start func() error) error {
+	if err := start(); err != nil {
+		return err
+	}
 	_, err := c.UploadFileContext(ctx, slack.UploadFileParameters{Filename: f.Name, Title: f.Title, InitialComment: f.Comment,
 		Channel: channel, Reader: bytes.NewReader(f.Data), FileSize: len(f.Data)})
 	return err

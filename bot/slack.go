@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,6 +68,10 @@ var Methods = map[string]Method{
 	"dnd.teamInfo": {Tier: 2, Scopes: []string{"dnd:read"}},
 }
 
+// ErrNotSent wraps the error of a call that was never sent: its wait for
+// the budget ended (the caller's context, say). Slack did nothing.
+var ErrNotSent = errors.New("the call was not sent to Slack")
+
 // dndBatch is how many users one dnd.teamInfo call asks about.
 const dndBatch = 50
 
@@ -88,13 +94,20 @@ var tierLimits = map[int]struct {
 const perChannel = 0.9
 
 // API is the rate-limited Slack Web API client: every call waits for its
-// method's limiter first, and posts also for their channel's. slack-go's
+// method's budget first, and posts also for their channel's. slack-go's
 // own retries handle the 429s and 5xx that happen anyway.
+//
+// Built with NewPacedAPI, the methods' budgets are the workspace's, kept
+// by a Pacer in the client's transport and shared by every process that
+// shares its Budget; only views.open and views.push, whose trigger_id
+// lives 3 s, and the per-channel pace stay in the process. Built with
+// NewAPI, every budget is the process's own.
 type API struct {
 	*slack.Client
 	mu       sync.Mutex
 	methods  map[string]*rate.Limiter
 	channels map[string]*rate.Limiter
+	pacer    *Pacer // nil: the process's own limiters
 	// rehearsal, in a rehearsal deployment, marks every view, message and
 	// file comment with the rehearsal's date.
 	rehearsal *Rehearsal
@@ -108,7 +121,7 @@ func (a *API) SetRehearsal(r *Rehearsal) { a.rehearsal = r }
 // dated at (now, when at is zero).
 func (a *API) Mark(at time.Time, m Message) Message { return a.rehearsal.Message(at, m) }
 
-// NewAPI wraps a slack-go client.
+// NewAPI wraps a slack-go client, with budgets of the process's own.
 func NewAPI(c *slack.Client) *API {
 	a := &API{Client: c, methods: map[string]*rate.Limiter{}, channels: map[string]*rate.Limiter{}}
 	for name, m := range Methods {
@@ -118,13 +131,71 @@ func NewAPI(c *slack.Client) *API {
 	return a
 }
 
-// Wait blocks until a call to method is within our budget.
+// callTimeout bounds one Web API call once it is sent (the wait for its
+// budget before is not counted).
+const callTimeout = 30 * time.Second
+
+// NewPacedAPI returns a client for token whose calls are paced by p (see
+// API), through next (nil: http.DefaultTransport). opts come after the
+// HTTP client's, so a retry option wraps it.
+func NewPacedAPI(token string, p *Pacer, next http.RoundTripper, opts ...slack.Option) *API {
+	hc := &http.Client{Transport: p.Transport(timeoutTransport(next))}
+	a := NewAPI(slack.New(token, append([]slack.Option{slack.OptionHTTPClient(hc)}, opts...)...))
+	a.pacer = p
+	return a
+}
+
+// timeoutTransport bounds each call made through next by callTimeout,
+// from the moment it is sent until its answer has been read.
+func timeoutTransport(next http.RoundTripper) http.RoundTripper {
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return roundTripper(func(r *http.Request) (*http.Response, error) {
+		ctx, cancel := context.WithTimeout(r.Context(), callTimeout)
+		resp, err := next.RoundTrip(r.WithContext(ctx))
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		resp.Body = cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+		return resp, nil
+	})
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}
+
+// Wait blocks until a call to method is within the process's own budget.
+// A method the workspace's budget paces waits in the transport instead,
+// once per attempt.
 func (a *API) Wait(ctx context.Context, method string) error {
+	if a.pacer != nil && a.pacer.paces(method) {
+		return nil
+	}
 	l, ok := a.methods[method]
 	if !ok {
 		return nil
 	}
 	return l.Wait(ctx)
+}
+
+// Ready waits until the workspace's budget would let a call to method
+// go, without taking it (see Pacer.Ready). With budgets of the process's
+// own it returns at once: Wait does the waiting.
+func (a *API) Ready(ctx context.Context, method string) error {
+	if a.pacer == nil {
+		return ctx.Err()
+	}
+	return a.pacer.Ready(ctx, method)
 }
 
 func (a *API) waitChannel(ctx context.Context, channel string) error {
@@ -204,6 +275,15 @@ func (a *API) PostMessageContext(ctx context.Context, channelID string, options 
 // files.getUploadURLExternal, the upload URL and
 // files.completeUploadExternal.
 func (a *API) UploadFile(ctx context.Context, to string, f File) error {
+	return a.ShareFile(ctx, to, f, nil)
+}
+
+// ShareFile is UploadFile, calling start (when not nil) once the file is
+// uploaded and Slack's budget would let the share go, right before the
+// share itself (files.completeUploadExternal), which is the only step
+// that shows anything to anyone. An error from start stops it there:
+// nothing was shared.
+func (a *API) ShareFile(ctx context.Context, to string, f File, start func() error) error {
 	channel := to
 	if strings.HasPrefix(to, "U") || strings.HasPrefix(to, "W") {
 		if err := a.Wait(ctx, "conversations.open"); err != nil {
@@ -215,16 +295,37 @@ func (a *API) UploadFile(ctx context.Context, to string, f File) error {
 		}
 		channel = ch.ID
 	}
-	for _, m := range []string{"files.getUploadURLExternal", "files.completeUploadExternal"} {
-		if err := a.Wait(ctx, m); err != nil {
+	if err := a.Wait(ctx, "files.getUploadURLExternal"); err != nil {
+		return err
+	}
+	u, err := a.Client.GetUploadURLExternalContext(ctx, slack.GetUploadURLExternalParameters{FileName: f.Name, FileSize: len(f.Data)})
+	if err != nil {
+		return fmt.Errorf("files.getUploadURLExternal: %w", err)
+	}
+	if err := a.Client.UploadToURL(ctx, slack.UploadToURLParameters{UploadURL: u.UploadURL, Reader: bytes.NewReader(f.Data), Filename: f.Name}); err != nil {
+		return fmt.Errorf("upload: %w", err)
+	}
+	if err := a.Wait(ctx, "files.completeUploadExternal"); err != nil {
+		return err
+	}
+	if err := a.Ready(ctx, "files.completeUploadExternal"); err != nil {
+		return err
+	}
+	if start != nil {
+		if err := start(); err != nil {
 			return err
 		}
 	}
-	_, err := a.Client.UploadFileContext(ctx, slack.UploadFileParameters{
-		Filename: f.Name, Title: f.Title, InitialComment: a.rehearsal.comment(f.Comment), Channel: channel,
-		Reader: bytes.NewReader(f.Data), FileSize: len(f.Data),
+	c, err := a.Client.CompleteUploadExternalContext(ctx, slack.CompleteUploadExternalParameters{
+		Files: []slack.FileSummary{{ID: u.FileID, Title: f.Title}}, Channel: channel, InitialComment: a.rehearsal.comment(f.Comment),
 	})
-	return err
+	if err != nil {
+		return fmt.Errorf("files.completeUploadExternal: %w", err)
+	}
+	if len(c.Files) != 1 {
+		return fmt.Errorf("files.completeUploadExternal: %d files shared, want 1", len(c.Files))
+	}
+	return nil
 }
 
 // DNDOn returns which of these users have Do Not Disturb on at this

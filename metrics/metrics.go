@@ -4,9 +4,14 @@
 package metrics
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"mime"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,7 +27,9 @@ type Metrics struct {
 	handlerErrors *prometheus.CounterVec
 	panics        *prometheus.CounterVec
 	slackCalls    *prometheus.CounterVec
+	slackErrors   *prometheus.CounterVec
 	rateLimited   *prometheus.CounterVec
+	errorCodes    errorCodes
 	jobRuns       *prometheus.CounterVec
 	jobSeconds    *prometheus.HistogramVec
 }
@@ -45,8 +52,11 @@ func New() *Metrics {
 			Name: "massperform_handler_panics_total", Help: "Handlers that panicked (and were recovered), by handler.",
 		}, []string{"handler"}),
 		slackCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "massperform_slack_calls_total", Help: "Slack Web API calls, by method and outcome (ok, rate_limited, client_error, server_error, network_error).",
+			Name: "massperform_slack_calls_total", Help: "Slack Web API calls, by method and outcome (ok, slack_error, rate_limited, client_error, server_error, network_error).",
 		}, []string{"method", "outcome"}),
+		slackErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "massperform_slack_errors_total", Help: "Slack Web API calls that Slack answered with ok:false, by method and Slack's error code.",
+		}, []string{"method", "error"}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "massperform_slack_rate_limited_total", Help: "Slack Web API calls answered 429, by method.",
 		}, []string{"method"}),
@@ -58,7 +68,7 @@ func New() *Metrics {
 			Buckets: prometheus.ExponentialBuckets(.01, 4, 10),
 		}, []string{"job"}),
 	}
-	m.Registry.MustRegister(m.envelopes, m.ack, m.handlerErrors, m.panics, m.slackCalls, m.rateLimited, m.jobRuns, m.jobSeconds,
+	m.Registry.MustRegister(m.envelopes, m.ack, m.handlerErrors, m.panics, m.slackCalls, m.slackErrors, m.rateLimited, m.jobRuns, m.jobSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -123,7 +133,10 @@ func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 
 // Transport counts the Slack Web API calls made through next by method and
 // outcome. Only the method's name is read from the URL: never a token, a
-// channel or a message.
+// channel or a message. Slack answers most refusals with HTTP 200 and
+// {"ok":false,"error":"code"}: for those the body's ok and error are read
+// (and the body handed on whole to the client), and the call counts as a
+// slack_error, by its code.
 func (m *Metrics) Transport(next http.RoundTripper) http.RoundTripper {
 	if next == nil {
 		next = http.DefaultTransport
@@ -148,11 +161,78 @@ func (m *Metrics) Transport(next http.RoundTripper) http.RoundTripper {
 				outcome = "client_error"
 			default:
 				outcome = "ok"
+				if code, ok := slackError(resp); !ok {
+					outcome = "slack_error"
+					m.slackErrors.WithLabelValues(method, m.errorCodes.label(code)).Inc()
+				}
 			}
 		}
 		m.slackCalls.WithLabelValues(method, outcome).Inc()
 		return resp, err
 	})
+}
+
+// maxSlackBody is how much of an answer slackError reads: Slack's largest
+// (a users.list page of a thousand people) are a few megabytes.
+const maxSlackBody = 64 << 20
+
+// slackError reads a JSON answer's "ok" and "error" and puts the body back
+// for the client, unread. An answer that is not JSON, or has no "ok" (the
+// upload URL's plain text, say), counts as ok.
+func slackError(resp *http.Response) (code string, ok bool) {
+	if resp.Body == nil {
+		return "", true
+	}
+	if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct != "application/json" {
+		return "", true
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxSlackBody))
+	rest := resp.Body
+	resp.Body = readCloser{Reader: io.MultiReader(bytes.NewReader(body), rest), Closer: rest}
+	if err != nil {
+		return "", true // the client meets the same error reading on
+	}
+	var answer struct {
+		OK    *bool  `json:"ok"`
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(body, &answer) != nil || answer.OK == nil || *answer.OK {
+		return "", true
+	}
+	return answer.Error, false
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// errorCodes keeps the error label's values few: Slack's error codes are
+// short snake_case words from a finite list; anything else, and any code
+// past the first maxErrorCodes seen, is counted as "other".
+type errorCodes struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+const maxErrorCodes = 64
+
+func (e *errorCodes) label(code string) string {
+	if code == "" || len(code) > 48 || strings.Trim(code, "abcdefghijklmnopqrstuvwxyz_") != "" {
+		return "other"
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.seen == nil {
+		e.seen = map[string]bool{}
+	}
+	if !e.seen[code] {
+		if len(e.seen) >= maxErrorCodes {
+			return "other"
+		}
+		e.seen[code] = true
+	}
+	return code
 }
 
 type roundTripper func(*http.Request) (*http.Response, error)

@@ -14,12 +14,16 @@ import (
 	"github.com/massperform/massperform/storage"
 )
 
-// Outbox is the storage the sender works on.
+// Outbox is the storage the sender works on. Every change after the claim
+// shows the claim, and fails with storage.ErrClaimLost when another
+// sender has claimed the notification since.
 type Outbox interface {
 	ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]storage.OutboxItem, error)
-	MarkSent(ctx context.Context, id int64, channel, ts string) error
-	MarkRetry(ctx context.Context, id int64, reason string, next time.Time) error
-	MarkFailed(ctx context.Context, id int64, reason string) error
+	StartSend(ctx context.Context, c storage.Claim, lease time.Duration) error
+	MarkSent(ctx context.Context, c storage.Claim, channel, ts string) error
+	MarkRetry(ctx context.Context, c storage.Claim, reason string, next time.Time, uncertain bool) error
+	Release(ctx context.Context, c storage.Claim, reason string, next time.Time) error
+	MarkFailed(ctx context.Context, c storage.Claim, reason string) error
 	NextOutboxDue(ctx context.Context) (time.Time, error)
 }
 
@@ -42,9 +46,18 @@ type Marker interface {
 	Mark(at time.Time, m bot.Message) bot.Message
 }
 
-// Uploader is a Poster that can share files too.
+// Uploader is a Poster that can share files too. ShareFile calls start
+// right before the share itself, after everything that shows nobody
+// anything (the upload); an error from start stops it unshared.
 type Uploader interface {
-	UploadFile(ctx context.Context, to string, f bot.File) error
+	ShareFile(ctx context.Context, to string, f bot.File, start func() error) error
+}
+
+// Pacer is a Poster whose Slack budget is shared with other processes:
+// Ready waits until the budget would let a call to method go, without
+// taking it.
+type Pacer interface {
+	Ready(ctx context.Context, method string) error
 }
 
 // Payload is a notification's message as queued: a message, or a file to
@@ -65,15 +78,24 @@ func EncodePayload(text string, blocks []slack.Block) ([]byte, error) {
 
 // Delivery settings.
 const (
-	batchSize   = 10 // small, so that what people cause never waits long behind a backlog
+	batchSize = 10 // small, so that what people cause never waits long behind a backlog
+	// lease is how long a claim holds its batch, and how long a send holds
+	// its notification from the moment it starts. A batch can outlive its
+	// claim's lease (ten posts behind a slow or rate-limited Slack); each
+	// send starts only if the claim still holds (storage.StartSend checks
+	// the token), so another sender that has claimed the rest meanwhile
+	// is the only one to send them. A send's own lease outlasts the send
+	// (finishGrace) and its recording (recordGrace), so no other sender
+	// can take it while it is under way.
 	lease       = 2 * time.Minute
 	maxAttempts = 8
 	// idleWait bounds how long a message queued by another process (the
 	// roster import, another replica) waits to be noticed.
 	idleWait = 5 * time.Second
-	// finishGrace bounds a post that is under way when the sender is
-	// asked to stop.
+	// finishGrace bounds a send that is under way when the sender is
+	// asked to stop, and recordGrace the recording of its outcome.
 	finishGrace = 15 * time.Second
+	recordGrace = 5 * time.Second
 )
 
 // MetadataEventType marks our notifications in Slack's message metadata,
@@ -148,6 +170,15 @@ func (s *Sender) Deliver(ctx context.Context) (int, error) {
 	return sent, err
 }
 
+// outcome is what became of one notification.
+type outcome struct {
+	sent  bool
+	pause time.Duration // Slack said to hold back all posting this long
+	// stopped: the sender was asked to stop before the send started, and
+	// the notification went back to the outbox.
+	stopped bool
+}
+
 // deliverAll is Deliver, also returning how long Slack asked us to wait
 // when it rate-limited a post (0 when it did not).
 func (s *Sender) deliverAll(ctx context.Context) (int, time.Duration, error) {
@@ -159,30 +190,24 @@ func (s *Sender) deliverAll(ctx context.Context) (int, time.Duration, error) {
 		}
 		for i, it := range items {
 			if ctx.Err() != nil {
-				// Stopping: what was claimed and not started goes back at
-				// once, for the next process to send.
-				back := context.WithoutCancel(ctx)
-				for _, rest := range items[i:] {
-					_ = s.Outbox.MarkRetry(back, rest.ID, "the sender stopped", s.Clock.Now())
-				}
+				s.release(ctx, items[i:], "the sender stopped", s.Clock.Now())
 				return sent, 0, ctx.Err()
 			}
-			// A post under way is finished and recorded even if we are
-			// asked to stop meanwhile: abandoning it halfway would leave
-			// Slack's answer unknown.
-			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishGrace)
-			ok, pause := s.deliver(dctx, it)
-			cancel()
-			if ok {
+			o := s.deliver(ctx, it)
+			if o.sent {
 				sent++
 			}
-			if pause > 0 {
+			if o.stopped || ctx.Err() != nil {
+				// Stopping: what was claimed and not started goes back at
+				// once, for the next process to send.
+				s.release(ctx, items[i+1:], "the sender stopped", s.Clock.Now())
+				return sent, 0, ctx.Err()
+			}
+			if o.pause > 0 {
 				// The limit is Slack's for the method: posting the others
 				// now would only break it. Hand them back for later.
-				for _, rest := range items[i+1:] {
-					_ = s.Outbox.MarkRetry(ctx, rest.ID, "waiting out Slack's rate limit", s.Clock.Now().Add(pause))
-				}
-				return sent, pause, nil
+				s.release(ctx, items[i+1:], "waiting out Slack's rate limit", s.Clock.Now().Add(o.pause))
+				return sent, o.pause, nil
 			}
 		}
 		if len(items) < batchSize {
@@ -191,32 +216,47 @@ func (s *Sender) deliverAll(ctx context.Context) (int, time.Duration, error) {
 	}
 }
 
-// deliver posts one notification. It reports whether it went out, and how
-// long to hold back all posting when Slack rate-limited it.
-func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) (bool, time.Duration) {
+// release hands claimed notifications back, unattempted.
+func (s *Sender) release(ctx context.Context, items []storage.OutboxItem, reason string, next time.Time) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordGrace)
+	defer cancel()
+	for _, it := range items {
+		if err := s.Outbox.Release(rctx, it.Claim, reason, next); err != nil && !errors.Is(err, storage.ErrClaimLost) {
+			s.Log.Warn("could not hand a notification back; it waits for its lease to end", "outbox_id", it.ID, "err", err)
+		}
+	}
+}
+
+// deliver sends one notification.
+func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) outcome {
 	log := s.Log.With("outbox_id", it.ID, "kind", it.Kind, "attempt", it.Attempts)
 	var p Payload
 	if err := json.Unmarshal(it.Payload, &p); err != nil {
 		log.Error("undecodable notification", "err", err)
-		_ = s.Outbox.MarkFailed(ctx, it.ID, "undecodable payload")
-		return false, 0
+		s.record(ctx, log, "mark failed", func(rctx context.Context) error { return s.Outbox.MarkFailed(rctx, it.Claim, "undecodable payload") })
+		return outcome{}
 	}
 	if p.File != nil {
 		return s.share(ctx, it, *p.File, log)
 	}
 	if f, ok := s.Slack.(Finder); ok && it.Uncertain {
-		// An earlier attempt stopped without saying how it went: look
+		// An earlier attempt started and never said how it went: look
 		// before posting again.
-		channel, ts, found, err := f.FindNotification(ctx, it.Recipient, MetadataEventType, it.Key, it.CreatedAt)
+		lctx, cancel := context.WithTimeout(ctx, finishGrace)
+		channel, ts, found, err := f.FindNotification(lctx, it.Recipient, MetadataEventType, it.Key, it.CreatedAt)
+		cancel()
 		if err != nil {
-			return s.retry(ctx, it, log, err)
+			if ctx.Err() != nil {
+				s.release(ctx, []storage.OutboxItem{it}, "the sender stopped", s.Clock.Now())
+				return outcome{stopped: true}
+			}
+			// Still in doubt: the next attempt looks again.
+			return s.retry(ctx, it, log, err, true)
 		}
 		if found {
 			log.Info("notification had gone out before a restart; recording it, not sending it again")
-			if err := s.Outbox.MarkSent(ctx, it.ID, channel, ts); err != nil {
-				log.Error("found but not recorded", "err", err)
-			}
-			return true, 0
+			s.record(ctx, log, "mark sent", func(rctx context.Context) error { return s.Outbox.MarkSent(rctx, it.Claim, channel, ts) })
+			return outcome{sent: true}
 		}
 	}
 	if mk, ok := s.Slack.(Marker); ok {
@@ -230,42 +270,116 @@ func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) (bool, time
 	if len(p.Blocks.BlockSet) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(p.Blocks.BlockSet...))
 	}
-	channel, ts, err := s.Slack.PostMessageContext(ctx, it.Recipient, opts...)
-	if err == nil {
-		if err := s.Outbox.MarkSent(ctx, it.ID, channel, ts); err != nil {
-			log.Error("sent but not recorded; the lease keeps it from going out again until it ends", "err", err)
+	if pc, ok := s.Slack.(Pacer); ok {
+		// Wait for Slack's budget while we may still give up, before the
+		// send starts.
+		if err := pc.Ready(ctx, "chat.postMessage"); err != nil {
+			s.release(ctx, []storage.OutboxItem{it}, "the sender stopped", s.Clock.Now())
+			return outcome{stopped: true}
 		}
-		return true, 0
 	}
-	return s.retry(ctx, it, log, err)
+	if !s.start(ctx, it, log) {
+		return outcome{}
+	}
+	// A post under way is finished and recorded even if we are asked to
+	// stop meanwhile: abandoning it halfway would leave Slack's answer
+	// unknown.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishGrace)
+	channel, ts, err := s.Slack.PostMessageContext(dctx, it.Recipient, opts...)
+	cancel()
+	if err == nil {
+		s.record(ctx, log, "mark sent", func(rctx context.Context) error { return s.Outbox.MarkSent(rctx, it.Claim, channel, ts) })
+		return outcome{sent: true}
+	}
+	return s.retry(ctx, it, log, err, !answered(err))
+}
+
+// start records that it is being sent, if its claim still holds: a
+// sender whose claim was lost leaves it to the one that holds it now.
+func (s *Sender) start(ctx context.Context, it storage.OutboxItem, log *slog.Logger) bool {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordGrace)
+	defer cancel()
+	err := s.Outbox.StartSend(rctx, it.Claim, lease)
+	switch {
+	case errors.Is(err, storage.ErrClaimLost):
+		log.Info("another sender has claimed this notification since; leaving it to that one")
+		return false
+	case err != nil:
+		log.Warn("could not record the start of a send; not sending", "err", err)
+		return false
+	}
+	return true
+}
+
+// record writes a send's outcome, even when the sender is stopping.
+func (s *Sender) record(ctx context.Context, log *slog.Logger, what string, write func(context.Context) error) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordGrace)
+	defer cancel()
+	switch err := write(rctx); {
+	case errors.Is(err, storage.ErrClaimLost):
+		log.Warn("outcome not recorded: another sender has claimed this notification since, and looks in Slack before sending", "op", what)
+	case err != nil:
+		log.Error("outcome not recorded; the lease keeps it from being sent again until it ends, then it is looked for first", "op", what, "err", err)
+	}
 }
 
 // share uploads a queued file. Slack cannot be asked afterwards whether a
-// file went out, so a share that stopped without saying how it went is not
-// tried again: a file is shared at most once.
-func (s *Sender) share(ctx context.Context, it storage.OutboxItem, f bot.File, log *slog.Logger) (bool, time.Duration) {
+// file went out, so a share that started and stopped without saying how
+// it went is not tried again: a file is shared at most once. A share
+// starts right before Slack is asked to show the uploaded file; a
+// notification claimed but never started is shared like any other.
+func (s *Sender) share(ctx context.Context, it storage.OutboxItem, f bot.File, log *slog.Logger) outcome {
 	up, ok := s.Slack.(Uploader)
 	if !ok {
-		_ = s.Outbox.MarkFailed(ctx, it.ID, "this sender cannot share files")
-		return false, 0
+		s.record(ctx, log, "mark failed", func(rctx context.Context) error {
+			return s.Outbox.MarkFailed(rctx, it.Claim, "this sender cannot share files")
+		})
+		return outcome{}
 	}
 	if it.Uncertain {
-		log.Warn("a file share stopped midway before a restart; not sharing it again")
-		_ = s.Outbox.MarkFailed(ctx, it.ID, "interrupted: it may have been shared")
-		return false, 0
+		log.Warn("a file share started and stopped midway before a restart; not sharing it again")
+		s.record(ctx, log, "mark failed", func(rctx context.Context) error {
+			return s.Outbox.MarkFailed(rctx, it.Claim, "interrupted: it may have been shared")
+		})
+		return outcome{}
 	}
-	if err := up.UploadFile(ctx, it.Recipient, f); err != nil {
-		return s.retry(ctx, it, log, err)
+	if pc, ok := s.Slack.(Pacer); ok {
+		if err := pc.Ready(ctx, "files.getUploadURLExternal"); err != nil {
+			s.release(ctx, []storage.OutboxItem{it}, "the sender stopped", s.Clock.Now())
+			return outcome{stopped: true}
+		}
 	}
-	if err := s.Outbox.MarkSent(ctx, it.ID, it.Recipient, ""); err != nil {
-		log.Error("shared but not recorded; the lease keeps it from going out again", "err", err)
+	started, lost := false, false
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishGrace)
+	err := up.ShareFile(dctx, it.Recipient, f, func() error {
+		if ctx.Err() != nil {
+			return ctx.Err() // stopping: the file goes back unshared
+		}
+		if !s.start(ctx, it, log) {
+			lost = true
+			return storage.ErrClaimLost
+		}
+		started = true
+		return nil
+	})
+	cancel()
+	switch {
+	case err == nil:
+		s.record(ctx, log, "mark sent", func(rctx context.Context) error { return s.Outbox.MarkSent(rctx, it.Claim, it.Recipient, "") })
+		return outcome{sent: true}
+	case lost:
+		return outcome{}
+	case !started && ctx.Err() != nil:
+		s.release(ctx, []storage.OutboxItem{it}, "the sender stopped", s.Clock.Now())
+		return outcome{stopped: true}
 	}
-	return true, 0
+	return s.retry(ctx, it, log, err, started && !answered(err))
 }
 
-// retry schedules another try of a failed delivery, or gives up on it. It
-// reports false (nothing was sent) and, after a 429, the Retry-After.
-func (s *Sender) retry(ctx context.Context, it storage.OutboxItem, log *slog.Logger, err error) (bool, time.Duration) {
+// retry schedules another try of a failed delivery, or gives up on it.
+// uncertain says the attempt may have delivered it all the same. After a
+// 429 it reports the Retry-After.
+func (s *Sender) retry(ctx context.Context, it storage.OutboxItem, log *slog.Logger, err error, uncertain bool) outcome {
 	var pause time.Duration
 	if rl, ok := errors.AsType[*slack.RateLimitedError](err); ok {
 		pause = max(rl.RetryAfter, time.Second)
@@ -273,12 +387,33 @@ func (s *Sender) retry(ctx context.Context, it storage.OutboxItem, log *slog.Log
 	retry, after := retryable(err, it.Attempts)
 	if !retry || it.Attempts >= maxAttempts {
 		log.Warn("giving up on a notification", "err", err)
-		_ = s.Outbox.MarkFailed(ctx, it.ID, err.Error())
-		return false, pause
+		s.record(ctx, log, "mark failed", func(rctx context.Context) error { return s.Outbox.MarkFailed(rctx, it.Claim, err.Error()) })
+		return outcome{pause: pause}
 	}
-	log.Info("notification will be retried", "err", err, "in", after)
-	_ = s.Outbox.MarkRetry(ctx, it.ID, err.Error(), s.Clock.Now().Add(after))
-	return false, pause
+	log.Info("notification will be retried", "err", err, "in", after, "uncertain", uncertain)
+	s.record(ctx, log, "mark retry", func(rctx context.Context) error {
+		return s.Outbox.MarkRetry(rctx, it.Claim, err.Error(), s.Clock.Now().Add(after), uncertain)
+	})
+	return outcome{pause: pause}
+}
+
+// answered reports whether a failed call got Slack's answer, which says
+// it did nothing (a refusal, a 429, a 4xx), or was never sent. After
+// anything else (a 5xx, a dropped connection, a timeout) the call may
+// have taken effect.
+func answered(err error) bool {
+	if errors.Is(err, bot.ErrNotSent) {
+		return true
+	}
+	if _, ok := errors.AsType[*slack.RateLimitedError](err); ok {
+		return true
+	}
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return true
+	}
+	var sc slack.StatusCodeError
+	return errors.As(err, &sc) && sc.Code >= 400 && sc.Code < 500
 }
 
 // retryable decides whether a failed post is worth another try, and when.

@@ -48,10 +48,18 @@ func TestRetryable(t *testing.T) {
 
 // fakeOutbox records what the sender does with the items it hands out.
 type fakeOutbox struct {
-	items   []storage.OutboxItem
-	sent    map[int64]string
-	retried map[int64]time.Time
-	failed  map[int64]string
+	items    []storage.OutboxItem
+	started  map[int64]bool
+	sent     map[int64]string
+	retried  map[int64]time.Time
+	doubt    map[int64]bool // retried as uncertain
+	released map[int64]time.Time
+	failed   map[int64]string
+}
+
+func newFakeOutbox(items ...storage.OutboxItem) *fakeOutbox {
+	return &fakeOutbox{items: items, started: map[int64]bool{}, sent: map[int64]string{}, retried: map[int64]time.Time{},
+		doubt: map[int64]bool{}, released: map[int64]time.Time{}, failed: map[int64]string{}}
 }
 
 func (f *fakeOutbox) ClaimOutbox(_ context.Context, limit int, _ time.Duration) ([]storage.OutboxItem, error) {
@@ -60,16 +68,25 @@ func (f *fakeOutbox) ClaimOutbox(_ context.Context, limit int, _ time.Duration) 
 	f.items = f.items[n:]
 	return out, nil
 }
-func (f *fakeOutbox) MarkSent(_ context.Context, id int64, ch, ts string) error {
-	f.sent[id] = ch + "/" + ts
+func (f *fakeOutbox) StartSend(_ context.Context, c storage.Claim, _ time.Duration) error {
+	f.started[c.ID] = true
 	return nil
 }
-func (f *fakeOutbox) MarkRetry(_ context.Context, id int64, _ string, next time.Time) error {
-	f.retried[id] = next
+func (f *fakeOutbox) MarkSent(_ context.Context, c storage.Claim, ch, ts string) error {
+	f.sent[c.ID] = ch + "/" + ts
 	return nil
 }
-func (f *fakeOutbox) MarkFailed(_ context.Context, id int64, reason string) error {
-	f.failed[id] = reason
+func (f *fakeOutbox) MarkRetry(_ context.Context, c storage.Claim, _ string, next time.Time, uncertain bool) error {
+	f.retried[c.ID] = next
+	f.doubt[c.ID] = uncertain
+	return nil
+}
+func (f *fakeOutbox) Release(_ context.Context, c storage.Claim, _ string, next time.Time) error {
+	f.released[c.ID] = next
+	return nil
+}
+func (f *fakeOutbox) MarkFailed(_ context.Context, c storage.Claim, reason string) error {
+	f.failed[c.ID] = reason
 	return nil
 }
 func (f *fakeOutbox) NextOutboxDue(context.Context) (time.Time, error) { return time.Time{}, nil }
@@ -92,15 +109,15 @@ func TestDeliver(t *testing.T) {
 	now := time.Date(2026, 8, 3, 14, 0, 0, 0, time.UTC)
 	payload, _ := EncodePayload("hi", []slack.Block{slack.NewDividerBlock()})
 	item := func(id int64, to string, attempts int) storage.OutboxItem {
-		return storage.OutboxItem{ID: id, Key: "k" + to, Recipient: to, Kind: "test", Payload: payload, Attempts: attempts}
+		return storage.OutboxItem{Claim: storage.Claim{ID: id}, Key: "k" + to, Recipient: to, Kind: "test", Payload: payload, Attempts: attempts}
 	}
 	var items []storage.OutboxItem
 	items = append(items, item(1, "UOK", 1), item(2, "UGONE", 1), item(4, "UBUSY2", maxAttempts),
-		storage.OutboxItem{ID: 5, Recipient: "UBAD", Payload: []byte("{not json"), Attempts: 1})
+		storage.OutboxItem{Claim: storage.Claim{ID: 5}, Recipient: "UBAD", Payload: []byte("{not json"), Attempts: 1})
 	for i := range 60 { // more than one batch
 		items = append(items, item(int64(100+i), "UMANY", 1))
 	}
-	box := &fakeOutbox{items: items, sent: map[int64]string{}, retried: map[int64]time.Time{}, failed: map[int64]string{}}
+	box := newFakeOutbox(items...)
 	poster := &fakePoster{errs: map[string]error{
 		"UGONE":  slack.SlackErrorResponse{Err: "user_not_found"},
 		"UBUSY":  &slack.RateLimitedError{RetryAfter: 20 * time.Second},
@@ -133,9 +150,9 @@ func TestDeliverStopsAt429(t *testing.T) {
 	payload, _ := EncodePayload("hi", nil)
 	var items []storage.OutboxItem
 	for i, to := range []string{"UOK", "UBUSY", "UOK2", "UOK3"} {
-		items = append(items, storage.OutboxItem{ID: int64(i + 1), Key: "k" + to, Recipient: to, Kind: "test", Payload: payload, Attempts: 1})
+		items = append(items, storage.OutboxItem{Claim: storage.Claim{ID: int64(i + 1)}, Key: "k" + to, Recipient: to, Kind: "test", Payload: payload, Attempts: 1})
 	}
-	box := &fakeOutbox{items: items, sent: map[int64]string{}, retried: map[int64]time.Time{}, failed: map[int64]string{}}
+	box := newFakeOutbox(items...)
 	poster := &fakePoster{errs: map[string]error{"UBUSY": &slack.RateLimitedError{RetryAfter: 20 * time.Second}}}
 	s := NewSender(box, poster, review.ClockFunc(func() time.Time { return now }), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	sent, pause, err := s.deliverAll(context.Background())
@@ -145,9 +162,12 @@ func TestDeliverStopsAt429(t *testing.T) {
 	if len(poster.posted) != 2 {
 		t.Errorf("posted to %v: nothing should follow the 429", poster.posted)
 	}
-	for _, id := range []int64{2, 3, 4} {
-		if !box.retried[id].Equal(now.Add(20 * time.Second)) {
-			t.Errorf("item %d retried at %v, want after the Retry-After", id, box.retried[id])
+	if !box.retried[2].Equal(now.Add(20*time.Second)) || box.doubt[2] {
+		t.Errorf("the rate-limited item retried at %v (uncertain %v), want after the Retry-After", box.retried[2], box.doubt[2])
+	}
+	for _, id := range []int64{3, 4} {
+		if !box.released[id].Equal(now.Add(20*time.Second)) || box.started[id] {
+			t.Errorf("item %d handed back at %v (started %v), want unstarted, after the Retry-After", id, box.released[id], box.started[id])
 		}
 	}
 }
@@ -156,49 +176,70 @@ func TestDeliverStopsAt429(t *testing.T) {
 type fakeUploader struct {
 	fakePoster
 	shared []string
-	err    error
+	err    error // from the upload, before the share starts
+	after  error // from the share, once started
 }
 
-func (f *fakeUploader) UploadFile(_ context.Context, to string, file bot.File) error {
+func (f *fakeUploader) ShareFile(_ context.Context, to string, file bot.File, start func() error) error {
+	if f.err != nil {
+		return f.err
+	}
+	if err := start(); err != nil {
+		return err
+	}
+	if f.after != nil {
+		return f.after
+	}
 	f.shared = append(f.shared, to+"/"+file.Name+"/"+string(file.Data))
-	return f.err
+	return nil
 }
 
-// TestDeliverSharesFiles: a queued file is shared once, an interrupted share
-// is never tried again, and a failed one is retried.
+// TestDeliverSharesFiles: a queued file is shared once; a share that
+// started and was interrupted is never tried again; one that failed
+// before it started is retried, and one that failed once started without
+// Slack's answer is left in doubt (and so never shared again).
 func TestDeliverSharesFiles(t *testing.T) {
 	now := time.Date(2026, 8, 3, 14, 0, 0, 0, time.UTC)
 	payload, err := EncodeFile(bot.File{Name: "d.csv", Data: []byte("a,b\n")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	box := &fakeOutbox{items: []storage.OutboxItem{
-		{ID: 1, Recipient: "CHR", Kind: "digest file", Payload: payload, Attempts: 1},
-		{ID: 2, Recipient: "CHR", Kind: "digest file", Payload: payload, Attempts: 2, Uncertain: true},
-	}, sent: map[int64]string{}, retried: map[int64]time.Time{}, failed: map[int64]string{}}
+	file := func(id int64, uncertain bool) storage.OutboxItem {
+		return storage.OutboxItem{Claim: storage.Claim{ID: id}, Recipient: "CHR", Kind: "digest file", Payload: payload, Attempts: 1, Uncertain: uncertain}
+	}
+	box := newFakeOutbox(file(1, false), file(2, true))
 	up := &fakeUploader{}
 	clock := review.ClockFunc(func() time.Time { return now })
 	s := NewSender(box, up, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if _, err := s.Deliver(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if len(up.shared) != 1 || up.shared[0] != "CHR/d.csv/a,b\n" || box.sent[1] == "" || box.failed[2] == "" || len(up.posted) != 0 {
+	if len(up.shared) != 1 || up.shared[0] != "CHR/d.csv/a,b\n" || box.sent[1] == "" || !box.started[1] || box.failed[2] == "" || box.started[2] || len(up.posted) != 0 {
 		t.Fatalf("shared %v; sent %v; failed %v; posted %v", up.shared, box.sent, box.failed, up.posted)
 	}
 
-	box.items = []storage.OutboxItem{{ID: 3, Recipient: "CHR", Kind: "digest file", Payload: payload, Attempts: 1}}
+	box.items = []storage.OutboxItem{file(3, false)}
 	up.err = slack.StatusCodeError{Code: 503}
 	if _, err := s.Deliver(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if box.retried[3].IsZero() {
-		t.Fatalf("a failed share was not retried: %v", box.failed)
+	if box.retried[3].IsZero() || box.doubt[3] || box.started[3] {
+		t.Fatalf("a share that failed before it started was not retried plainly: retried %v, uncertain %v", box.retried, box.doubt)
+	}
+	box.items = []storage.OutboxItem{file(4, false), file(5, false)}
+	up.err, up.after = nil, slack.StatusCodeError{Code: 503}
+	box.items[1].Payload = []byte("{not json") // so the second is not shared
+	if _, err := s.Deliver(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !box.started[4] || !box.doubt[4] {
+		t.Fatalf("a share that failed once started is not in doubt: %v", box.doubt)
 	}
 
 	// A sender that cannot share files says so, once.
-	box.items = []storage.OutboxItem{{ID: 4, Recipient: "CHR", Kind: "digest file", Payload: payload, Attempts: 1}}
+	box.items = []storage.OutboxItem{file(6, false)}
 	plain := NewSender(box, &fakePoster{}, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if _, err := plain.Deliver(context.Background()); err != nil || box.failed[4] == "" {
+	if _, err := plain.Deliver(context.Background()); err != nil || box.failed[6] == "" {
 		t.Fatalf("%v, failed %v", err, box.failed)
 	}
 }

@@ -225,7 +225,7 @@ func TestCollapsedNotifications(t *testing.T) {
 		if len(items) != 1 || string(items[0].Payload) != `{"text":"last"}` {
 			t.Fatalf("after release: %+v", items)
 		}
-		s.MarkSent(ctx, items[0].ID, "D2", "1.1")
+		s.MarkSent(ctx, items[0].Claim, "D2", "1.1")
 		// Once sent, the key is spent: a later change to the same visit
 		// does not send or rewrite anything.
 		s.Enqueue(ctx, []storage.Notification{n(`{"text":"too late"}`)})

@@ -51,6 +51,7 @@ func migrations(dialect string) []*gormigrate.Migration {
 		{ID: "0002_rating_approval", Migrate: ddl(dialect, schema0002)},
 		{ID: "0003_reminders", Migrate: ddl(dialect, schema0003)},
 		{ID: "0004_earlier_wrap_ups", Migrate: ddl(dialect, schema0004)},
+		{ID: "0005_outbox_claims_slack_budget", Migrate: ddl(dialect, schema0005)},
 	}
 }
 
@@ -342,4 +343,22 @@ CREATE TABLE earlier_wrap_ups (
 	set_aside_at {{TS}} NOT NULL
 );
 CREATE INDEX earlier_wrap_ups_review ON earlier_wrap_ups (review_id)
+`
+
+// schema0005 gives every outbox claim a token, which each later change to
+// the row must show, and records when a send started (started_at, kept
+// until its outcome is recorded): only a row whose send started can have
+// gone out unrecorded. Rows an older release left leased are taken as
+// started, as that release took them. slack_budget is the workspace's
+// Slack budget, shared by every process: per Web API method, the
+// theoretical arrival time of the next call (a generic cell rate
+// algorithm), in microseconds of real time since the Unix epoch.
+const schema0005 = `
+ALTER TABLE outbox ADD COLUMN claim_token TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN started_at {{TS}};
+UPDATE outbox SET started_at = created_at WHERE status = 'pending' AND lease_until IS NOT NULL;
+CREATE TABLE slack_budget (
+	method TEXT PRIMARY KEY,
+	tat BIGINT NOT NULL
+)
 `

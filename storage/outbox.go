@@ -2,6 +2,10 @@ package storage
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -35,6 +39,8 @@ type outboxRow struct {
 	Attempts      int
 	NextAttemptAt time.Time
 	LeaseUntil    *time.Time
+	ClaimToken    string
+	StartedAt     *time.Time
 	LastError     string
 	Channel       string
 	SlackTS       string `gorm:"column:slack_ts"`
@@ -52,17 +58,33 @@ const (
 	OutboxCancelled = "cancelled" // the recipient left the program before it went out
 )
 
+// Claim is one sender's hold on one notification: the row, and the token
+// of the claim that took it. Every change a sender makes to the row shows
+// the token, so a sender whose lease ran out, and whose notification
+// another sender has claimed since, changes nothing.
+type Claim struct {
+	ID    int64
+	Token string
+}
+
+// ErrClaimLost is returned when a notification is no longer held under the
+// claim shown: its lease ran out and another sender claimed it (or it was
+// recorded meanwhile).
+var ErrClaimLost = errors.New("the notification is no longer held under this claim")
+
 // OutboxItem is a notification claimed for delivery.
 type OutboxItem struct {
-	ID        int64
+	Claim
 	Key       string
 	Recipient string
 	Kind      string
 	Payload   []byte
 	Attempts  int // including this one
 	CreatedAt time.Time
-	// Uncertain is set when an earlier attempt claimed it and never said
-	// how it went (its process stopped mid-way): it may have gone out.
+	// Uncertain is set when an earlier attempt started sending it and
+	// never recorded how that went (its process stopped mid-way): it may
+	// have gone out. A notification that was claimed but never started
+	// is not uncertain.
 	Uncertain bool
 }
 
@@ -123,8 +145,9 @@ var bulkKinds = []string{"nudge", "digest", "digest file"}
 
 // ClaimOutbox leases up to limit pending notifications that are due, so
 // that no other sender (in this process or another) takes them until the
-// lease ends. A notification whose sender died mid-delivery is offered again
-// once its lease runs out.
+// lease ends, and returns them under one new claim token. A notification
+// whose sender died, or let its lease run out, is offered again once the
+// lease has ended; it is Uncertain only if a send had started.
 func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]OutboxItem, error) {
 	now, wall := s.now(), s.leases.Now().UTC()
 	var rows []outboxRow
@@ -135,56 +158,117 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 	if err != nil {
 		return nil, s.wrap("outbox candidates", err)
 	}
-	until := wall.Add(lease)
-	var items []OutboxItem
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	token := newClaimToken()
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	var claimed []outboxRow
 	err = s.tx(ctx, "claim outbox", func(tx *gorm.DB, _ time.Time) error {
-		items = items[:0] // the transaction may run again
-		for _, r := range rows {
-			res := tx.Model(&outboxRow{}).
-				Where("id = ? AND status = ? AND (lease_until IS NULL OR lease_until < ?)", r.ID, OutboxPending, wall).
-				Updates(map[string]any{"lease_until": until, "attempts": gorm.Expr("attempts + 1")})
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected == 1 {
-				items = append(items, OutboxItem{ID: r.ID, Key: r.DedupKey, Recipient: r.Recipient, Kind: r.Kind, Payload: []byte(r.Payload),
-					Attempts: r.Attempts + 1, CreatedAt: r.CreatedAt, Uncertain: r.LeaseUntil != nil})
-			}
+		// Another sender may have claimed some since they were read: the
+		// same conditions again decide, row by row, under the row's lock.
+		err := tx.Model(&outboxRow{}).
+			Where("id IN ? AND status = ? AND (lease_until IS NULL OR lease_until < ?)", ids, OutboxPending, wall).
+			Updates(map[string]any{"lease_until": wall.Add(lease), "claim_token": token}).Error
+		if err != nil {
+			return err
 		}
-		return nil
+		claimed = claimed[:0] // the transaction may run again
+		return tx.Where("id IN ? AND claim_token = ?", ids, token).Find(&claimed).Error
 	})
 	if err != nil {
 		return nil, err
 	}
+	order := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		order[id] = i
+	}
+	slices.SortFunc(claimed, func(a, b outboxRow) int { return order[a.ID] - order[b.ID] })
+	items := make([]OutboxItem, 0, len(claimed))
+	for _, r := range claimed {
+		items = append(items, OutboxItem{Claim: Claim{ID: r.ID, Token: token}, Key: r.DedupKey, Recipient: r.Recipient, Kind: r.Kind,
+			Payload: []byte(r.Payload), Attempts: r.Attempts + 1, CreatedAt: r.CreatedAt, Uncertain: r.StartedAt != nil})
+	}
 	return items, nil
 }
 
-// updateOutbox changes one outbox row.
-func (s *Store) updateOutbox(ctx context.Context, op string, id int64, set map[string]any) error {
-	return s.tx(ctx, op, func(tx *gorm.DB, _ time.Time) error {
-		return tx.Model(&outboxRow{}).Where("id = ?", id).Updates(set).Error
+// newClaimToken returns a token no other claim has.
+func newClaimToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// updateClaimed changes one outbox row if it is still held under c, and
+// returns ErrClaimLost if it is not.
+func (s *Store) updateClaimed(ctx context.Context, op string, c Claim, set map[string]any) error {
+	var n int64
+	err := s.tx(ctx, op, func(tx *gorm.DB, _ time.Time) error {
+		res := tx.Model(&outboxRow{}).Where("id = ? AND claim_token = ? AND status = ?", c.ID, c.Token, OutboxPending).Updates(set)
+		n = res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrClaimLost
+	}
+	return nil
+}
+
+// StartSend records that a send of a claimed notification is starting,
+// and extends its lease by lease from now, which must outlast the send
+// and its recording. From here until its outcome is recorded, the
+// notification counts as possibly sent. It returns ErrClaimLost, and
+// records nothing, if the claim was lost: then it must not be sent.
+func (s *Store) StartSend(ctx context.Context, c Claim, lease time.Duration) error {
+	return s.updateClaimed(ctx, "start send", c, map[string]any{
+		"started_at": s.now(), "lease_until": s.leases.Now().UTC().Add(lease),
 	})
 }
 
 // MarkSent records a delivered notification with the channel and message
 // timestamp Slack returned.
-func (s *Store) MarkSent(ctx context.Context, id int64, channel, ts string) error {
-	return s.updateOutbox(ctx, "mark sent", id, map[string]any{
-		"status": OutboxSent, "channel": channel, "slack_ts": ts, "sent_at": s.now(), "lease_until": nil, "last_error": "",
+func (s *Store) MarkSent(ctx context.Context, c Claim, channel, ts string) error {
+	return s.updateClaimed(ctx, "mark sent", c, map[string]any{
+		"status": OutboxSent, "channel": channel, "slack_ts": ts, "sent_at": s.now(), "last_error": "",
+		"attempts": gorm.Expr("attempts + 1"), "lease_until": nil, "claim_token": "", "started_at": nil,
 	})
 }
 
-// MarkRetry records a failed attempt and when to try again.
-func (s *Store) MarkRetry(ctx context.Context, id int64, reason string, next time.Time) error {
-	return s.updateOutbox(ctx, "mark retry", id, map[string]any{
-		"next_attempt_at": next.UTC(), "lease_until": nil, "last_error": reason,
+// MarkRetry records a failed attempt and when to try again. uncertain
+// says the attempt may have sent it all the same (a send that stopped
+// without an answer, or a look in Slack that failed for a notification
+// already in doubt): the next attempt then looks before sending.
+func (s *Store) MarkRetry(ctx context.Context, c Claim, reason string, next time.Time, uncertain bool) error {
+	set := map[string]any{
+		"next_attempt_at": next.UTC(), "last_error": reason,
+		"attempts": gorm.Expr("attempts + 1"), "lease_until": nil, "claim_token": "",
+	}
+	if !uncertain {
+		set["started_at"] = nil
+	}
+	return s.updateClaimed(ctx, "mark retry", c, set)
+}
+
+// Release hands a claimed notification back unattempted, due at next: a
+// sender stopping, or holding back for Slack's Retry-After. Whatever was
+// known about an earlier send stays as it was.
+func (s *Store) Release(ctx context.Context, c Claim, reason string, next time.Time) error {
+	return s.updateClaimed(ctx, "release", c, map[string]any{
+		"next_attempt_at": next.UTC(), "last_error": reason, "lease_until": nil, "claim_token": "",
 	})
 }
 
 // MarkFailed gives up on a notification.
-func (s *Store) MarkFailed(ctx context.Context, id int64, reason string) error {
-	return s.updateOutbox(ctx, "mark failed", id, map[string]any{
-		"status": OutboxFailed, "lease_until": nil, "last_error": reason,
+func (s *Store) MarkFailed(ctx context.Context, c Claim, reason string) error {
+	return s.updateClaimed(ctx, "mark failed", c, map[string]any{
+		"status": OutboxFailed, "last_error": reason,
+		"attempts": gorm.Expr("attempts + 1"), "lease_until": nil, "claim_token": "", "started_at": nil,
 	})
 }
 

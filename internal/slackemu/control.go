@@ -27,6 +27,7 @@ import (
 //	GET  /_emu/calls[?method=m]   recorded calls
 //	GET  /_emu/acks
 //	GET  /_emu/violations
+//	GET  /_emu/peaks              the most calls per method accepted within a trailing minute
 //	GET  /_emu/files
 //
 // Calls that wait for an ack use the request's context.
@@ -124,6 +125,8 @@ func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
 		out = s.Acks()
 	case "GET violations":
 		out = s.Violations()
+	case "GET peaks":
+		out = s.PeakRates()
 	case "GET files":
 		out = s.Files()
 	default:

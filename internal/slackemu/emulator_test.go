@@ -757,6 +757,38 @@ func TestRateLimiterWindow(t *testing.T) {
 	if ok || retry != 4 || why != "per-channel limit" {
 		t.Errorf("6th message: ok=%v retry=%d why=%q", ok, retry, why)
 	}
+	// The peaks: "m" had 2 accepted within a minute (the refused call
+	// does not count), chat.postMessage the 5 accepted.
+	if l.peak["m"] != 2 || l.peak["chat.postMessage"] != 5 {
+		t.Errorf("peaks = %v", l.peak)
+	}
+}
+
+// TestPeakRates: the most calls accepted within any trailing minute, per
+// method, whatever the window's position; 429s (injected or not) are not
+// counted.
+func TestPeakRates(t *testing.T) {
+	l := newRateLimiter(map[string]int{"m": 10})
+	t0 := time.Unix(1700000000, 0)
+	for _, at := range []time.Duration{0, 30, 59, 61, 62, 130} { // seconds
+		if ok, _, _ := l.allow("m", "", t0.Add(at*time.Second)); !ok {
+			t.Fatalf("call at %ds refused", at)
+		}
+	}
+	if l.peak["m"] != 4 {
+		t.Errorf("peak = %d, want 4 (the calls at 30, 59, 61 and 62 s)", l.peak["m"])
+	}
+
+	s := newEmu(t, Config{RateLimits: map[string]int{"auth.test": 2}})
+	api := slack.New(s.BotToken(), slack.OptionAPIURL(s.APIURL()))
+	s.RateLimitNext("auth.test", 1, 1)
+	for range 4 { // an injected 429, two accepted, one refused by the limit
+		_, _ = api.AuthTest()
+	}
+	if got := s.PeakRates()["auth.test"]; got != 2 {
+		t.Errorf("auth.test peak = %d, want the 2 accepted", got)
+	}
+	s.ResetViolations()
 }
 
 func TestInjectedFaults(t *testing.T) {

@@ -70,6 +70,9 @@ type rateLimiter struct {
 	limits    map[string]int
 	byMethod  map[string][]time.Time
 	byChannel map[string][]time.Time
+	// peak is, per method, the most calls accepted within any trailing
+	// window.
+	peak map[string]int
 }
 
 func newRateLimiter(limits map[string]int) *rateLimiter {
@@ -77,6 +80,7 @@ func newRateLimiter(limits map[string]int) *rateLimiter {
 		limits:    maps.Clone(limits),
 		byMethod:  map[string][]time.Time{},
 		byChannel: map[string][]time.Time{},
+		peak:      map[string]int{},
 	}
 }
 
@@ -104,11 +108,22 @@ func (l *rateLimiter) allow(method, channel string, now time.Time) (ok bool, ret
 	}
 	if limited {
 		l.byMethod[method] = append(mw, now)
+		l.peak[method] = max(l.peak[method], len(mw)+1)
 	}
 	if channel != "" && perChannelLimited(method) {
 		l.byChannel[channel] = append(cw, now)
 	}
 	return true, 0, ""
+}
+
+// PeakRates returns, for each rate-limited method called so far, the most
+// calls Slack accepted within any trailing minute: what to hold against
+// the method's limit (Config().RateLimits). Calls refused with a 429,
+// injected or not, are not counted, as Slack does not count them.
+func (s *Server) PeakRates() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.limiter.peak)
 }
 
 // prune drops the times before cutoff (times are in ascending order).

@@ -1,0 +1,56 @@
+package bot
+
+import (
+	"testing"
+	"time"
+)
+
+// TestPace is the generic cell rate algorithm's decisions: a burst after
+// a quiet spell, then one call every interval; a Retry-After holds
+// everything back and saves up no burst.
+func TestPace(t *testing.T) {
+	t0 := time.Unix(1700000000, 0)
+	every := 200 * time.Millisecond
+	var tat time.Time // a method never called
+	for i := range 3 {
+		wait, next := pace(tat, t0, every, 3)
+		if wait != 0 {
+			t.Fatalf("call %d of a burst of 3 waits %v", i, wait)
+		}
+		tat = next
+	}
+	if wait, _ := pace(tat, t0, every, 3); wait != every {
+		t.Errorf("the 4th call at once waits %v, want %v", wait, every)
+	}
+	if wait, _ := pace(tat, t0.Add(every), every, 3); wait != 0 {
+		t.Errorf("the 4th call an interval later waits %v", wait)
+	}
+	// Quiet for a minute: the burst is back, no more.
+	quiet := t0.Add(time.Minute)
+	tat = time.Time{}
+	for range 3 {
+		_, tat = pace(tat, quiet, every, 3)
+	}
+	if wait, _ := pace(tat, quiet, every, 3); wait != every {
+		t.Errorf("after a quiet minute, the call past the burst waits %v", wait)
+	}
+
+	// Slack says 429, Retry-After 2 s: nothing before it ends, then one
+	// call at a time, however long the hold let a burst save up.
+	until := quiet.Add(2 * time.Second)
+	tat = hold(tat, until, every, 3)
+	if wait, _ := pace(tat, quiet.Add(time.Second), every, 3); wait != time.Second {
+		t.Errorf("a call during the hold waits %v, want the 1 s left", wait)
+	}
+	wait, next := pace(tat, until, every, 3)
+	if wait != 0 {
+		t.Fatalf("the call at the hold's end waits %v", wait)
+	}
+	if wait, _ := pace(next, until, every, 3); wait != every {
+		t.Errorf("a second call at the hold's end waits %v, want %v: no burst after a 429", wait, every)
+	}
+	// A hold that has already passed changes nothing.
+	if got := hold(next, until.Add(-time.Minute), every, 3); !got.Equal(next) {
+		t.Errorf("an old hold moved the budget to %v", got)
+	}
+}
