@@ -267,7 +267,6 @@ func TestRatingsStayWithWhoMaySeeThem(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, url string) {
 		w := startCast(t, url, "2027-06-16", withHRD)
 		l := newLedger(t, w, []string{hana, hugo}, map[string]string{mona: dana, pat: dana, eli: mona, zoe: mona, hana: dana})
-		ctx := w.ctx()
 
 		// June 16: Dana rates her reports; Mona rates Eli.
 		w.rateWith(dana, mona, "mona", "exceptional", "Mona-by-Dana 5e1c", "")
@@ -283,7 +282,7 @@ func TestRatingsStayWithWhoMaySeeThem(t *testing.T) {
 		// and her with it: Hana's and this one, of four people.
 		w.command(mona, "wrapup <@U0ZOE|zoe>")
 		form := w.waitTopView(mona, "wrapup")
-		if _, err := w.emu.SelectInView(ctx, mona, form.ID, "rating_pick", "exceptional"); err != nil {
+		if _, err := w.emu.SelectInView(w.ctx(), mona, form.ID, "rating_pick", "exceptional"); err != nil {
 			t.Fatal(err)
 		}
 		form = w.waitFor(mona, func(v *slackemu.View) bool { return strings.Contains(rawText(v.Raw), "counting this one") })
@@ -313,7 +312,7 @@ func TestRatingsStayWithWhoMaySeeThem(t *testing.T) {
 		w.clock.setDay("2027-07-02")
 		w.command(pat, "wrapup <@U0ELI|eli>")
 		mustContain(t, "Pat's form for Eli", rawText(w.waitTopView(pat, "wrapup").Raw), "earlier manager started a wrap-up", "Wrap-up for Eli Ortiz* · FY2027")
-		w.emu.CloseView(ctx, pat, w.topView(pat).ID)
+		w.emu.CloseView(w.ctx(), pat, w.topView(pat).ID)
 		w.rateWith(pat, eli, "eli", "successful", "Eli-by-Pat 2b9e", "")
 		l.rated(eli, pat, "successful", "Eli-by-Pat 2b9e")
 
@@ -324,7 +323,7 @@ func TestRatingsStayWithWhoMaySeeThem(t *testing.T) {
 		audit := w.waitTopView(hana, "ratings")
 		mustContain(t, "Hana's audit", rawText(audit.Raw), "*EOHHS* · 4 people, 4 rated", "another HR colleague approves or reopens it", "You're left out of these counts")
 		mustNotContain(t, "Hana's audit", rawText(audit.Raw), "5 people", "Approve")
-		ack, err := w.emu.SendInteractive(ctx, map[string]any{
+		ack, err := w.emu.SendInteractive(w.ctx(), map[string]any{
 			"type": "block_actions", "user": map[string]any{"id": hana}, "team": map[string]any{"id": "T0EMU"}, "trigger_id": "1.2.x",
 			"container": map[string]any{"type": "view", "view_id": audit.ID},
 			"view":      map[string]any{"id": audit.ID, "type": "modal", "callback_id": "ratings", "private_metadata": `{"fy":2027}`},
@@ -334,7 +333,7 @@ func TestRatingsStayWithWhoMaySeeThem(t *testing.T) {
 			t.Fatal(err)
 		}
 		mustContain(t, "Hana approving her own unit", messageText(w.dmWith(hana, "Your own rating is in EOHHS")), "another HR colleague")
-		w.emu.CloseView(ctx, hana, audit.ID)
+		w.emu.CloseView(w.ctx(), hana, audit.ID)
 		mustContain(t, "export", w.reply(hana, "export FY2027"), "Preparing your export")
 		mustContain(t, "export", w.reply(hana, "export FY2027 full"), "Preparing your export")
 		files := map[string]slackemu.File{}
@@ -350,7 +349,7 @@ func TestRatingsStayWithWhoMaySeeThem(t *testing.T) {
 		w.command(hugo, "ratings")
 		audit = w.waitTopView(hugo, "ratings")
 		mustContain(t, "Hugo's audit", rawText(audit.Raw), "*EOHHS* · 5 people, 5 rated · ⚠️ over the 10% cap on Exceptional")
-		if _, err := w.emu.ClickViewButton(ctx, hugo, audit.ID, "ratings_exception", "EOHHS"); err != nil {
+		if _, err := w.emu.ClickViewButton(w.ctx(), hugo, audit.ID, "ratings_exception", "EOHHS"); err != nil {
 			t.Fatal(err)
 		}
 		if errs := ackErrors(w.submit(hugo, w.waitTopView(hugo, "ratings_exception"), values{}.text("reason", "Two led the statewide portal."))); errs != nil {
@@ -364,24 +363,24 @@ func TestRatingsStayWithWhoMaySeeThem(t *testing.T) {
 		mustNotContain(t, "Mona's approval DM", messageText(w.dmWith(mona, "HR has approved")), "Eli Ortiz")
 		danaDM := w.dmWith(dana, "HR has approved")
 		n := len(w.emu.MessagesTo(mona))
-		if _, err := w.emu.ClickMessageButton(ctx, mona, patDM.Channel, patDM.TS, "rating_held", buttonValue(t, patDM.Raw, "rating_held", "Eli Ortiz")); err != nil {
+		if _, err := w.emu.ClickMessageButton(w.ctx(), mona, patDM.Channel, patDM.TS, "rating_held", buttonValue(t, patDM.Raw, "rating_held", "Eli Ortiz")); err != nil {
 			t.Fatal(err)
 		}
-		msgs, err := w.emu.WaitMessages(ctx, mona, n+1)
+		msgs, err := w.emu.WaitMessages(w.ctx(), mona, n+1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		mustContain(t, "Mona marking Eli's conversation", messageText(msgs[n]), "Only the manager who gave this rating")
 		l.release(eli)
 		eliDMs := w.dmCount(eli)
-		if _, err := w.emu.ClickMessageButton(ctx, pat, patDM.Channel, patDM.TS, "rating_held", buttonValue(t, patDM.Raw, "rating_held", "Eli Ortiz")); err != nil {
+		if _, err := w.emu.ClickMessageButton(w.ctx(), pat, patDM.Channel, patDM.TS, "rating_held", buttonValue(t, patDM.Raw, "rating_held", "Eli Ortiz")); err != nil {
 			t.Fatal(err)
 		}
 		mustContain(t, "Eli's rating DM", messageText(w.dm(eli, eliDMs+1)), "Your FY2027 rating: Successful Performer", "You talked it through with Pat Kim")
 		mustContain(t, "Eli's Home", w.home(eli), "Your FY2027 rating: Successful Performer")
 		l.release(hana)
 		hanaDMs := w.dmCount(hana)
-		if _, err := w.emu.ClickMessageButton(ctx, dana, danaDM.Channel, danaDM.TS, "rating_held", buttonValue(t, danaDM.Raw, "rating_held", "Hana Park")); err != nil {
+		if _, err := w.emu.ClickMessageButton(w.ctx(), dana, danaDM.Channel, danaDM.TS, "rating_held", buttonValue(t, danaDM.Raw, "rating_held", "Hana Park")); err != nil {
 			t.Fatal(err)
 		}
 		mustContain(t, "Hana's rating DM", messageText(w.dm(hana, hanaDMs+1)), "Your FY2027 rating: Exceptional")
@@ -404,7 +403,7 @@ func TestRatingsStayWithWhoMaySeeThem(t *testing.T) {
 		w.moveTo("zoe@example.org", "pat@example.org")
 		w.command(hugo, "ratings")
 		audit = w.waitTopView(hugo, "ratings")
-		if _, err := w.emu.ClickViewButton(ctx, hugo, audit.ID, "ratings_reopen", "EOHHS"); err != nil {
+		if _, err := w.emu.ClickViewButton(w.ctx(), hugo, audit.ID, "ratings_reopen", "EOHHS"); err != nil {
 			t.Fatal(err)
 		}
 		l.withdraw(eli)
