@@ -81,14 +81,22 @@ func (e *Error) Error() string { return e.Var + " " + e.Problem }
 type Getenv func(string) string
 
 // WithDotEnv returns a Getenv that reads the real environment first and
-// then the .env file at path, if it exists.
+// then the .env file at path, if it exists. A file that cannot be parsed
+// is reported by line, as a *DotEnvError, never quoted: it holds the
+// tokens and the database's password.
 func WithDotEnv(path string, env Getenv) (Getenv, error) {
-	file, err := godotenv.Read(path)
+	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
 		return env, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	file, err := godotenv.UnmarshalBytes(data)
+	if err != nil {
+		// godotenv's own error quotes the file from the bad line on.
+		line, reason := badDotEnvLine(data)
+		return nil, &DotEnvError{Path: path, Line: line, Reason: reason}
 	}
 	return func(k string) string {
 		if v := env(k); v != "" {
@@ -96,6 +104,71 @@ func WithDotEnv(path string, env Getenv) (Getenv, error) {
 		}
 		return file[k]
 	}, nil
+}
+
+// DotEnvError says which line of a .env file is wrong, and why, without
+// quoting any of it.
+type DotEnvError struct {
+	Path   string
+	Line   int // from 1; 0 when no single line could be blamed
+	Reason string
+}
+
+func (e *DotEnvError) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("%s %s", e.Path, e.Reason)
+	}
+	return fmt.Sprintf("%s line %d: %s", e.Path, e.Line, e.Reason)
+}
+
+// badDotEnvLine finds the first statement of a .env file that godotenv
+// refuses, by cutting the file into statements as godotenv reads it (a
+// NAME=value line, or a quoted value running over several lines) and
+// parsing each alone. It returns the statement's first line and a reason
+// in our words.
+func badDotEnvLine(data []byte) (int, string) {
+	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+	for i := 0; i < len(lines); i++ {
+		if t := strings.TrimSpace(lines[i]); t == "" || t[0] == '#' {
+			continue
+		}
+		end := i + quotedValueEnd(lines[i:])
+		// With its line end: godotenv takes a name running to the end of
+		// the file for a name.
+		if _, err := godotenv.UnmarshalBytes([]byte(strings.Join(lines[i:end+1], "\n") + "\n")); err != nil {
+			msg := err.Error()
+			switch {
+			case strings.HasPrefix(msg, "unterminated quoted value"):
+				return i + 1, "a quoted value is never closed: end it with the same quote it starts with"
+			case strings.HasPrefix(msg, "unexpected character"):
+				return i + 1, "is not a setting: write NAME=value, with a name of letters, digits and _ (a # starts a comment)"
+			}
+			return i + 1, "cannot be read: write NAME=value"
+		}
+		i = end
+	}
+	return 0, "cannot be read, and no single line is to blame: check its quotes"
+}
+
+// quotedValueEnd returns how many lines after the first of lines its
+// statement ends: 0 unless its value opens a quote that closes on a later
+// line (or never does, when the statement runs to the end of the file).
+func quotedValueEnd(lines []string) int {
+	sep := strings.IndexAny(lines[0], "=:")
+	if sep < 0 {
+		return 0
+	}
+	value := strings.TrimLeft(lines[0][sep+1:], " \t")
+	if value == "" || value[0] != '"' && value[0] != '\'' {
+		return 0
+	}
+	rest := strings.Join(append([]string{value}, lines[1:]...), "\n")
+	for i := 1; i < len(rest); i++ {
+		if rest[i] == value[0] && rest[i-1] != '\\' {
+			return strings.Count(rest[:i], "\n")
+		}
+	}
+	return len(lines) - 1
 }
 
 // Need says which settings a command cannot do without.
