@@ -80,6 +80,26 @@ func sweep(ctx context.Context, store *storage.Store, n *scheduler.Nudger, now t
 	return r, ran, err
 }
 
+// retention is how long the database keeps messages and request ids, as
+// the settings say.
+func retention(cfg config.Config) storage.Retention {
+	return storage.Retention{PayloadDays: cfg.RetentionPayloadDays, RequestDays: cfg.RetentionRequestDays}
+}
+
+// purge empties what is past its retention at now, under the job lock.
+func purge(ctx context.Context, store *storage.Store, cfg config.Config, now time.Time, log *slog.Logger) (storage.PurgeReport, bool, error) {
+	var r storage.PurgeReport
+	ran, err := store.WithJobLock(ctx, "purge", func(ctx context.Context) error {
+		var err error
+		r, err = store.Purge(ctx, now, retention(cfg), false)
+		return err
+	})
+	if ran && err == nil {
+		log.Info("purged what is past its retention", "messages", r.Payloads, "request_ids", r.Requests)
+	}
+	return r, ran, err
+}
+
 // startJobs runs the scheduled jobs in the organisation's time zone until
 // ctx ends: each job's panics are recovered, and a run still going when
 // its next one is due makes that one skip.
@@ -120,6 +140,18 @@ func startJobs(ctx context.Context, cfg config.Config, clock review.Clock, store
 	if err != nil {
 		return nil, err
 	}
+	// A rehearsal purges too, on its clock: what it records is dated on it.
+	_, err = c.AddFunc(cfg.PurgeSchedule, func() {
+		start := time.Now()
+		_, ran, err := purge(ctx, store, cfg, clock.Now(), log)
+		m.Job("purge", ran, err, time.Since(start))
+		if err != nil {
+			log.Error("purge failed", "err", err)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
 	if !cfg.Rehearsal {
 		g := digester(cfg, store, log)
 		_, err = c.AddFunc(cfg.DigestSchedule, func() {
@@ -153,7 +185,7 @@ func (s slogPrintf) Printf(format string, args ...any) {
 
 // jobs runs one job now: massperform jobs run nudges [--as-of DATE] [--dry-run].
 func (a *app) jobs(ctx context.Context, args []string) int {
-	const synopsis = "jobs run nudges|kickoff|digest|timezones [--as-of DATE] [--dry-run]"
+	const synopsis = "jobs run nudges|kickoff|digest|timezones|purge [--as-of DATE] [--dry-run]"
 	if len(args) == 0 || args[0] != "run" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 			fmt.Fprintln(a.stdout, "Usage: massperform "+synopsis)
@@ -169,16 +201,23 @@ queues one DM per person for the running bot to send. kickoff: the same, with
 only the year's openings (the July kickoff, May's wrap-up season, June's
 manager wrap-ups) to those who have not heard yet. digest: builds HR's
 digest and queues it for HR_CHANNEL, with its CSV file. timezones: reads every
-user's time zone from Slack and records the ones that changed. --dry-run prints
-what would be sent, to whom, and records nothing.`)
+user's time zone from Slack and records the ones that changed. purge: blanks
+the messages of notifications older than RETENTION_PAYLOAD_DAYS that went out,
+failed or were cancelled (their rows and keys stay), and forgets the ids of
+requests handled more than RETENTION_REQUEST_DAYS ago. --dry-run prints what
+would be sent (or purged), and changes nothing.`)
 	asOf := fs.String("as-of", "", "run as if it were this day (YYYY-MM-DD, at 10:00 in ORG_TIMEZONE) or instant (RFC 3339)")
 	dryRun := fs.Bool("dry-run", false, "print what would be sent, without sending or recording anything")
 	jobs, code, done := parseMixed(fs, args[1:])
 	if done {
 		return code
 	}
-	if len(jobs) != 1 || jobs[0] != "nudges" && jobs[0] != "kickoff" && jobs[0] != "digest" && jobs[0] != "timezones" {
-		fmt.Fprintln(a.stderr, "massperform jobs run: name the job: nudges, kickoff, digest or timezones")
+	if len(jobs) != 1 || jobs[0] != "nudges" && jobs[0] != "kickoff" && jobs[0] != "digest" && jobs[0] != "timezones" && jobs[0] != "purge" {
+		fmt.Fprintln(a.stderr, "massperform jobs run: name the job: nudges, kickoff, digest, timezones or purge")
+		return exitUsage
+	}
+	if jobs[0] == "purge" && *asOf != "" {
+		fmt.Fprintln(a.stderr, "massperform jobs run: purge has no --as-of: what it keeps is counted back from now")
 		return exitUsage
 	}
 	if jobs[0] == "timezones" && *dryRun {
@@ -186,7 +225,7 @@ what would be sent, to whom, and records nothing.`)
 		return exitUsage
 	}
 	need := config.NeedBotToken
-	if *dryRun {
+	if *dryRun || jobs[0] == "purge" {
 		need = config.NeedDatabase
 	}
 	cfg, ok := a.settings("jobs run", need)
@@ -212,6 +251,8 @@ what would be sent, to whom, and records nothing.`)
 		}
 	}
 	switch jobs[0] {
+	case "purge":
+		return a.runPurge(ctx, cfg, store, now, *dryRun, log)
 	case "digest":
 		return a.runDigest(ctx, cfg, store, now, *dryRun, log)
 	case "timezones":
@@ -309,5 +350,35 @@ func (a *app) runDigest(ctx context.Context, cfg config.Config, store *storage.S
 		return exitOK
 	}
 	fmt.Fprintf(a.stdout, "Queued the digest for %s. The running bot posts it.\n", cfg.HRChannel)
+	return exitOK
+}
+
+// runPurge runs the purge from the command line.
+func (a *app) runPurge(ctx context.Context, cfg config.Config, store *storage.Store, now time.Time, dryRun bool, log *slog.Logger) int {
+	var r storage.PurgeReport
+	var err error
+	ran := true
+	if dryRun {
+		r, err = store.Purge(ctx, now, retention(cfg), true)
+	} else {
+		r, ran, err = purge(ctx, store, cfg, now, log)
+	}
+	switch {
+	case err != nil:
+		fmt.Fprintln(a.stderr, "massperform jobs run:", describe(err))
+		return exitFailed
+	case !ran:
+		fmt.Fprintln(a.stdout, "Another process is purging right now; nothing was done.")
+		return exitOK
+	}
+	when := func(t time.Time) string { return t.In(cfg.Location).Format("2 January 2006 15:04 MST") }
+	what := fmt.Sprintf("the messages of %s queued before %s (RETENTION_PAYLOAD_DAYS=%d; the notifications themselves stay, so none is sent twice), and %s handled before %s (RETENTION_REQUEST_DAYS=%d)",
+		countOf(r.Payloads, "notification", "notifications"), when(r.PayloadsBefore), cfg.RetentionPayloadDays,
+		countOf(r.Requests, "request id", "request ids"), when(r.RequestsBefore), cfg.RetentionRequestDays)
+	if dryRun {
+		fmt.Fprintf(a.stdout, "Dry run: a purge would empty %s. Nothing was changed.\n", what)
+	} else {
+		fmt.Fprintf(a.stdout, "Purged %s.\n", what)
+	}
 	return exitOK
 }

@@ -94,9 +94,10 @@ Usage:
                                 load or update the roster of people in the program
   massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE]
                                 write HR's compliance evidence as CSV, one line per person
-  massperform jobs run nudges|kickoff|digest|timezones [--as-of DATE] [--dry-run]
-                                run the reminder sweep, HR's digest or the time zone
-                                refresh now (the bot runs them on their schedules)
+  massperform jobs run nudges|kickoff|digest|timezones|purge [--as-of DATE] [--dry-run]
+                                run the reminder sweep, HR's digest, the time zone
+                                refresh or the purge of what is past its retention
+                                now (the bot runs them on their schedules)
   massperform rehearsal date YYYY-MM-DD | advance 7d | reset --yes | status
                                 move a rehearsal's clock (REHEARSAL=true deployments)
   massperform rehearsal seed --managers U1,U2 --employees U3,U4 [--hr U5] [--date D]

@@ -54,6 +54,18 @@ type Config struct {
 	// TZSchedule is when everyone's time zone is read again from Slack
 	// (TZ_SCHEDULE, a cron spec in ORG_TIMEZONE; default daily at 5:30).
 	TZSchedule string
+	// PurgeSchedule is when what is past its retention is emptied
+	// (PURGE_SCHEDULE, a cron spec in ORG_TIMEZONE; default daily at
+	// 4:15).
+	PurgeSchedule string
+	// RetentionPayloadDays is how long the message of a notification that
+	// went out, failed or was cancelled is kept, in days after it was
+	// queued (RETENTION_PAYLOAD_DAYS; default 400). The row and its key
+	// stay.
+	RetentionPayloadDays int
+	// RetentionRequestDays is how long the ids of handled events and form
+	// submissions are kept, in days (RETENTION_REQUEST_DAYS; default 30).
+	RetentionRequestDays int
 	// Holidays are the days nobody is nudged (HOLIDAYS, a comma-separated
 	// list of YYYY-MM-DD that replaces the built-in Massachusetts state
 	// holidays).
@@ -309,6 +321,25 @@ func Load(env Getenv, need Need) (Config, error) {
 	}
 	if _, err := cron.ParseStandard(c.TZSchedule); err != nil {
 		return c, &Error{"TZ_SCHEDULE", fmt.Sprintf("%q is not a cron schedule (%v): use five fields, like 30 5 * * * for daily at 5:30", c.TZSchedule, err)}
+	}
+	c.PurgeSchedule = get("PURGE_SCHEDULE")
+	if c.PurgeSchedule == "" {
+		c.PurgeSchedule = "15 4 * * *"
+	}
+	if _, err := cron.ParseStandard(c.PurgeSchedule); err != nil {
+		return c, &Error{"PURGE_SCHEDULE", fmt.Sprintf("%q is not a cron schedule (%v): use five fields, like 15 4 * * * for daily at 4:15", c.PurgeSchedule, err)}
+	}
+	for _, r := range []struct {
+		name string
+		days *int
+		def  int
+	}{{"RETENTION_PAYLOAD_DAYS", &c.RetentionPayloadDays, 400}, {"RETENTION_REQUEST_DAYS", &c.RetentionRequestDays, 30}} {
+		*r.days = r.def
+		if n := get(r.name); n != "" {
+			if *r.days, err = strconv.Atoi(n); err != nil || *r.days < 1 || *r.days > 3650 {
+				return c, &Error{r.name, fmt.Sprintf("%q is not a number of days: use a whole number from 1 to 3650 (default %d)", n, r.def)}
+			}
+		}
 	}
 	if list := get("HOLIDAYS"); list != "" {
 		if c.Holidays, err = review.ParseHolidays(list); err != nil {

@@ -59,6 +59,14 @@ func TestLoad(t *testing.T) {
 		{"an HTTP address without a port", with("HTTP_ADDR", "localhost"), NeedSlack, "HTTP_ADDR"},
 		{"not a rehearsal", with("REHEARSAL", "false"), NeedSlack, ""},
 		{"a rehearsal maybe", with("REHEARSAL", "sometimes"), NeedSlack, "REHEARSAL"},
+		{"seven years of messages", with("RETENTION_PAYLOAD_DAYS", "2555"), NeedSlack, ""},
+		{"no messages kept", with("RETENTION_PAYLOAD_DAYS", "0"), NeedSlack, "RETENTION_PAYLOAD_DAYS"},
+		{"messages for a year in words", with("RETENTION_PAYLOAD_DAYS", "a year"), NeedSlack, "RETENTION_PAYLOAD_DAYS"},
+		{"a week of request ids", with("RETENTION_REQUEST_DAYS", "7"), NeedSlack, ""},
+		{"request ids forever", with("RETENTION_REQUEST_DAYS", "99999"), NeedSlack, "RETENTION_REQUEST_DAYS"},
+		{"request ids for negative days", with("RETENTION_REQUEST_DAYS", "-1"), NeedSlack, "RETENTION_REQUEST_DAYS"},
+		{"a purge schedule", with("PURGE_SCHEDULE", "0 3 * * 0"), NeedSlack, ""},
+		{"a bad purge schedule", with("PURGE_SCHEDULE", "nightly"), NeedSlack, "PURGE_SCHEDULE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,7 +83,8 @@ func TestLoad(t *testing.T) {
 		})
 	}
 	c, _ := Load(envOf(with("SLACK_API_URL", "http://127.0.0.1:9/api")), NeedSlack)
-	if c.APIURL != "http://127.0.0.1:9/api/" || c.Location.String() != "America/New_York" || c.LogFormat != "json" || c.Scale.Name != "program" || c.ReflectionDay != 15 || c.Rehearsal || c.HTTPAddr != "127.0.0.1:8080" {
+	if c.APIURL != "http://127.0.0.1:9/api/" || c.Location.String() != "America/New_York" || c.LogFormat != "json" || c.Scale.Name != "program" || c.ReflectionDay != 15 || c.Rehearsal || c.HTTPAddr != "127.0.0.1:8080" ||
+		c.RetentionPayloadDays != 400 || c.RetentionRequestDays != 30 || c.PurgeSchedule != "15 4 * * *" {
 		t.Errorf("defaults: %+v", c)
 	}
 	if c, _ := Load(envOf(with("REHEARSAL", "yes")), NeedSlack); !c.Rehearsal {

@@ -50,6 +50,7 @@ func migrations(dialect string) []*gormigrate.Migration {
 		{ID: "0001_initial", Migrate: ddl(dialect, schema0001)},
 		{ID: "0002_rating_approval", Migrate: ddl(dialect, schema0002)},
 		{ID: "0003_reminders", Migrate: ddl(dialect, schema0003)},
+		{ID: "0006_retention", Migrate: ddl(dialect, schema0006)},
 	}
 }
 
@@ -323,4 +324,13 @@ CREATE TABLE snoozes (
 	until TEXT NOT NULL,
 	updated_at {{TS}} NOT NULL
 )
+`
+
+// schema0006 lets the daily purge (Store.Purge) find what it may empty
+// without reading the tables whole: request ids by when they were handled,
+// and notifications whose message is still kept by status and when they
+// were queued (a partial index: the ones already blanked drop out of it).
+const schema0006 = `
+CREATE INDEX handled_requests_at ON handled_requests (at);
+CREATE INDEX outbox_payload_kept ON outbox (status, created_at) WHERE payload <> ''
 `
