@@ -30,9 +30,12 @@ func nudger(cfg config.Config, store *storage.Store, api *bot.API, log *slog.Log
 	return n
 }
 
-// digester builds HR's digest job.
-func digester(cfg config.Config, store *storage.Store, log *slog.Logger) *scheduler.Digester {
-	return &scheduler.Digester{Store: store, Cal: cfg.Calendar(), Channel: cfg.HRChannel, Message: handlers.DigestMessage, CSV: handlers.DigestCSV, Log: log}
+// digester builds HR's digest job. check says whether HR_CHANNEL may have
+// the digest (nil asks nothing: the running bot's sender checks before it
+// posts).
+func digester(cfg config.Config, store *storage.Store, check func(context.Context, string) error, log *slog.Logger) *scheduler.Digester {
+	return &scheduler.Digester{Store: store, Cal: cfg.Calendar(), Channel: cfg.HRChannel, Message: handlers.DigestMessage, CSV: handlers.DigestCSV,
+		Check: check, Log: log}
 }
 
 // digest runs HR's digest at now under the job lock.
@@ -103,7 +106,7 @@ func purge(ctx context.Context, store *storage.Store, cfg config.Config, now tim
 // startJobs runs the scheduled jobs in the organisation's time zone until
 // ctx ends: each job's panics are recovered, and a run still going when
 // its next one is due makes that one skip.
-func startJobs(ctx context.Context, cfg config.Config, clock review.Clock, store *storage.Store, api *bot.API, wake func(), m *metrics.Metrics, log *slog.Logger) (stop func(), err error) {
+func startJobs(ctx context.Context, cfg config.Config, clock review.Clock, store *storage.Store, api *bot.API, hr *hrChannel, wake func(), m *metrics.Metrics, log *slog.Logger) (stop func(), err error) {
 	logger := cron.PrintfLogger(slogPrintf{log})
 	c := cron.New(cron.WithLocation(cfg.Location), cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
 	if !cfg.Rehearsal {
@@ -153,7 +156,7 @@ func startJobs(ctx context.Context, cfg config.Config, clock review.Clock, store
 		return nil, err
 	}
 	if !cfg.Rehearsal {
-		g := digester(cfg, store, log)
+		g := digester(cfg, store, hr.Check, log)
 		_, err = c.AddFunc(cfg.DigestSchedule, func() {
 			if cfg.HRChannel == "" {
 				log.Warn("HR_CHANNEL is not set: no digest this week")
@@ -302,7 +305,7 @@ would be sent (or purged), and changes nothing.`)
 // runDigest runs HR's digest from the command line.
 func (a *app) runDigest(ctx context.Context, cfg config.Config, store *storage.Store, now time.Time, dryRun bool, log *slog.Logger) int {
 	if dryRun {
-		d, err := digester(cfg, store, log).Run(ctx, now, true)
+		d, err := digester(cfg, store, nil, log).Run(ctx, now, true)
 		if err != nil {
 			fmt.Fprintln(a.stderr, "massperform jobs run:", err)
 			return exitFailed
@@ -340,7 +343,8 @@ func (a *app) runDigest(ctx context.Context, cfg config.Config, store *storage.S
 		fmt.Fprintln(a.stderr, "massperform jobs run: HR_CHANNEL is not set, so the digest has nowhere to go")
 		return exitUsage
 	}
-	ran, err := digest(ctx, store, digester(cfg, store, log), now, log)
+	api := slackClient(cfg)
+	ran, err := digest(ctx, store, digester(cfg, store, api.ConfidentialChannel, log), now, log)
 	switch {
 	case err != nil:
 		fmt.Fprintln(a.stderr, "massperform jobs run:", err)

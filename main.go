@@ -15,6 +15,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -83,6 +84,9 @@ type app struct {
 	ready func()
 	// listening, if set, is called with the address of the HTTP listener.
 	listening func(addr string)
+	// hrRecheck is how often serve asks Slack about HR_CHANNEL (0:
+	// hrChannelRecheck).
+	hrRecheck time.Duration
 }
 
 const usage = `massperform runs MassPerform, the Slack app for a conversation-based performance year.
@@ -310,11 +314,15 @@ func (a *app) serve(ctx context.Context, args []string) int {
 		log.Warn("could not check the bot token with Slack; carrying on", "err", err)
 	}
 
+	// Nothing goes to a channel that is not private, with the app in it:
+	// the digest names people (bot.API.ConfidentialChannel).
+	hr := newHRChannel(cfg.HRChannel, api.ConfidentialChannel, log.With("component", "hr_channel"))
 	sender := scheduler.NewSender(store, api, clock, log.With("component", "outbox"))
+	sender.CheckChannel = hr.Check
 	var rehearsal *scheduler.Rehearsal
 	if cfg.Rehearsal {
 		api.SetRehearsal(&bot.Rehearsal{Clock: clock, Cal: cfg.Calendar()})
-		if rehearsal, err = newRehearsal(cfg, store, clock, api, sender.Wake, log.With("component", "rehearsal")); err == nil {
+		if rehearsal, err = newRehearsal(cfg, store, clock, api, hr.Check, sender.Wake, log.With("component", "rehearsal")); err == nil {
 			err = rehearsal.Load(ctx)
 		}
 		if err != nil {
@@ -346,7 +354,7 @@ func (a *app) serve(ctx context.Context, args []string) int {
 	b.Observe(m)
 	b.Dedupe(store.Claim)
 	if cfg.HTTPAddr != "" {
-		stop, err := a.listen(cfg.HTTPAddr, probes(store, b, m), log)
+		stop, err := a.listen(cfg.HTTPAddr, probes(store, b, m, hr), log)
 		if err != nil {
 			log.Error("cannot listen for health checks and metrics", "addr", cfg.HTTPAddr, "err", err)
 			return exitFailed
@@ -358,10 +366,11 @@ func (a *app) serve(ctx context.Context, args []string) int {
 	defer cancel()
 	senderDone := make(chan struct{})
 	go func() { sender.Run(ctx); close(senderDone) }()
+	go hr.Watch(ctx, cmp.Or(a.hrRecheck, hrChannelRecheck))
 	if rehearsal != nil {
 		go rehearsal.Follow(ctx, rehearsalFollow)
 	}
-	stopJobs, err := startJobs(ctx, cfg, clock, store, api, sender.Wake, m, log.With("component", "jobs"))
+	stopJobs, err := startJobs(ctx, cfg, clock, store, api, hr, sender.Wake, m, log.With("component", "jobs"))
 	if err != nil {
 		log.Error("cannot schedule jobs", "err", err)
 		return exitFailed
@@ -556,7 +565,14 @@ when they were given, wrap-up dates, the rating and its release status.
 
 // probes answers /healthz (the process is up), /readyz (the database
 // answers and the Socket Mode connection is live) and /metrics.
-func probes(store *storage.Store, b *bot.Bot, m *metrics.Metrics) http.Handler {
+//
+// An HR_CHANNEL unfit for the digest (public, without the app) leaves the
+// bot ready, with the problem under "ready": everyone else is served, and
+// the digest is held safely, never posted. Readiness gates rollouts and
+// traffic; a channel HR must put right in Slack is neither fixed by a
+// restart nor a reason to hold a deployment, and every replica would fail
+// it at once, looking like an outage.
+func probes(store *storage.Store, b *bot.Bot, m *metrics.Metrics, hr *hrChannel) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
@@ -569,6 +585,9 @@ func probes(store *storage.Store, b *bot.Bot, m *metrics.Metrics) http.Handler {
 			http.Error(w, "not connected to Slack", http.StatusServiceUnavailable)
 		default:
 			fmt.Fprintln(w, "ready")
+			if p := hr.Problem(); p != "" {
+				fmt.Fprintf(w, "but HR's digest is held back: %s\n", p)
+			}
 		}
 	})
 	mux.Handle("GET /metrics", m.Handler())

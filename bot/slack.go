@@ -62,6 +62,9 @@ var Methods = map[string]Method{
 	// After a crash between posting a notification and recording it, the
 	// DM's recent history says whether it went out.
 	"conversations.history": {Tier: 3, Scopes: []string{"im:history", "channels:history", "groups:history"}},
+	// HR's channel must be private, with the app in it, before the digest
+	// (which names people) goes there.
+	"conversations.info": {Tier: 3, Scopes: []string{"channels:read", "groups:read"}},
 	// Do Not Disturb, checked only for people about to be nudged, 50 a call.
 	"dnd.teamInfo": {Tier: 2, Scopes: []string{"dnd:read"}},
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -87,6 +88,12 @@ type Sender struct {
 	Slack  Poster
 	Clock  review.Clock
 	Log    *slog.Logger
+	// CheckChannel, if set, is asked before anything is posted or shared
+	// in a channel (only HR's digest goes to one) whether the channel may
+	// have it (bot.API.ConfidentialChannel). Until it says yes, the
+	// notification waits, retried with backoff like a failed post, and
+	// fails after as many attempts.
+	CheckChannel func(ctx context.Context, channel string) error
 
 	wake chan struct{}
 }
@@ -201,6 +208,14 @@ func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) (bool, time
 		_ = s.Outbox.MarkFailed(ctx, it.ID, "undecodable payload")
 		return false, 0
 	}
+	if s.CheckChannel != nil && isChannel(it.Recipient) {
+		if err := s.CheckChannel(ctx, it.Recipient); err != nil {
+			if p, ok := errors.AsType[*bot.ChannelProblem](err); ok {
+				log.Warn("not posting in this channel: HR_CHANNEL " + p.Error())
+			}
+			return s.retry(ctx, it, log, err)
+		}
+	}
 	if p.File != nil {
 		return s.share(ctx, it, *p.File, log)
 	}
@@ -301,4 +316,10 @@ func retryable(err error, attempts int) (bool, time.Duration) {
 		return false, 0
 	}
 	return true, backoff
+}
+
+// isChannel reports whether a recipient is a channel (C…, G…), not a user
+// or a direct message.
+func isChannel(recipient string) bool {
+	return strings.HasPrefix(recipient, "C") || strings.HasPrefix(recipient, "G")
 }

@@ -38,6 +38,7 @@ func DefaultRateLimits() map[string]int {
 		"users.lookupByEmail":          Tier3,
 		"conversations.open":           Tier3,
 		"conversations.history":        Tier3,
+		"conversations.info":           Tier3,
 		"dnd.info":                     Tier3,
 		"files.completeUploadExternal": Tier3,
 		"users.info":                   Tier4,

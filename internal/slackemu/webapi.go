@@ -136,6 +136,7 @@ func init() {
 		"users.lookupByEmail":          (*Server).usersLookupByEmail,
 		"conversations.open":           (*Server).conversationsOpen,
 		"conversations.history":        (*Server).conversationsHistory,
+		"conversations.info":           (*Server).conversationsInfo,
 		"dnd.info":                     (*Server).dndInfo,
 		"dnd.teamInfo":                 (*Server).dndTeamInfo,
 		"chat.postMessage":             (*Server).chatPostMessage,
