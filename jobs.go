@@ -242,6 +242,13 @@ would be sent (or purged), and changes nothing.`)
 		return exitFailed
 	}
 	defer store.Close()
+	var api *bot.API
+	if need == config.NeedBotToken {
+		var code int
+		if api, code = a.slackFor(ctx, "jobs run", cfg, store, false); api == nil {
+			return code
+		}
+	}
 	now := clock.Now()
 	if *asOf != "" {
 		if d, err := review.ParseDate(*asOf); err == nil {
@@ -257,9 +264,9 @@ would be sent (or purged), and changes nothing.`)
 	case "purge":
 		return a.runPurge(ctx, cfg, store, now, *dryRun, log)
 	case "digest":
-		return a.runDigest(ctx, cfg, store, now, *dryRun, log)
+		return a.runDigest(ctx, cfg, store, api, now, *dryRun, log)
 	case "timezones":
-		n, err := refreshTimeZones(ctx, store, slackClient(cfg))
+		n, err := refreshTimeZones(ctx, store, api)
 		if err != nil {
 			fmt.Fprintln(a.stderr, "massperform jobs run:", err)
 			return exitFailed
@@ -286,7 +293,7 @@ would be sent (or purged), and changes nothing.`)
 		}
 		return exitOK
 	}
-	n := nudger(cfg, store, slackClient(cfg), log)
+	n := nudger(cfg, store, api, log)
 	n.PhasesOnly = kickoff
 	r, ran, err := sweep(ctx, store, n, now, log)
 	switch {
@@ -303,7 +310,7 @@ would be sent (or purged), and changes nothing.`)
 }
 
 // runDigest runs HR's digest from the command line.
-func (a *app) runDigest(ctx context.Context, cfg config.Config, store *storage.Store, now time.Time, dryRun bool, log *slog.Logger) int {
+func (a *app) runDigest(ctx context.Context, cfg config.Config, store *storage.Store, api *bot.API, now time.Time, dryRun bool, log *slog.Logger) int {
 	if dryRun {
 		d, err := digester(cfg, store, nil, log).Run(ctx, now, true)
 		if err != nil {
@@ -343,7 +350,6 @@ func (a *app) runDigest(ctx context.Context, cfg config.Config, store *storage.S
 		fmt.Fprintln(a.stderr, "massperform jobs run: HR_CHANNEL is not set, so the digest has nowhere to go")
 		return exitUsage
 	}
-	api := slackClient(cfg)
 	ran, err := digest(ctx, store, digester(cfg, store, api.ConfidentialChannel, log), now, log)
 	switch {
 	case err != nil:

@@ -7,6 +7,7 @@
 //	massperform migrate          bring the database schema up to date
 //	massperform roster import FILE.csv [--dry-run] [--deactivate-missing]
 //	massperform rehearsal date|advance|reset|seed|status
+//	massperform rebind --yes     make the database serve a new Slack app
 //	massperform manifest         print the Slack app manifest
 //	massperform version          print the version
 //
@@ -106,6 +107,8 @@ Usage:
                                 move a rehearsal's clock (REHEARSAL=true deployments)
   massperform rehearsal seed --managers U1,U2 --employees U3,U4 [--hr U5] [--date D]
                                 fill a rehearsal with a demo organisation of real users
+  massperform rebind --yes      make the database serve the Slack app of SLACK_BOT_TOKEN,
+                                which replaced its app in the same workspace
   massperform manifest          print the Slack app manifest
   massperform version           print the version
 
@@ -131,6 +134,8 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return a.export(ctx, args)
 	case "jobs":
 		return a.jobs(ctx, args)
+	case "rebind":
+		return a.rebind(ctx, args)
 	case "manifest":
 		return a.simple(args, "manifest", "Prints the Slack app manifest (YAML) to create or update the Slack app from.", func() {
 			a.stdout.Write(manifests.SlackApp)
@@ -305,13 +310,26 @@ func (a *app) serve(ctx context.Context, args []string) int {
 	m := metrics.New()
 	m.Outbox(store.OutboxCounts)
 	api := slackClient(cfg, slack.OptionHTTPClient(&http.Client{Transport: m.Transport(nil), Timeout: 30 * time.Second}))
-	if _, err := api.AuthTestContext(ctx); err != nil {
-		var se slack.SlackErrorResponse
-		if errors.As(err, &se) && (se.Err == "invalid_auth" || se.Err == "not_authed" || se.Err == "account_inactive" || se.Err == "token_revoked") {
-			fmt.Fprintf(a.stderr, "massperform serve: SLACK_BOT_TOKEN was refused by Slack (%s): copy it again from your Slack app's OAuth & Permissions page\n", se.Err)
-			return exitUsage
+	// The database serves one Slack app: the one that first used it. A
+	// database that serves none yet is bound once Slack's first hello
+	// passes (helloGuard): a rehearsal's must not be bound to an app it is
+	// then found to share.
+	app, bound, err := bindSlackApp(ctx, store, api, false)
+	if code, refused := tokenRefused(err); refused {
+		fmt.Fprintf(a.stderr, "massperform serve: SLACK_BOT_TOKEN was refused by Slack (%s): copy it again from your Slack app's OAuth & Permissions page\n", code)
+		return exitUsage
+	}
+	if _, ours := errors.AsType[*review.Error](err); ours {
+		log.Error("cannot use the database", "err", describe(err))
+		return exitFailed
+	}
+	if err != nil {
+		log.Warn("could not ask Slack which app the bot token is for; carrying on, and checking Slack's hello against the app this database serves", "err", err)
+		if app, err = store.BoundSlackApp(ctx); err != nil {
+			log.Error("cannot use the database", "err", describe(err))
+			return exitFailed
 		}
-		log.Warn("could not check the bot token with Slack; carrying on", "err", err)
+		bound = app != (storage.SlackApp{})
 	}
 
 	// Nothing goes to a channel that is not private, with the app in it:
@@ -353,6 +371,7 @@ func (a *app) serve(ctx context.Context, args []string) int {
 	b := bot.New(api, router, log.With("component", "bot"))
 	b.Observe(m)
 	b.Dedupe(store.Claim)
+	b.CheckHello((&helloGuard{ctx: ctx, store: store, app: app, bound: bound, rehearse: cfg.Rehearsal, log: log.With("component", "bot")}).check)
 	if cfg.HTTPAddr != "" {
 		stop, err := a.listen(cfg.HTTPAddr, probes(store, b, m, hr), log)
 		if err != nil {
@@ -469,7 +488,11 @@ is rejected whole, with every problem listed by line, and nothing changes.`)
 	}
 	defer store.Close()
 
-	res, err := roster.Import(ctx, f, slackClient(cfg), store, roster.Options{
+	api, code := a.slackFor(ctx, "roster import", cfg, store, *dryRun)
+	if api == nil {
+		return code
+	}
+	res, err := roster.Import(ctx, f, api, store, roster.Options{
 		Today:             review.Calendar{Loc: cfg.Location}.Today(clock.Now()),
 		DryRun:            *dryRun,
 		DeactivateMissing: *deactivate,

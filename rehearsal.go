@@ -153,7 +153,10 @@ moment after everything recorded.`)
 	cal := cfg.Calendar()
 	var api *bot.API
 	if need == config.NeedBotToken {
-		api = slackClient(cfg)
+		var code int
+		if api, code = a.slackFor(ctx, "rehearsal "+verb, cfg, store, false); api == nil {
+			return code
+		}
 		api.SetRehearsal(&bot.Rehearsal{Clock: clock, Cal: cal})
 	}
 	var checkHR func(context.Context, string) error

@@ -36,6 +36,7 @@ func DefaultRateLimits() map[string]int {
 		"users.list":                   Tier2,
 		"dnd.teamInfo":                 Tier2, // Slack documents dnd.teamInfo as Tier 2
 		"users.lookupByEmail":          Tier3,
+		"bots.info":                    Tier3,
 		"conversations.open":           Tier3,
 		"conversations.history":        Tier3,
 		"conversations.info":           Tier3,

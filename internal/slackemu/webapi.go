@@ -131,6 +131,7 @@ func init() {
 	methods = map[string]methodFunc{
 		"apps.connections.open":        (*Server).appsConnectionsOpen,
 		"auth.test":                    (*Server).authTest,
+		"bots.info":                    (*Server).botsInfo,
 		"users.list":                   (*Server).usersList,
 		"users.info":                   (*Server).usersInfo,
 		"users.lookupByEmail":          (*Server).usersLookupByEmail,
