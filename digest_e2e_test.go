@@ -17,7 +17,7 @@ import (
 func TestDigest(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, url string) {
 		w := newWorld(t, url, "2026-08-03")
-		w.emu.AddChannel("C0HRDIGEST", "hr-digest")
+		w.emu.PutChannel(slackemu.Channel{ID: "C0HRDIGEST", Name: "hr-digest", Private: true, Members: []string{hana, "U0BOT"}})
 		w.extra["HR_CHANNEL"] = "C0HRDIGEST"
 		if out, code := w.importRoster(castRoster); code != 0 {
 			t.Fatalf("roster import exited %d:\n%s", code, out)

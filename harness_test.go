@@ -109,6 +109,8 @@ type world struct {
 	// stop stops the last bot started, as SIGTERM does, and returns its
 	// exit code once it has finished.
 	stop func() int
+	// hrRecheck, if set, is how often the bot asks Slack about HR_CHANNEL.
+	hrRecheck time.Duration
 }
 
 // newWorld starts an emulated workspace holding the cast, on the given day
@@ -169,7 +171,7 @@ func (w *world) start() {
 	w.t.Helper()
 	ready := make(chan struct{})
 	a := &app{getenv: w.env(), stdout: io.Discard, stderr: w.logs, clock: w.clock, ready: func() { close(ready) },
-		listening: func(addr string) { w.http = addr }}
+		listening: func(addr string) { w.http = addr }, hrRecheck: w.hrRecheck}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() { done <- a.run(ctx, []string{"serve"}) }()

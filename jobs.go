@@ -30,9 +30,12 @@ func nudger(cfg config.Config, store *storage.Store, api *bot.API, log *slog.Log
 	return n
 }
 
-// digester builds HR's digest job.
-func digester(cfg config.Config, store *storage.Store, log *slog.Logger) *scheduler.Digester {
-	return &scheduler.Digester{Store: store, Cal: cfg.Calendar(), Channel: cfg.HRChannel, Message: handlers.DigestMessage, CSV: handlers.DigestCSV, Log: log}
+// digester builds HR's digest job. check says whether HR_CHANNEL may have
+// the digest (nil asks nothing: the running bot's sender checks before it
+// posts).
+func digester(cfg config.Config, store *storage.Store, check func(context.Context, string) error, log *slog.Logger) *scheduler.Digester {
+	return &scheduler.Digester{Store: store, Cal: cfg.Calendar(), Channel: cfg.HRChannel, Message: handlers.DigestMessage, CSV: handlers.DigestCSV,
+		Check: check, Log: log}
 }
 
 // digest runs HR's digest at now under the job lock.
@@ -80,10 +83,30 @@ func sweep(ctx context.Context, store *storage.Store, n *scheduler.Nudger, now t
 	return r, ran, err
 }
 
+// retention is how long the database keeps messages and request ids, as
+// the settings say.
+func retention(cfg config.Config) storage.Retention {
+	return storage.Retention{PayloadDays: cfg.RetentionPayloadDays, RequestDays: cfg.RetentionRequestDays}
+}
+
+// purge empties what is past its retention at now, under the job lock.
+func purge(ctx context.Context, store *storage.Store, cfg config.Config, now time.Time, log *slog.Logger) (storage.PurgeReport, bool, error) {
+	var r storage.PurgeReport
+	ran, err := store.WithJobLock(ctx, "purge", func(ctx context.Context) error {
+		var err error
+		r, err = store.Purge(ctx, now, retention(cfg), false)
+		return err
+	})
+	if ran && err == nil {
+		log.Info("purged what is past its retention", "messages", r.Payloads, "request_ids", r.Requests)
+	}
+	return r, ran, err
+}
+
 // startJobs runs the scheduled jobs in the organisation's time zone until
 // ctx ends: each job's panics are recovered, and a run still going when
 // its next one is due makes that one skip.
-func startJobs(ctx context.Context, cfg config.Config, clock review.Clock, store *storage.Store, api *bot.API, wake func(), m *metrics.Metrics, log *slog.Logger) (stop func(), err error) {
+func startJobs(ctx context.Context, cfg config.Config, clock review.Clock, store *storage.Store, api *bot.API, hr *hrChannel, wake func(), m *metrics.Metrics, log *slog.Logger) (stop func(), err error) {
 	logger := cron.PrintfLogger(slogPrintf{log})
 	c := cron.New(cron.WithLocation(cfg.Location), cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
 	if !cfg.Rehearsal {
@@ -120,8 +143,20 @@ func startJobs(ctx context.Context, cfg config.Config, clock review.Clock, store
 	if err != nil {
 		return nil, err
 	}
+	// A rehearsal purges too, on its clock: what it records is dated on it.
+	_, err = c.AddFunc(cfg.PurgeSchedule, func() {
+		start := time.Now()
+		_, ran, err := purge(ctx, store, cfg, clock.Now(), log)
+		m.Job("purge", ran, err, time.Since(start))
+		if err != nil {
+			log.Error("purge failed", "err", err)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
 	if !cfg.Rehearsal {
-		g := digester(cfg, store, log)
+		g := digester(cfg, store, hr.Check, log)
 		_, err = c.AddFunc(cfg.DigestSchedule, func() {
 			if cfg.HRChannel == "" {
 				log.Warn("HR_CHANNEL is not set: no digest this week")
@@ -153,7 +188,7 @@ func (s slogPrintf) Printf(format string, args ...any) {
 
 // jobs runs one job now: massperform jobs run nudges [--as-of DATE] [--dry-run].
 func (a *app) jobs(ctx context.Context, args []string) int {
-	const synopsis = "jobs run nudges|kickoff|digest|timezones [--as-of DATE] [--dry-run]"
+	const synopsis = "jobs run nudges|kickoff|digest|timezones|purge [--as-of DATE] [--dry-run]"
 	if len(args) == 0 || args[0] != "run" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 			fmt.Fprintln(a.stdout, "Usage: massperform "+synopsis)
@@ -169,16 +204,23 @@ queues one DM per person for the running bot to send. kickoff: the same, with
 only the year's openings (the July kickoff, May's wrap-up season, June's
 manager wrap-ups) to those who have not heard yet. digest: builds HR's
 digest and queues it for HR_CHANNEL, with its CSV file. timezones: reads every
-user's time zone from Slack and records the ones that changed. --dry-run prints
-what would be sent, to whom, and records nothing.`)
+user's time zone from Slack and records the ones that changed. purge: blanks
+the messages of notifications older than RETENTION_PAYLOAD_DAYS that went out,
+failed or were cancelled (their rows and keys stay), and forgets the ids of
+requests handled more than RETENTION_REQUEST_DAYS ago. --dry-run prints what
+would be sent (or purged), and changes nothing.`)
 	asOf := fs.String("as-of", "", "run as if it were this day (YYYY-MM-DD, at 10:00 in ORG_TIMEZONE) or instant (RFC 3339)")
 	dryRun := fs.Bool("dry-run", false, "print what would be sent, without sending or recording anything")
 	jobs, code, done := parseMixed(fs, args[1:])
 	if done {
 		return code
 	}
-	if len(jobs) != 1 || jobs[0] != "nudges" && jobs[0] != "kickoff" && jobs[0] != "digest" && jobs[0] != "timezones" {
-		fmt.Fprintln(a.stderr, "massperform jobs run: name the job: nudges, kickoff, digest or timezones")
+	if len(jobs) != 1 || jobs[0] != "nudges" && jobs[0] != "kickoff" && jobs[0] != "digest" && jobs[0] != "timezones" && jobs[0] != "purge" {
+		fmt.Fprintln(a.stderr, "massperform jobs run: name the job: nudges, kickoff, digest, timezones or purge")
+		return exitUsage
+	}
+	if jobs[0] == "purge" && *asOf != "" {
+		fmt.Fprintln(a.stderr, "massperform jobs run: purge has no --as-of: what it keeps is counted back from now")
 		return exitUsage
 	}
 	if jobs[0] == "timezones" && *dryRun {
@@ -186,7 +228,7 @@ what would be sent, to whom, and records nothing.`)
 		return exitUsage
 	}
 	need := config.NeedBotToken
-	if *dryRun {
+	if *dryRun || jobs[0] == "purge" {
 		need = config.NeedDatabase
 	}
 	cfg, ok := a.settings("jobs run", need)
@@ -200,6 +242,13 @@ what would be sent, to whom, and records nothing.`)
 		return exitFailed
 	}
 	defer store.Close()
+	var api *bot.API
+	if need == config.NeedBotToken {
+		var code int
+		if api, code = a.slackFor(ctx, "jobs run", cfg, store, false); api == nil {
+			return code
+		}
+	}
 	now := clock.Now()
 	if *asOf != "" {
 		if d, err := review.ParseDate(*asOf); err == nil {
@@ -212,10 +261,12 @@ what would be sent, to whom, and records nothing.`)
 		}
 	}
 	switch jobs[0] {
+	case "purge":
+		return a.runPurge(ctx, cfg, store, now, *dryRun, log)
 	case "digest":
-		return a.runDigest(ctx, cfg, store, now, *dryRun, log)
+		return a.runDigest(ctx, cfg, store, api, now, *dryRun, log)
 	case "timezones":
-		n, err := refreshTimeZones(ctx, store, slackClient(cfg, store, log, nil))
+		n, err := refreshTimeZones(ctx, store, api)
 		if err != nil {
 			fmt.Fprintln(a.stderr, "massperform jobs run:", err)
 			return exitFailed
@@ -242,7 +293,7 @@ what would be sent, to whom, and records nothing.`)
 		}
 		return exitOK
 	}
-	n := nudger(cfg, store, slackClient(cfg, store, log, nil), log)
+	n := nudger(cfg, store, api, log)
 	n.PhasesOnly = kickoff
 	r, ran, err := sweep(ctx, store, n, now, log)
 	switch {
@@ -259,9 +310,9 @@ what would be sent, to whom, and records nothing.`)
 }
 
 // runDigest runs HR's digest from the command line.
-func (a *app) runDigest(ctx context.Context, cfg config.Config, store *storage.Store, now time.Time, dryRun bool, log *slog.Logger) int {
+func (a *app) runDigest(ctx context.Context, cfg config.Config, store *storage.Store, api *bot.API, now time.Time, dryRun bool, log *slog.Logger) int {
 	if dryRun {
-		d, err := digester(cfg, store, log).Run(ctx, now, true)
+		d, err := digester(cfg, store, nil, log).Run(ctx, now, true)
 		if err != nil {
 			fmt.Fprintln(a.stderr, "massperform jobs run:", err)
 			return exitFailed
@@ -299,7 +350,7 @@ func (a *app) runDigest(ctx context.Context, cfg config.Config, store *storage.S
 		fmt.Fprintln(a.stderr, "massperform jobs run: HR_CHANNEL is not set, so the digest has nowhere to go")
 		return exitUsage
 	}
-	ran, err := digest(ctx, store, digester(cfg, store, log), now, log)
+	ran, err := digest(ctx, store, digester(cfg, store, api.ConfidentialChannel, log), now, log)
 	switch {
 	case err != nil:
 		fmt.Fprintln(a.stderr, "massperform jobs run:", err)
@@ -309,5 +360,35 @@ func (a *app) runDigest(ctx context.Context, cfg config.Config, store *storage.S
 		return exitOK
 	}
 	fmt.Fprintf(a.stdout, "Queued the digest for %s. The running bot posts it.\n", cfg.HRChannel)
+	return exitOK
+}
+
+// runPurge runs the purge from the command line.
+func (a *app) runPurge(ctx context.Context, cfg config.Config, store *storage.Store, now time.Time, dryRun bool, log *slog.Logger) int {
+	var r storage.PurgeReport
+	var err error
+	ran := true
+	if dryRun {
+		r, err = store.Purge(ctx, now, retention(cfg), true)
+	} else {
+		r, ran, err = purge(ctx, store, cfg, now, log)
+	}
+	switch {
+	case err != nil:
+		fmt.Fprintln(a.stderr, "massperform jobs run:", describe(err))
+		return exitFailed
+	case !ran:
+		fmt.Fprintln(a.stdout, "Another process is purging right now; nothing was done.")
+		return exitOK
+	}
+	when := func(t time.Time) string { return t.In(cfg.Location).Format("2 January 2006 15:04 MST") }
+	what := fmt.Sprintf("the messages of %s queued before %s (RETENTION_PAYLOAD_DAYS=%d; the notifications themselves stay, so none is sent twice), and %s handled before %s (RETENTION_REQUEST_DAYS=%d)",
+		countOf(r.Payloads, "notification", "notifications"), when(r.PayloadsBefore), cfg.RetentionPayloadDays,
+		countOf(r.Requests, "request id", "request ids"), when(r.RequestsBefore), cfg.RetentionRequestDays)
+	if dryRun {
+		fmt.Fprintf(a.stdout, "Dry run: a purge would empty %s. Nothing was changed.\n", what)
+	} else {
+		fmt.Fprintf(a.stdout, "Purged %s.\n", what)
+	}
 	return exitOK
 }

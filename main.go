@@ -7,6 +7,7 @@
 //	massperform migrate          bring the database schema up to date
 //	massperform roster import FILE.csv [--dry-run] [--deactivate-missing]
 //	massperform rehearsal date|advance|reset|seed|status
+//	massperform rebind --yes     make the database serve a new Slack app
 //	massperform manifest         print the Slack app manifest
 //	massperform version          print the version
 //
@@ -15,6 +16,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -83,6 +85,9 @@ type app struct {
 	ready func()
 	// listening, if set, is called with the address of the HTTP listener.
 	listening func(addr string)
+	// hrRecheck is how often serve asks Slack about HR_CHANNEL (0:
+	// hrChannelRecheck).
+	hrRecheck time.Duration
 }
 
 const usage = `massperform runs MassPerform, the Slack app for a conversation-based performance year.
@@ -94,13 +99,16 @@ Usage:
                                 load or update the roster of people in the program
   massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE]
                                 write HR's compliance evidence as CSV, one line per person
-  massperform jobs run nudges|kickoff|digest|timezones [--as-of DATE] [--dry-run]
-                                run the reminder sweep, HR's digest or the time zone
-                                refresh now (the bot runs them on their schedules)
+  massperform jobs run nudges|kickoff|digest|timezones|purge [--as-of DATE] [--dry-run]
+                                run the reminder sweep, HR's digest, the time zone
+                                refresh or the purge of what is past its retention
+                                now (the bot runs them on their schedules)
   massperform rehearsal date YYYY-MM-DD | advance 7d | reset --yes | status
                                 move a rehearsal's clock (REHEARSAL=true deployments)
   massperform rehearsal seed --managers U1,U2 --employees U3,U4 [--hr U5] [--date D]
                                 fill a rehearsal with a demo organisation of real users
+  massperform rebind --yes      make the database serve the Slack app of SLACK_BOT_TOKEN,
+                                which replaced its app in the same workspace
   massperform manifest          print the Slack app manifest
   massperform version           print the version
 
@@ -126,6 +134,8 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return a.export(ctx, args)
 	case "jobs":
 		return a.jobs(ctx, args)
+	case "rebind":
+		return a.rebind(ctx, args)
 	case "manifest":
 		return a.simple(args, "manifest", "Prints the Slack app manifest (YAML) to create or update the Slack app from.", func() {
 			a.stdout.Write(manifests.SlackApp)
@@ -312,20 +322,37 @@ func (a *app) serve(ctx context.Context, args []string) int {
 	m := metrics.New()
 	m.Outbox(store.OutboxCounts)
 	api := slackClient(cfg, store, log, m.Transport(nil))
-	if _, err := api.AuthTestContext(ctx); err != nil {
-		var se slack.SlackErrorResponse
-		if errors.As(err, &se) && (se.Err == "invalid_auth" || se.Err == "not_authed" || se.Err == "account_inactive" || se.Err == "token_revoked") {
-			fmt.Fprintf(a.stderr, "massperform serve: SLACK_BOT_TOKEN was refused by Slack (%s): copy it again from your Slack app's OAuth & Permissions page\n", se.Err)
-			return exitUsage
+	// The database serves one Slack app: the one that first used it. A
+	// database that serves none yet is bound once Slack's first hello
+	// passes (helloGuard): a rehearsal's must not be bound to an app it is
+	// then found to share.
+	app, bound, err := bindSlackApp(ctx, store, api, false)
+	if code, refused := tokenRefused(err); refused {
+		fmt.Fprintf(a.stderr, "massperform serve: SLACK_BOT_TOKEN was refused by Slack (%s): copy it again from your Slack app's OAuth & Permissions page\n", code)
+		return exitUsage
+	}
+	if _, ours := errors.AsType[*review.Error](err); ours {
+		log.Error("cannot use the database", "err", describe(err))
+		return exitFailed
+	}
+	if err != nil {
+		log.Warn("could not ask Slack which app the bot token is for; carrying on, and checking Slack's hello against the app this database serves", "err", err)
+		if app, err = store.BoundSlackApp(ctx); err != nil {
+			log.Error("cannot use the database", "err", describe(err))
+			return exitFailed
 		}
-		log.Warn("could not check the bot token with Slack; carrying on", "err", err)
+		bound = app != (storage.SlackApp{})
 	}
 
+	// Nothing goes to a channel that is not private, with the app in it:
+	// the digest names people (bot.API.ConfidentialChannel).
+	hr := newHRChannel(cfg.HRChannel, api.ConfidentialChannel, log.With("component", "hr_channel"))
 	sender := scheduler.NewSender(store, api, clock, log.With("component", "outbox"))
+	sender.CheckChannel = hr.Check
 	var rehearsal *scheduler.Rehearsal
 	if cfg.Rehearsal {
 		api.SetRehearsal(&bot.Rehearsal{Clock: clock, Cal: cfg.Calendar()})
-		if rehearsal, err = newRehearsal(cfg, store, clock, api, sender.Wake, log.With("component", "rehearsal")); err == nil {
+		if rehearsal, err = newRehearsal(cfg, store, clock, api, hr.Check, sender.Wake, log.With("component", "rehearsal")); err == nil {
 			err = rehearsal.Load(ctx)
 		}
 		if err != nil {
@@ -356,8 +383,9 @@ func (a *app) serve(ctx context.Context, args []string) int {
 	b := bot.New(api, router, log.With("component", "bot"))
 	b.Observe(m)
 	b.Dedupe(store.Claim)
+	b.CheckHello((&helloGuard{ctx: ctx, store: store, app: app, bound: bound, rehearse: cfg.Rehearsal, log: log.With("component", "bot")}).check)
 	if cfg.HTTPAddr != "" {
-		stop, err := a.listen(cfg.HTTPAddr, probes(store, b, m), log)
+		stop, err := a.listen(cfg.HTTPAddr, probes(store, b, m, hr), log)
 		if err != nil {
 			log.Error("cannot listen for health checks and metrics", "addr", cfg.HTTPAddr, "err", err)
 			return exitFailed
@@ -369,10 +397,11 @@ func (a *app) serve(ctx context.Context, args []string) int {
 	defer cancel()
 	senderDone := make(chan struct{})
 	go func() { sender.Run(ctx); close(senderDone) }()
+	go hr.Watch(ctx, cmp.Or(a.hrRecheck, hrChannelRecheck))
 	if rehearsal != nil {
 		go rehearsal.Follow(ctx, rehearsalFollow)
 	}
-	stopJobs, err := startJobs(ctx, cfg, clock, store, api, sender.Wake, m, log.With("component", "jobs"))
+	stopJobs, err := startJobs(ctx, cfg, clock, store, api, hr, sender.Wake, m, log.With("component", "jobs"))
 	if err != nil {
 		log.Error("cannot schedule jobs", "err", err)
 		return exitFailed
@@ -471,7 +500,11 @@ is rejected whole, with every problem listed by line, and nothing changes.`)
 	}
 	defer store.Close()
 
-	res, err := roster.Import(ctx, f, slackClient(cfg, store, log, nil), store, roster.Options{
+	api, code := a.slackFor(ctx, "roster import", cfg, store, *dryRun)
+	if api == nil {
+		return code
+	}
+	res, err := roster.Import(ctx, f, api, store, roster.Options{
 		Today:             review.Calendar{Loc: cfg.Location}.Today(clock.Now()),
 		DryRun:            *dryRun,
 		DeactivateMissing: *deactivate,
@@ -569,7 +602,14 @@ when they were given, wrap-up dates, the rating and its release status.
 
 // probes answers /healthz (the process is up), /readyz (the database
 // answers and the Socket Mode connection is live) and /metrics.
-func probes(store *storage.Store, b *bot.Bot, m *metrics.Metrics) http.Handler {
+//
+// An HR_CHANNEL unfit for the digest (public, without the app) leaves the
+// bot ready, with the problem under "ready": everyone else is served, and
+// the digest is held safely, never posted. Readiness gates rollouts and
+// traffic; a channel HR must put right in Slack is neither fixed by a
+// restart nor a reason to hold a deployment, and every replica would fail
+// it at once, looking like an outage.
+func probes(store *storage.Store, b *bot.Bot, m *metrics.Metrics, hr *hrChannel) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
@@ -582,6 +622,9 @@ func probes(store *storage.Store, b *bot.Bot, m *metrics.Metrics) http.Handler {
 			http.Error(w, "not connected to Slack", http.StatusServiceUnavailable)
 		default:
 			fmt.Fprintln(w, "ready")
+			if p := hr.Problem(); p != "" {
+				fmt.Fprintf(w, "but HR's digest is held back: %s\n", p)
+			}
 		}
 	})
 	mux.Handle("GET /metrics", m.Handler())

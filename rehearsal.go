@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -24,12 +25,15 @@ const rehearsalFollow = 10 * time.Second
 
 // newRehearsal builds a rehearsal's clock runner, with the nudge sweep
 // and HR's digest as its jobs (a live deployment runs them from cron).
-func newRehearsal(cfg config.Config, store *storage.Store, clock review.Clock, api *bot.API, wake func(), log *slog.Logger) (*scheduler.Rehearsal, error) {
+// checkHR says whether HR_CHANNEL may have the digest; nil when the
+// command line moves the clock without Slack (the bot's sender checks
+// before it posts).
+func newRehearsal(cfg config.Config, store *storage.Store, clock review.Clock, api *bot.API, checkHR func(context.Context, string) error, wake func(), log *slog.Logger) (*scheduler.Rehearsal, error) {
 	virtual, ok := clock.(*review.ShiftedClock)
 	if !ok {
 		return nil, fmt.Errorf("a rehearsal needs its virtual clock")
 	}
-	jobs, err := rehearsalJobs(cfg, store, api, log)
+	jobs, err := rehearsalJobs(cfg, store, api, checkHR, log)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +43,7 @@ func newRehearsal(cfg config.Config, store *storage.Store, clock review.Clock, a
 // rehearsalJobs are the scheduled jobs on a rehearsal's clock. Days the
 // clock skips are swept without asking Slack about Do Not Disturb: they
 // are gone, and their reminders arrive now, each with its day's banner.
-func rehearsalJobs(cfg config.Config, store *storage.Store, api *bot.API, log *slog.Logger) ([]scheduler.Job, error) {
+func rehearsalJobs(cfg config.Config, store *storage.Store, api *bot.API, checkHR func(context.Context, string) error, log *slog.Logger) ([]scheduler.Job, error) {
 	every, err := cron.ParseStandard(cfg.NudgeSchedule)
 	if err != nil {
 		return nil, err
@@ -61,9 +65,14 @@ func rehearsalJobs(cfg config.Config, store *storage.Store, api *bot.API, log *s
 	if err != nil {
 		return nil, err
 	}
-	g := digester(cfg, store, log)
+	g := digester(cfg, store, checkHR, log)
 	return append(jobs, scheduler.Job{Name: "digest", Schedule: weekly, Run: func(ctx context.Context, at time.Time, _ bool) (int, error) {
 		_, err := g.Run(ctx, at, false)
+		if _, unfit := errors.AsType[*bot.ChannelProblem](err); unfit {
+			// That week's digest is not queued; the clock moves on.
+			log.Error(err.Error())
+			return 0, nil
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -144,10 +153,17 @@ moment after everything recorded.`)
 	cal := cfg.Calendar()
 	var api *bot.API
 	if need == config.NeedBotToken {
-		api = slackClient(cfg, store, log, nil)
+		var code int
+		if api, code = a.slackFor(ctx, "rehearsal "+verb, cfg, store, false); api == nil {
+			return code
+		}
 		api.SetRehearsal(&bot.Rehearsal{Clock: clock, Cal: cal})
 	}
-	r, err := newRehearsal(cfg, store, clock, api, nil, log)
+	var checkHR func(context.Context, string) error
+	if api != nil {
+		checkHR = api.ConfidentialChannel
+	}
+	r, err := newRehearsal(cfg, store, clock, api, checkHR, nil, log)
 	if err == nil {
 		err = r.Load(ctx)
 	}

@@ -362,7 +362,7 @@ func TestRehearsalSeedToWrapUp(t *testing.T) {
 		for _, u := range cast {
 			emu.AddUser(u)
 		}
-		emu.AddChannel("C0HRDIGEST", "hr-digest")
+		emu.PutChannel(slackemu.Channel{ID: "C0HRDIGEST", Name: "hr-digest", Private: true, Members: []string{hana, "U0BOT"}})
 		w := rehearsalWorld(t, emu, url, map[string]string{"HR_CHANNEL": "C0HRDIGEST"})
 		if out, code := w.cli("rehearsal", "seed", "--employees", "U0ZOE,eli@example.org,U0PAT,U0OMAR,nobody@example.org", "--managers", "dana@example.org,U0MONA"); code != exitUsage || !strings.Contains(out, "nobody@example.org is not a user of this workspace") {
 			t.Fatalf("a seed naming a stranger: exit %d\n%s", code, out)

@@ -51,7 +51,7 @@ func simEmulator(t *testing.T, cfg slackemu.Config) *slackemu.Server {
 	for _, p := range simPeople {
 		emu.AddUser(slackemu.User{ID: p.SlackID, Name: strings.Fields(p.Name)[0], RealName: p.Name, Email: p.Email, TZ: p.TZ})
 	}
-	emu.AddChannel(simHRChannel, "hr-digest")
+	emu.PutChannel(slackemu.Channel{ID: simHRChannel, Name: "hr-digest", Private: true}) // everyone in it, the app too
 	return emu
 }
 

@@ -68,7 +68,26 @@ type Bot struct {
 	connected atomic.Bool
 	seen      recent
 	claim     Claim
+	hello     func(Hello) error
+	helloed   bool  // a hello came on this Run
+	refused   error // what the hello check said; Run stops with it
 }
+
+// Hello is what Slack says when a Socket Mode connection opens.
+type Hello struct {
+	AppID       string // the app the app-level token belongs to ("" if Slack did not say)
+	Connections int    // how many connections the app has open, this one included
+	// First is set on the first connection of this Run. On a later one
+	// Slack may still count the connection the bot just left (it asked
+	// for a refresh, or the network failed).
+	First bool
+}
+
+// CheckHello makes every hello (the first connection and each reconnection)
+// pass check before the bot takes envelopes on it. An error stops Run,
+// which returns it: nothing that came on that connection is acked, so
+// Slack gives it to another. Call it before Run.
+func (b *Bot) CheckHello(check func(Hello) error) { b.hello = check }
 
 // Observer hears what the bot does, for metrics.
 type Observer interface {
@@ -135,6 +154,11 @@ func (b *Bot) Run(ctx context.Context) error {
 			return fmt.Errorf("socket mode: %w", err)
 		case evt := <-b.sm.Events:
 			b.dispatch(evt)
+			if b.refused != nil {
+				cancel()
+				b.drain()
+				return b.refused
+			}
 		}
 	}
 }
@@ -167,6 +191,14 @@ func (b *Bot) dispatch(evt socketmode.Event) {
 	case socketmode.EventTypeConnected:
 		b.log.Info("connected to Slack")
 	case socketmode.EventTypeHello:
+		if b.hello != nil && evt.Request != nil {
+			h := Hello{AppID: evt.Request.ConnectionInfo.AppID, Connections: evt.Request.NumConnections, First: !b.helloed}
+			b.helloed = true
+			if err := b.hello(h); err != nil {
+				b.refused = err
+				return
+			}
+		}
 		b.connected.Store(true)
 		b.readyOnce.Do(func() { close(b.ready) })
 	case socketmode.EventTypeConnectionError:

@@ -20,8 +20,8 @@ type seenID struct {
 }
 
 // recentFor is how long this process remembers an id: Slack's retries of
-// an event come within minutes. The database remembers events for good
-// (Claim).
+// an event come within minutes. The database remembers events (Claim) for
+// RETENTION_REQUEST_DAYS, 30 days by default.
 const recentFor = time.Hour
 
 // first reports whether id is new, and remembers it.

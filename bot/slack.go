@@ -64,8 +64,13 @@ var Methods = map[string]Method{
 	// After a crash between posting a notification and recording it, the
 	// DM's recent history says whether it went out.
 	"conversations.history": {Tier: 3, Scopes: []string{"im:history", "channels:history", "groups:history"}},
+	// HR's channel must be private, with the app in it, before the digest
+	// (which names people) goes there.
+	"conversations.info": {Tier: 3, Scopes: []string{"channels:read", "groups:read"}},
 	// Do Not Disturb, checked only for people about to be nudged, 50 a call.
 	"dnd.teamInfo": {Tier: 2, Scopes: []string{"dnd:read"}},
+	// Which app a bot token belongs to: a database serves one app.
+	"bots.info": {Tier: 3, Scopes: []string{"users:read"}},
 }
 
 // ErrNotSent wraps the error of a call that was never sent: its wait for
@@ -402,6 +407,35 @@ func (a *API) AuthTestContext(ctx context.Context) (*slack.AuthTestResponse, err
 		return nil, err
 	}
 	return a.Client.AuthTestContext(ctx)
+}
+
+// Identity is which Slack app a bot token belongs to, and in which
+// workspace.
+type Identity struct {
+	AppID  string // A…, shown on the app's Basic Information page
+	TeamID string // T…, the workspace
+}
+
+// Identity asks Slack which app and workspace the bot token is for:
+// auth.test names the workspace and the app's bot, bots.info the bot's
+// app. (auth.test names no app; the app ID is what Slack hands envelopes
+// out by, and what the Socket Mode hello names.)
+func (a *API) Identity(ctx context.Context) (Identity, error) {
+	at, err := a.AuthTestContext(ctx)
+	if err != nil {
+		return Identity{}, err
+	}
+	if err := a.Wait(ctx, "bots.info"); err != nil {
+		return Identity{}, err
+	}
+	b, err := a.Client.GetBotInfoContext(ctx, slack.GetBotInfoParameters{Bot: at.BotID})
+	if err != nil {
+		return Identity{}, fmt.Errorf("bots.info: %w", err)
+	}
+	if b.AppID == "" || at.TeamID == "" {
+		return Identity{}, fmt.Errorf("slack named no app (%q) or no workspace (%q) for the bot token", b.AppID, at.TeamID)
+	}
+	return Identity{AppID: b.AppID, TeamID: at.TeamID}, nil
 }
 
 // ForEachUser pages through users.list, up to 1,000 users a call, handing

@@ -54,6 +54,18 @@ type Config struct {
 	// TZSchedule is when everyone's time zone is read again from Slack
 	// (TZ_SCHEDULE, a cron spec in ORG_TIMEZONE; default daily at 5:30).
 	TZSchedule string
+	// PurgeSchedule is when what is past its retention is emptied
+	// (PURGE_SCHEDULE, a cron spec in ORG_TIMEZONE; default daily at
+	// 4:15).
+	PurgeSchedule string
+	// RetentionPayloadDays is how long the message of a notification that
+	// went out, failed or was cancelled is kept, in days after it was
+	// queued (RETENTION_PAYLOAD_DAYS; default 400). The row and its key
+	// stay.
+	RetentionPayloadDays int
+	// RetentionRequestDays is how long the ids of handled events and form
+	// submissions are kept, in days (RETENTION_REQUEST_DAYS; default 30).
+	RetentionRequestDays int
 	// Holidays are the days nobody is nudged (HOLIDAYS, a comma-separated
 	// list of YYYY-MM-DD that replaces the built-in Massachusetts state
 	// holidays).
@@ -81,14 +93,22 @@ func (e *Error) Error() string { return e.Var + " " + e.Problem }
 type Getenv func(string) string
 
 // WithDotEnv returns a Getenv that reads the real environment first and
-// then the .env file at path, if it exists.
+// then the .env file at path, if it exists. A file that cannot be parsed
+// is reported by line, as a *DotEnvError, never quoted: it holds the
+// tokens and the database's password.
 func WithDotEnv(path string, env Getenv) (Getenv, error) {
-	file, err := godotenv.Read(path)
+	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
 		return env, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	file, err := godotenv.UnmarshalBytes(data)
+	if err != nil {
+		// godotenv's own error quotes the file from the bad line on.
+		line, reason := badDotEnvLine(data)
+		return nil, &DotEnvError{Path: path, Line: line, Reason: reason}
 	}
 	return func(k string) string {
 		if v := env(k); v != "" {
@@ -96,6 +116,71 @@ func WithDotEnv(path string, env Getenv) (Getenv, error) {
 		}
 		return file[k]
 	}, nil
+}
+
+// DotEnvError says which line of a .env file is wrong, and why, without
+// quoting any of it.
+type DotEnvError struct {
+	Path   string
+	Line   int // from 1; 0 when no single line could be blamed
+	Reason string
+}
+
+func (e *DotEnvError) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("%s %s", e.Path, e.Reason)
+	}
+	return fmt.Sprintf("%s line %d: %s", e.Path, e.Line, e.Reason)
+}
+
+// badDotEnvLine finds the first statement of a .env file that godotenv
+// refuses, by cutting the file into statements as godotenv reads it (a
+// NAME=value line, or a quoted value running over several lines) and
+// parsing each alone. It returns the statement's first line and a reason
+// in our words.
+func badDotEnvLine(data []byte) (int, string) {
+	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+	for i := 0; i < len(lines); i++ {
+		if t := strings.TrimSpace(lines[i]); t == "" || t[0] == '#' {
+			continue
+		}
+		end := i + quotedValueEnd(lines[i:])
+		// With its line end: godotenv takes a name running to the end of
+		// the file for a name.
+		if _, err := godotenv.UnmarshalBytes([]byte(strings.Join(lines[i:end+1], "\n") + "\n")); err != nil {
+			msg := err.Error()
+			switch {
+			case strings.HasPrefix(msg, "unterminated quoted value"):
+				return i + 1, "a quoted value is never closed: end it with the same quote it starts with"
+			case strings.HasPrefix(msg, "unexpected character"):
+				return i + 1, "is not a setting: write NAME=value, with a name of letters, digits and _ (a # starts a comment)"
+			}
+			return i + 1, "cannot be read: write NAME=value"
+		}
+		i = end
+	}
+	return 0, "cannot be read, and no single line is to blame: check its quotes"
+}
+
+// quotedValueEnd returns how many lines after the first of lines its
+// statement ends: 0 unless its value opens a quote that closes on a later
+// line (or never does, when the statement runs to the end of the file).
+func quotedValueEnd(lines []string) int {
+	sep := strings.IndexAny(lines[0], "=:")
+	if sep < 0 {
+		return 0
+	}
+	value := strings.TrimLeft(lines[0][sep+1:], " \t")
+	if value == "" || value[0] != '"' && value[0] != '\'' {
+		return 0
+	}
+	rest := strings.Join(append([]string{value}, lines[1:]...), "\n")
+	for i := 1; i < len(rest); i++ {
+		if rest[i] == value[0] && rest[i-1] != '\\' {
+			return strings.Count(rest[:i], "\n")
+		}
+	}
+	return len(lines) - 1
 }
 
 // Need says which settings a command cannot do without.
@@ -236,6 +321,25 @@ func Load(env Getenv, need Need) (Config, error) {
 	}
 	if _, err := cron.ParseStandard(c.TZSchedule); err != nil {
 		return c, &Error{"TZ_SCHEDULE", fmt.Sprintf("%q is not a cron schedule (%v): use five fields, like 30 5 * * * for daily at 5:30", c.TZSchedule, err)}
+	}
+	c.PurgeSchedule = get("PURGE_SCHEDULE")
+	if c.PurgeSchedule == "" {
+		c.PurgeSchedule = "15 4 * * *"
+	}
+	if _, err := cron.ParseStandard(c.PurgeSchedule); err != nil {
+		return c, &Error{"PURGE_SCHEDULE", fmt.Sprintf("%q is not a cron schedule (%v): use five fields, like 15 4 * * * for daily at 4:15", c.PurgeSchedule, err)}
+	}
+	for _, r := range []struct {
+		name string
+		days *int
+		def  int
+	}{{"RETENTION_PAYLOAD_DAYS", &c.RetentionPayloadDays, 400}, {"RETENTION_REQUEST_DAYS", &c.RetentionRequestDays, 30}} {
+		*r.days = r.def
+		if n := get(r.name); n != "" {
+			if *r.days, err = strconv.Atoi(n); err != nil || *r.days < 1 || *r.days > 3650 {
+				return c, &Error{r.name, fmt.Sprintf("%q is not a number of days: use a whole number from 1 to 3650 (default %d)", n, r.def)}
+			}
+		}
 	}
 	if list := get("HOLIDAYS"); list != "" {
 		if c.Holidays, err = review.ParseHolidays(list); err != nil {

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -57,6 +59,14 @@ func TestLoad(t *testing.T) {
 		{"an HTTP address without a port", with("HTTP_ADDR", "localhost"), NeedSlack, "HTTP_ADDR"},
 		{"not a rehearsal", with("REHEARSAL", "false"), NeedSlack, ""},
 		{"a rehearsal maybe", with("REHEARSAL", "sometimes"), NeedSlack, "REHEARSAL"},
+		{"seven years of messages", with("RETENTION_PAYLOAD_DAYS", "2555"), NeedSlack, ""},
+		{"no messages kept", with("RETENTION_PAYLOAD_DAYS", "0"), NeedSlack, "RETENTION_PAYLOAD_DAYS"},
+		{"messages for a year in words", with("RETENTION_PAYLOAD_DAYS", "a year"), NeedSlack, "RETENTION_PAYLOAD_DAYS"},
+		{"a week of request ids", with("RETENTION_REQUEST_DAYS", "7"), NeedSlack, ""},
+		{"request ids forever", with("RETENTION_REQUEST_DAYS", "99999"), NeedSlack, "RETENTION_REQUEST_DAYS"},
+		{"request ids for negative days", with("RETENTION_REQUEST_DAYS", "-1"), NeedSlack, "RETENTION_REQUEST_DAYS"},
+		{"a purge schedule", with("PURGE_SCHEDULE", "0 3 * * 0"), NeedSlack, ""},
+		{"a bad purge schedule", with("PURGE_SCHEDULE", "nightly"), NeedSlack, "PURGE_SCHEDULE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,7 +83,8 @@ func TestLoad(t *testing.T) {
 		})
 	}
 	c, _ := Load(envOf(with("SLACK_API_URL", "http://127.0.0.1:9/api")), NeedSlack)
-	if c.APIURL != "http://127.0.0.1:9/api/" || c.Location.String() != "America/New_York" || c.LogFormat != "json" || c.Scale.Name != "program" || c.ReflectionDay != 15 || c.Rehearsal || c.HTTPAddr != "127.0.0.1:8080" {
+	if c.APIURL != "http://127.0.0.1:9/api/" || c.Location.String() != "America/New_York" || c.LogFormat != "json" || c.Scale.Name != "program" || c.ReflectionDay != 15 || c.Rehearsal || c.HTTPAddr != "127.0.0.1:8080" ||
+		c.RetentionPayloadDays != 400 || c.RetentionRequestDays != 30 || c.PurgeSchedule != "15 4 * * *" {
 		t.Errorf("defaults: %+v", c)
 	}
 	if c, _ := Load(envOf(with("REHEARSAL", "yes")), NeedSlack); !c.Rehearsal {
@@ -96,5 +107,62 @@ func TestDotEnvUnderRealEnvironment(t *testing.T) {
 	}
 	if _, err := WithDotEnv(filepath.Join(t.TempDir(), "none"), envOf(nil)); err != nil {
 		t.Errorf("a missing .env is an error: %v", err)
+	}
+}
+
+// A .env file that godotenv cannot read is reported by line, with a reason,
+// and never quoted: godotenv's own error quotes the file from the bad line
+// on, the tokens and the database's password with it.
+func TestDotEnvErrorNamesTheLineNotTheSecrets(t *testing.T) {
+	const (
+		botToken = "xoxb-7301948265-7402817365-Q8vLmN2pR4sT6uW8yZ0aBc"
+		appToken = "xapp-1-A07ABCDEF12-7401234567890-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+		password = "Tr0ub4dor-and-3"
+	)
+	secrets := "SLACK_BOT_TOKEN=" + botToken + "\nSLACK_APP_TOKEN=" + appToken +
+		"\nDATABASE_URL=postgres://massperform:" + password + "@db.internal:5432/massperform\n"
+	tests := []struct {
+		name     string
+		file     string
+		wantLine int
+		why      string
+	}{
+		{"a line that is no setting, above the secrets",
+			"# MassPerform\nHR_CHANNEL C0123456789\n" + secrets, 2, "is not a setting"},
+		{"a name with a dash, below them",
+			secrets + "\nLOG-LEVEL=debug\n", 5, "is not a setting"},
+		{"a quote never closed, on the password's own line",
+			"SLACK_BOT_TOKEN=" + botToken + "\nDATABASE_URL=\"postgres://massperform:" + password + "@db/massperform\nLOG_LEVEL=info\n", 2, "never closed"},
+		{"a value over several lines before the typo",
+			"HOLIDAYS=\"2026-12-24,\n2026-12-31\"\n" + secrets + "ORG_TIMEZONE America/New_York " + botToken + "\n", 6, "is not a setting"},
+		{"Windows line ends",
+			strings.ReplaceAll("# settings\n"+secrets+"oops "+password+"\n", "\n", "\r\n"), 5, "is not a setting"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), ".env")
+			if err := os.WriteFile(path, []byte(tt.file), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := WithDotEnv(path, envOf(nil))
+			if err == nil {
+				t.Fatal("WithDotEnv read a file with a typo")
+			}
+			for _, secret := range []string{botToken, appToken, password, "xoxb-", "xapp-", "postgres://", "C0123456789", "America/New_York", "2026-12"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("error %q quotes the file (%q)", err, secret)
+				}
+			}
+			de, ok := err.(*DotEnvError)
+			if !ok {
+				t.Fatalf("WithDotEnv = %v (%T), want a *DotEnvError", err, err)
+			}
+			if de.Line != tt.wantLine || !strings.Contains(de.Reason, tt.why) {
+				t.Errorf("error %q: line %d, want line %d saying %q", err, de.Line, tt.wantLine, tt.why)
+			}
+			if want := fmt.Sprintf("%s line %d: ", path, tt.wantLine); !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("error %q does not start with %q", err, want)
+			}
+		})
 	}
 }

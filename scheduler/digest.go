@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -27,7 +28,11 @@ type Digester struct {
 	// Message and CSV render the digest; a nil CSV leaves the file out.
 	Message func(review.Digest) ([]byte, error)
 	CSV     func(review.Digest) []byte
-	Log     *slog.Logger
+	// Check, if set, says whether a channel may receive the digest, which
+	// names people (bot.API.ConfidentialChannel): nil, a
+	// *bot.ChannelProblem, or another error when it could not be asked.
+	Check func(ctx context.Context, channel string) error
+	Log   *slog.Logger
 }
 
 // Build gathers the digest at now: one pass over everyone reviewed this
@@ -62,14 +67,23 @@ func (g *Digester) Build(ctx context.Context, now time.Time) (review.Digest, err
 
 // Run builds the digest at now and, unless dryRun, queues it for the HR
 // channel with its CSV file, once per day whoever runs it. The sender
-// delivers both, so that Slack hears from one place at its pace.
+// delivers both, so that Slack hears from one place at its pace. A channel
+// that Check finds unfit (public, without the app, shared outside) gets
+// nothing: Run returns an error saying why and what to do. When Check
+// could not ask Slack, the digest is queued, and the sender checks again
+// before posting it.
 func (g *Digester) Run(ctx context.Context, now time.Time, dryRun bool) (review.Digest, error) {
+	if !dryRun {
+		if g.Channel == "" {
+			return review.Digest{}, fmt.Errorf("HR_CHANNEL is not set, so the digest has nowhere to go")
+		}
+		if err := g.check(ctx); err != nil {
+			return review.Digest{}, err
+		}
+	}
 	d, err := g.Build(ctx, now)
 	if err != nil || dryRun {
 		return d, err
-	}
-	if g.Channel == "" {
-		return d, fmt.Errorf("HR_CHANNEL is not set, so the digest has nowhere to go")
 	}
 	payload, err := g.Message(d)
 	if err != nil {
@@ -86,4 +100,19 @@ func (g *Digester) Run(ctx context.Context, now time.Time, dryRun bool) (review.
 		ns = append(ns, storage.Notification{Key: key + ":file", Recipient: g.Channel, Kind: "digest file", Payload: file})
 	}
 	return d, g.Store.Enqueue(ctx, ns)
+}
+
+// check asks Check about the channel; only a verdict stops the digest.
+func (g *Digester) check(ctx context.Context) error {
+	if g.Check == nil {
+		return nil
+	}
+	err := g.Check(ctx, g.Channel)
+	if p, ok := errors.AsType[*bot.ChannelProblem](err); ok {
+		return fmt.Errorf("HR's digest was not queued: HR_CHANNEL %w", p)
+	}
+	if err != nil && g.Log != nil {
+		g.Log.Warn("could not check HR_CHANNEL with Slack; the digest is queued, and checked again before it is posted", "err", err)
+	}
+	return nil
 }

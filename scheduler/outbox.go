@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -109,6 +110,12 @@ type Sender struct {
 	Slack  Poster
 	Clock  review.Clock
 	Log    *slog.Logger
+	// CheckChannel, if set, is asked before anything is posted or shared
+	// in a channel (only HR's digest goes to one) whether the channel may
+	// have it (bot.API.ConfidentialChannel). Until it says yes, the
+	// notification waits, retried with backoff like a failed post, and
+	// fails after as many attempts.
+	CheckChannel func(ctx context.Context, channel string) error
 
 	wake chan struct{}
 }
@@ -235,6 +242,15 @@ func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) outcome {
 		log.Error("undecodable notification", "err", err)
 		s.record(ctx, log, "mark failed", func(rctx context.Context) error { return s.Outbox.MarkFailed(rctx, it.Claim, "undecodable payload") })
 		return outcome{}
+	}
+	if s.CheckChannel != nil && isChannel(it.Recipient) {
+		if err := s.CheckChannel(ctx, it.Recipient); err != nil {
+			if p, ok := errors.AsType[*bot.ChannelProblem](err); ok {
+				log.Warn("not posting in this channel: HR_CHANNEL " + p.Error())
+			}
+			// Nothing was sent: what was known of an earlier send stays.
+			return s.retry(ctx, it, log, err, it.Uncertain)
+		}
 	}
 	if p.File != nil {
 		return s.share(ctx, it, *p.File, log)
@@ -436,4 +452,10 @@ func retryable(err error, attempts int) (bool, time.Duration) {
 		return false, 0
 	}
 	return true, backoff
+}
+
+// isChannel reports whether a recipient is a channel (C…, G…), not a user
+// or a direct message.
+func isChannel(recipient string) bool {
+	return strings.HasPrefix(recipient, "C") || strings.HasPrefix(recipient, "G")
 }

@@ -243,3 +243,55 @@ func TestDeliverSharesFiles(t *testing.T) {
 		t.Fatalf("%v, failed %v", err, box.failed)
 	}
 }
+
+// TestDeliverOnlyToAConfidentialChannel: nothing is posted or shared in a
+// channel CheckChannel does not pass, whether it is unfit or Slack could not
+// be asked; it waits and is retried, and fails after the last attempt.
+// Direct messages are not checked.
+func TestDeliverOnlyToAConfidentialChannel(t *testing.T) {
+	now := time.Date(2026, 10, 12, 12, 0, 0, 0, time.UTC)
+	msg, _ := EncodePayload("digest", nil)
+	file, _ := EncodeFile(bot.File{Name: "d.csv", Data: []byte("a\n")})
+	verdicts := map[string]error{
+		"CPUBLIC": &bot.ChannelProblem{Channel: "CPUBLIC", Reason: "is public"},
+		"GNOTIN":  &bot.ChannelProblem{Channel: "GNOTIN", Reason: "is private but the app is not in it"},
+		"CDOWN":   slack.StatusCodeError{Code: 503},
+		"CHR":     nil,
+	}
+	var asked []string
+	box := newFakeOutbox(
+		storage.OutboxItem{Claim: storage.Claim{ID: 1}, Recipient: "CPUBLIC", Kind: "digest", Payload: msg, Attempts: 1},
+		storage.OutboxItem{Claim: storage.Claim{ID: 2}, Recipient: "CPUBLIC", Kind: "digest file", Payload: file, Attempts: 1},
+		storage.OutboxItem{Claim: storage.Claim{ID: 3}, Recipient: "GNOTIN", Kind: "digest", Payload: msg, Attempts: 1},
+		storage.OutboxItem{Claim: storage.Claim{ID: 4}, Recipient: "CDOWN", Kind: "digest", Payload: msg, Attempts: 1},
+		storage.OutboxItem{Claim: storage.Claim{ID: 5}, Recipient: "CPUBLIC", Kind: "digest", Payload: msg, Attempts: maxAttempts},
+		storage.OutboxItem{Claim: storage.Claim{ID: 6}, Recipient: "CHR", Kind: "digest", Payload: msg, Attempts: 1},
+		storage.OutboxItem{Claim: storage.Claim{ID: 7}, Recipient: "CHR", Kind: "digest file", Payload: file, Attempts: 1},
+		storage.OutboxItem{Claim: storage.Claim{ID: 8}, Recipient: "U0ELI", Kind: "nudge", Payload: msg, Attempts: 1},
+	)
+	up := &fakeUploader{}
+	s := NewSender(box, up, review.ClockFunc(func() time.Time { return now }), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s.CheckChannel = func(_ context.Context, ch string) error {
+		asked = append(asked, ch)
+		return verdicts[ch]
+	}
+	if _, err := s.Deliver(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(up.posted) != 2 || up.posted[0] != "CHR" || up.posted[1] != "U0ELI" || len(up.shared) != 1 || up.shared[0] != "CHR/d.csv/a\n" {
+		t.Errorf("posted %v, shared %v: want only HR's channel and the DM", up.posted, up.shared)
+	}
+	for _, id := range []int64{1, 2, 3, 4} {
+		if !box.retried[id].After(now) {
+			t.Errorf("item %d is not waiting for a later try: retried %v, failed %v", id, box.retried, box.failed)
+		}
+	}
+	if box.failed[5] == "" {
+		t.Errorf("the last attempt at a public channel did not fail: %v", box.failed)
+	}
+	for _, ch := range asked {
+		if ch == "U0ELI" {
+			t.Error("a direct message was checked as a channel")
+		}
+	}
+}

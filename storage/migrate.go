@@ -52,6 +52,7 @@ func migrations(dialect string) []*gormigrate.Migration {
 		{ID: "0003_reminders", Migrate: ddl(dialect, schema0003)},
 		{ID: "0004_earlier_wrap_ups", Migrate: ddl(dialect, schema0004)},
 		{ID: "0005_outbox_claims_slack_budget", Migrate: ddl(dialect, schema0005)},
+		{ID: "0006_retention", Migrate: ddl(dialect, schema0006)},
 	}
 }
 
@@ -361,4 +362,13 @@ CREATE TABLE slack_budget (
 	method TEXT PRIMARY KEY,
 	tat BIGINT NOT NULL
 )
+`
+
+// schema0006 lets the daily purge (Store.Purge) find what it may empty
+// without reading the tables whole: request ids by when they were handled,
+// and notifications whose message is still kept by status and when they
+// were queued (a partial index: the ones already blanked drop out of it).
+const schema0006 = `
+CREATE INDEX handled_requests_at ON handled_requests (at);
+CREATE INDEX outbox_payload_kept ON outbox (status, created_at) WHERE payload <> ''
 `

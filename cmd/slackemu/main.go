@@ -26,7 +26,7 @@ func main() {
 	var (
 		addr       = flag.String("addr", "127.0.0.1:9999", "address to listen on")
 		usersFile  = flag.String("users", "", "CSV file of users (columns id,email,name,tz)")
-		channels   = flag.String("channels", "", "channels the bot can post to, as id:name,id:name")
+		channels   = flag.String("channels", "", "channels the bot is in, as id:name,id:name; id:name:private for a private one (HR_CHANNEL must be)")
 		botToken   = flag.String("bot-token", "xoxb-emulator", "bot token")
 		appToken   = flag.String("app-token", "xapp-emulator", "app-level token")
 		ackTimeout = flag.Duration("ack-timeout", 3*time.Second, "Slack's ack deadline")
@@ -66,7 +66,8 @@ func main() {
 	emu.AddUsers(users)
 	for c := range strings.SplitSeq(*channels, ",") {
 		if id, name, ok := strings.Cut(strings.TrimSpace(c), ":"); ok {
-			emu.AddChannel(id, name)
+			name, private := strings.CutSuffix(name, ":private")
+			emu.PutChannel(slackemu.Channel{ID: id, Name: name, Private: private})
 		}
 	}
 

@@ -20,7 +20,7 @@ import (
 //	POST /_emu/home       {"user"}                                -> Ack
 //	POST /_emu/disconnect {"reason"}
 //	POST /_emu/users      [User, …]
-//	POST /_emu/channels   [{"id","name"}, …]
+//	POST /_emu/channels   [{"id","name","private","members","archived","ext_shared"}, …]
 //	GET  /_emu/view?user=U1       the top modal
 //	GET  /_emu/home?user=U1       the home view
 //	GET  /_emu/messages?to=U1     MessagesTo (all messages without "to")
@@ -96,10 +96,10 @@ func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
 			err = badRequest(err.Error())
 		}
 	case "POST channels":
-		var chans []struct{ ID, Name string }
+		var chans []Channel
 		if err = json.NewDecoder(r.Body).Decode(&chans); err == nil {
 			for _, c := range chans {
-				s.AddChannel(c.ID, c.Name)
+				s.PutChannel(c)
 			}
 			out = map[string]int{"added": len(chans)}
 		} else {

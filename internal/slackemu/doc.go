@@ -33,6 +33,10 @@
 // in that DM channel; the bot user ("U0BOT") and Slackbot ("USLACKBOT",
 // is_bot false, as at Slack) are workspace members; Block Kit blocks and
 // elements without block_id/action_id get generated ones, as at Slack.
+// Channels ([Server.AddChannel], [Server.PutChannel]) are public or
+// private, with members: a private channel the bot is not in does not exist
+// for it (conversations.info, chat.postMessage: channel_not_found), and a
+// public one it is not in takes no posts from it (not_in_channel).
 //
 // Faults can be injected with [Server.FailNext] (HTTP 5xx with an HTML body)
 // and [Server.RateLimitNext] (HTTP 429), and connections can be recycled with

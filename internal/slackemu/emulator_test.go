@@ -591,6 +591,12 @@ func TestUsersAndConversations(t *testing.T) {
 	if err != nil || at.UserID != "U0BOT" || at.TeamID != "T0EMU" || at.BotID != "B0EMU" {
 		t.Errorf("auth.test = %+v, %v", at, err)
 	}
+	if b, err := api.GetBotInfo(slack.GetBotInfoParameters{Bot: at.BotID}); err != nil || b.AppID != "A0EMU" || b.UserID != "U0BOT" {
+		t.Errorf("bots.info = %+v, %v", b, err)
+	}
+	if _, err := api.GetBotInfo(slack.GetBotInfoParameters{Bot: "B0NONE"}); err == nil || err.Error() != "bot_not_found" {
+		t.Errorf("bots.info of a stranger: %v", err)
+	}
 
 	s.SetDND("U1", true, time.Now().Add(time.Hour))
 	dnd, err := api.GetDNDTeamInfo([]string{"U1", "U2"})

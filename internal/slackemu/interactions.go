@@ -188,8 +188,8 @@ func (s *Server) ClickMessageButton(ctx context.Context, userID, channelID, mess
 		return nil, err
 	}
 	chName := "directmessage"
-	if name, ok := s.channels[ch]; ok {
-		chName = name
+	if c, ok := s.channels[ch]; ok {
+		chName = c.Name
 	}
 	payload := map[string]any{
 		"type":       "block_actions",

@@ -32,6 +32,9 @@ func (s *Server) chatPostMessage(r *apiRequest) response {
 	if !ok {
 		return errResp("channel_not_found")
 	}
+	if code := s.channelAccessLocked(ch, "channel_not_found"); code != "" {
+		return errResp(code)
+	}
 	if u := s.usersByID[user]; u != nil && u.IsBot {
 		return errResp("cannot_dm_bot")
 	}
@@ -239,6 +242,9 @@ func (s *Server) conversationsHistory(r *apiRequest) response {
 	ch, _, ok := s.resolveChannelLocked(arg)
 	if !ok || strings.HasPrefix(arg, "U") || strings.HasPrefix(arg, "W") {
 		return errResp("channel_not_found") // a conversation ID, not a user's
+	}
+	if code := s.channelAccessLocked(ch, "channel_not_found"); code != "" && code != "is_archived" {
+		return errResp(code)
 	}
 	limit := 100
 	if l, err := strconv.Atoi(r.str("limit")); err == nil && l > 0 {

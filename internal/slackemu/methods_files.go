@@ -162,6 +162,9 @@ func (s *Server) filesCompleteUploadExternal(r *apiRequest) response {
 		if ch, user, ok = s.resolveChannelLocked(channel); !ok {
 			return errResp("invalid_channel")
 		}
+		if code := s.channelAccessLocked(ch, "invalid_channel"); code != "" {
+			return errResp(code)
+		}
 	}
 	in, bad := parseMsgInput(r)
 	if bad != nil {

@@ -33,6 +33,18 @@ func (s *Server) authTest(_ *apiRequest) response {
 	)
 }
 
+// botsInfo describes the app's bot (Config.BotID), with the app it
+// belongs to: how an app learns its own app ID from a bot token.
+func (s *Server) botsInfo(r *apiRequest) response {
+	if r.str("bot") != s.cfg.BotID {
+		return errResp("bot_not_found")
+	}
+	return okResp("bot", map[string]any{
+		"id": s.cfg.BotID, "app_id": s.cfg.AppID, "user_id": s.cfg.BotUserID, "name": "massperform",
+		"deleted": false, "updated": 1700000000, "icons": map[string]any{},
+	})
+}
+
 // usersList pages with an opaque cursor that encodes the next user's ID,
 // like Slack's ("dXNlcjpVMEc5V0ZYTlo=" is base64 of "user:U0G9WFXNZ").
 // Users are kept in insertion order with an index by ID, so paging through

@@ -36,8 +36,10 @@ func DefaultRateLimits() map[string]int {
 		"users.list":                   Tier2,
 		"dnd.teamInfo":                 Tier2, // Slack documents dnd.teamInfo as Tier 2
 		"users.lookupByEmail":          Tier3,
+		"bots.info":                    Tier3,
 		"conversations.open":           Tier3,
 		"conversations.history":        Tier3,
+		"conversations.info":           Tier3,
 		"dnd.info":                     Tier3,
 		"files.completeUploadExternal": Tier3,
 		"users.info":                   Tier4,

@@ -118,7 +118,7 @@ type Server struct {
 	usersByEmail map[string]*userRec
 	dmToUser     map[string]string
 	openedIMs    map[string]bool
-	channels     map[string]string // id -> name
+	channels     map[string]*Channel
 	dnd          map[string]dndState
 	tzCache      map[string]tzInfo
 
@@ -173,7 +173,7 @@ func New(cfg Config) *Server {
 		usersByEmail: map[string]*userRec{},
 		dmToUser:     map[string]string{},
 		openedIMs:    map[string]bool{},
-		channels:     map[string]string{},
+		channels:     map[string]*Channel{},
 		dnd:          map[string]dndState{},
 		tzCache:      map[string]tzInfo{},
 		triggers:     map[string]*trigger{},

@@ -330,6 +330,9 @@ func (s *Server) goLocked(f func()) {
 func (s *Server) DropConnections() {
 	s.mu.Lock()
 	conns := append([]*wsConn(nil), s.conns...)
+	for _, c := range conns {
+		c.ready = false // nothing more is sent on it, though its handler has yet to notice
+	}
 	s.mu.Unlock()
 	for _, c := range conns {
 		s.logf("slackemu: conn %d: dropping", c.id)

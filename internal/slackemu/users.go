@@ -2,6 +2,7 @@ package slackemu
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 	_ "time/tzdata" // user time zones must resolve on machines without zoneinfo
@@ -221,13 +222,59 @@ func dmChannelFor(userID string) string {
 	return "D" + userID
 }
 
-// AddChannel adds a public or private channel (C… or G…) the bot is a
-// member of and can post to. Every user is treated as a member.
-func (s *Server) AddChannel(id, name string) {
+// Channel is a channel of the workspace.
+type Channel struct {
+	ID   string `json:"id"` // C… or G…
+	Name string `json:"name"`
+	// Private makes it a private channel: to an app that is not in it, it
+	// does not exist (channel_not_found).
+	Private bool `json:"private,omitempty"`
+	// Members are the users in it, by ID; the bot is in it when its user
+	// (Config.BotUserID) is. Nil makes everyone a member, the bot too.
+	Members []string `json:"members,omitempty"`
+	// Archived channels take no messages (is_archived).
+	Archived bool `json:"archived,omitempty"`
+	// ExtShared marks a channel shared with another organisation (Slack
+	// Connect).
+	ExtShared bool `json:"ext_shared,omitempty"`
+}
+
+// AddChannel adds a public channel (C…) that everyone is a member of, the
+// bot included.
+func (s *Server) AddChannel(id, name string) { s.PutChannel(Channel{ID: id, Name: name}) }
+
+// PutChannel adds a channel, or changes one: made private or public, the
+// bot invited or removed (a new list of Members), archived.
+func (s *Server) PutChannel(c Channel) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.channels[id] = name
+	c.Members = slices.Clone(c.Members)
+	s.channels[c.ID] = &c
 	s.notifyLocked()
+}
+
+// botInLocked reports whether the bot is a member of c. s.mu must be held.
+func (s *Server) botInLocked(c *Channel) bool {
+	return c.Members == nil || slices.Contains(c.Members, s.cfg.BotUserID)
+}
+
+// channelAccessLocked says whether the bot may read or post in the
+// conversation id resolves to: "" when it may, else Slack's error (a
+// private channel the bot is not in does not exist for it; a public one
+// it is not in takes no posts). s.mu must be held.
+func (s *Server) channelAccessLocked(id, notFound string) string {
+	c, ok := s.channels[id]
+	switch {
+	case !ok:
+		return ""
+	case c.Private && !s.botInLocked(c):
+		return notFound
+	case !s.botInLocked(c):
+		return "not_in_channel"
+	case c.Archived:
+		return "is_archived"
+	}
+	return ""
 }
 
 // SetDND configures what dnd.info and dnd.teamInfo report for a user. With

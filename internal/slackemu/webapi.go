@@ -146,11 +146,13 @@ func init() {
 	methods = map[string]methodFunc{
 		"apps.connections.open":        (*Server).appsConnectionsOpen,
 		"auth.test":                    (*Server).authTest,
+		"bots.info":                    (*Server).botsInfo,
 		"users.list":                   (*Server).usersList,
 		"users.info":                   (*Server).usersInfo,
 		"users.lookupByEmail":          (*Server).usersLookupByEmail,
 		"conversations.open":           (*Server).conversationsOpen,
 		"conversations.history":        (*Server).conversationsHistory,
+		"conversations.info":           (*Server).conversationsInfo,
 		"dnd.info":                     (*Server).dndInfo,
 		"dnd.teamInfo":                 (*Server).dndTeamInfo,
 		"chat.postMessage":             (*Server).chatPostMessage,

@@ -1,0 +1,74 @@
+package scheduler
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/massperform/massperform/bot"
+	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/storage"
+)
+
+// fakeDigestStore holds nobody and records what is queued.
+type fakeDigestStore struct{ queued []storage.Notification }
+
+func (f *fakeDigestStore) EachReviewed(context.Context, review.FiscalYear, func(p, m *review.Person, y review.YearState)) error {
+	return nil
+}
+func (f *fakeDigestStore) NoAnswers(context.Context, review.FiscalYear) ([]storage.NoAnswer, error) {
+	return nil, nil
+}
+func (f *fakeDigestStore) FailedSince(context.Context, time.Time) (int, error) { return 0, nil }
+func (f *fakeDigestStore) Enqueue(_ context.Context, ns []storage.Notification) error {
+	f.queued = append(f.queued, ns...)
+	return nil
+}
+
+// TestDigestOnlyToAConfidentialChannel: the digest is queued for a channel
+// Check passes; for one it finds unfit nothing is queued and the error says
+// why; when Slack could not be asked it is queued (the sender checks again
+// before posting). A dry run asks nothing.
+func TestDigestOnlyToAConfidentialChannel(t *testing.T) {
+	boston, _ := time.LoadLocation("America/New_York")
+	now := time.Date(2026, 10, 12, 8, 0, 0, 0, boston)
+	tests := []struct {
+		name    string
+		verdict error
+		queued  int
+		err     string
+	}{
+		{"a private channel with the app", nil, 2, ""},
+		{"a public channel", &bot.ChannelProblem{Channel: "C0HR", Reason: "is public, and the digest names people: make it private or name a private one"}, 0,
+			"HR's digest was not queued: HR_CHANNEL C0HR is public, and the digest names people: make it private or name a private one"},
+		{"a private channel without the app", &bot.ChannelProblem{Channel: "C0HR", Reason: "is private but the app is not in it: invite @MassPerform to it"}, 0,
+			"HR_CHANNEL C0HR is private but the app is not in it: invite @MassPerform to it"},
+		{"Slack not answering", slack.StatusCodeError{Code: 503}, 2, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := &fakeDigestStore{}
+			asked := 0
+			g := &Digester{Store: store, Cal: review.Calendar{Loc: boston}, Channel: "C0HR",
+				Message: func(review.Digest) ([]byte, error) { return []byte(`{"text":"digest"}`), nil },
+				CSV:     func(review.Digest) []byte { return []byte("a\n") },
+				Check:   func(_ context.Context, ch string) error { asked++; return tt.verdict },
+				Log:     slog.New(slog.NewTextHandler(io.Discard, nil))}
+			if _, err := g.Run(context.Background(), now, true); err != nil || asked != 0 || len(store.queued) != 0 {
+				t.Fatalf("a dry run: %v, asked Slack %d times, queued %d", err, asked, len(store.queued))
+			}
+			_, err := g.Run(context.Background(), now, false)
+			if tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
+				t.Errorf("Run = %v, want %q", err, tt.err)
+			}
+			if len(store.queued) != tt.queued || asked != 1 {
+				t.Errorf("queued %d (want %d), asked Slack %d times", len(store.queued), tt.queued, asked)
+			}
+		})
+	}
+}
