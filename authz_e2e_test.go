@@ -236,17 +236,6 @@ func TestForgedPayloadsAreRefused(t *testing.T) {
 // said is a refusal that is the same for everyone.
 func said(refusal string) func(string) string { return func(string) string { return refusal } }
 
-func personIDOf(t *testing.T, s interface {
-	PersonBySlackID(context.Context, string) (review.Person, error)
-}, slackID string) int64 {
-	t.Helper()
-	p, err := s.PersonBySlackID(context.Background(), slackID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p.ID
-}
-
 // esc is how the bot writes text in mrkdwn.
 func esc(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
