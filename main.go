@@ -281,7 +281,10 @@ func (a *app) openStore(ctx context.Context, cfg config.Config, log *slog.Logger
 // not nil, carries the calls (the metrics' counting transport).
 func slackClient(cfg config.Config, budget bot.Budget, log *slog.Logger, next http.RoundTripper) *bot.API {
 	retry := slack.DefaultRetryConfig()
-	retry.Handlers = append(slack.AllBuiltinRetryHandlers(retry), slack.NewServerErrorRetryHandler(retry))
+	// A retry that could only end after its call's deadline (a views.open
+	// whose trigger_id is about to die) is not made: the caller gets
+	// Slack's answer instead, and says when to try again.
+	retry.Handlers = bot.WithinDeadline(append(slack.AllBuiltinRetryHandlers(retry), slack.NewServerErrorRetryHandler(retry)))
 	opts := []slack.Option{slack.OptionRetryConfig(retry)}
 	if cfg.AppToken != "" {
 		opts = append(opts, slack.OptionAppLevelToken(cfg.AppToken))

@@ -3,7 +3,9 @@ package bot
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -89,6 +91,9 @@ type Pacer struct {
 
 	mu       sync.Mutex
 	lastWarn time.Time
+	// held is, for the methods not paced (views.open, views.push), until
+	// when Slack's last Retry-After holds them back in this process.
+	held map[string]time.Time
 }
 
 // limit is a method's pace: a call every so often, and a burst.
@@ -99,11 +104,11 @@ type limit struct {
 
 // NewPacer returns a pacer of every method in Methods but those whose
 // calls carry a trigger_id (views.open and views.push: it lives 3 s, so
-// they stay paced in the process, without a database round trip) and
+// they are not paced at all, see API.OpenViewContext) and
 // apps.connections.open (Socket Mode's own). budget nil paces this
 // process alone.
 func NewPacer(budget Budget, clock review.Clock, log *slog.Logger) *Pacer {
-	p := &Pacer{budget: budget, local: &memoryBudget{tat: map[string]time.Time{}}, clock: clock, log: log, limits: map[string]limit{}}
+	p := &Pacer{budget: budget, local: &memoryBudget{tat: map[string]time.Time{}}, clock: clock, log: log, limits: map[string]limit{}, held: map[string]time.Time{}}
 	if p.budget == nil {
 		p.budget = p.local
 	}
@@ -120,11 +125,7 @@ func NewPacer(budget Budget, clock review.Clock, log *slog.Logger) *Pacer {
 // sharedBudget reports whether a method's calls are paced by the
 // workspace's budget.
 func sharedBudget(method string) bool {
-	switch method {
-	case "views.open", "views.push", "apps.connections.open":
-		return false
-	}
-	return true
+	return !triggerBound(method) && method != "apps.connections.open"
 }
 
 // paces reports whether p paces method.
@@ -230,6 +231,9 @@ func (p *Pacer) Transport(next http.RoundTripper) http.RoundTripper {
 	}
 	return roundTripper(func(r *http.Request) (*http.Response, error) {
 		method := apiMethod(r.URL.Path)
+		if triggerBound(method) {
+			return p.unpaced(next, r, method)
+		}
 		if !p.paces(method) {
 			return next.RoundTrip(r)
 		}
@@ -245,6 +249,36 @@ func (p *Pacer) Transport(next http.RoundTripper) http.RoundTripper {
 		}
 		return resp, err
 	})
+}
+
+// unpaced sends a call that waits for no budget (its trigger_id lives 3
+// seconds), unless Slack's last Retry-After for its method has not run
+// out: then Slack is not asked, which would break its rules, and the call
+// is answered as Slack would, 429 with what is left of the wait, for the
+// caller to retry while its trigger lives or to say when to try again.
+func (p *Pacer) unpaced(next http.RoundTripper, r *http.Request, method string) (*http.Response, error) {
+	now := p.clock.Now()
+	p.mu.Lock()
+	until := p.held[method]
+	p.mu.Unlock()
+	if wait := until.Sub(now); wait > 0 {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return &http.Response{
+			StatusCode: http.StatusTooManyRequests, Status: "429 Too Many Requests", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header:  http.Header{"Retry-After": {strconv.Itoa(int(math.Ceil(wait.Seconds())))}, "Content-Type": {"application/json"}},
+			Body:    io.NopCloser(strings.NewReader(`{"ok":false,"error":"ratelimited"}`)),
+			Request: r,
+		}, nil
+	}
+	resp, err := next.RoundTrip(r)
+	if err == nil && resp.StatusCode == http.StatusTooManyRequests {
+		p.mu.Lock()
+		p.held[method] = later(p.held[method], p.clock.Now().Add(retryAfter(resp)))
+		p.mu.Unlock()
+	}
+	return resp, err
 }
 
 // retryAfter reads a 429's Retry-After (whole seconds); slack-go waits a

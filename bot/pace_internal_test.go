@@ -1,8 +1,12 @@
 package bot
 
 import (
+	"context"
+	"net/http"
 	"testing"
 	"time"
+
+	"github.com/slack-go/slack"
 )
 
 // TestPace is the generic cell rate algorithm's decisions: a burst after
@@ -52,5 +56,38 @@ func TestPace(t *testing.T) {
 	// A hold that has already passed changes nothing.
 	if got := hold(next, until.Add(-time.Minute), every, 3); !got.Equal(next) {
 		t.Errorf("an old hold moved the budget to %v", got)
+	}
+}
+
+// retryAlways asks for every retry after wait.
+type retryAlways struct{ wait time.Duration }
+
+func (r retryAlways) ShouldRetry(*slack.RetryState, *http.Request, *http.Response, error) (bool, time.Duration) {
+	return true, r.wait
+}
+
+// TestWithinDeadline: a retry whose wait would end after the call's
+// deadline is not made; others are, as slack-go decides.
+func TestWithinDeadline(t *testing.T) {
+	h := WithinDeadline([]slack.RetryHandler{retryAlways{2 * time.Second}})[0]
+	req := func(ctx context.Context) *http.Request {
+		r, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://slack/api/views.open", nil)
+		return r
+	}
+	short, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	long, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel2()
+	for name, tt := range map[string]struct {
+		ctx   context.Context
+		retry bool
+	}{
+		"a trigger about to die": {short, false},
+		"time enough":            {long, true},
+		"no deadline":            {context.Background(), true},
+	} {
+		if retry, _ := h.ShouldRetry(&slack.RetryState{}, req(tt.ctx), nil, nil); retry != tt.retry {
+			t.Errorf("%s: retry = %v, want %v", name, retry, tt.retry)
+		}
 	}
 }

@@ -90,7 +90,7 @@ var tierLimits = map[int]struct {
 	1: {1, 1},
 	2: {18, 2},
 	3: {45, 5},
-	4: {50, 50},  // a burst for a room of people opening forms at once; trigger_ids live 3 s
+	4: {50, 50},  // views.update and views.publish; views.open and views.push, whose trigger_ids live 3 s, are not paced
 	0: {300, 10}, // chat.*: several hundred a minute across the workspace
 }
 
@@ -183,7 +183,7 @@ func (c cancelOnClose) Close() error {
 // A method the workspace's budget paces waits in the transport instead,
 // once per attempt.
 func (a *API) Wait(ctx context.Context, method string) error {
-	if a.pacer != nil && a.pacer.paces(method) {
+	if a.pacer != nil && a.pacer.paces(method) || triggerBound(method) {
 		return nil
 	}
 	l, ok := a.methods[method]
@@ -228,22 +228,48 @@ func (a *API) forgetIdleChannels() {
 	}
 }
 
-// OpenViewContext calls views.open.
+// OpenViewContext calls views.open, at once: its trigger_id lives 3
+// seconds, so it never waits in a budget of ours (Slack's Tier 4 takes
+// bursts), and a 429 is retried only while the trigger lives (see
+// WithinDeadline); after that the caller gets the *slack.RateLimitedError,
+// with Slack's Retry-After, to tell the person when to try again.
 func (a *API) OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error) {
-	if err := a.Wait(ctx, "views.open"); err != nil {
-		return nil, err
-	}
 	view.Blocks = a.rehearsal.view(view.Blocks)
 	return a.Client.OpenViewContext(ctx, triggerID, view)
 }
 
-// PushViewContext calls views.push.
+// PushViewContext calls views.push, at once, as OpenViewContext does.
 func (a *API) PushViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error) {
-	if err := a.Wait(ctx, "views.push"); err != nil {
-		return nil, err
-	}
 	view.Blocks = a.rehearsal.view(view.Blocks)
 	return a.Client.PushViewContext(ctx, triggerID, view)
+}
+
+// triggerBound reports whether a method's calls carry a trigger_id, which
+// lives 3 seconds: they are never held back by a budget of ours.
+func triggerBound(method string) bool { return method == "views.open" || method == "views.push" }
+
+// WithinDeadline wraps slack-go's retry handlers so that a call is not
+// retried when the wait before the retry would end after its context's
+// deadline: the caller gets Slack's answer (a 429 with its Retry-After, a
+// 5xx) while it can still use it, rather than a deadline error after a
+// wait that could not succeed. A views.open whose trigger_id dies in 3
+// seconds is the case in point.
+func WithinDeadline(hs []slack.RetryHandler) []slack.RetryHandler {
+	out := make([]slack.RetryHandler, len(hs))
+	for i, h := range hs {
+		out[i] = withinDeadline{h}
+	}
+	return out
+}
+
+type withinDeadline struct{ slack.RetryHandler }
+
+func (w withinDeadline) ShouldRetry(state *slack.RetryState, req *http.Request, resp *http.Response, err error) (bool, time.Duration) {
+	retry, wait := w.RetryHandler.ShouldRetry(state, req, resp, err)
+	if deadline, ok := req.Context().Deadline(); retry && ok && time.Now().Add(wait).After(deadline) {
+		return false, 0
+	}
+	return retry, wait
 }
 
 // UpdateViewContext calls views.update.

@@ -12,7 +12,10 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
 	"time"
 
@@ -323,9 +326,11 @@ type replier interface {
 }
 
 // openModal opens view with the trigger of a command or click, or pushes
-// it onto the open modal, and tells the user when that fails. A trigger
-// lives only 3 seconds, so the call gives up when the trigger expires
-// rather than wait for our rate limiter past it.
+// it onto the open modal, and tells the user when that fails: nobody
+// clicks and gets nothing. A trigger lives only 3 seconds, so the call is
+// made at once and gives up when the trigger expires; when Slack is busy
+// (a 429 whose Retry-After outlives the trigger) the person is told when
+// to try again.
 func (h *handlers) openModal(ctx context.Context, r replier, triggerID string, view slack.ModalViewRequest, push bool) {
 	ctx, cancel := context.WithDeadline(ctx, r.TriggerExpires())
 	defer cancel()
@@ -335,10 +340,24 @@ func (h *handlers) openModal(ctx context.Context, r replier, triggerID string, v
 	} else {
 		_, err = h.Slack.OpenViewContext(ctx, triggerID, view)
 	}
-	if err != nil {
-		h.Log.Warn("open modal", "callback_id", view.CallbackID, "err", err)
-		r.Reply(context.WithoutCancel(ctx), bot.Message{Text: "Slack didn't let us open the form in time. Please try again."})
+	if err == nil {
+		return
 	}
+	h.Log.Warn("open modal", "callback_id", view.CallbackID, "err", err)
+	text := "Slack didn't let us open the form in time. Please try again."
+	if rl, ok := errors.AsType[*slack.RateLimitedError](err); ok {
+		text = fmt.Sprintf("Slack is busy right now, so the form didn't open. Please try again in %s.", seconds(rl.RetryAfter))
+	}
+	r.Reply(context.WithoutCancel(ctx), bot.Message{Text: text})
+}
+
+// seconds says a wait in whole seconds, at least one.
+func seconds(d time.Duration) string {
+	n := max(int(math.Ceil(d.Seconds())), 1)
+	if n == 1 {
+		return "a second"
+	}
+	return fmt.Sprintf("%d seconds", n)
 }
 
 // userMessage turns an error into what the user is told in a message
