@@ -23,13 +23,13 @@ import (
 	"github.com/massperform/massperform/internal/slackemu"
 )
 
-// loadUsers is how many people act at once in BenchmarkLoad
-// (MASSPERFORM_LOAD_USERS overrides it).
-func loadUsers() int {
+// loadCrowds are how many people act at once in BenchmarkLoad
+// (MASSPERFORM_LOAD_USERS overrides them with one size).
+func loadCrowds() []int {
 	if n, err := strconv.Atoi(os.Getenv("MASSPERFORM_LOAD_USERS")); err == nil && n > 0 {
-		return n
+		return []int{n}
 	}
-	return 50
+	return []int{50, 200}
 }
 
 // loadSample is what one round of sessions measured.
@@ -116,10 +116,22 @@ func pct(d []time.Duration, p float64) time.Duration {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
+// loadLimits are Slack's limits for the load benchmark: views.open and
+// views.push are Tier 4, which Slack documents as 100+ calls a minute
+// with generous bursts; the emulator's strict 100 in any trailing minute
+// would refuse a crowd of 200 opening forms together whatever the bot
+// did, so for this crowd they may burst to 400. The floor bot and ours
+// meet the same limits.
+func loadLimits() map[string]int {
+	l := slackemu.DefaultRateLimits()
+	l["views.open"], l["views.push"] = 400, 400
+	return l
+}
+
 // loadWorkspace is an emulated workspace with n managers, each with one
 // report, and the roster that says so.
 func loadWorkspace(n int) (emu *slackemu.Server, users []slackemu.User, roster string) {
-	emu = slackemu.New(slackemu.Config{Logf: nil})
+	emu = slackemu.New(slackemu.Config{Logf: nil, RateLimits: loadLimits()})
 	var csv strings.Builder
 	csv.WriteString("email,name,manager_email,unit,hr\nlead@load.org,Lee Lead,,Load,false\n")
 	users = append(users, slackemu.User{ID: "U0LLEAD", Name: "lead", RealName: "Lee Lead", Email: "lead@load.org", TZ: "America/New_York"})
@@ -268,24 +280,27 @@ func floorBot(b *testing.B, emu *slackemu.Server) (stop func()) {
 	return cancel
 }
 
-// BenchmarkLoad drives loadUsers() people at once through the emulator,
-// each with a session (a command answered in the ack, a command that
-// opens a form, the form's submission, a button click), against the bot on
-// SQLite and on PostgreSQL, and against floorBot. It reports envelope to
-// ack and command to views.open, p50 and p99, and the bot's p99 as a
-// multiple of the floor's. One round a minute: Slack allows about 100
-// views.open a minute per app.
+// BenchmarkLoad drives crowds of people at once through the emulator (50
+// and 200), each with a session (a command answered in the ack, a command
+// that opens a form, the form's submission, a button click), paced and in
+// a burst, against the bot on SQLite and on PostgreSQL and, in the same
+// run, against floorBot. It reports envelope to ack and command to
+// views.open, p50 and p99, and the bot's p99 as a multiple of the
+// floor's. Every form must open, for the bot and the floor: one that did
+// not is a failure, not a slow sample. Each round, the floor's and the
+// bot's, has a workspace of its own, with Slack's budgets fresh.
 func BenchmarkLoad(b *testing.B) {
-	n := loadUsers()
-	for _, db := range []string{"sqlite", "postgres"} {
-		for _, sc := range scenarios {
-			benchLoad(b, n, db, sc)
+	for _, n := range loadCrowds() {
+		for _, db := range []string{"sqlite", "postgres"} {
+			for _, sc := range scenarios {
+				benchLoad(b, n, db, sc)
+			}
 		}
 	}
 }
 
 func benchLoad(b *testing.B, n int, db string, sc scenario) {
-	b.Run(db+"/"+sc.name, func(b *testing.B) {
+	b.Run(fmt.Sprintf("%d/%s/%s", n, db, sc.name), func(b *testing.B) {
 		var bot, floor loadSample
 		for r := 0; r < b.N; r++ {
 			b.StopTimer()
@@ -323,13 +338,12 @@ func benchLoad(b *testing.B, n int, db string, sc scenario) {
 			for what, d := range s.byKind {
 				b.Logf("%s: ack p50 %.1f ms, p99 %.1f ms", what, ms(pct(d, .5)), ms(pct(d, .99)))
 			}
-			if r+1 < b.N {
-				time.Sleep(time.Minute) // Slack's window for views.open
-			}
 		}
 		if len(bot.opens) != n*b.N || len(floor.opens) != n*b.N {
 			b.Errorf("forms opened: bot %d, floor %d, want %d each", len(bot.opens), len(floor.opens), n*b.N)
 		}
+		b.ReportMetric(float64(len(bot.opens)), "forms-opened")
+		b.ReportMetric(float64(n*b.N-len(bot.opens)), "forms-failed")
 		b.ReportMetric(ms(pct(bot.acks, .5)), "ack-p50-ms")
 		b.ReportMetric(ms(pct(bot.acks, .99)), "ack-p99-ms")
 		b.ReportMetric(ms(pct(bot.opens, .5)), "open-p50-ms")
