@@ -178,10 +178,13 @@ func session(b *testing.B, emu *slackemu.Server, s *loadSample, i int, formCallb
 		"new:0": {"text": {Type: "plain_text_input", Value: fmt.Sprintf("Run the load test %d", i)}},
 	}))
 	think()
+	// A button on a message, as Snooze a week is on a reminder: Slack gives
+	// its click a response_url to answer through.
 	s.rec(b, "click")(emu.SendInteractive(ctx, map[string]any{
 		"type": "block_actions", "user": map[string]any{"id": rep}, "team": map[string]any{"id": "T0EMU"}, "trigger_id": "1.2.load",
-		"container": map[string]any{"type": "message", "channel_id": emu.DMChannel(rep), "message_ts": "1.1"},
-		"actions":   []any{map[string]any{"action_id": "nudge_snooze", "block_id": "b", "type": "button", "value": "7"}},
+		"container":    map[string]any{"type": "message", "channel_id": emu.DMChannel(rep), "message_ts": "1.1"},
+		"response_url": emu.ResponseURL(rep, emu.DMChannel(rep), "1.1"),
+		"actions":      []any{map[string]any{"action_id": "nudge_snooze", "block_id": "b", "type": "button", "value": "7"}},
 	}))
 }
 

@@ -31,7 +31,7 @@ const (
 	// and its answer follows through the response_url (a form opens with
 	// its own call), so Slack hears back at once even when the database is
 	// busy.
-	CommandAckBudget = 20 * time.Millisecond
+	CommandAckBudget = 5 * time.Millisecond
 	// SubmitBudget is how long a modal submission may spend deciding its
 	// answer (checking, saving). Its context ends then, so a save that
 	// cannot finish in time is abandoned, not completed after the user was

@@ -164,7 +164,36 @@ func (s *Sender) Run(ctx context.Context) {
 			return
 		case <-s.wake:
 			t.Stop()
+			s.settle(ctx)
 		case <-t.C:
+		}
+	}
+}
+
+// Settling: woken, the sender waits until no new notification has been
+// queued for settleQuiet (at most settleMax): a crowd saving forms at once
+// has its saves done before the database and Slack are asked about their
+// messages, which then go out together.
+const (
+	settleQuiet = 100 * time.Millisecond
+	settleMax   = time.Second
+)
+
+func (s *Sender) settle(ctx context.Context) {
+	limit := time.NewTimer(settleMax)
+	defer limit.Stop()
+	quiet := time.NewTimer(settleQuiet)
+	defer quiet.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-limit.C:
+			return
+		case <-quiet.C:
+			return
+		case <-s.wake:
+			quiet.Reset(settleQuiet)
 		}
 	}
 }

@@ -21,6 +21,15 @@ type responseCtx struct {
 }
 
 // newResponseURLLocked creates a response_url for a command or a click.
+// ResponseURL returns a fresh response_url for user in channel, as Slack
+// puts in an interaction from a message there (origTS, "" for none), for a
+// test that makes such a payload by hand.
+func (s *Server) ResponseURL(user, channel, origTS string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.newResponseURLLocked(user, channel, origTS)
+}
+
 func (s *Server) newResponseURLLocked(user, channel, origTS string) string {
 	id := s.cfg.TeamID + "/" + randDigits(13) + "/" + randHex(12)
 	s.responseURLs[id] = &responseCtx{user: user, channel: channel, origTS: origTS}
