@@ -85,7 +85,9 @@ func BenchmarkCrowdSaves(b *testing.B) {
 				}
 				b.StopTimer()
 				sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-				p := func(q float64) float64 { return float64(lat[min(len(lat)-1, int(q*float64(len(lat))))].Microseconds()) / 1000 }
+				p := func(q float64) float64 {
+					return float64(lat[min(len(lat)-1, int(q*float64(len(lat))))].Microseconds()) / 1000
+				}
 				b.ReportMetric(p(.5), "save-p50-ms")
 				b.ReportMetric(p(.99), "save-p99-ms")
 			})
