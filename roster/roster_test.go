@@ -18,7 +18,8 @@ import (
 // fakeDirectory is a Slack workspace's users.
 type fakeDirectory struct {
 	users    []slack.User
-	pageSize int // 0: 1,000, as users.list's
+	pageSize int           // 0: 1,000, as users.list's
+	pause    time.Duration // between pages
 	lookups  int
 	pages    int
 	fail     error
@@ -46,6 +47,9 @@ func (f *fakeDirectory) ForEachUser(_ context.Context, fn func([]slack.User) err
 		size = 1000
 	}
 	for i := 0; i < len(f.users); i += size {
+		if i > 0 {
+			time.Sleep(f.pause)
+		}
 		f.pages++
 		if err := fn(f.users[i:min(i+size, len(f.users))]); err != nil {
 			return err

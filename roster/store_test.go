@@ -3,6 +3,7 @@ package roster
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +68,42 @@ func TestImportStoresWhileReading(t *testing.T) {
 		res, err = Import(context.Background(), strings.NewReader(more), dir, s, opts)
 		if err != nil || res.Summary.Added != 500 || res.Early != early {
 			t.Errorf("import = %+v, %v", res, err)
+		}
+	})
+}
+
+// TestImportOutlivesItsDraft imports into a PostgreSQL server that ends
+// a session idle in a transaction after 100 ms, with 300 ms between
+// Slack's pages: the draft's transaction is ended after the first page,
+// and the import stores everyone at the end instead.
+func TestImportOutlivesItsDraft(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, dbURL string) {
+		if strings.HasPrefix(dbURL, "postgres") {
+			u, err := url.Parse(dbURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := u.Query()
+			q.Set("idle_in_transaction_session_timeout", "100")
+			u.RawQuery = q.Encode()
+			dbURL = u.String()
+		}
+		s := storagetest.Open(t, dbURL, fixedClock(time.Date(2026, 7, 1, 14, 0, 0, 0, time.UTC)))
+		dir := &fakeDirectory{pageSize: 100, pause: 300 * time.Millisecond}
+		var b strings.Builder
+		b.WriteString("email,name,manager_email,unit,hr\nboss@x.org,Boss,,U,false\n")
+		dir.users = append(dir.users, user("UB", "boss@x.org"))
+		for i := range 299 {
+			email := fmt.Sprintf("p%d@x.org", i)
+			dir.users = append(dir.users, user(fmt.Sprintf("U%d", i), email))
+			fmt.Fprintf(&b, "%s,P%d,boss@x.org,U,false\n", email, i)
+		}
+		res, err := Import(context.Background(), strings.NewReader(b.String()), dir, s, Options{Today: review.NewDate(2026, 7, 1)})
+		if err != nil || len(res.Problems) > 0 || res.Summary.Added != 300 || res.Early != 0 {
+			t.Fatalf("import = %+v, %v", res, err)
+		}
+		if people, err := s.People(context.Background()); err != nil || len(people) != 300 {
+			t.Errorf("%d people stored, want 300 (%v)", len(people), err)
 		}
 	})
 }
