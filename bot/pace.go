@@ -117,7 +117,7 @@ func NewPacer(budget Budget, clock review.Clock, log *slog.Logger) *Pacer {
 			continue
 		}
 		l := tierLimits[m.Tier]
-		p.limits[name] = limit{every: time.Duration(float64(time.Minute) / l.perMinute), burst: l.burst}
+		p.limits[name] = limit{every: l.every, burst: l.burst}
 	}
 	return p
 }

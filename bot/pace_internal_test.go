@@ -91,3 +91,40 @@ func TestWithinDeadline(t *testing.T) {
 		}
 	}
 }
+
+// TestTier2KeepsWithinSlacksMinute paces 200 calls to a Tier 2 method
+// (users.list: a roster import's pages) as fast as the budget lets them
+// go, each sent a little after its turn as a busy process does, and
+// counts them as Slack does, per trailing minute: never more than 20,
+// with 2 s to spare for the way there; and no slower than 19 a minute.
+func TestTier2KeepsWithinSlacksMinute(t *testing.T) {
+	const slackPerMinute = 20 // Tier 2
+	l := NewPacer(nil, nil, nil).limits["users.list"]
+	if l.burst != 1 {
+		t.Errorf("Tier 2 burst = %d: with a call every %v, a burst of b lets b + %d calls into a minute", l.burst, l.every, time.Minute/l.every)
+	}
+	now := time.Unix(1700000000, 0)
+	var tat time.Time
+	var at []time.Time
+	for i := range 200 {
+		wait, next := pace(tat, now, l.every, l.burst)
+		if wait > 0 {
+			// The timer wakes the caller at its turn, or a little later.
+			now = now.Add(wait + time.Duration(i%3)*time.Millisecond)
+			wait, next = pace(tat, now, l.every, l.burst)
+		}
+		if wait != 0 {
+			t.Fatalf("call %d may not go at its turn: waits %v more", i, wait)
+		}
+		tat = next
+		at = append(at, now)
+	}
+	for i := 0; i+slackPerMinute < len(at); i++ {
+		if gap := at[i+slackPerMinute].Sub(at[i]); gap < time.Minute+2*time.Second {
+			t.Fatalf("calls %d and %d are %v apart: a trailing minute may hold %d calls when one is counted 2 s late", i, i+slackPerMinute, gap, slackPerMinute+1)
+		}
+	}
+	if span, floor := at[len(at)-1].Sub(at[0]), time.Duration(len(at)-1)*time.Minute/19; span > floor {
+		t.Errorf("200 calls took %v, slower than 19 a minute (%v)", span, floor)
+	}
+}

@@ -80,18 +80,31 @@ var ErrNotSent = errors.New("the call was not sent to Slack")
 // dndBatch is how many users one dnd.teamInfo call asks about.
 const dndBatch = 50
 
-// tierLimits are the calls per minute we allow ourselves per tier, and the
-// burst. Slack measures per minute, so burst+rate stays within its figure:
-// Tier 2 is 20+ a minute, Tier 3 50+, Tier 4 100+.
+// tierLimits are how often we call a method of each tier, and the burst
+// after a quiet spell. Slack counts calls per trailing minute, so the
+// burst plus a minute's calls stays within its figure: Tier 2 is 20+ a
+// minute, Tier 3 50+, Tier 4 100+.
+//
+// Tier 2 (users.list, which a roster import reads a page at a time, and
+// dnd.teamInfo) runs as close to Slack's 20 a minute as is safe: a call
+// every 3.1 s and no burst. A generic cell rate algorithm with burst b and
+// a call every T lets at most b + ⌊60 s / T⌋ calls into any minute: 1 + 19
+// = 20 here, where a burst of 2 would make 21. A call and the 20th after
+// it are 62 s apart, so a trailing minute never holds 21 even when Slack
+// counts the earlier one up to 2 s later than the later one: a whole
+// second of timestamp rounding on Slack's side, plus a second between two
+// calls' ways there (the budget's commit in the database, a new TLS
+// connection, a busy network). A call every 3.0 s would leave no margin:
+// the 21st would land exactly a minute after the first.
 var tierLimits = map[int]struct {
-	perMinute float64
-	burst     int
+	every time.Duration
+	burst int
 }{
-	1: {1, 1},
-	2: {18, 2},
-	3: {45, 5},
-	4: {50, 50},  // views.update and views.publish; views.open and views.push, whose trigger_ids live 3 s, are not paced
-	0: {300, 10}, // chat.*: several hundred a minute across the workspace
+	1: {time.Minute, 1},
+	2: {3100 * time.Millisecond, 1},
+	3: {time.Minute / 45, 5},
+	4: {time.Minute / 50, 50},  // views.update and views.publish; views.open and views.push, whose trigger_ids live 3 s, are not paced
+	0: {time.Minute / 300, 10}, // chat.*: several hundred a minute across the workspace
 }
 
 // perChannel is how often we post to one channel: Slack allows about one
@@ -131,7 +144,7 @@ func NewAPI(c *slack.Client) *API {
 	a := &API{Client: c, methods: map[string]*rate.Limiter{}, channels: map[string]*rate.Limiter{}}
 	for name, m := range Methods {
 		l := tierLimits[m.Tier]
-		a.methods[name] = rate.NewLimiter(rate.Limit(l.perMinute/60), l.burst)
+		a.methods[name] = rate.NewLimiter(rate.Every(l.every), l.burst)
 	}
 	return a
 }

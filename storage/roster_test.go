@@ -3,6 +3,7 @@ package storage_test
 import (
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -243,5 +244,149 @@ func TestRosterIdentityIsTheSlackUser(t *testing.T) {
 		if hist, _ := s.ManagerHistory(ctx, annRow.ID); len(hist) != 0 {
 			t.Errorf("Ann has manager changes: %+v", hist)
 		}
+	})
+}
+
+// rosterState is everyone stored, with their manager by email, and the
+// audit actions on them, in a form two databases can be compared in.
+func rosterState(t *testing.T, s *storage.Store) []string {
+	t.Helper()
+	people, err := s.People(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	email := map[int64]string{}
+	for _, p := range people {
+		email[p.ID] = p.Email
+	}
+	var out []string
+	for _, p := range people {
+		trail, err := s.AuditTrail(ctx, "person", p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for _, a := range trail {
+			actions = append(actions, a.Action)
+		}
+		out = append(out, fmt.Sprintf("%s %s %s manager=%s active=%t tz=%s audit=%v", p.SlackID, p.Email, p.Name, email[p.ManagerID], p.Active, p.TZ, actions))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestRosterDraft stores a second import's new people as Slack's list
+// finds them, reports before their managers, and checks that nobody sees
+// any of it before Apply, and that Apply stores what ApplyRoster does.
+// People the draft cannot be sure of wait for Apply: someone whose
+// manager is stored already, and a newcomer with the email of someone
+// the import takes out of the program. A discarded draft, a plan with
+// problems, and a plan that does not add someone the draft stored leave
+// nothing. On SQLite there is no draft.
+func TestRosterDraft(t *testing.T) {
+	first := []review.RosterEntry{entry("ceo@x.org", "Cee", "", "U1"), entry("ann@x.org", "Ann", "ceo@x.org", "U2")}
+	second := []review.RosterEntry{
+		entry("ceo@x.org", "Cee", "", "U1"),
+		entry("nb@x.org", "New Boss", "", "U5"),
+		entry("mona@x.org", "Mona", "nb@x.org", "U6"),
+		entry("eli@x.org", "Eli", "mona@x.org", "U7"),
+		entry("pat@x.org", "Pat", "ceo@x.org", "U8"),
+		entry("ann@x.org", "Another Ann", "nb@x.org", "U9"), // U2 leaves
+	}
+	// As Slack's pages would bring them.
+	pages := [][]review.RosterEntry{{second[3], second[4]}, {second[2], second[5]}, {second[0], second[1]}}
+	today := review.NewDate(2026, 9, 1)
+	begin := func(t *testing.T, s *storage.Store) *storage.RosterDraft {
+		t.Helper()
+		d, err := s.BeginRoster(ctx, "roster import", today)
+		if err != nil || d == nil {
+			t.Fatalf("BeginRoster = %v, %v", d, err)
+		}
+		return d
+	}
+	plan := func(s *storage.Store, entries []review.RosterEntry) review.RosterPlan {
+		current, err := s.People(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return review.PlanRoster(current, entries, true)
+	}
+
+	storagetest.Each(t, func(t *testing.T, url string) {
+		s := storagetest.Open(t, url, newClock("2026-09-01T14:00:00Z"))
+		importRoster(t, s, "2026-07-01", first, false)
+		if s.Dialect() == storage.SQLite {
+			if d, err := s.BeginRoster(ctx, "roster import", today); d != nil || err != nil {
+				t.Errorf("BeginRoster on SQLite = %v, %v; want no draft", d, err)
+			}
+			return
+		}
+		before := rosterState(t, s)
+
+		t.Run("discarded", func(t *testing.T) {
+			d := begin(t, s)
+			for _, p := range pages {
+				if err := d.Add(p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			d.Discard()
+			if diff := cmp.Diff(before, rosterState(t, s)); diff != "" {
+				t.Errorf("a discarded draft changed the roster (-want +got):\n%s", diff)
+			}
+		})
+		t.Run("problems", func(t *testing.T) {
+			d := begin(t, s)
+			if err := d.Add(pages[0]); err != nil {
+				t.Fatal(err)
+			}
+			p := plan(s, second)
+			p.Problems = []review.Problem{{Line: 3, Message: "wrong"}}
+			if err := d.Apply(ctx, p); review.ErrorCode(err) != review.EINVALID {
+				t.Errorf("Apply of a plan with problems = %v", err)
+			}
+			if diff := cmp.Diff(before, rosterState(t, s)); diff != "" {
+				t.Errorf("a refused plan changed the roster (-want +got):\n%s", diff)
+			}
+		})
+		t.Run("not in the plan", func(t *testing.T) {
+			d := begin(t, s)
+			if err := d.Add([]review.RosterEntry{entry("zed@x.org", "Zed", "", "UZ")}); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Apply(ctx, plan(s, second)); err == nil {
+				t.Error("Apply stored a draft the plan does not add")
+			}
+			if diff := cmp.Diff(before, rosterState(t, s)); diff != "" {
+				t.Errorf("a mismatched draft changed the roster (-want +got):\n%s", diff)
+			}
+		})
+		t.Run("applied", func(t *testing.T) {
+			d := begin(t, s)
+			// Eli waits for Mona, who waits for the new boss; Pat (whose
+			// manager is stored) and the new Ann (who has a leaver's
+			// email) wait for Apply.
+			for i, want := range []int{0, 0, 3} {
+				if err := d.Add(pages[i]); err != nil {
+					t.Fatal(err)
+				}
+				if got := d.Stored(); got != want {
+					t.Errorf("after page %d the draft holds %d people, want %d", i+1, got, want)
+				}
+			}
+			if diff := cmp.Diff(before, rosterState(t, s)); diff != "" {
+				t.Errorf("the draft is seen before Apply (-want +got):\n%s", diff)
+			}
+			if err := d.Apply(ctx, plan(s, second)); err != nil {
+				t.Fatal(err)
+			}
+			// The same two imports through ApplyRoster alone.
+			other := storagetest.Open(t, pgtest.NewDatabase(t), newClock("2026-09-01T14:00:00Z"))
+			importRoster(t, other, "2026-07-01", first, false)
+			importRoster(t, other, "2026-09-01", second, true)
+			if diff := cmp.Diff(rosterState(t, other), rosterState(t, s)); diff != "" {
+				t.Errorf("draft and ApplyRoster differ (-ApplyRoster +draft):\n%s", diff)
+			}
+		})
 	})
 }
