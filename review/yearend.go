@@ -1,0 +1,356 @@
+package review
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The year's end: HR's roles and what each may see, the approval chain a
+// secretariat's ratings go through, the employee's say after release
+// (acknowledgement, response, appeal), the improvement plan after Below
+// Expectations, leave, and the closing year that stays live after July 1.
+
+// HRRole is what the roster's hr column gives someone.
+type HRRole int
+
+const (
+	HRNone        HRRole = iota
+	HRAgency             // HR of one agency: sees that agency
+	HRSecretariat        // HR of a secretariat: sees all its agencies, approves its distribution first
+	HRD                  // the central HR division: sees everyone, approves second
+	CHRO                 // the Chief Human Resources Officer: sees everyone, grants cap exceptions
+)
+
+var hrRoleNames = [...]string{HRNone: "", HRAgency: "agency", HRSecretariat: "secretariat", HRD: "hrd", CHRO: "chro"}
+
+// String is the role as the roster writes it ("" for none).
+func (r HRRole) String() string {
+	if r < 0 || int(r) >= len(hrRoleNames) {
+		return fmt.Sprintf("HRRole(%d)", int(r))
+	}
+	return hrRoleNames[r]
+}
+
+// Title is the role as people read it.
+func (r HRRole) Title() string {
+	switch r {
+	case HRAgency:
+		return "agency HR"
+	case HRSecretariat:
+		return "secretariat HR"
+	case HRD:
+		return "central HR (HRD)"
+	case CHRO:
+		return "the CHRO"
+	}
+	return "no HR role"
+}
+
+// ParseHRRole reads the roster's hr column: empty or false for none,
+// agency, secretariat, hrd or chro; true (the column's older form) means
+// hrd.
+func ParseHRRole(s string) (HRRole, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "false", "no", "0":
+		return HRNone, nil
+	case "agency":
+		return HRAgency, nil
+	case "secretariat":
+		return HRSecretariat, nil
+	case "hrd", "true", "yes", "1":
+		return HRD, nil
+	case "chro":
+		return CHRO, nil
+	}
+	return HRNone, fmt.Errorf("%q is not an HR role: use agency, secretariat, hrd, chro, or leave it empty", s)
+}
+
+// OrgWide reports whether the role sees the whole organisation.
+func (r HRRole) OrgWide() bool { return r == HRD || r == CHRO }
+
+// Scope is the part of the organisation someone with the role, in unit,
+// sees as HR: "" for everything (HRD and the CHRO), the unit's first part
+// for secretariat HR, its first two for agency HR. ok is false for no role.
+func (r HRRole) Scope(unit string) (scope string, ok bool) {
+	parts := strings.Split(unit, "/")
+	switch r {
+	case HRD, CHRO:
+		return "", true
+	case HRSecretariat:
+		return parts[0], true
+	case HRAgency:
+		return strings.Join(parts[:min(2, len(parts))], "/"), true
+	}
+	return "", false
+}
+
+// InScope reports whether unit lies within scope ("" holds everything).
+func InScope(scope, unit string) bool { return scope == "" || InUnit(unit, scope) }
+
+// Approval is where a secretariat's rating distribution stands.
+type Approval int
+
+const (
+	AwaitingSecretariat Approval = iota // secretariat HR approves first
+	AwaitingHRD                         // then central HR
+	Approved                            // managers may hold the final conversations
+)
+
+// ApprovalStep is one decision in the chain, as the audit log keeps it.
+type ApprovalStep struct {
+	Secretariat string
+	Role        HRRole // who decided: the step's holder, or HRD standing in
+	Approved    bool   // false: sent back (a reopening)
+	Exception   bool   // the CHRO's exception to the cap
+	Reason      string
+	At          time.Time
+}
+
+// Chain says who holds each step for a secretariat: secretariat HR if the
+// roster has someone for it (otherwise HRD), then HRD; the CHRO grants an
+// exception to the cap (HRD when the roster has no CHRO).
+type Chain struct {
+	HasSecretariatHR bool
+	HasCHRO          bool
+}
+
+// Holder is the role that takes the distribution from st to the next step.
+func (c Chain) Holder(st Approval) HRRole {
+	if st == AwaitingSecretariat && c.HasSecretariatHR {
+		return HRSecretariat
+	}
+	return HRD
+}
+
+// ExceptionHolder is the role that may let a secretariat go over the cap.
+func (c Chain) ExceptionHolder() HRRole {
+	if c.HasCHRO {
+		return CHRO
+	}
+	return HRD
+}
+
+// CanApprove says whether someone with role, in unit, may take the
+// secretariat's distribution from st to the next step. overCap: the
+// distribution is over the cap; excepted: the cap's exception is granted.
+func (c Chain) CanApprove(role HRRole, unit, secretariat string, st Approval, overCap, excepted bool) error {
+	if st == Approved {
+		return Errorf(ECONFLICT, "%s is already approved.", secretariat)
+	}
+	if overCap && !excepted {
+		return Errorf(ECONFLICT, "%s is over the 10%% cap on Exceptional: it needs %s's exception first.", secretariat, c.ExceptionHolder().Title())
+	}
+	holder := c.Holder(st)
+	if role == holder && (holder != HRSecretariat || InScope(secretariatOf(unit), secretariat)) {
+		return nil
+	}
+	if holder == HRD && role == CHRO {
+		return nil // the CHRO may do what HRD does
+	}
+	if holder == HRSecretariat {
+		return Errorf(EFORBIDDEN, "This step is for %s's own HR.", secretariat)
+	}
+	return Errorf(EFORBIDDEN, "This step is for central HR (HRD).")
+}
+
+// CanExcept says whether role may grant a secretariat an exception to the cap.
+func (c Chain) CanExcept(role HRRole) error {
+	if role == c.ExceptionHolder() || role == CHRO {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "Only %s can let a secretariat go over the cap.", c.ExceptionHolder().Title())
+}
+
+// Next is the state after an approval at st.
+func (st Approval) Next() Approval {
+	if st == Approved {
+		return Approved
+	}
+	return st + 1
+}
+
+func secretariatOf(unit string) string { s, _, _ := strings.Cut(unit, "/"); return s }
+
+// Workdays: the employee's say runs on state workdays, weekends and the
+// holiday calendar left out.
+
+// AddWorkdays returns the n-th working day after d (d itself when n is 0).
+func (h Holidays) AddWorkdays(d Date, n int) Date {
+	for n > 0 {
+		d = d.AddDays(1)
+		if h.WorkingDay(d) {
+			n--
+		}
+	}
+	return d
+}
+
+// YearEndRules are the year's end windows, as program data.
+type YearEndRules struct {
+	AcknowledgeReminder int // workdays after release before the employee is reminded to acknowledge
+	ResponseWindow      int // workdays after release an employee may attach a response
+	AppealWindow        int // workdays after the notice an appeal may be filed
+	HearingWithin       int // workdays after an appeal HRD holds its hearing
+	PlanDefaultDays     int // days to an improvement plan's re-evaluation, unless set
+	PlanMaxMonths       int // at most this many months to the re-evaluation
+	LeaveNotRatedMonths int // more than this many months of leave in the year: not rated
+}
+
+// DefaultYearEnd is the program's: an acknowledgement reminder after 5
+// workdays, a response within 10, an appeal within 5, a hearing within 15;
+// a plan's re-evaluation in 90 days, at most 6 months; not rated after
+// more than 6 months of leave.
+var DefaultYearEnd = YearEndRules{AcknowledgeReminder: 5, ResponseWindow: 10, AppealWindow: 5, HearingWithin: 15,
+	PlanDefaultDays: 90, PlanMaxMonths: 6, LeaveNotRatedMonths: 6}
+
+// Appealable reports whether a rating may be appealed: the scale's lowest
+// ratings (Below Expectations, and Fails to Meet on the five-level scale).
+func (s Scale) Appealable(key string) bool {
+	r, ok := s.Find(key)
+	return ok && r.NeedsPlan
+}
+
+// AppealCloses is the last day an appeal of a rating released on notice
+// may be filed.
+func (y YearEndRules) AppealCloses(h Holidays, notice Date) Date {
+	return h.AddWorkdays(notice, y.AppealWindow)
+}
+
+// CanAppeal says whether an appeal may be filed on today.
+func (y YearEndRules) CanAppeal(h Holidays, notice, today Date) error {
+	if closes := y.AppealCloses(h, notice); today.After(closes) {
+		return Errorf(ECONFLICT, "The time to appeal closed on %s (%d workdays after your rating was shared).", closes.Human(), y.AppealWindow)
+	}
+	return nil
+}
+
+// HearingDue is the day by which HRD should hold the hearing of an appeal
+// filed on filed.
+func (y YearEndRules) HearingDue(h Holidays, filed Date) Date {
+	return h.AddWorkdays(filed, y.HearingWithin)
+}
+
+// ResponseCloses is the last day the employee may attach a response.
+func (y YearEndRules) ResponseCloses(h Holidays, released Date) Date {
+	return h.AddWorkdays(released, y.ResponseWindow)
+}
+
+// AcknowledgeReminderDue is the day the employee is reminded to
+// acknowledge their review, if they have not by then.
+func (y YearEndRules) AcknowledgeReminderDue(h Holidays, released Date) Date {
+	return h.AddWorkdays(released, y.AcknowledgeReminder)
+}
+
+// Field names of the improvement plan form.
+const (
+	FieldPlanImprove = "improve"
+	FieldPlanSupport = "support"
+	FieldPlanDate    = "reevaluate"
+)
+
+// ImprovementPlan follows a Below Expectations rating.
+type ImprovementPlan struct {
+	Improve    string // what must improve
+	Support    string // the support given
+	Reevaluate Date   // when it is looked at again
+}
+
+// PlanOutcome is what a re-evaluation found.
+type PlanOutcome string
+
+const (
+	PlanImproved PlanOutcome = "improved"
+	PlanNotYet   PlanOutcome = "not_yet"
+	PlanExtended PlanOutcome = "extended"
+)
+
+// PlanImprovement checks a plan written on today: both texts, and a
+// re-evaluation after today and at most PlanMaxMonths away (the default
+// PlanDefaultDays when none is given).
+func (y YearEndRules) PlanImprovement(today Date, p ImprovementPlan) (ImprovementPlan, error) {
+	p.Improve, p.Support = strings.TrimSpace(p.Improve), strings.TrimSpace(p.Support)
+	fields := map[string]string{}
+	if p.Improve == "" {
+		fields[FieldPlanImprove] = "Say what needs to improve."
+	} else if msg := tooLong(p.Improve, MaxWrapUpText); msg != "" {
+		fields[FieldPlanImprove] = msg
+	}
+	if p.Support == "" {
+		fields[FieldPlanSupport] = "Say what help they will have."
+	} else if msg := tooLong(p.Support, MaxWrapUpText); msg != "" {
+		fields[FieldPlanSupport] = msg
+	}
+	if p.Reevaluate.IsZero() {
+		p.Reevaluate = today.AddDays(y.PlanDefaultDays)
+	}
+	latest := DateOf(today.utc().AddDate(0, y.PlanMaxMonths, 0))
+	switch {
+	case !p.Reevaluate.After(today):
+		fields[FieldPlanDate] = "Pick a day after today."
+	case p.Reevaluate.After(latest):
+		fields[FieldPlanDate] = fmt.Sprintf("Pick a day within %d months, by %s.", y.PlanMaxMonths, latest.Human())
+	}
+	if len(fields) > 0 {
+		return ImprovementPlan{}, &Error{Code: EINVALID, Message: "The plan needs another look.", Fields: fields}
+	}
+	return p, nil
+}
+
+// Leave is a stretch of leave, To zero while it goes on.
+type Leave struct {
+	From, To Date
+}
+
+// On reports whether d falls in the leave.
+func (l Leave) On(d Date) bool {
+	return !d.Before(l.From) && (l.To.IsZero() || !d.After(l.To))
+}
+
+// OnLeave reports whether d falls in any of the leaves.
+func OnLeave(leaves []Leave, d Date) bool {
+	for _, l := range leaves {
+		if l.On(d) {
+			return true
+		}
+	}
+	return false
+}
+
+// LeaveDaysIn counts the days of fy someone is on leave (overlaps counted once).
+func LeaveDaysIn(leaves []Leave, fy FiscalYear) int {
+	n := 0
+	for d := fy.Start(); !d.After(fy.End()); d = d.AddDays(1) {
+		if OnLeave(leaves, d) {
+			n++
+		}
+	}
+	return n
+}
+
+// NotRatedForLeave reports whether someone was on leave for more than
+// LeaveNotRatedMonths of fy: they are not rated for it.
+func (y YearEndRules) NotRatedForLeave(leaves []Leave, fy FiscalYear) bool {
+	cut := DateOf(fy.Start().utc().AddDate(0, y.LeaveNotRatedMonths, 0))
+	return LeaveDaysIn(leaves, fy) > fy.Start().DaysUntil(cut)
+}
+
+// ClosingYear is the year before today's, while its business is still
+// open: from July 1 until HR closes it. ok is false when only the running
+// year is live.
+func ClosingYear(today Date, closed func(FiscalYear) bool) (fy FiscalYear, ok bool) {
+	prev := FiscalYearOf(today) - 1
+	if closed(prev) {
+		return 0, false
+	}
+	return prev, true
+}
+
+// LiveYears are the years whose reminders, digest sections and Home run on
+// today: the running one, and the closing one until HR closes it.
+func LiveYears(today Date, closed func(FiscalYear) bool) []FiscalYear {
+	if fy, ok := ClosingYear(today, closed); ok {
+		return []FiscalYear{fy, FiscalYearOf(today)}
+	}
+	return []FiscalYear{FiscalYearOf(today)}
+}

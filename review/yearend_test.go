@@ -1,0 +1,283 @@
+package review
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParseHRRole(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want HRRole
+		bad  bool
+	}{
+		{"", HRNone, false}, {"false", HRNone, false}, {" FALSE ", HRNone, false},
+		{"agency", HRAgency, false}, {"Secretariat", HRSecretariat, false},
+		{"hrd", HRD, false}, {"true", HRD, false}, {"chro", CHRO, false},
+		{"payroll", HRNone, true}, {"hr", HRNone, true},
+	} {
+		got, err := ParseHRRole(tt.in)
+		if got != tt.want || (err != nil) != tt.bad {
+			t.Errorf("ParseHRRole(%q) = %v, %v; want %v, bad %v", tt.in, got, err, tt.want, tt.bad)
+		}
+		if err == nil && tt.in != "true" && !strings.EqualFold(strings.TrimSpace(tt.in), got.String()) && got != HRNone {
+			t.Errorf("%v.String() = %q, does not read back as %q", got, got.String(), tt.in)
+		}
+	}
+}
+
+func TestHRScope(t *testing.T) {
+	for _, tt := range []struct {
+		role   HRRole
+		unit   string
+		scope  string
+		ok     bool
+		sees   []string
+		blinds []string
+	}{
+		{HRNone, "EOHHS/HR", "", false, nil, nil},
+		{HRAgency, "EOHHS/Public Health/Labs", "EOHHS/Public Health", true,
+			[]string{"EOHHS/Public Health", "EOHHS/Public Health/Labs"}, []string{"EOHHS", "EOHHS/Revenue", "EOHHS/Public Healthy"}},
+		{HRAgency, "EOHHS", "EOHHS", true, []string{"EOHHS/Revenue"}, []string{"EOTSS"}},
+		{HRSecretariat, "EOHHS/HR", "EOHHS", true, []string{"EOHHS", "EOHHS/Revenue/Audit"}, []string{"EOTSS/HR", "EOHHSX"}},
+		{HRD, "HRD/Central", "", true, []string{"EOHHS", "EOTSS/IT"}, nil},
+		{CHRO, "HRD", "", true, []string{"EOHHS/Revenue"}, nil},
+	} {
+		scope, ok := tt.role.Scope(tt.unit)
+		if scope != tt.scope || ok != tt.ok {
+			t.Errorf("%v in %s: scope %q %v, want %q %v", tt.role, tt.unit, scope, ok, tt.scope, tt.ok)
+		}
+		for _, u := range tt.sees {
+			if !InScope(scope, u) {
+				t.Errorf("%v in %s does not see %s", tt.role, tt.unit, u)
+			}
+		}
+		for _, u := range tt.blinds {
+			if InScope(scope, u) {
+				t.Errorf("%v in %s sees %s", tt.role, tt.unit, u)
+			}
+		}
+		if tt.role.OrgWide() != (tt.role == HRD || tt.role == CHRO) {
+			t.Errorf("%v.OrgWide() = %v", tt.role, tt.role.OrgWide())
+		}
+	}
+}
+
+func TestApprovalChain(t *testing.T) {
+	full, bare := Chain{HasSecretariatHR: true, HasCHRO: true}, Chain{}
+	for _, tt := range []struct {
+		name     string
+		chain    Chain
+		role     HRRole
+		unit     string
+		st       Approval
+		over     bool
+		excepted bool
+		want     string // "" allowed, else the error's code
+	}{
+		{"secretariat HR approves first", full, HRSecretariat, "EOHHS/HR", AwaitingSecretariat, false, false, ""},
+		{"another secretariat's HR may not", full, HRSecretariat, "EOTSS/HR", AwaitingSecretariat, false, false, EFORBIDDEN},
+		{"agency HR may not", full, HRAgency, "EOHHS/Revenue", AwaitingSecretariat, false, false, EFORBIDDEN},
+		{"HRD waits for the secretariat", full, HRD, "HRD", AwaitingSecretariat, false, false, EFORBIDDEN},
+		{"HRD stands in without secretariat HR", bare, HRD, "HRD", AwaitingSecretariat, false, false, ""},
+		{"HRD approves second", full, HRD, "HRD", AwaitingHRD, false, false, ""},
+		{"secretariat HR may not approve second", full, HRSecretariat, "EOHHS/HR", AwaitingHRD, false, false, EFORBIDDEN},
+		{"the CHRO may do HRD's step", full, CHRO, "HRD", AwaitingHRD, false, false, ""},
+		{"over the cap, no exception", full, HRSecretariat, "EOHHS/HR", AwaitingSecretariat, true, false, ECONFLICT},
+		{"over the cap, excepted", full, HRSecretariat, "EOHHS/HR", AwaitingSecretariat, true, true, ""},
+		{"already approved", full, HRD, "HRD", Approved, false, false, ECONFLICT},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.chain.CanApprove(tt.role, tt.unit, "EOHHS", tt.st, tt.over, tt.excepted)
+			if got := codeOf(err); got != tt.want {
+				t.Errorf("CanApprove = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	if full.Holder(AwaitingSecretariat) != HRSecretariat || bare.Holder(AwaitingSecretariat) != HRD || full.Holder(AwaitingHRD) != HRD {
+		t.Error("the wrong holders")
+	}
+	if full.CanExcept(CHRO) != nil || full.CanExcept(HRD) == nil || bare.CanExcept(HRD) != nil || bare.CanExcept(HRSecretariat) == nil {
+		t.Error("exceptions: the CHRO, or HRD without one, and nobody else")
+	}
+	if AwaitingSecretariat.Next() != AwaitingHRD || AwaitingHRD.Next() != Approved || Approved.Next() != Approved {
+		t.Error("the chain does not go secretariat, HRD, approved")
+	}
+}
+
+func codeOf(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return "?"
+}
+
+func TestWorkdayWindows(t *testing.T) {
+	var h Holidays // the Commonwealth's holidays
+	y := DefaultYearEnd
+	for _, tt := range []struct {
+		name              string
+		notice            string
+		appeal, hearingOf string
+		hearing, response string
+		remind            string
+	}{
+		// Thursday Jul 1, 2027: Jul 3-4 a weekend, Jul 5 Independence Day observed.
+		{"over the Fourth", "2027-07-01", "2027-07-09", "2027-07-09", "2027-07-30", "2027-07-16", "2027-07-09"},
+		// Monday: a plain week.
+		{"a plain week", "2027-07-12", "2027-07-19", "2027-07-19", "2027-08-09", "2027-07-26", "2027-07-19"},
+		// Friday before Labor Day (Sep 6, 2027).
+		{"over Labor Day", "2027-09-03", "2027-09-13", "2027-09-13", "2027-10-04", "2027-09-20", "2027-09-13"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			notice := mustDate(t, tt.notice)
+			if got := y.AppealCloses(h, notice); got.String() != tt.appeal {
+				t.Errorf("appeal closes %s, want %s", got, tt.appeal)
+			}
+			if got := y.HearingDue(h, mustDate(t, tt.hearingOf)); got.String() != tt.hearing {
+				t.Errorf("hearing due %s, want %s", got, tt.hearing)
+			}
+			if got := y.ResponseCloses(h, notice); got.String() != tt.response {
+				t.Errorf("response closes %s, want %s", got, tt.response)
+			}
+			if got := y.AcknowledgeReminderDue(h, notice); got.String() != tt.remind {
+				t.Errorf("acknowledgement reminder %s, want %s", got, tt.remind)
+			}
+			closes := mustDate(t, tt.appeal)
+			if err := y.CanAppeal(h, notice, closes); err != nil {
+				t.Errorf("an appeal on its last day was refused: %v", err)
+			}
+			err := y.CanAppeal(h, notice, closes.AddDays(1))
+			if codeOf(err) != ECONFLICT || !strings.Contains(err.Error(), closes.Human()) {
+				t.Errorf("an appeal the day after: %v, want a refusal naming %s", err, closes.Human())
+			}
+		})
+	}
+	if got := h.AddWorkdays(mustDate(t, "2027-07-02"), 0); got.String() != "2027-07-02" {
+		t.Errorf("no workdays after a day is the day: %s", got)
+	}
+	extra, _ := ParseHolidays("2027-07-05,2027-07-07") // the organisation's own list
+	if got := y.AppealCloses(extra, mustDate(t, "2027-07-01")); got.String() != "2027-07-12" {
+		t.Errorf("with its own list (Jul 5 and Jul 7), the appeal closes %s, want 2027-07-12", got)
+	}
+}
+
+func mustDate(t *testing.T, s string) Date {
+	t.Helper()
+	d, err := ParseDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestAppealable(t *testing.T) {
+	for _, tt := range []struct {
+		scale Scale
+		key   string
+		want  bool
+	}{
+		{ProgramScale, "below", true}, {ProgramScale, "successful", false}, {ProgramScale, "exceptional", false},
+		{ACESScale, "fails", true}, {ACESScale, "below", true}, {ACESScale, "fully_meets", false}, {ACESScale, "nope", false},
+	} {
+		if got := tt.scale.Appealable(tt.key); got != tt.want {
+			t.Errorf("%s %s: appealable %v, want %v", tt.scale.Name, tt.key, got, tt.want)
+		}
+	}
+}
+
+func TestPlanImprovement(t *testing.T) {
+	y := DefaultYearEnd
+	today := mustDate(t, "2027-07-10")
+	for _, tt := range []struct {
+		name   string
+		plan   ImprovementPlan
+		date   string // the re-evaluation it gets
+		fields []string
+	}{
+		{"the default 90 days", ImprovementPlan{Improve: "Close cases on time", Support: "Weekly coaching"}, "2027-10-08", nil},
+		{"a chosen day", ImprovementPlan{Improve: "x", Support: "y", Reevaluate: mustDate(t, "2027-09-01")}, "2027-09-01", nil},
+		{"six months to the day", ImprovementPlan{Improve: "x", Support: "y", Reevaluate: mustDate(t, "2028-01-10")}, "2028-01-10", nil},
+		{"a day past six months", ImprovementPlan{Improve: "x", Support: "y", Reevaluate: mustDate(t, "2028-01-11")}, "", []string{FieldPlanDate}},
+		{"today", ImprovementPlan{Improve: "x", Support: "y", Reevaluate: today}, "", []string{FieldPlanDate}},
+		{"tomorrow", ImprovementPlan{Improve: "x", Support: "y", Reevaluate: today.AddDays(1)}, "2027-07-11", nil},
+		{"blank", ImprovementPlan{Improve: "  ", Support: ""}, "", []string{FieldPlanImprove, FieldPlanSupport}},
+		{"too long", ImprovementPlan{Improve: strings.Repeat("a", MaxWrapUpText+1), Support: "y"}, "", []string{FieldPlanImprove}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := y.PlanImprovement(today, tt.plan)
+			fields := FieldErrors(err)
+			if len(fields) != len(tt.fields) {
+				t.Fatalf("fields %v, want %v", fields, tt.fields)
+			}
+			for _, f := range tt.fields {
+				if fields[f] == "" {
+					t.Errorf("no error for %s: %v", f, fields)
+				}
+			}
+			if tt.fields == nil && got.Reevaluate.String() != tt.date {
+				t.Errorf("re-evaluation %s, want %s", got.Reevaluate, tt.date)
+			}
+		})
+	}
+}
+
+func TestLeave(t *testing.T) {
+	y := DefaultYearEnd
+	fy := FiscalYear(2027) // 2026-07-01 … 2027-06-30; six months is Jul 1 – Dec 31, 184 days
+	for _, tt := range []struct {
+		name     string
+		leaves   []Leave
+		days     int
+		notRated bool
+	}{
+		{"none", nil, 0, false},
+		{"exactly six months", []Leave{{From: mustDate(t, "2026-07-01"), To: mustDate(t, "2026-12-31")}}, 184, false},
+		{"six months and a day", []Leave{{From: mustDate(t, "2026-07-01"), To: mustDate(t, "2027-01-01")}}, 185, true},
+		{"since January, still on leave", []Leave{{From: mustDate(t, "2027-01-01")}}, 181, false},
+		{"since December, still on leave", []Leave{{From: mustDate(t, "2026-12-01")}}, 212, true},
+		{"overlapping stretches count once", []Leave{{From: mustDate(t, "2026-08-01"), To: mustDate(t, "2026-08-31")}, {From: mustDate(t, "2026-08-15"), To: mustDate(t, "2026-09-14")}}, 45, false},
+		{"before the year", []Leave{{From: mustDate(t, "2025-01-01"), To: mustDate(t, "2026-06-30")}}, 0, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := LeaveDaysIn(tt.leaves, fy); got != tt.days {
+				t.Errorf("%d days of leave, want %d", got, tt.days)
+			}
+			if got := y.NotRatedForLeave(tt.leaves, fy); got != tt.notRated {
+				t.Errorf("not rated: %v, want %v", got, tt.notRated)
+			}
+		})
+	}
+	l := Leave{From: mustDate(t, "2027-01-04"), To: mustDate(t, "2027-01-08")}
+	for d, want := range map[string]bool{"2027-01-03": false, "2027-01-04": true, "2027-01-08": true, "2027-01-09": false} {
+		if OnLeave([]Leave{l}, mustDate(t, d)) != want {
+			t.Errorf("on leave on %s: want %v", d, want)
+		}
+	}
+}
+
+func TestLiveYears(t *testing.T) {
+	none := func(FiscalYear) bool { return false }
+	closed2027 := func(fy FiscalYear) bool { return fy <= 2027 }
+	for _, tt := range []struct {
+		day    string
+		closed func(FiscalYear) bool
+		want   []FiscalYear
+	}{
+		{"2027-06-30", closed2027, []FiscalYear{2027}},
+		{"2027-07-01", none, []FiscalYear{2027, 2028}},
+		{"2027-09-30", none, []FiscalYear{2027, 2028}},
+		{"2027-10-15", none, []FiscalYear{2027, 2028}},
+		{"2027-07-02", closed2027, []FiscalYear{2028}},
+	} {
+		got := LiveYears(mustDate(t, tt.day), tt.closed)
+		if len(got) != len(tt.want) || got[0] != tt.want[0] || got[len(got)-1] != tt.want[len(tt.want)-1] {
+			t.Errorf("%s: live %v, want %v", tt.day, got, tt.want)
+		}
+	}
+}
