@@ -16,6 +16,7 @@ func TestManagerChangeHandsOff(t *testing.T) {
 		if errs := ackErrors(w.submit(mona, ci, values{}.options("covered", "expectations").pick("cadence", "monthly"))); errs != nil {
 			t.Fatal(errs)
 		}
+		w.outboxSettled() // Eli's goals reach Mona before she is counted
 		monaDMs, patDMs := w.dmCount(mona), w.dmCount(pat)
 
 		// Eli moves to Pat.

@@ -111,6 +111,11 @@ type world struct {
 	stop func() int
 	// hrRecheck, if set, is how often the bot asks Slack about HR_CHANNEL.
 	hrRecheck time.Duration
+	// stale holds, per user, the modal that was on top when they last sent
+	// a command: the form the command opens is another one, so waitTopView
+	// does not take the old one for it (commands ack before they open).
+	staleMu sync.Mutex
+	stale   map[string]string
 }
 
 // newWorld starts an emulated workspace holding the cast, on the given day
@@ -231,6 +236,16 @@ func (w *world) ctx() context.Context {
 // command runs a slash command as user and returns the ack.
 func (w *world) command(user, text string) *slackemu.Ack {
 	w.t.Helper()
+	w.staleMu.Lock()
+	if w.stale == nil {
+		w.stale = map[string]string{}
+	}
+	if v := w.emu.TopView(user); v != nil {
+		w.stale[user] = v.ID
+	} else {
+		delete(w.stale, user)
+	}
+	w.staleMu.Unlock()
 	ack, err := w.emu.SlashCommand(w.ctx(), user, "/perform", text)
 	if err != nil {
 		w.t.Fatalf("/perform %s: %v", text, err)
@@ -251,6 +266,9 @@ func (w *world) reply(user, text string) string {
 	if err != nil {
 		w.t.Fatalf("no answer to /perform %s: %v", text, err)
 	}
+	w.staleMu.Lock()
+	delete(w.stale, user) // answered in words: no form opened
+	w.staleMu.Unlock()
 	return messageText(msgs[len(msgs)-1])
 }
 
@@ -297,14 +315,20 @@ func (w *world) topView(user string) *slackemu.View {
 	return v
 }
 
-// waitTopView waits until user's top modal has the callback id.
+// waitTopView waits until user's top modal has the callback id (and, after
+// a command, is not the modal that was on top when it was sent).
 func (w *world) waitTopView(user, callbackID string) *slackemu.View {
 	w.t.Helper()
 	ctx := w.ctx()
 	for {
-		if v := w.emu.TopView(user); v != nil && v.CallbackID == callbackID {
+		w.staleMu.Lock()
+		v, stale := w.emu.TopView(user), w.stale[user]
+		if v != nil && v.CallbackID == callbackID && v.ID != stale {
+			delete(w.stale, user)
+			w.staleMu.Unlock()
 			return v
 		}
+		w.staleMu.Unlock()
 		select {
 		case <-ctx.Done():
 			w.t.Fatalf("%s never saw a %q modal (top: %+v)\nlogs:\n%s", user, callbackID, w.emu.TopView(user), w.logs)

@@ -41,7 +41,7 @@ func TestDigestOnlyToAPrivateChannel(t *testing.T) {
 		const isPublic = "HR_CHANNEL C0HR is public, and the digest names people: make it private or name a private one"
 		w.waitHeld(isPublic)
 		w.waitLog("digest failed", "HR's digest was not queued: "+isPublic)
-		out, code := w.cli("jobs", "run", "digest")
+		out, code := w.runDigest()
 		if code != exitFailed || !strings.Contains(out, "HR's digest was not queued: "+isPublic) {
 			t.Errorf("jobs run digest to a public channel exited %d:\n%s", code, out)
 		}
@@ -51,7 +51,7 @@ func TestDigestOnlyToAPrivateChannel(t *testing.T) {
 		w.emu.PutChannel(private)
 		const notIn = "HR_CHANNEL C0HR is not a channel the app can see: if it is private, invite @MassPerform to it (type /invite @MassPerform in the channel); otherwise check the ID"
 		w.waitHeld(notIn)
-		out, code = w.cli("jobs", "run", "digest")
+		out, code = w.runDigest()
 		if code != exitFailed || !strings.Contains(out, notIn) {
 			t.Errorf("jobs run digest to a private channel without the app exited %d:\n%s", code, out)
 		}
@@ -66,7 +66,9 @@ func TestDigestOnlyToAPrivateChannel(t *testing.T) {
 		w.emu.PutChannel(invited)
 		w.waitHeld("")
 		w.waitLog("HR_CHANNEL is private and the app is in it")
-		if out, code := w.cli("jobs", "run", "digest"); code != exitOK || !strings.Contains(out, "Queued the digest for C0HR") {
+		// The bot's own job, every second, queues it too (and may hold the
+		// job lock when the command asks): it goes out once.
+		if out, code := w.cli("jobs", "run", "digest"); code != exitOK || !strings.Contains(out, "Queued the digest for C0HR") && !strings.Contains(out, "Another process is building the digest") {
 			t.Errorf("jobs run digest exited %d:\n%s", code, out)
 		}
 		w.waitChannel(hr, 2) // the digest and its file
@@ -104,6 +106,18 @@ func TestDigestOnlyToAPrivateChannel(t *testing.T) {
 			t.Fatalf("the held digest never went out: %d messages, %v", len(msgs), err)
 		}
 	})
+}
+
+// runDigest runs `jobs run digest` as an operator would, again while the
+// bot's own digest job (every second here) holds the job lock.
+func (w *world) runDigest() (string, int) {
+	w.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		out, code := w.cli("jobs", "run", "digest")
+		if !strings.Contains(out, "Another process is building the digest") || time.Now().After(deadline) {
+			return out, code
+		}
+	}
 }
 
 // waitHeld waits until /readyz answers 200 and says what is held back
