@@ -27,24 +27,24 @@ var roundTripBounds = []struct {
 	step  string
 	bound int
 }{
-	{"open expectations (command)", 4},
-	{"save expectations", 20},
+	{"open expectations (command)", 3},
+	{"save expectations", 18},
 	{"open goals (command)", 9},
 	{"open goal editor (button)", 8},
-	{"save goals", 28},
-	{"open check-in (command)", 9},
-	{"save check-in", 31},
+	{"save goals", 24},
+	{"open check-in (command)", 8},
+	{"save check-in", 27},
 	{"open confirm (button)", 13},
-	{"save confirm", 36},
-	{"open cadence (command)", 12},
-	{"save cadence", 32},
+	{"save confirm", 24},
+	{"open cadence (command)", 11},
+	{"save cadence", 19},
 	{"open development (command)", 12},
-	{"save development", 33},
+	{"save development", 19},
 	{"snooze (button)", 4},
 	{"open reflection (command)", 12},
-	{"save reflection", 34},
-	{"open wrap-up (command)", 14},
-	{"save wrap-up", 39},
+	{"save reflection", 29},
+	{"open wrap-up (command)", 13},
+	{"save wrap-up", 25},
 }
 
 // TestRoundTripsPerEnvelope takes a manager and a report through every
