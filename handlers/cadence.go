@@ -79,7 +79,7 @@ func (h *handlers) cadenceSubmit(ctx context.Context, s *bot.Submission) (*slack
 		payload, err := scheduler.EncodePayload(text, []slack.Block{section("*" + text + "*\n*Why:* " + esc(reason))})
 		return []storage.Notification{{Key: "cadence:" + once(s), Recipient: f.target.SlackID, Kind: "cadence", Payload: payload}}, err
 	}
-	change := storage.Change{Actor: f.actor, Action: review.SetCadence, Once: once(s), Notify: notify}
+	change := storage.Change{Actor: f.actor, Action: review.SetCadence, Once: once(s), Notify: notify, Blind: true}
 	if _, err := h.Store.SaveCadence(ctx, change, f.target, f.year.Year, next, reason); err != nil {
 		return nil, err
 	}

@@ -112,7 +112,7 @@ func (h *handlers) confirmSubmit(ctx context.Context, s *bot.Submission) (*slack
 			Key: fmt.Sprintf("confirmed:%d", c.ID), Recipient: manager.SlackID, Kind: "confirmation", Payload: payload,
 		}}, err
 	}
-	change := storage.Change{Actor: f.actor, Action: review.ConfirmCheckIn, Once: once(s), Notify: notify}
+	change := storage.Change{Actor: f.actor, Action: review.ConfirmCheckIn, Once: once(s), Notify: notify, Blind: true}
 	if _, err := h.Store.SaveConfirmation(ctx, change, f.target, f.year.Year, conf); err != nil {
 		return nil, err
 	}

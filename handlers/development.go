@@ -114,7 +114,7 @@ func (h *handlers) developmentSubmit(ctx context.Context, s *bot.Submission) (*s
 	}
 	var notify storage.Notify
 	if form.AskForCheckIn {
-		manager, err := h.Store.PersonByID(ctx, f.target.ManagerID)
+		manager, err := f.targetsManager()
 		if err != nil {
 			return nil, err
 		}
@@ -123,7 +123,7 @@ func (h *handlers) developmentSubmit(ctx context.Context, s *bot.Submission) (*s
 			return []storage.Notification{{Key: "development:" + once(s), Recipient: manager.SlackID, Kind: "development", Payload: payload}}, err
 		}
 	}
-	change := storage.Change{Actor: f.actor, Action: review.EditPlan, Once: once(s), Notify: notify}
+	change := storage.Change{Actor: f.actor, Action: review.EditPlan, Once: once(s), Notify: notify, Blind: true}
 	if _, err := h.Store.SaveDevelopmentPlan(ctx, change, f.target, f.year.Year, plan, form.AskForCheckIn); err != nil {
 		return nil, err
 	}

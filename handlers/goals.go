@@ -292,7 +292,7 @@ func (h *handlers) goalEditSubmit(ctx context.Context, s *bot.Submission) (*slac
 	}
 	var notify storage.Notify
 	if target.ManagerID != 0 {
-		mgr, err := h.Store.PersonByID(ctx, target.ManagerID)
+		mgr, err := f.targetsManager()
 		if err != nil {
 			return nil, err
 		}

@@ -30,8 +30,11 @@ import (
 type Store interface {
 	PersonBySlackID(ctx context.Context, slackID string) (review.Person, error)
 	PersonByID(ctx context.Context, id int64) (review.Person, error)
+	PeopleBySlackID(ctx context.Context, slackIDs ...string) (map[string]review.Person, error)
+	SubjectOf(ctx context.Context, senderSlackID string, personID int64) (storage.Subject, error)
 	CountDirectReports(ctx context.Context, managerID int64) (int, error)
 	Year(ctx context.Context, personID int64, fy review.FiscalYear) (review.YearState, error)
+	YearForChange(ctx context.Context, personID int64, fy review.FiscalYear) (review.YearState, error)
 	Team(ctx context.Context, managerID int64, fy review.FiscalYear) ([]storage.TeamMember, error)
 	SaveExpectations(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, ch review.ExpectationChanges) (review.YearState, error)
 	SaveGoals(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, expectationID int64, ch review.GoalChanges) (review.YearState, error)
@@ -117,6 +120,11 @@ func (h *handlers) actor(ctx context.Context, slackID string) (review.Actor, err
 	return a, nil
 }
 
+// actorAs is actor for a sender already loaded (nil: not on the roster).
+func (h *handlers) actorAs(slackID string, p *review.Person) review.Actor {
+	return review.Actor{SlackID: slackID, Person: p, HR: h.HR.IsHR(slackID, p)}
+}
+
 // year returns the fiscal year running now.
 func (h *handlers) year() review.FiscalYear { return h.Cal.Year(h.Clock.Now()) }
 
@@ -163,31 +171,37 @@ func (h *handlers) commandTarget(ctx context.Context, c *bot.Command, act review
 // with HR rights), without deciding what the sender may do about them. On
 // any problem it answers the sender and returns ok false.
 func (h *handlers) mentioned(ctx context.Context, c *bot.Command, example string) (review.Actor, review.Person, bool) {
-	actor, err := h.actor(ctx, c.UserID)
+	id, name, mentioned := parseUser(c.Rest)
+	// The sender and whom they mention, in one query.
+	ids := []string{c.UserID}
+	if mentioned {
+		ids = append(ids, id)
+	}
+	found, err := h.Store.PeopleBySlackID(ctx, ids...)
 	if err != nil {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, c.Name)})
-		return actor, review.Person{}, false
+		return review.Actor{SlackID: c.UserID}, review.Person{}, false
 	}
+	var sender *review.Person
+	if p, ok := found[c.UserID]; ok {
+		sender = &p
+	}
+	actor := h.actorAs(c.UserID, sender)
 	if !actor.OnRoster() && !actor.HR {
 		c.Reply(ctx, bot.Message{Text: esc(review.NotOnRoster.Message)})
 		return actor, review.Person{}, false
 	}
-	id, name, ok := parseUser(c.Rest)
-	if !ok {
+	if !mentioned {
 		c.Reply(ctx, bot.Message{Text: "Who is it about? Mention them, like `" + example + "`."})
 		return actor, review.Person{}, false
 	}
-	target, err := h.Store.PersonBySlackID(ctx, id)
-	if review.ErrorCode(err) == review.ENOTFOUND {
+	target, ok := found[id]
+	if !ok {
 		who := "That person"
 		if name != "" {
 			who = esc(fromSlack(name))
 		}
 		c.Reply(ctx, bot.Message{Text: who + " isn't on the MassPerform roster, so they have no review here."})
-		return actor, review.Person{}, false
-	}
-	if err != nil {
-		c.Reply(ctx, bot.Message{Text: h.userMessage(err, c.Name)})
 		return actor, review.Person{}, false
 	}
 	return actor, target, true
@@ -256,13 +270,15 @@ func (h *handlers) reviewedSender(ctx context.Context, c *bot.Command, noReview 
 // The value is only a hint: anyone else is refused without learning whom it
 // names.
 func (h *handlers) reportFromButton(ctx context.Context, a *bot.Action, act review.Action) (review.Actor, review.Person, bool) {
-	actor, err := h.actor(ctx, a.User.ID)
-	if err != nil {
-		a.Reply(ctx, bot.Message{Text: h.userMessage(err, string(act))})
-		return actor, review.Person{}, false
-	}
 	pid, _ := strconv.ParseInt(a.Action.Value, 10, 64)
-	target, err := h.Store.PersonByID(ctx, pid)
+	sub, err := h.Store.SubjectOf(ctx, a.User.ID, pid)
+	switch review.ErrorCode(err) {
+	case "", review.ENOTFOUND:
+	default:
+		a.Reply(ctx, bot.Message{Text: h.userMessage(err, string(act))})
+		return review.Actor{SlackID: a.User.ID}, review.Person{}, false
+	}
+	actor, target := h.actorAs(a.User.ID, sub.Sender), sub.Person
 	if err != nil || actor.Person == nil || target.ManagerID != actor.Person.ID {
 		a.Reply(ctx, bot.Message{Text: "That button is for the person's manager. You can act only for people who report to you."})
 		return actor, review.Person{}, false
@@ -281,10 +297,19 @@ func once(s *bot.Submission) string { return "view:" + s.View.ID + ":" + s.View.
 
 // submitted is a submitted form's subject, reloaded and re-authorised.
 type submitted struct {
-	meta   meta
-	actor  review.Actor
-	target review.Person
-	year   review.YearState
+	meta    meta
+	actor   review.Actor
+	target  review.Person
+	manager *review.Person // target's manager, if any
+	year    review.YearState
+}
+
+// targetsManager returns the manager of the form's subject.
+func (f submitted) targetsManager() (review.Person, error) {
+	if f.manager == nil {
+		return review.Person{}, review.Errorf(review.ENOTFOUND, "We couldn't find that. It may have been removed.")
+	}
+	return *f.manager, nil
 }
 
 // reload re-reads what a submitted form is about and asks review.Can again
@@ -305,16 +330,17 @@ func (h *handlers) reloadFor(ctx context.Context, s *bot.Submission, act review.
 	if review.FiscalYear(f.meta.Year) != fy {
 		return f, review.Errorf(review.ECONFLICT, "A new review year started since you opened this form. Please close it and open it again.")
 	}
-	if f.actor, err = h.actor(ctx, s.User.ID); err != nil {
+	// The sender, the person and their manager in one query; the year
+	// without what only reminders need.
+	sub, err := h.Store.SubjectOf(ctx, s.User.ID, f.meta.Person)
+	if err != nil {
 		return f, err
 	}
-	if f.target, err = h.Store.PersonByID(ctx, f.meta.Person); err != nil {
-		return f, err
-	}
+	f.actor, f.target, f.manager = h.actorAs(s.User.ID, sub.Sender), sub.Person, sub.Manager
 	if err := review.Can(f.actor, act, f.target); err != nil {
 		return f, err
 	}
-	f.year, err = h.Store.Year(ctx, f.target.ID, review.FiscalYear(f.meta.Year))
+	f.year, err = h.Store.YearForChange(ctx, f.target.ID, review.FiscalYear(f.meta.Year))
 	return f, err
 }
 

@@ -519,3 +519,32 @@ func (f *fakeStore) Snooze(context.Context, int64, review.Date) error { return e
 func (f *fakeStore) RecentReminders(context.Context, int64, int) ([]storage.Reminder, error) {
 	return nil, nil
 }
+
+func (f *fakeStore) PeopleBySlackID(_ context.Context, ids ...string) (map[string]review.Person, error) {
+	out := map[string]review.Person{}
+	for _, p := range f.people {
+		for _, id := range ids {
+			if p.SlackID == id {
+				out[id] = p
+			}
+		}
+	}
+	return out, nil
+}
+func (f *fakeStore) SubjectOf(ctx context.Context, sender string, id int64) (storage.Subject, error) {
+	p, err := f.PersonByID(ctx, id)
+	if err != nil {
+		return storage.Subject{}, err
+	}
+	sub := storage.Subject{Person: p}
+	if s, err := f.PersonBySlackID(ctx, sender); err == nil {
+		sub.Sender = &s
+	}
+	if m, err := f.PersonByID(ctx, p.ManagerID); err == nil {
+		sub.Manager = &m
+	}
+	return sub, nil
+}
+func (f *fakeStore) YearForChange(ctx context.Context, id int64, fy review.FiscalYear) (review.YearState, error) {
+	return f.Year(ctx, id, fy)
+}

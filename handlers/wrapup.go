@@ -191,7 +191,7 @@ func (h *handlers) reflectionSubmit(ctx context.Context, s *bot.Submission) (*sl
 	}
 	var notify storage.Notify
 	if form.Send && !f.year.WrapUp.Reflected() {
-		manager, err := h.Store.PersonByID(ctx, f.target.ManagerID)
+		manager, err := f.targetsManager()
 		if err != nil {
 			return nil, err
 		}
@@ -566,7 +566,7 @@ func (h *handlers) wrapUpSubmit(ctx context.Context, s *bot.Submission) (*slack.
 			Key: fmt.Sprintf("wrapup-done:%d:%d", f.target.ID, fy), Recipient: f.target.SlackID, Kind: "wrapup", Payload: payload,
 		}}, err
 	}
-	change := storage.Change{Actor: f.actor, Action: review.Rate, Once: once(s), Notify: notify}
+	change := storage.Change{Actor: f.actor, Action: review.Rate, Once: once(s), Notify: notify, Blind: true}
 	if _, err := h.Store.SaveManagerWrapUp(ctx, change, f.target, fy, w); err != nil {
 		return nil, err
 	}

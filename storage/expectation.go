@@ -114,17 +114,20 @@ func expectationsByID(tx *gorm.DB, reviewID int64, ids []int64) (map[int64]expec
 }
 
 // finish ends a change to a review inside its transaction: it writes the
-// audit rows, reloads the review as saved, and queues the notifications
-// notify builds from it.
-func (s *Store) finish(tx *gorm.DB, now time.Time, audit *auditLog, reviewID, personID int64, fy review.FiscalYear, notify Notify) (review.YearState, error) {
+// audit rows, reloads the review as saved (unless blind), and queues the
+// notifications notify builds from it.
+func (s *Store) finish(tx *gorm.DB, now time.Time, audit *auditLog, reviewID, personID int64, fy review.FiscalYear, notify Notify, blind bool) (review.YearState, error) {
 	if err := audit.flush(tx, s.batch); err != nil {
 		return review.YearState{}, err
 	}
-	years, err := loadYears(tx, fy, "r.id = ?", reviewID)
-	if err != nil {
-		return review.YearState{}, err
+	var saved review.YearState
+	if !blind {
+		years, err := loadYears(tx, fy, "r.id = ?", reviewID)
+		if err != nil {
+			return review.YearState{}, err
+		}
+		saved = years[personID]
 	}
-	saved := years[personID]
 	if notify == nil {
 		return saved, nil
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/massperform/massperform/review"
 )
 
@@ -79,4 +81,60 @@ func (s *Store) CountDirectReports(ctx context.Context, managerID int64) (int, e
 	var n int64
 	err := s.read(ctx).Model(&personRow{}).Where("manager_id = ? AND active", managerID).Count(&n).Error
 	return int(n), s.wrap("count direct reports", err)
+}
+
+// Subject is who sends a form or a click and whom it is about, as stored
+// now.
+type Subject struct {
+	Sender  *review.Person // nil when the sender is not on the roster
+	Person  review.Person
+	Manager *review.Person // Person's manager; nil when they have none
+}
+
+// SubjectOf loads, in one query, the roster entry of the Slack user
+// sending a form or a click, the person it names, and that person's
+// manager. A person who does not exist is ENOTFOUND.
+func (s *Store) SubjectOf(ctx context.Context, senderSlackID string, personID int64) (Subject, error) {
+	var rows []personRow
+	err := s.read(ctx).Where("slack_id = ? OR id = ? OR id = (SELECT manager_id FROM people WHERE id = ?)", senderSlackID, personID, personID).
+		Find(&rows).Error
+	if err != nil {
+		return Subject{}, s.wrap("subject", err)
+	}
+	var sub Subject
+	found := false
+	for _, r := range rows {
+		p := r.domain()
+		if r.SlackID == senderSlackID {
+			sub.Sender = &p
+		}
+		if r.ID == personID {
+			sub.Person, found = p, true
+		}
+	}
+	if !found {
+		return Subject{}, s.wrap("subject", gorm.ErrRecordNotFound)
+	}
+	for _, r := range rows {
+		if sub.Person.ManagerID != 0 && r.ID == sub.Person.ManagerID {
+			p := r.domain()
+			sub.Manager = &p
+		}
+	}
+	return sub, nil
+}
+
+// PeopleBySlackID returns the roster entries, active or not, of these
+// Slack users, by Slack id, in one query; those not on the roster are
+// missing from it.
+func (s *Store) PeopleBySlackID(ctx context.Context, slackIDs ...string) (map[string]review.Person, error) {
+	var rows []personRow
+	if err := s.read(ctx).Where("slack_id IN ?", slackIDs).Find(&rows).Error; err != nil {
+		return nil, s.wrap("people by slack id", err)
+	}
+	out := make(map[string]review.Person, len(rows))
+	for _, r := range rows {
+		out[r.SlackID] = r.domain()
+	}
+	return out, nil
 }

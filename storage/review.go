@@ -32,8 +32,16 @@ const (
 )
 
 // ensureReview returns the person's review for the year, creating it if
-// needed. Two transactions racing to create it both end with the same row.
+// needed: one round trip when it exists. Two transactions racing to create
+// it both end with the same row.
 func ensureReview(tx *gorm.DB, audit *auditLog, personID int64, fy review.FiscalYear) (reviewRow, error) {
+	var got []reviewRow
+	if err := tx.Where("person_id = ? AND fiscal_year = ?", personID, int(fy)).Limit(1).Find(&got).Error; err != nil || len(got) == 1 {
+		if err != nil {
+			return reviewRow{}, err
+		}
+		return got[0], nil
+	}
 	r := reviewRow{PersonID: personID, FiscalYear: int(fy), Cadence: "quarterly", State: reviewOpen}
 	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&r)
 	if res.Error != nil {
@@ -43,9 +51,9 @@ func ensureReview(tx *gorm.DB, audit *auditLog, personID int64, fy review.Fiscal
 		audit.add("review.start", "review", r.ID, nil, r)
 		return r, nil
 	}
-	var got reviewRow
-	err := tx.Where("person_id = ? AND fiscal_year = ?", personID, int(fy)).Take(&got).Error
-	return got, err
+	var other reviewRow
+	err := tx.Where("person_id = ? AND fiscal_year = ?", personID, int(fy)).Take(&other).Error
+	return other, err
 }
 
 // Year returns what a person's review holds for a fiscal year: the active
@@ -66,6 +74,20 @@ func (s *Store) Year(ctx context.Context, personID int64, fy review.FiscalYear) 
 		y = review.YearState{Year: fy}
 	}
 	y.Since = since[personID]
+	return y, nil
+}
+
+// YearForChange is Year without Since, one query fewer: what a form's
+// submission is checked against before its change is saved.
+func (s *Store) YearForChange(ctx context.Context, personID int64, fy review.FiscalYear) (review.YearState, error) {
+	years, err := loadYears(s.read(ctx), fy, "r.person_id = ?", personID)
+	if err != nil {
+		return review.YearState{}, s.wrap("load year", err)
+	}
+	y, ok := years[personID]
+	if !ok {
+		y = review.YearState{Year: fy}
+	}
 	return y, nil
 }
 
