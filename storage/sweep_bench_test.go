@@ -88,8 +88,8 @@ func peakHeap(fn func()) float64 {
 // benchOrg opens a database of kind db (on the day given as an RFC 3339
 // instant) holding n people, a tenth of them managers under one head, each
 // in the unit unit(i) and in New York: the organisations the benchmarks
-// use.
-func benchOrg(b *testing.B, db, now string, n int, unit func(i int) string) *storage.Store {
+// use. It returns the store and the database's URL.
+func benchOrg(b *testing.B, db, now string, n int, unit func(i int) string) (*storage.Store, string) {
 	b.Helper()
 	url := filepath.Join(b.TempDir(), "bench.db")
 	if db == storage.Postgres {
@@ -110,16 +110,16 @@ func benchOrg(b *testing.B, db, now string, n int, unit func(i int) string) *sto
 	if err := s.ApplyRoster(ctx, "bench", review.NewDate(2026, 7, 1), review.PlanRoster(nil, entries, false)); err != nil {
 		b.Fatal(err)
 	}
-	return s
+	return s, url
 }
 
-// seededOrg is benchOrg with everyone's year under way (SeedYears).
+// seededOrg is benchOrg with everyone's year under way (storagetest.SeedYears).
 func seededOrg(b *testing.B, db string, n int) *storage.Store {
 	b.Helper()
-	s := benchOrg(b, db, "2026-08-03T14:00:00Z", n, func(int) string { return "U" })
-	if err := s.SeedYears(2027); err != nil {
-		b.Fatal(err)
-	}
+	const at = "2026-08-03T14:00:00Z"
+	s, url := benchOrg(b, db, at, n, func(int) string { return "U" })
+	now, _ := time.Parse(time.RFC3339, at)
+	storagetest.SeedYears(b, url, 2027, now)
 	return s
 }
 

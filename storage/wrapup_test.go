@@ -447,7 +447,7 @@ func BenchmarkRatingsAudit(b *testing.B) {
 // units in 20 secretariats, every one rated for FY2027.
 func ratedOrg(b *testing.B, db string, n int) *storage.Store {
 	b.Helper()
-	s := benchOrg(b, db, "2027-06-20T14:00:00Z", n, func(i int) string { return fmt.Sprintf("S%02d/U%03d", i%20, i%200) })
+	s, _ := benchOrg(b, db, "2027-06-20T14:00:00Z", n, func(i int) string { return fmt.Sprintf("S%02d/U%03d", i%20, i%200) })
 	if err := s.SeedRatings(2027); err != nil {
 		b.Fatal(err)
 	}
