@@ -92,9 +92,13 @@ func runJob(b *testing.B, bin, url, job, asOf string, count *regexp.Regexp) jobR
 	}
 	defer out.Close()
 	var stderr bytes.Buffer
-	cmd := exec.Command(bin, "jobs", "run", job, "--dry-run", "--as-of", asOf)
+	// The job is started by a small process of its own (this test binary
+	// again, see launchMeasured), not by this one: Linux counts into a
+	// child's peak RSS the memory of the process that forked it, and this
+	// one holds the 100,000 people it seeded.
+	cmd := exec.Command(os.Args[0], bin, "jobs", "run", job, "--dry-run", "--as-of", asOf)
 	cmd.Dir = dir
-	cmd.Env = []string{"DATABASE_URL=" + url, "ORG_TIMEZONE=America/New_York", "LOG_LEVEL=warn"}
+	cmd.Env = []string{launcherEnv + "=" + filepath.Join(dir, "rusage"), "DATABASE_URL=" + url, "ORG_TIMEZONE=America/New_York", "LOG_LEVEL=warn"}
 	cmd.Stdout, cmd.Stderr = out, &stderr
 	b.StartTimer()
 	start := time.Now()
@@ -103,6 +107,14 @@ func runJob(b *testing.B, bin, url, job, asOf string, count *regexp.Regexp) jobR
 	b.StopTimer()
 	if err != nil {
 		b.Fatalf("%s: %v\n%s", job, err, stderr.String())
+	}
+	measured, err := os.ReadFile(filepath.Join(dir, "rusage"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rssKB, err := strconv.ParseFloat(string(bytes.TrimSpace(measured)), 64)
+	if err != nil {
+		b.Fatal(err)
 	}
 	text, err := os.ReadFile(out.Name())
 	if err != nil {
@@ -116,7 +128,7 @@ func runJob(b *testing.B, bin, url, job, asOf string, count *regexp.Regexp) jobR
 	if decided == 0 {
 		b.Fatalf("%s decided nothing:\n%.2000s", job, text)
 	}
-	return jobRun{wall: wall, rssMB: peakRSSKB(b, cmd.ProcessState) / 1024, decided: decided}
+	return jobRun{wall: wall, rssMB: rssKB / 1024, decided: decided}
 }
 
 // seedBenchOrg imports n people into the database at url, a tenth of them
@@ -147,12 +159,34 @@ func seedBenchOrg(b *testing.B, url string, n int) {
 	s.Close()
 }
 
-// peakRSSKB is the most resident memory an exited process held, in KB, as
-// the kernel counted it (Linux reports ru_maxrss in kilobytes).
-func peakRSSKB(b *testing.B, ps *os.ProcessState) float64 {
-	ru, ok := ps.SysUsage().(*syscall.Rusage)
-	if !ok {
-		b.Skip("no rusage on this system")
+// launcherEnv, when set, makes the test binary launchMeasured instead of
+// running tests; its value is the file to write the peak RSS to.
+const launcherEnv = "MASSPERFORM_LAUNCH_MEASURED"
+
+// launchMeasured runs the command in args (the environment passed on, but
+// for launcherEnv), writes its peak resident memory in KB to the file
+// named by launcherEnv, and exits as it did. It is the test binary run
+// again, freshly, so that the process forking the command is small: Linux
+// starts a child's peak RSS (ru_maxrss) at its parent's when it forks.
+func launchMeasured(args []string) {
+	file := os.Getenv(launcherEnv)
+	os.Unsetenv(launcherEnv)
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	err := cmd.Run()
+	if cmd.ProcessState == nil {
+		fmt.Fprintln(os.Stderr, "launch:", err)
+		os.Exit(2)
 	}
-	return float64(ru.Maxrss)
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		fmt.Fprintln(os.Stderr, "launch: no rusage on this system")
+		os.Exit(2)
+	}
+	// Linux reports ru_maxrss in kilobytes.
+	if err := os.WriteFile(file, []byte(strconv.FormatInt(int64(ru.Maxrss), 10)), 0o600); err != nil {
+		fmt.Fprintln(os.Stderr, "launch:", err)
+		os.Exit(2)
+	}
+	os.Exit(cmd.ProcessState.ExitCode())
 }
