@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/massperform/massperform/review"
 	"github.com/massperform/massperform/storage"
 	"github.com/massperform/massperform/storage/storagetest"
@@ -480,6 +482,17 @@ func TestDueStatesAgreeWithYears(t *testing.T) {
 		light, err := s.DueStates(ctx, 2027, ids)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Ids far apart are read as a list rather than a range: the same.
+		ends := []int64{ids[0], ids[len(ids)-1]}
+		apart, err := s.DueStates(ctx, 2027, ends)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ends {
+			if diff := cmp.Diff(light[id], apart[id]); diff != "" {
+				t.Errorf("person %d, read as a list: (-range +list)\n%s", id, diff)
+			}
 		}
 		cal := review.Calendar{Loc: time.UTC}
 		for _, day := range []string{"2026-08-12", "2026-09-25", "2026-10-20", "2027-01-02", "2027-05-02", "2027-06-20", "2027-06-30"} {
