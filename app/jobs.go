@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -74,11 +75,11 @@ func sweep(ctx context.Context, store *storage.Store, n *scheduler.Nudger, now t
 	var r scheduler.SweepReport
 	ran, err := store.WithJobLock(ctx, "nudges", func(ctx context.Context) error {
 		var err error
-		r, err = n.Sweep(ctx, now, false)
+		r, err = n.SweepEach(ctx, now, false, nil)
 		return err
 	})
 	if ran && err == nil {
-		log.Info("nudge sweep", "planned", len(r.Nudges), "queued", r.Queued, "deferred_dnd", r.Deferred)
+		log.Info("nudge sweep", "planned", r.Planned, "queued", r.Queued, "deferred_dnd", r.Deferred)
 	}
 	return r, ran, err
 }
@@ -278,19 +279,23 @@ would be sent (or purged), and changes nothing.`)
 	if *dryRun {
 		n := nudger(cfg, store, nil, log)
 		n.PhasesOnly = kickoff
-		r, err := n.Sweep(ctx, now, true)
+		// Printed as the sweep decides, a page of people at a time.
+		out := bufio.NewWriter(a.Stdout)
+		defer out.Flush()
+		fmt.Fprintf(out, "Dry run at %s: nothing is sent or recorded.\n", now.In(cfg.Location).Format("Mon Jan 2, 2006 15:04 MST"))
+		r, err := n.SweepEach(ctx, now, true, func(n scheduler.Nudge) error {
+			fmt.Fprintf(out, "\nTo %s (%s), on their %s:\n", n.Recipient.Name, n.Recipient.SlackID, n.Day.Human())
+			for _, l := range handlers.NudgeSummary(n) {
+				fmt.Fprintf(out, "  - %s\n", l)
+			}
+			return nil
+		})
 		if err != nil {
+			out.Flush()
 			fmt.Fprintln(a.Stderr, "massperform jobs run:", err)
 			return ExitFailed
 		}
-		fmt.Fprintf(a.Stdout, "Dry run at %s: %s would be queued; nothing was sent or recorded.\n",
-			now.In(cfg.Location).Format("Mon Jan 2, 2006 15:04 MST"), countOf(len(r.Nudges), "nudge", "nudges"))
-		for _, n := range r.Nudges {
-			fmt.Fprintf(a.Stdout, "\nTo %s (%s), on their %s:\n", n.Recipient.Name, n.Recipient.SlackID, n.Day.Human())
-			for _, l := range handlers.NudgeSummary(n) {
-				fmt.Fprintf(a.Stdout, "  - %s\n", l)
-			}
-		}
+		fmt.Fprintf(out, "\n%s would be queued.\n", countOf(r.Planned, "nudge", "nudges"))
 		return ExitOK
 	}
 	n := nudger(cfg, store, api, log)
@@ -305,7 +310,7 @@ would be sent (or purged), and changes nothing.`)
 		return ExitOK
 	}
 	fmt.Fprintf(a.Stdout, "Queued %s (%d planned, %d left for later because Do Not Disturb was on). The running bot sends them.\n",
-		countOf(r.Queued, "nudge", "nudges"), len(r.Nudges)+r.Deferred, r.Deferred)
+		countOf(r.Queued, "nudge", "nudges"), r.Planned+r.Deferred, r.Deferred)
 	return ExitOK
 }
 

@@ -54,7 +54,7 @@ func rehearsalJobs(cfg config.Config, store *storage.Store, api *bot.API, checkH
 		if skipped {
 			n = late
 		}
-		r, err := n.Sweep(ctx, at, false)
+		r, err := n.SweepEach(ctx, at, false, nil)
 		return r.Queued, err
 	}}}
 	if cfg.HRChannel == "" {

@@ -25,7 +25,12 @@ import (
 	"github.com/massperform/massperform/storage/storagetest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(launcherEnv) != "" {
+		launchMeasured(os.Args[1:])
+	}
+	pgtest.Main(m)
+}
 
 // The cast of the end-to-end tests, in Slack and (but for Omar) on the roster.
 const (

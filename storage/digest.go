@@ -2,41 +2,60 @@ package storage
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/massperform/massperform/review"
 )
 
 // EachReviewed calls fn with every active person who has a manager, their
-// manager and their year in fy (as DueStates loads it), a thousand people
-// at a time.
+// manager and their year in fy (as DueStates loads it), in id order, a
+// thousand people at a time. It reads the roster's ids and managers
+// first (Members), then the managers, then the people with their years a
+// page at a time, each with the columns PeopleDue reads: fn keeps only
+// what it holds on to.
 //
 // The people are shared: fn may keep the pointers, not change them.
 func (s *Store) EachReviewed(ctx context.Context, fy review.FiscalYear, fn func(p, manager *review.Person, y review.YearState)) error {
-	people, err := s.ActivePeople(ctx)
+	members, err := s.Members(ctx)
 	if err != nil {
 		return err
 	}
-	byID := make(map[int64]*review.Person, len(people))
-	var ids []int64
+	var ids, managerIDs []int64
+	for _, m := range members {
+		if m.ManagerID != 0 {
+			ids = append(ids, m.ID)
+			managerIDs = append(managerIDs, m.ManagerID)
+		}
+	}
+	members = nil
+	slices.Sort(managerIDs)
+	managerIDs = slices.Compact(managerIDs)
+	people, err := s.PeopleByID(ctx, managerIDs)
+	if err != nil {
+		return err
+	}
+	managers := make(map[int64]*review.Person, len(people))
 	for i := range people {
-		byID[people[i].ID] = &people[i]
-		if people[i].Reviewed() {
-			ids = append(ids, people[i].ID)
+		if people[i].Active {
+			managers[people[i].ID] = &people[i]
 		}
 	}
 	for lo := 0; lo < len(ids); lo += idChunk {
-		chunk := ids[lo:min(lo+idChunk, len(ids))]
-		years, err := s.DueStates(ctx, fy, chunk)
+		people, years, err := s.PeopleDue(ctx, fy, ids[lo:min(lo+idChunk, len(ids))])
 		if err != nil {
 			return err
 		}
-		for _, id := range chunk {
-			p, m := byID[id], byID[byID[id].ManagerID]
+		for i := range people {
+			p := &people[i]
+			if !p.Reviewed() {
+				continue // left the roster since it was read
+			}
+			m := managers[p.ManagerID]
 			if m == nil {
 				m = &review.Person{}
 			}
-			y := years[id]
+			y := years[p.ID]
 			if y.Year == 0 {
 				y.Year = fy
 			}

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"sync/atomic"
 
 	"gorm.io/gorm"
@@ -124,28 +123,4 @@ func (s *Store) SeedRatings(fy int) error {
 	return s.db.Exec(`INSERT INTO wrap_ups (review_id, rating, manager_submitted_at, created_at, updated_at)
 		SELECT id, CASE WHEN id % 20 = 0 THEN 'exceptional' WHEN id % 3 = 0 THEN 'highly_effective' ELSE 'successful' END, ?, ?, ?
 		FROM reviews WHERE fiscal_year = ?`, now, now, now, fy).Error
-}
-
-// SeedYears gives every person with a manager a review for fy, an
-// expectation for every other one, and a check-in on Aug 10 for every
-// third (for benchmarks), in a few statements.
-func (s *Store) SeedYears(fy int) error {
-	now := s.now()
-	for _, q := range []struct {
-		sql  string
-		args []any
-	}{
-		{`INSERT INTO reviews (person_id, fiscal_year, cadence, state, created_at, updated_at)
-			SELECT id, ?, 'quarterly', 'open', ?, ? FROM people WHERE manager_id IS NOT NULL`, []any{fy, now, now}},
-		{`INSERT INTO expectations (review_id, position, body, created_at, updated_at)
-			SELECT id, 1, 'Deliver', ?, ? FROM reviews WHERE fiscal_year = ? AND id % 2 = 0`, []any{now, now, fy}},
-		{`INSERT INTO check_ins (review_id, manager_id, held_on, quarter, covered_expectations, created_at, updated_at)
-			SELECT r.id, p.manager_id, ?, 1, TRUE, ?, ? FROM reviews r JOIN people p ON p.id = r.person_id WHERE r.fiscal_year = ? AND r.id % 3 = 0`,
-			[]any{fmt.Sprintf("%d-08-10", fy-1), now, now, fy}},
-	} {
-		if err := s.db.Exec(q.sql, q.args...).Error; err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"gorm.io/gorm"
@@ -36,6 +37,87 @@ func (s *Store) ActivePeople(ctx context.Context) ([]review.Person, error) {
 		return nil, s.wrap("active people", err)
 	}
 	return people(rows), nil
+}
+
+// Member is someone on the roster as the sweep first sees them: who they
+// report to (0 for nobody) and their time zone ("" when unknown).
+type Member struct {
+	ID, ManagerID int64
+	TZ            string
+}
+
+// Members returns everyone on the roster now, in id order, with their
+// manager and time zone only: the light picture of the whole organisation
+// that the nudge sweep routes by, 32 bytes a person. People in one time
+// zone share its string.
+func (s *Store) Members(ctx context.Context) ([]Member, error) {
+	rows, err := s.read(ctx).Table("people").Select("id, manager_id, tz").Where("active").Order("id").Rows()
+	if err != nil {
+		return nil, s.wrap("members", err)
+	}
+	defer rows.Close()
+	var out []Member
+	zones := map[string]string{}
+	var (
+		m       Member
+		manager sql.NullInt64
+		tz      sql.RawBytes
+	)
+	for rows.Next() {
+		if err := rows.Scan(&m.ID, &manager, &tz); err != nil {
+			return nil, s.wrap("members", err)
+		}
+		m.ManagerID = manager.Int64
+		z, ok := zones[string(tz)]
+		if !ok {
+			z = string(tz)
+			zones[z] = z
+		}
+		m.TZ = z
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("members", err)
+	}
+	return out, nil
+}
+
+// PeopleByID returns these people, active or not, in id order, with what
+// the sweep and the digest show of them and route by (see shownColumns).
+// ids must be in ascending order; they are read a thousand at a time.
+func (s *Store) PeopleByID(ctx context.Context, ids []int64) ([]review.Person, error) {
+	out := make([]review.Person, 0, len(ids))
+	db := s.read(ctx)
+	for lo := 0; lo < len(ids); lo += idChunk {
+		where, args := s.inIDs("p.id", ids[lo:min(lo+idChunk, len(ids))])
+		err := eachRow(db.Table("people AS p").Select(shownColumns).Where(where, args...).Order("p.id"), func(rows *sql.Rows) error {
+			p, err := scanShown(rows)
+			out = append(out, p)
+			return err
+		})
+		if err != nil {
+			return nil, s.wrap("people by id", err)
+		}
+	}
+	return out, nil
+}
+
+// shownColumns are the columns of people (as p) that the sweep and the
+// digest read: what they show of a person (name, unit) and route by
+// (Slack ID, manager, whether active), and the hire date. The rest of
+// review.Person (email, HR rights, time zone) is left zero.
+const shownColumns = "p.id, p.slack_id, p.name, p.unit, p.manager_id, p.active, p.hire_date"
+
+// scanShown reads a person's shownColumns, then more, from a row.
+func scanShown(rows *sql.Rows, more ...any) (review.Person, error) {
+	var p review.Person
+	var manager sql.NullInt64
+	var hired string
+	if err := rows.Scan(append([]any{&p.ID, &p.SlackID, &p.Name, &p.Unit, &manager, &p.Active, &hired}, more...)...); err != nil {
+		return review.Person{}, err
+	}
+	p.ManagerID, p.HireDate = manager.Int64, parseDay(hired)
+	return p, nil
 }
 
 // YearsOf returns the years in fy of these people (each with Since), in a

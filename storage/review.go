@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"gorm.io/gorm"
@@ -134,28 +135,27 @@ func (s *Store) Team(ctx context.Context, managerID int64, fy review.FiscalYear)
 // they joined the roster, their hire date and their last change of
 // manager. One query.
 func sinceOf(db *gorm.DB, where string, args ...any) (map[int64]review.Date, error) {
-	var rows []struct {
-		ID       int64
-		JoinedOn string
-		HireDate string
-		Moved    string
-	}
-	err := db.Table("people AS p").
+	out := map[int64]review.Date{}
+	err := eachRow(db.Table("people AS p").
 		Select("p.id, p.joined_on, p.hire_date, COALESCE(MAX(mc.effective), '') AS moved").
 		Joins("LEFT JOIN manager_changes mc ON mc.person_id = p.id").
-		Where(where, args...).Group("p.id, p.joined_on, p.hire_date").Scan(&rows).Error
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]review.Date, len(rows))
-	for _, r := range rows {
+		Where(where, args...).Group("p.id, p.joined_on, p.hire_date"), func(rows *sql.Rows) error {
+		var id int64
+		var joined, hired, moved string
+		if err := rows.Scan(&id, &joined, &hired, &moved); err != nil {
+			return err
+		}
 		var latest review.Date
-		for _, s := range []string{r.JoinedOn, r.HireDate, r.Moved} {
+		for _, s := range []string{joined, hired, moved} {
 			if d, err := review.ParseDate(s); err == nil && d.After(latest) {
 				latest = d
 			}
 		}
-		out[r.ID] = latest
+		out[id] = latest
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

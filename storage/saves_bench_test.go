@@ -24,7 +24,7 @@ func BenchmarkCrowdSaves(b *testing.B) {
 			b.Run(fmt.Sprintf("%d/%s", crowd, db), func(b *testing.B) {
 				// A tenth of benchOrg's people are managers: 20 people per
 				// saver leave a report for each.
-				s := benchOrg(b, db, "2026-08-03T14:00:00Z", crowd*20, func(int) string { return "U" })
+				s, _ := benchOrg(b, db, "2026-08-03T14:00:00Z", crowd*20, func(int) string { return "U" })
 				people, err := s.ActivePeople(ctx)
 				if err != nil {
 					b.Fatal(err)

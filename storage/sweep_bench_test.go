@@ -18,10 +18,11 @@ import (
 
 // BenchmarkSweepPlan measures the nudge sweep's decision step for a whole
 // organisation (a tenth of it managers, everyone in one time zone, so
-// everyone is due a look at once): set-based loads a thousand people at a
-// time. MB-peak is the most heap one run of the step held at once (see
-// peakHeap), measured before the timed runs; -benchmem gives what it
-// allocates along the way.
+// everyone is due a look at once): a page of people at a time, each nudge
+// handed over and let go as it is decided. MB-peak is the most heap one
+// run of the step held at once (see peakHeap), measured before the timed
+// runs; -benchmem gives what it allocates along the way. What a process
+// running the sweep holds is BenchmarkJobsDryRun's to measure.
 func BenchmarkSweepPlan(b *testing.B) {
 	ny, _ := time.LoadLocation("America/New_York")
 	now := time.Date(2026, 8, 3, 10, 0, 0, 0, ny)
@@ -30,21 +31,22 @@ func BenchmarkSweepPlan(b *testing.B) {
 			b.Run(fmt.Sprintf("%d/%s", n, db), func(b *testing.B) {
 				s := seededOrg(b, db, n)
 				nudger := &scheduler.Nudger{Store: s, Cal: review.Calendar{Loc: ny}, Message: handlers.NudgeMessage}
-				var nudges []scheduler.Nudge
+				nudges := 0
+				count := func(scheduler.Nudge) error { nudges++; return nil }
 				peak := peakHeap(func() {
-					var err error
-					if nudges, err = nudger.Plan(ctx, now); err != nil || len(nudges) == 0 {
-						b.Fatalf("%d nudges, %v", len(nudges), err)
+					if err := nudger.PlanEach(ctx, now, count); err != nil || nudges == 0 {
+						b.Fatalf("%d nudges, %v", nudges, err)
 					}
 				})
+				planned := nudges
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
-					if _, err := nudger.Plan(ctx, now); err != nil {
+					if err := nudger.PlanEach(ctx, now, count); err != nil {
 						b.Fatal(err)
 					}
 				}
 				b.ReportMetric(peak, "MB-peak")
-				b.ReportMetric(float64(len(nudges)), "nudges")
+				b.ReportMetric(float64(planned), "nudges")
 			})
 		}
 	}
@@ -88,8 +90,8 @@ func peakHeap(fn func()) float64 {
 // benchOrg opens a database of kind db (on the day given as an RFC 3339
 // instant) holding n people, a tenth of them managers under one head, each
 // in the unit unit(i) and in New York: the organisations the benchmarks
-// use.
-func benchOrg(b *testing.B, db, now string, n int, unit func(i int) string) *storage.Store {
+// use. It returns the store and the database's URL.
+func benchOrg(b *testing.B, db, now string, n int, unit func(i int) string) (*storage.Store, string) {
 	b.Helper()
 	url := filepath.Join(b.TempDir(), "bench.db")
 	if db == storage.Postgres {
@@ -110,16 +112,16 @@ func benchOrg(b *testing.B, db, now string, n int, unit func(i int) string) *sto
 	if err := s.ApplyRoster(ctx, "bench", review.NewDate(2026, 7, 1), review.PlanRoster(nil, entries, false)); err != nil {
 		b.Fatal(err)
 	}
-	return s
+	return s, url
 }
 
-// seededOrg is benchOrg with everyone's year under way (SeedYears).
+// seededOrg is benchOrg with everyone's year under way (storagetest.SeedYears).
 func seededOrg(b *testing.B, db string, n int) *storage.Store {
 	b.Helper()
-	s := benchOrg(b, db, "2026-08-03T14:00:00Z", n, func(int) string { return "U" })
-	if err := s.SeedYears(2027); err != nil {
-		b.Fatal(err)
-	}
+	const at = "2026-08-03T14:00:00Z"
+	s, url := benchOrg(b, db, at, n, func(int) string { return "U" })
+	now, _ := time.Parse(time.RFC3339, at)
+	storagetest.SeedYears(b, url, 2027, now)
 	return s
 }
 

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/massperform/massperform/review"
 	"github.com/massperform/massperform/storage"
 	"github.com/massperform/massperform/storage/storagetest"
@@ -447,7 +449,7 @@ func BenchmarkRatingsAudit(b *testing.B) {
 // units in 20 secretariats, every one rated for FY2027.
 func ratedOrg(b *testing.B, db string, n int) *storage.Store {
 	b.Helper()
-	s := benchOrg(b, db, "2027-06-20T14:00:00Z", n, func(i int) string { return fmt.Sprintf("S%02d/U%03d", i%20, i%200) })
+	s, _ := benchOrg(b, db, "2027-06-20T14:00:00Z", n, func(i int) string { return fmt.Sprintf("S%02d/U%03d", i%20, i%200) })
 	if err := s.SeedRatings(2027); err != nil {
 		b.Fatal(err)
 	}
@@ -480,6 +482,17 @@ func TestDueStatesAgreeWithYears(t *testing.T) {
 		light, err := s.DueStates(ctx, 2027, ids)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Ids far apart are read as a list rather than a range: the same.
+		ends := []int64{ids[0], ids[len(ids)-1]}
+		apart, err := s.DueStates(ctx, 2027, ends)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ends {
+			if diff := cmp.Diff(light[id], apart[id]); diff != "" {
+				t.Errorf("person %d, read as a list: (-range +list)\n%s", id, diff)
+			}
 		}
 		cal := review.Calendar{Loc: time.UTC}
 		for _, day := range []string{"2026-08-12", "2026-09-25", "2026-10-20", "2027-01-02", "2027-05-02", "2027-06-20", "2027-06-30"} {

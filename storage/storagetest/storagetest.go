@@ -4,10 +4,18 @@ package storagetest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/massperform/massperform/internal/pgtest"
 	"github.com/massperform/massperform/review"
@@ -73,6 +81,43 @@ func SeedTeam(t testing.TB, s *storage.Store, mgr review.Person) {
 		if _, err := s.SaveConfirmation(ctx, storage.Change{Actor: ea, Action: review.ConfirmCheckIn}, p, 2027,
 			review.Confirmation{CheckInID: id, FeedbackForManager: "ok"}); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// SeedYears gives every person with a manager in the database at url a
+// review for fy, an expectation for every other one, and a check-in on
+// Aug 10 for every third, all recorded at now, in a few statements (for
+// benchmarks, which need a large organisation quickly). url is what Each
+// gives: a PostgreSQL URL or an SQLite file path.
+func SeedYears(t testing.TB, url string, fy int, now time.Time) {
+	t.Helper()
+	dial := sqlite.Open("file:" + url + "?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)")
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		dial = postgres.Open(url)
+	}
+	db, err := gorm.Open(dial, &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatalf("seed years: %v", err)
+	}
+	if sqlDB, err := db.DB(); err == nil {
+		defer sqlDB.Close()
+	}
+	now = now.UTC()
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO reviews (person_id, fiscal_year, cadence, state, created_at, updated_at)
+			SELECT id, ?, 'quarterly', 'open', ?, ? FROM people WHERE manager_id IS NOT NULL`, []any{fy, now, now}},
+		{`INSERT INTO expectations (review_id, position, body, created_at, updated_at)
+			SELECT id, 1, 'Deliver', ?, ? FROM reviews WHERE fiscal_year = ? AND id % 2 = 0`, []any{now, now, fy}},
+		{`INSERT INTO check_ins (review_id, manager_id, held_on, quarter, covered_expectations, created_at, updated_at)
+			SELECT r.id, p.manager_id, ?, 1, TRUE, ?, ? FROM reviews r JOIN people p ON p.id = r.person_id WHERE r.fiscal_year = ? AND r.id % 3 = 0`,
+			[]any{fmt.Sprintf("%d-08-10", fy-1), now, now, fy}},
+	} {
+		if err := db.Exec(q.sql, q.args...).Error; err != nil {
+			t.Fatalf("seed years: %v", err)
 		}
 	}
 }
