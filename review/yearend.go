@@ -354,3 +354,57 @@ func LiveYears(today Date, closed func(FiscalYear) bool) []FiscalYear {
 	}
 	return []FiscalYear{FiscalYearOf(today)}
 }
+
+// YearBusiness is what is still open of a review year at its end: the
+// wrap-ups not written, the pools HR has not approved, the final
+// conversations not held.
+type YearBusiness struct {
+	Year                 FiscalYear
+	People               int      // to be rated for the year
+	WrapUpsMissing       int      // of them, not rated yet
+	PoolsNotApproved     []string // pools with ratings, not approved
+	ConversationsNotHeld int      // approved, not shared with the employee yet
+}
+
+// Open reports whether anything of the year is still to do.
+func (b YearBusiness) Open() bool {
+	return b.WrapUpsMissing > 0 || len(b.PoolsNotApproved) > 0 || b.ConversationsNotHeld > 0
+}
+
+// Lines says what is still to do, a line each; none when nothing is.
+func (b YearBusiness) Lines() []string {
+	var out []string
+	if b.WrapUpsMissing > 0 {
+		out = append(out, fmt.Sprintf("%s of %d not written", countNoun(b.WrapUpsMissing, "wrap-up", "wrap-ups"), b.People))
+	}
+	if n := len(b.PoolsNotApproved); n > 0 {
+		out = append(out, fmt.Sprintf("%s not approved: %s", countNoun(n, "unit", "units"), strings.Join(b.PoolsNotApproved, ", ")))
+	}
+	if b.ConversationsNotHeld > 0 {
+		out = append(out, fmt.Sprintf("%s still to hold", countNoun(b.ConversationsNotHeld, "final conversation", "final conversations")))
+	}
+	return out
+}
+
+func countNoun(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// CanCloseYear says whether HR may close fy on today: only once it has
+// ended, and, while anything of it is open, only when HR says to close it
+// anyway.
+func CanCloseYear(actor Actor, fy FiscalYear, today Date, b YearBusiness, anyway bool) error {
+	if !actor.HR {
+		return Errorf(EFORBIDDEN, "Only HR can close a review year.")
+	}
+	if !today.After(fy.End()) {
+		return Errorf(ECONFLICT, "%s runs until %s: it can be closed from the day after.", fy, fy.End().Human())
+	}
+	if b.Open() && !anyway {
+		return Errorf(ECONFLICT, "%s still has %s. Tick “Close it anyway” to close it as it is.", fy, strings.Join(b.Lines(), "; "))
+	}
+	return nil
+}

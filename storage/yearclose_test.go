@@ -1,0 +1,80 @@
+package storage_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/storage"
+	"github.com/massperform/massperform/storage/storagetest"
+)
+
+// TestClosingYear: from July 1 the year just ended stays live beside the
+// new one until HR closes it; closing says what is still open and takes
+// "anyway" to close with it; a closed year is no longer live.
+func TestClosingYear(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		clock := newClock("2027-06-20T14:00:00Z")
+		s := storagetest.Open(t, url, clock)
+		cal := review.Calendar{Loc: clock.t.Location()}
+		live := func(want ...review.FiscalYear) {
+			t.Helper()
+			got, err := s.LiveYears(ctx, cal, clock.Now())
+			if err != nil || len(got) != len(want) || got[0] != want[0] || got[len(got)-1] != want[len(want)-1] {
+				t.Errorf("live years on %s: %v, %v; want %v", cal.Today(clock.Now()), got, err, want)
+			}
+		}
+		live(2027)
+		clock.Set(clock.Now().AddDate(0, 0, 12)) // July 2
+		live(2028)                               // nothing of FY2027 was ever held here
+
+		clock.Set(clock.Now().AddDate(0, 0, -12))
+		mgrs, hr := ratingOrg(t, s, map[string]int{"S/A": 15, "S/B": 10})
+		rateTeam(t, s, mgrs["S/A"], 1)
+		rateTeam(t, s, mgrs["S/B"], 1)
+		notify := func(review.Pool, []storage.TeamRelease) ([]storage.Notification, error) { return nil, nil }
+		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/B", "", notify); err != nil {
+			t.Fatal(err)
+		}
+		clock.Set(clock.Now().AddDate(0, 0, 12)) // July 2
+		live(2027, 2028)
+
+		b, err := s.YearBusiness(ctx, 2027)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 25 reports and the two managers are to be rated; the managers are not.
+		if b.People != 27 || b.WrapUpsMissing != 2 || strings.Join(b.PoolsNotApproved, ",") != "S/A" || b.ConversationsNotHeld != 10 {
+			t.Fatalf("FY2027's business = %+v", b)
+		}
+		today := cal.Today(clock.Now())
+		mgr := review.Actor{SlackID: mgrs["S/A"].SlackID, Person: ptr(mgrs["S/A"])}
+		if _, err := s.CloseYear(ctx, mgr, 2027, today, true); review.ErrorCode(err) != review.EFORBIDDEN {
+			t.Errorf("a manager closing the year = %v", err)
+		}
+		if _, err := s.CloseYear(ctx, hr, 2027, review.NewDate(2027, 6, 30), true); review.ErrorCode(err) != review.ECONFLICT {
+			t.Errorf("closing on its last day = %v", err)
+		}
+		_, err = s.CloseYear(ctx, hr, 2027, today, false)
+		if msg := review.ErrorMessage(err); review.ErrorCode(err) != review.ECONFLICT ||
+			!strings.Contains(msg, "2 wrap-ups of 27 not written; 1 unit not approved: S/A; 10 final conversations still to hold") {
+			t.Errorf("closing with business open = %v", err)
+		}
+		live(2027, 2028)
+		if _, err := s.CloseYear(ctx, hr, 2027, today, true); err != nil {
+			t.Fatalf("closing anyway: %v", err)
+		}
+		live(2028)
+		if _, err := s.CloseYear(ctx, hr, 2027, today, true); review.ErrorCode(err) != review.ECONFLICT {
+			t.Errorf("closing twice = %v", err)
+		}
+		closed, err := s.ClosedYears(ctx)
+		if c := closed[2027]; err != nil || !c.Anyway || c.ClosedBy != "UHR" || len(c.OpenItems) != 3 {
+			t.Errorf("closed years = %+v, %v", closed, err)
+		}
+		trail, err := s.AuditTrail(ctx, "year", 2027)
+		if err != nil || len(trail) != 1 || trail[0].Action != "year.close" || trail[0].Actor != "UHR" {
+			t.Errorf("audit trail = %+v, %v", trail, err)
+		}
+	})
+}
