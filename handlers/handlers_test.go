@@ -520,6 +520,22 @@ func (f *fakeStore) RecentReminders(context.Context, int64, int) ([]storage.Remi
 	return nil, nil
 }
 
+func (f *fakeStore) LiveYears(_ context.Context, cal review.Calendar, now time.Time) ([]review.FiscalYear, error) {
+	return []review.FiscalYear{cal.Year(now)}, nil
+}
+
+func (f *fakeStore) YearBusiness(_ context.Context, fy review.FiscalYear) (review.YearBusiness, error) {
+	return review.YearBusiness{Year: fy}, nil
+}
+
+func (f *fakeStore) ClosedYears(context.Context) (map[review.FiscalYear]storage.YearClosing, error) {
+	return nil, nil
+}
+
+func (f *fakeStore) CloseYear(context.Context, review.Actor, review.FiscalYear, review.Date, bool) (review.YearBusiness, error) {
+	return review.YearBusiness{}, review.Errorf(review.ECONFLICT, "the fake store closes no year")
+}
+
 func (f *fakeStore) PeopleBySlackID(_ context.Context, ids ...string) (map[string]review.Person, error) {
 	out := map[string]review.Person{}
 	for _, p := range f.people {
