@@ -58,6 +58,9 @@ func TestClosingYearStaysLive(t *testing.T) {
 		}
 		mustContain(t, "Mona's confirmation DM", messageText(w.dm(mona, monaDMs+1)), "Eli Ortiz confirmed")
 
+		// Mona's Home keeps FY2027's business beside FY2028.
+		mustContain(t, "Mona's Home in July", w.home(mona), "Still open in FY2027", "*Eli Ortiz*", "wrap-up not written yet (late wrap-ups close on Sep 30, 2027)")
+
 		// HR sees FY2027 open beside FY2028.
 		status := w.reply(hana, "year")
 		mustContain(t, "HR's years", status, "*FY2028* is the running year.", "*FY2027* ended on Jun 30, 2027 and is still open beside it",
@@ -77,6 +80,8 @@ func TestClosingYearStaysLive(t *testing.T) {
 		mustContain(t, "HR's years once closed", w.reply(hana, "year"), "*FY2028* is the running year.", "FY2027 was closed on Jul 2, 2027")
 		mustNotContain(t, "HR's years once closed", w.reply(hana, "year"), "still open beside it")
 		mustContain(t, "closing again", w.reply(hana, "year close FY2027"), "FY2027 was closed on Jul 2, 2027.")
+
+		mustNotContain(t, "Mona's Home once closed", w.home(mona), "Still open in FY2027")
 
 		// Closed: June 29's check-in can no longer be confirmed.
 		errs := confirm(june29)
