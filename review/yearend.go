@@ -408,3 +408,39 @@ func CanCloseYear(actor Actor, fy FiscalYear, today Date, b YearBusiness, anyway
 	}
 	return nil
 }
+
+// FieldResponse is the employee's written response to their review.
+const FieldResponse = "response"
+
+// CanAcknowledge says whether the employee may acknowledge their review:
+// once it is released to them, and once.
+func CanAcknowledge(w *WrapUp) error {
+	switch {
+	case !w.Released():
+		return Errorf(ECONFLICT, "Your review isn't shared with you yet: your manager will talk it through with you first.")
+	case !w.AcknowledgedAt.IsZero():
+		return Errorf(ECONFLICT, "You acknowledged it already. Thank you.")
+	}
+	return nil
+}
+
+// PlanResponse checks the employee's written response on today: the review
+// is released to them, the response window (ResponseWindow workdays after
+// the final conversation) is open, and there is something to say. Sent
+// responses can be changed until the window closes.
+func (y YearEndRules) PlanResponse(h Holidays, cal Calendar, w *WrapUp, today Date, text string) (string, error) {
+	if !w.Released() {
+		return "", Errorf(ECONFLICT, "Your review isn't shared with you yet: your manager will talk it through with you first.")
+	}
+	if closes := y.ResponseCloses(h, DateOf(w.HeldAt.In(cal.Loc))); today.After(closes) {
+		return "", Errorf(ECONFLICT, "The time to respond closed on %s (%d workdays after your final conversation).", closes.Human(), y.ResponseWindow)
+	}
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return "", &Error{Code: EINVALID, Message: "Write your response first.", Fields: map[string]string{FieldResponse: "Write what you would like kept with your review."}}
+	case tooLong(text, MaxWrapUpText) != "":
+		return "", &Error{Code: EINVALID, Message: "Your response is too long.", Fields: map[string]string{FieldResponse: tooLong(text, MaxWrapUpText)}}
+	}
+	return text, nil
+}

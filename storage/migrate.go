@@ -54,6 +54,7 @@ func migrations(dialect string) []*gormigrate.Migration {
 		{ID: "0005_outbox_claims_slack_budget", Migrate: ddl(dialect, schema0005)},
 		{ID: "0006_retention", Migrate: ddl(dialect, schema0006)},
 		{ID: "0007_year_closings", Migrate: ddl(dialect, schema0007)},
+		{ID: "0008_employee_say", Migrate: ddl(dialect, schema0008)},
 	}
 }
 
@@ -386,4 +387,12 @@ CREATE TABLE year_closings (
 	open_items TEXT NOT NULL DEFAULT '',
 	closed_at {{TS}} NOT NULL
 )
+`
+
+// schema0008 keeps the employee's say about their released review: when
+// they acknowledged seeing it, and their written response.
+const schema0008 = `
+ALTER TABLE wrap_ups ADD COLUMN acknowledged_at {{TS}};
+ALTER TABLE wrap_ups ADD COLUMN response TEXT NOT NULL DEFAULT '';
+ALTER TABLE wrap_ups ADD COLUMN responded_at {{TS}}
 `

@@ -78,3 +78,76 @@ func TestClosingYear(t *testing.T) {
 		}
 	})
 }
+
+// TestEmployeeSay: once their review is released, the employee (and only
+// they) acknowledges it, once, and may respond within the window; a new
+// release after a reopening and a new rating asks again.
+func TestEmployeeSay(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		clock := newClock("2027-06-20T14:00:00Z")
+		s := storagetest.Open(t, url, clock)
+		mgrs, hr := ratingOrg(t, s, map[string]int{"S/B": 10})
+		rateTeam(t, s, mgrs["S/B"], 1)
+		notify := func(review.Pool, []storage.TeamRelease) ([]storage.Notification, error) { return nil, nil }
+		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/B", "", notify); err != nil {
+			t.Fatal(err)
+		}
+		mgr := mgrs["S/B"]
+		team, _ := s.Team(ctx, mgr.ID, 2027)
+		emp, other := team[0].Person, team[1].Person
+		asMgr := storage.Change{Actor: review.Actor{SlackID: mgr.SlackID, Person: &mgr}, Action: review.HoldConversation}
+		asEmp := storage.Change{Actor: review.Actor{SlackID: emp.SlackID, Person: &emp}, Action: review.Acknowledge}
+		asOther := storage.Change{Actor: review.Actor{SlackID: other.SlackID, Person: &other}, Action: review.Acknowledge}
+		if _, err := s.AcknowledgeReview(ctx, asEmp, emp, 2027); review.ErrorCode(err) != review.ECONFLICT {
+			t.Errorf("acknowledging before the conversation = %v", err)
+		}
+		if _, err := s.MarkConversationHeld(ctx, asMgr, emp, 2027); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AcknowledgeReview(ctx, asOther, emp, 2027); review.ErrorCode(err) != review.EFORBIDDEN {
+			t.Errorf("someone else acknowledging = %v", err)
+		}
+		y, err := s.AcknowledgeReview(ctx, asEmp, emp, 2027)
+		if err != nil || y.WrapUp.AcknowledgedAt.IsZero() {
+			t.Fatalf("acknowledged: %+v, %v", y.WrapUp, err)
+		}
+		if _, err := s.AcknowledgeReview(ctx, asEmp, emp, 2027); review.ErrorCode(err) != review.ECONFLICT {
+			t.Errorf("acknowledging twice = %v", err)
+		}
+		cal := review.Calendar{Loc: clock.t.Location()}
+		plan := func(text string) func(*review.WrapUp) (string, error) {
+			return func(w *review.WrapUp) (string, error) {
+				return review.DefaultYearEnd.PlanResponse(review.Holidays{}, cal, w, cal.Today(clock.Now()), text)
+			}
+		}
+		if _, err := s.SaveResponse(ctx, asEmp, emp, 2027, plan("  ")); review.FieldErrors(err)[review.FieldResponse] == "" {
+			t.Errorf("an empty response = %v", err)
+		}
+		if y, err = s.SaveResponse(ctx, asEmp, emp, 2027, plan("I led the permit work too.")); err != nil || y.WrapUp.Response != "I led the permit work too." {
+			t.Fatalf("response: %+v, %v", y.WrapUp, err)
+		}
+		clock.Set(clock.Now().AddDate(0, 0, 12)) // Friday July 2: the tenth workday after Sunday June 20
+		if _, err = s.SaveResponse(ctx, asEmp, emp, 2027, plan("One more thing.")); err != nil {
+			t.Errorf("a response on July 2 = %v", err)
+		}
+		clock.Set(clock.Now().AddDate(0, 0, 4)) // Tuesday July 6 (July 5 is the Fourth, observed)
+		if _, err = s.SaveResponse(ctx, asEmp, emp, 2027, plan("Too late?")); review.ErrorCode(err) != review.ECONFLICT || !strings.Contains(review.ErrorMessage(err), "closed on Jul 2, 2027") {
+			t.Errorf("a response after the window = %v", err)
+		}
+
+		// Reopened, approved and talked through again: a new acknowledgement.
+		if _, err := s.ReopenRatings(ctx, hr, 2027, "S/B", "Recheck", notify); err != nil {
+			t.Fatal(err)
+		}
+		rating := storage.Change{Actor: asMgr.Actor, Action: review.Rate}
+		if _, err := s.SaveManagerWrapUp(ctx, rating, emp, 2027, review.WrapUp{Rating: "highly_effective", Answers: allYes}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/B", "", notify); err != nil {
+			t.Fatal(err)
+		}
+		if y, err = s.MarkConversationHeld(ctx, asMgr, emp, 2027); err != nil || !y.WrapUp.AcknowledgedAt.IsZero() || y.WrapUp.Response != "" {
+			t.Errorf("released again: %+v, %v", y.WrapUp, err)
+		}
+	})
+}
