@@ -51,6 +51,8 @@ type Store interface {
 	SaveManagerWrapUp(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, w review.WrapUp) (review.YearState, error)
 	EarlierWrapUps(ctx context.Context, personID int64, fy review.FiscalYear) ([]review.EarlierWrapUp, error)
 	MarkConversationHeld(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear) (review.YearState, error)
+	AcknowledgeReview(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear) (review.YearState, error)
+	SaveResponse(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, plan func(*review.WrapUp) (string, error)) (review.YearState, error)
 	RatingCounts(ctx context.Context, fy review.FiscalYear) ([]review.UnitCount, error)
 	Approvals(ctx context.Context, fy review.FiscalYear) (map[string]storage.Approval, error)
 	ApproveRatings(ctx context.Context, actor review.Actor, fy review.FiscalYear, scale review.Scale, unit, exception string, notify storage.NotifyTeams) (review.Pool, error)
@@ -70,9 +72,12 @@ type Deps struct {
 	Slack bot.Slack
 	Clock review.Clock
 	Cal   review.Calendar
-	Scale review.Scale // the rating scale
-	HR    review.HRDirectory
-	Log   *slog.Logger
+	// Holidays are the organisation's days off, for the windows counted
+	// in workdays.
+	Holidays review.Holidays
+	Scale    review.Scale // the rating scale
+	HR       review.HRDirectory
+	Log      *slog.Logger
 	// Wake tells the outbox sender that notifications were queued.
 	Wake func()
 	// Rehearsal moves the clock of a rehearsal deployment; nil in a live
@@ -104,6 +109,7 @@ func Register(r *bot.Router, d Deps) {
 	h.registerRatings(r)
 	h.registerExport(r)
 	h.registerYear(r)
+	h.registerSay(r)
 	h.registerNudges(r)
 	h.registerTeam(r)
 	h.registerStatus(r)

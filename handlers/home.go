@@ -174,8 +174,8 @@ func (h *handlers) myWrapUp(ctx context.Context, me review.Person, current revie
 		if !review.CanSeeRating(review.Actor{SlackID: me.SlackID, Person: &me}, me, rater, w) {
 			return nil, nil
 		}
-		name, meaning := ratingText(h.Scale, w.Rating)
-		return []slack.Block{section(fmt.Sprintf("*Your %s rating: %s*\n%s", fy, name, meaning))}, nil
+		respond := review.DefaultYearEnd.ResponseCloses(h.Holidays, review.DateOf(w.HeldAt.In(h.Cal.Loc))).Compare(today) >= 0
+		return append(finalReviewBlocks(rater.Name, y, h.Scale), sayActions(y, respond)...), nil
 	case fy == current.Year && review.ReflectionOpen(fy, today, w) == nil:
 		label := "Write your reflection"
 		if w != nil && w.Accomplishments != "" {
