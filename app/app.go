@@ -348,7 +348,7 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	}
 	router := bot.NewRouter("/perform")
 	deps := handlers.Deps{
-		Store: store, Slack: api, Clock: clock, Cal: cfg.Calendar(), Scale: cfg.Scale,
+		Store: store, Slack: api, Clock: clock, Cal: cfg.Calendar(), Holidays: cfg.Holidays, Scale: cfg.Scale,
 		HR: cfg.HR, Log: log.With("component", "handlers"), Wake: sender.Wake,
 	}
 	if rehearsal != nil {

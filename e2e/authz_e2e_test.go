@@ -332,5 +332,24 @@ func TestForgedWrapUpPayloadsAreRefused(t *testing.T) {
 		if a, _ := s.Approvals(ctx, 2027); a["EOHHS/Public Health"].Approved() {
 			t.Error("a forged click approved EOHHS")
 		}
+
+		// Released to Eli: his response is his alone.
+		none := func(review.Pool, []storage.TeamRelease) ([]storage.Notification, error) { return nil, nil }
+		if _, err := s.ApproveRatings(ctx, review.Actor{SlackID: hugo, HR: true}, 2027, review.ProgramScale, "EOHHS", "Eli led the portal", none); err != nil {
+			t.Fatal(err)
+		}
+		monaP, _ := s.PersonBySlackID(ctx, mona)
+		if _, err := s.MarkConversationHeld(ctx, storage.Change{Actor: review.Actor{SlackID: mona, Person: &monaP}, Action: review.HoldConversation}, eliP, 2027); err != nil {
+			t.Fatal(err)
+		}
+		w.forge(t, []forgery{
+			{"review_response", eli, func() *slackemu.View {
+				w.home(eli)
+				if _, err := w.emu.ClickViewButton(w.ctx(), eli, w.emu.Home(eli).ID, "review_respond", "2027"); err != nil {
+					t.Fatal(err)
+				}
+				return w.waitTopView(eli, "review_response")
+			}, values{}.text("response", "It was a team effort."), but(eli), says(review.Acknowledge, eliP)},
+		}, eliYear)
 	})
 }

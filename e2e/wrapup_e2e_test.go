@@ -167,9 +167,38 @@ func TestWrapUpSeason(t *testing.T) {
 		if _, err := w.emu.ClickMessageButton(w.ctx(), mona, approved.Channel, approved.TS, "rating_held", buttonValue(t, approved.Raw, "rating_held", "Eli Ortiz")); err != nil {
 			t.Fatal(err)
 		}
-		mustContain(t, "Eli's rating DM", messageText(w.dm(eli, eliDMs+1)), "Your FY2027 rating: Exceptional")
-		mustContain(t, "Eli's Home", w.home(eli), "Your FY2027 rating: Exceptional")
+		review := w.dm(eli, eliDMs+1)
+		mustContain(t, "Eli's rating DM", messageText(review), "Your FY2027 rating: Exceptional", "Your manager's answers",
+			"*No:* Did you hold at least four check-ins", "I've seen it", "Write a response", "doesn't mean you agree")
+		mustContain(t, "Eli's Home", w.home(eli), "Your FY2027 rating: Exceptional", "Your manager's answers", "I've seen it")
 		mustNotContain(t, "Zoe's Home", w.home(zoe), "rating:", "Successful Performer")
+
+		// Eli says he has seen it, and responds; Mona reads his response.
+		// Zoe, whose review is not shared yet, can do neither.
+		answer := func(who, action string) string {
+			t.Helper()
+			n := len(w.emu.MessagesTo(who))
+			w.emu.ClickMessageButton(w.ctx(), who, review.Channel, review.TS, action, "2027")
+			msgs, err := w.emu.WaitMessages(w.ctx(), who, n+1)
+			if err != nil {
+				t.Fatalf("no answer to %s's click on %s: %v", who, action, err)
+			}
+			return messageText(msgs[n])
+		}
+		mustContain(t, "Zoe acknowledging", answer(zoe, "review_ack"), "isn't shared with you yet")
+		mustContain(t, "Eli acknowledging", answer(eli, "review_ack"), "Noted: you've seen your FY2027 review", "write a response until Jun 30, 2027")
+		mustNotContain(t, "Eli's Home once acknowledged", w.home(eli), "I've seen it")
+		w.emu.ClickMessageButton(w.ctx(), eli, review.Channel, review.TS, "review_respond", "2027")
+		respond := w.waitTopView(eli, "review_response")
+		if errs := ackErrors(w.submit(eli, respond, values{}.text("response", "  "))); !strings.Contains(errs["response"], "Write what you would like kept") {
+			t.Fatalf("an empty response: %v", errs)
+		}
+		monaDMs = w.dmCount(mona)
+		if errs := ackErrors(w.submit(eli, w.topView(eli), values{}.text("response", "Thank you <!here>: the portal was a team effort."))); errs != nil {
+			t.Fatalf("responding: %v", errs)
+		}
+		mustContain(t, "Mona's response DM", messageText(w.dm(mona, monaDMs+1)), "Eli Ortiz responded to their FY2027 review", "Thank you &lt;!here&gt;: the portal was a team effort.")
+		mustContain(t, "Eli's Home with his response", w.home(eli), "Your response", "Change your response")
 
 		// HR's evidence, redacted unless asked for whole, as files in
 		// Hana's DM; her own line is withheld.
@@ -187,7 +216,7 @@ func TestWrapUpSeason(t *testing.T) {
 		redacted, full := string(rf.Data), string(ff.Data)
 		mustContain(t, "redacted export", redacted, "rating_status", "Eli Ortiz,eli@example.org,EOHHS/Public Health,Mona Lee,active")
 		mustNotContain(t, "redacted export", redacted, "Exceptional", "Launched the clinic portal", ",rating,")
-		mustContain(t, "full export", full, "Exceptional,released", "Launched the clinic portal <!channel>", "Highly Effective,approved", "Hana Park,hana@example.org,EOHHS/HR,Dana Cho,active")
+		mustContain(t, "full export", full, "Thank you <!here>: the portal was a team effort.", "Exceptional,released", "Launched the clinic portal <!channel>", "Highly Effective,approved", "Hana Park,hana@example.org,EOHHS/HR,Dana Cho,active")
 		comments := ""
 		for _, m := range w.emu.MessagesTo(hana) {
 			comments += messageText(m)

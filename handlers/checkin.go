@@ -233,7 +233,14 @@ func checkInForm(v slack.View) review.CheckInForm {
 }
 
 func (h *handlers) checkInSubmit(ctx context.Context, s *bot.Submission) (*slack.ViewSubmissionResponse, error) {
-	f, err := h.reload(ctx, s, review.LogCheckIn)
+	fy, err := h.formYear(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	if m, _ := parseMeta(s.View.PrivateMetadata); m.CheckIn == 0 {
+		fy = h.year() // a new check-in is the running year's
+	}
+	f, err := h.reloadFor(ctx, s, review.LogCheckIn, fy)
 	if err != nil {
 		return nil, err
 	}

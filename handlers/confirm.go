@@ -81,7 +81,11 @@ func confirmModal(me, manager review.Person, ref storage.CheckInRef) slack.Modal
 }
 
 func (h *handlers) confirmSubmit(ctx context.Context, s *bot.Submission) (*slack.ViewSubmissionResponse, error) {
-	f, err := h.reload(ctx, s, review.ConfirmCheckIn)
+	fy, err := h.formYear(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	f, err := h.reloadFor(ctx, s, review.ConfirmCheckIn, fy)
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -50,6 +51,8 @@ type Store interface {
 	SaveManagerWrapUp(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, w review.WrapUp) (review.YearState, error)
 	EarlierWrapUps(ctx context.Context, personID int64, fy review.FiscalYear) ([]review.EarlierWrapUp, error)
 	MarkConversationHeld(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear) (review.YearState, error)
+	AcknowledgeReview(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear) (review.YearState, error)
+	SaveResponse(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, plan func(*review.WrapUp) (string, error)) (review.YearState, error)
 	RatingCounts(ctx context.Context, fy review.FiscalYear) ([]review.UnitCount, error)
 	Approvals(ctx context.Context, fy review.FiscalYear) (map[string]storage.Approval, error)
 	ApproveRatings(ctx context.Context, actor review.Actor, fy review.FiscalYear, scale review.Scale, unit, exception string, notify storage.NotifyTeams) (review.Pool, error)
@@ -57,6 +60,10 @@ type Store interface {
 	ComplianceExport(ctx context.Context, fy review.FiscalYear, unit string, fn func(review.ComplianceRow) error) error
 	Snooze(ctx context.Context, personID int64, until review.Date) error
 	RecentReminders(ctx context.Context, personID int64, n int) ([]storage.Reminder, error)
+	LiveYears(ctx context.Context, cal review.Calendar, now time.Time) ([]review.FiscalYear, error)
+	YearBusiness(ctx context.Context, fy review.FiscalYear) (review.YearBusiness, error)
+	ClosedYears(ctx context.Context) (map[review.FiscalYear]storage.YearClosing, error)
+	CloseYear(ctx context.Context, actor review.Actor, fy review.FiscalYear, today review.Date, anyway bool) (review.YearBusiness, error)
 }
 
 // Deps is what the handlers need.
@@ -65,9 +72,12 @@ type Deps struct {
 	Slack bot.Slack
 	Clock review.Clock
 	Cal   review.Calendar
-	Scale review.Scale // the rating scale
-	HR    review.HRDirectory
-	Log   *slog.Logger
+	// Holidays are the organisation's days off, for the windows counted
+	// in workdays.
+	Holidays review.Holidays
+	Scale    review.Scale // the rating scale
+	HR       review.HRDirectory
+	Log      *slog.Logger
 	// Wake tells the outbox sender that notifications were queued.
 	Wake func()
 	// Rehearsal moves the clock of a rehearsal deployment; nil in a live
@@ -98,6 +108,8 @@ func Register(r *bot.Router, d Deps) {
 	h.registerWrapUp(r)
 	h.registerRatings(r)
 	h.registerExport(r)
+	h.registerYear(r)
+	h.registerSay(r)
 	h.registerNudges(r)
 	h.registerTeam(r)
 	h.registerStatus(r)
@@ -317,6 +329,27 @@ func (f submitted) targetsManager() (review.Person, error) {
 // their review for the form's year, which must still be running.
 func (h *handlers) reload(ctx context.Context, s *bot.Submission, act review.Action) (submitted, error) {
 	return h.reloadFor(ctx, s, act, h.year())
+}
+
+// formYear is the year a submitted form is about when that year is still
+// live: the running one, or the one before it from July 1 until HR closes
+// it (late confirmations, an edit of a check-in logged in June). For any
+// other it is the running year, which reloadFor then finds the form is
+// not about; a form about a year HR has closed is refused saying so.
+func (h *handlers) formYear(ctx context.Context, s *bot.Submission) (review.FiscalYear, error) {
+	current := h.year()
+	m, err := parseMeta(s.View.PrivateMetadata)
+	if err != nil || review.FiscalYear(m.Year) != current-1 {
+		return current, nil
+	}
+	years, err := h.Store.LiveYears(ctx, h.Cal, h.Clock.Now())
+	if err != nil {
+		return current, err
+	}
+	if slices.Contains(years, current-1) {
+		return current - 1, nil
+	}
+	return current, review.Errorf(review.ECONFLICT, "%s is closed, so nothing in it can change any more.", current-1)
 }
 
 // reloadFor is reload for a form about year fy, which must still be the

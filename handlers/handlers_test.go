@@ -467,7 +467,8 @@ func TestWrapUpSurfaces(t *testing.T) {
 	done, _ := wrapUpDoneDM("Mona Lee", 2027)
 	golden(t, "wrapup_done_dm", json.RawMessage(done))
 	released := year
-	released.WrapUp = &review.WrapUp{Rating: "highly_effective", ApprovedAt: sent, HeldAt: sent}
+	released.WrapUp = &review.WrapUp{Rating: "highly_effective", ApprovedAt: sent, HeldAt: sent, Comments: "Led the <!channel> rollout & more",
+		Answers: []review.Answer{{Question: "four_checkins", Yes: true}, {Question: "expectations", Yes: true}, {Question: "feedback", Yes: false}}}
 	rdm, _ := ratingReleasedDM("Mona Lee", released, review.ProgramScale)
 	golden(t, "rating_released_dm", json.RawMessage(rdm))
 	adm, _ := ratingsApprovedDM(2027, storage.TeamRelease{Manager: mona, Reports: []review.Person{eli, store.people[3]}})
@@ -518,6 +519,30 @@ func TestExportArgs(t *testing.T) {
 func (f *fakeStore) Snooze(context.Context, int64, review.Date) error { return errNotInFake }
 func (f *fakeStore) RecentReminders(context.Context, int64, int) ([]storage.Reminder, error) {
 	return nil, nil
+}
+
+func (f *fakeStore) AcknowledgeReview(context.Context, storage.Change, review.Person, review.FiscalYear) (review.YearState, error) {
+	return review.YearState{}, review.Errorf(review.ECONFLICT, "the fake store keeps no acknowledgement")
+}
+
+func (f *fakeStore) SaveResponse(context.Context, storage.Change, review.Person, review.FiscalYear, func(*review.WrapUp) (string, error)) (review.YearState, error) {
+	return review.YearState{}, review.Errorf(review.ECONFLICT, "the fake store keeps no response")
+}
+
+func (f *fakeStore) LiveYears(_ context.Context, cal review.Calendar, now time.Time) ([]review.FiscalYear, error) {
+	return []review.FiscalYear{cal.Year(now)}, nil
+}
+
+func (f *fakeStore) YearBusiness(_ context.Context, fy review.FiscalYear) (review.YearBusiness, error) {
+	return review.YearBusiness{Year: fy}, nil
+}
+
+func (f *fakeStore) ClosedYears(context.Context) (map[review.FiscalYear]storage.YearClosing, error) {
+	return nil, nil
+}
+
+func (f *fakeStore) CloseYear(context.Context, review.Actor, review.FiscalYear, review.Date, bool) (review.YearBusiness, error) {
+	return review.YearBusiness{}, review.Errorf(review.ECONFLICT, "the fake store closes no year")
 }
 
 func (f *fakeStore) PeopleBySlackID(_ context.Context, ids ...string) (map[string]review.Person, error) {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ const (
 	homeTeamNextAction = "home_team_next"
 	teamMenuAction     = "team_menu" // overflow option values: "<what>:<person id>"
 	teamPageSize       = 25
+	closingShown       = 20 // people shown with the closing year's business, within Home's 100 blocks
 )
 
 func (h *handlers) registerHome(r *bot.Router) {
@@ -81,6 +83,11 @@ func (h *handlers) homeView(ctx context.Context, userID string, p int) (slack.Ho
 	if len(team) > 0 {
 		blocks = append(blocks, h.teamBlocks(me.ID, team, p)...)
 	}
+	closing, err := h.closingTeam(ctx, me.ID, fy)
+	if err != nil {
+		return slack.HomeTabViewRequest{}, err
+	}
+	blocks = append(blocks, closing...)
 	sent, err := h.Store.RecentReminders(ctx, me.ID, 5)
 	if err != nil {
 		return slack.HomeTabViewRequest{}, err
@@ -167,8 +174,8 @@ func (h *handlers) myWrapUp(ctx context.Context, me review.Person, current revie
 		if !review.CanSeeRating(review.Actor{SlackID: me.SlackID, Person: &me}, me, rater, w) {
 			return nil, nil
 		}
-		name, meaning := ratingText(h.Scale, w.Rating)
-		return []slack.Block{section(fmt.Sprintf("*Your %s rating: %s*\n%s", fy, name, meaning))}, nil
+		respond := review.DefaultYearEnd.ResponseCloses(h.Holidays, review.DateOf(w.HeldAt.In(h.Cal.Loc))).Compare(today) >= 0
+		return append(finalReviewBlocks(rater.Name, y, h.Scale), sayActions(y, respond)...), nil
 	case fy == current.Year && review.ReflectionOpen(fy, today, w) == nil:
 		label := "Write your reflection"
 		if w != nil && w.Accomplishments != "" {
@@ -264,4 +271,46 @@ func (h *handlers) teamBlocks(me int64, team []storage.TeamMember, p int) []slac
 		blocks = append(blocks, slack.NewActionBlock("team_pages", nav...))
 	}
 	return blocks
+}
+
+// closingTeam is, from July 1 until HR closes the year that ended, what
+// the manager still has to do in it: the wrap-ups they have not written
+// (late, until September 30) and the final conversations they have to hold.
+func (h *handlers) closingTeam(ctx context.Context, me int64, current review.FiscalYear) ([]slack.Block, error) {
+	years, err := h.Store.LiveYears(ctx, h.Cal, h.Clock.Now())
+	if err != nil || !slices.Contains(years, current-1) {
+		return nil, err
+	}
+	fy := current - 1
+	team, err := h.Store.Team(ctx, me, fy)
+	if err != nil {
+		return nil, err
+	}
+	today := h.Cal.Today(h.Clock.Now())
+	var blocks []slack.Block
+	for _, m := range team {
+		w := m.Year.WrapUp
+		id := strconv.FormatInt(m.Person.ID, 10)
+		var line, option, label string
+		switch {
+		case w.Approved() && w.HeldAt.IsZero() && w.RaterID == me:
+			line, option, label = "rating approved: talk it through", "held:"+id, "Final conversation held"
+		case !w.Rated() && !m.Year.Left && review.WrapUpSeason(today) == fy:
+			line, option, label = "⚠️ wrap-up not written yet (late wrap-ups close on "+review.NewDate(int(current)-1, time.September, 30).Human()+")", "wrapup:"+id, "Write the wrap-up"
+		default:
+			continue
+		}
+		menu := slack.NewOverflowBlockElement(teamMenuAction, slack.NewOptionBlockObject(option, plain(label, 75), nil))
+		blocks = append(blocks, sectionWith(fmt.Sprintf("*%s*\n%s", esc(m.Person.Name), line), menu))
+	}
+	if len(blocks) == 0 {
+		return nil, nil
+	}
+	summary := fmt.Sprintf("%s ended on %s. Finish these and HR can close it.", fy, fy.End().Human())
+	if len(blocks) > closingShown {
+		summary += fmt.Sprintf(" The first %d of %d are here.", closingShown, len(blocks))
+		blocks = blocks[:closingShown]
+	}
+	head := []slack.Block{slack.NewDividerBlock(), header(fmt.Sprintf("Still open in %s", fy)), note(summary)}
+	return append(head, blocks...), nil
 }

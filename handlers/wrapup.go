@@ -636,15 +636,11 @@ func ratingText(scale review.Scale, key string) (name, meaning string) {
 	return key, ""
 }
 
-// ratingReleasedDM shows the employee their rating, once it is theirs to
-// see.
+// ratingReleasedDM shows the employee their whole final review, once it
+// is theirs to see, with the buttons to acknowledge it and respond.
 func ratingReleasedDM(manager string, y review.YearState, scale review.Scale) ([]byte, error) {
-	name, meaning := ratingText(scale, y.WrapUp.Rating)
-	text := fmt.Sprintf("Your %s rating is ready to see.", y.Year)
-	body := fmt.Sprintf("*Your %s rating: %s*\n%s\nYou talked it through with %s.", y.Year, name, meaning, esc(manager))
-	blocks := []slack.Block{section(body)}
-	if y.WrapUp.DevelopmentNote != "" {
-		blocks = append(blocks, section("*Your short-term development plan*\n"+quote(y.WrapUp.DevelopmentNote)))
-	}
+	text := fmt.Sprintf("Your %s review is ready to see.", y.Year)
+	blocks := finalReviewBlocks(manager, y, scale)
+	blocks = append(blocks, sayActions(y, true)...)
 	return scheduler.EncodePayload(text, blocks)
 }

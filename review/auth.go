@@ -19,6 +19,9 @@ const (
 	// rating. Who may is the rater (CanHoldConversation, which needs the
 	// wrap-up); Can only checks that the actor is on the roster.
 	HoldConversation Action = "hold conversation"
+	// Acknowledge is the employee's say about their released review: that
+	// they have seen it, and a written response.
+	Acknowledge Action = "acknowledge review"
 )
 
 // NotOnRoster is the refusal for Slack users the roster does not know.
@@ -84,6 +87,11 @@ func Can(actor Actor, act Action, target Person) error {
 			return Errorf(EFORBIDDEN, "Your manager writes your wrap-up and rating. Yours is the reflection: try /perform wrapup.")
 		}
 		return Errorf(EFORBIDDEN, "Only %s's current manager can write their wrap-up.", target.Name)
+	case Acknowledge:
+		if isSelf {
+			return nil
+		}
+		return Errorf(EFORBIDDEN, "Only %s can acknowledge their own review or respond to it.", target.Name)
 	case HoldConversation:
 		if me != nil && me.Active {
 			return nil

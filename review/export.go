@@ -37,9 +37,9 @@ func ComplianceHeader(redact bool) []string {
 	if !redact {
 		h = append(h, "rating")
 	}
-	h = append(h, "rating_status", "approved_at", "released_at")
+	h = append(h, "rating_status", "approved_at", "released_at", "acknowledged_at")
 	if !redact {
-		h = append(h, "reflection", "manager_comments", "development_note", "earlier_wrapups")
+		h = append(h, "reflection", "manager_comments", "development_note", "employee_response", "earlier_wrapups")
 	}
 	return h
 }
@@ -84,9 +84,9 @@ func ComplianceRecord(r ComplianceRow, scale Scale, viewer Actor, redact bool) (
 	for _, q := range WrapUpQuestions {
 		rec = append(rec, answerCells(wrap, q.Key)...)
 	}
-	var reflected, rated, approved, released time.Time
+	var reflected, rated, approved, released, acknowledged time.Time
 	if w != nil {
-		reflected, rated, approved = w.ReflectedAt, w.RatedAt, w.ApprovedAt
+		reflected, rated, approved, acknowledged = w.ReflectedAt, w.RatedAt, w.ApprovedAt, w.AcknowledgedAt
 		if w.Released() {
 			released = w.HeldAt
 		}
@@ -103,14 +103,14 @@ func ComplianceRecord(r ComplianceRow, scale Scale, viewer Actor, redact bool) (
 		}
 		rec = append(rec, name)
 	}
-	rec = append(rec, w.Status(), stamp(approved), stamp(released))
+	rec = append(rec, w.Status(), stamp(approved), stamp(released), stamp(acknowledged))
 	if !redact {
-		var text [3]string
+		var text [4]string
 		if w != nil {
-			text = [3]string{w.Accomplishments, w.Comments, w.DevelopmentNote}
+			text = [4]string{w.Accomplishments, w.Comments, w.DevelopmentNote, w.Response}
 		}
 		if withheld {
-			text[1], text[2] = Withheld, Withheld
+			text[1], text[2], text[3] = Withheld, Withheld, Withheld
 		}
 		for _, t := range text {
 			rec = append(rec, SpreadsheetSafe(t))

@@ -23,7 +23,12 @@ type WrapUp struct {
 	RatedAt         time.Time
 	ApprovedAt      time.Time // HR approved the unit's ratings; zero before, and after a reopening
 	HeldAt          time.Time // the manager held the final conversation
-	UpdatedAt       time.Time
+	// AcknowledgedAt is when the employee said they have seen the released
+	// review (not that they agree); Response is what they wrote back.
+	AcknowledgedAt time.Time
+	Response       string
+	RespondedAt    time.Time
+	UpdatedAt      time.Time
 }
 
 // Reflected reports whether the employee sent their reflection.

@@ -354,3 +354,93 @@ func LiveYears(today Date, closed func(FiscalYear) bool) []FiscalYear {
 	}
 	return []FiscalYear{FiscalYearOf(today)}
 }
+
+// YearBusiness is what is still open of a review year at its end: the
+// wrap-ups not written, the pools HR has not approved, the final
+// conversations not held.
+type YearBusiness struct {
+	Year                 FiscalYear
+	People               int      // to be rated for the year
+	WrapUpsMissing       int      // of them, not rated yet
+	PoolsNotApproved     []string // pools with ratings, not approved
+	ConversationsNotHeld int      // approved, not shared with the employee yet
+}
+
+// Open reports whether anything of the year is still to do.
+func (b YearBusiness) Open() bool {
+	return b.WrapUpsMissing > 0 || len(b.PoolsNotApproved) > 0 || b.ConversationsNotHeld > 0
+}
+
+// Lines says what is still to do, a line each; none when nothing is.
+func (b YearBusiness) Lines() []string {
+	var out []string
+	if b.WrapUpsMissing > 0 {
+		out = append(out, fmt.Sprintf("%s of %d not written", countNoun(b.WrapUpsMissing, "wrap-up", "wrap-ups"), b.People))
+	}
+	if n := len(b.PoolsNotApproved); n > 0 {
+		out = append(out, fmt.Sprintf("%s not approved: %s", countNoun(n, "unit", "units"), strings.Join(b.PoolsNotApproved, ", ")))
+	}
+	if b.ConversationsNotHeld > 0 {
+		out = append(out, fmt.Sprintf("%s still to hold", countNoun(b.ConversationsNotHeld, "final conversation", "final conversations")))
+	}
+	return out
+}
+
+func countNoun(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// CanCloseYear says whether HR may close fy on today: only once it has
+// ended, and, while anything of it is open, only when HR says to close it
+// anyway.
+func CanCloseYear(actor Actor, fy FiscalYear, today Date, b YearBusiness, anyway bool) error {
+	if !actor.HR {
+		return Errorf(EFORBIDDEN, "Only HR can close a review year.")
+	}
+	if !today.After(fy.End()) {
+		return Errorf(ECONFLICT, "%s runs until %s: it can be closed from the day after.", fy, fy.End().Human())
+	}
+	if b.Open() && !anyway {
+		return Errorf(ECONFLICT, "%s still has %s. Tick “Close it anyway” to close it as it is.", fy, strings.Join(b.Lines(), "; "))
+	}
+	return nil
+}
+
+// FieldResponse is the employee's written response to their review.
+const FieldResponse = "response"
+
+// CanAcknowledge says whether the employee may acknowledge their review:
+// once it is released to them, and once.
+func CanAcknowledge(w *WrapUp) error {
+	switch {
+	case !w.Released():
+		return Errorf(ECONFLICT, "Your review isn't shared with you yet: your manager will talk it through with you first.")
+	case !w.AcknowledgedAt.IsZero():
+		return Errorf(ECONFLICT, "You acknowledged it already. Thank you.")
+	}
+	return nil
+}
+
+// PlanResponse checks the employee's written response on today: the review
+// is released to them, the response window (ResponseWindow workdays after
+// the final conversation) is open, and there is something to say. Sent
+// responses can be changed until the window closes.
+func (y YearEndRules) PlanResponse(h Holidays, cal Calendar, w *WrapUp, today Date, text string) (string, error) {
+	if !w.Released() {
+		return "", Errorf(ECONFLICT, "Your review isn't shared with you yet: your manager will talk it through with you first.")
+	}
+	if closes := y.ResponseCloses(h, DateOf(w.HeldAt.In(cal.Loc))); today.After(closes) {
+		return "", Errorf(ECONFLICT, "The time to respond closed on %s (%d workdays after your final conversation).", closes.Human(), y.ResponseWindow)
+	}
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return "", &Error{Code: EINVALID, Message: "Write your response first.", Fields: map[string]string{FieldResponse: "Write what you would like kept with your review."}}
+	case tooLong(text, MaxWrapUpText) != "":
+		return "", &Error{Code: EINVALID, Message: "Your response is too long.", Fields: map[string]string{FieldResponse: tooLong(text, MaxWrapUpText)}}
+	}
+	return text, nil
+}

@@ -53,6 +53,8 @@ func migrations(dialect string) []*gormigrate.Migration {
 		{ID: "0004_earlier_wrap_ups", Migrate: ddl(dialect, schema0004)},
 		{ID: "0005_outbox_claims_slack_budget", Migrate: ddl(dialect, schema0005)},
 		{ID: "0006_retention", Migrate: ddl(dialect, schema0006)},
+		{ID: "0007_year_closings", Migrate: ddl(dialect, schema0007)},
+		{ID: "0008_employee_say", Migrate: ddl(dialect, schema0008)},
 	}
 }
 
@@ -371,4 +373,26 @@ CREATE TABLE slack_budget (
 const schema0006 = `
 CREATE INDEX handled_requests_at ON handled_requests (at);
 CREATE INDEX outbox_payload_kept ON outbox (status, created_at) WHERE payload <> ''
+`
+
+// schema0007 records HR closing a review year: from then on it is no
+// longer live beside the new one (no reminders, no digest section, no late
+// confirmations). anyway: closed with business still open, as open_items
+// says.
+const schema0007 = `
+CREATE TABLE year_closings (
+	fiscal_year INTEGER PRIMARY KEY,
+	closed_by TEXT NOT NULL,
+	anyway BOOLEAN NOT NULL DEFAULT FALSE,
+	open_items TEXT NOT NULL DEFAULT '',
+	closed_at {{TS}} NOT NULL
+)
+`
+
+// schema0008 keeps the employee's say about their released review: when
+// they acknowledged seeing it, and their written response.
+const schema0008 = `
+ALTER TABLE wrap_ups ADD COLUMN acknowledged_at {{TS}};
+ALTER TABLE wrap_ups ADD COLUMN response TEXT NOT NULL DEFAULT '';
+ALTER TABLE wrap_ups ADD COLUMN responded_at {{TS}}
 `

@@ -24,6 +24,9 @@ type wrapUpRow struct {
 	ConversationHeldAt  *time.Time
 	ReleasedAt          *time.Time
 	ApprovedAt          *time.Time
+	AcknowledgedAt      *time.Time
+	Response            string
+	RespondedAt         *time.Time
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
 }
@@ -33,7 +36,7 @@ func (wrapUpRow) TableName() string { return "wrap_ups" }
 func (r wrapUpRow) domain(answers []review.Answer) *review.WrapUp {
 	w := &review.WrapUp{
 		Accomplishments: r.Accomplishments, Comments: r.ManagerComments, Rating: r.Rating,
-		DevelopmentNote: r.DevelopmentNote, Answers: answers, UpdatedAt: r.UpdatedAt,
+		DevelopmentNote: r.DevelopmentNote, Answers: answers, UpdatedAt: r.UpdatedAt, Response: r.Response,
 	}
 	if r.ManagerID != nil {
 		w.RaterID = *r.ManagerID
@@ -41,7 +44,8 @@ func (r wrapUpRow) domain(answers []review.Answer) *review.WrapUp {
 	for _, t := range []struct {
 		dst *time.Time
 		src *time.Time
-	}{{&w.ReflectedAt, r.EmployeeSubmittedAt}, {&w.RatedAt, r.ManagerSubmittedAt}, {&w.ApprovedAt, r.ApprovedAt}, {&w.HeldAt, r.ConversationHeldAt}} {
+	}{{&w.ReflectedAt, r.EmployeeSubmittedAt}, {&w.RatedAt, r.ManagerSubmittedAt}, {&w.ApprovedAt, r.ApprovedAt}, {&w.HeldAt, r.ConversationHeldAt},
+		{&w.AcknowledgedAt, r.AcknowledgedAt}, {&w.RespondedAt, r.RespondedAt}} {
 		if t.src != nil {
 			*t.dst = *t.src
 		}
@@ -350,6 +354,49 @@ func (s *Store) MarkConversationHeld(ctx context.Context, ch Change, target revi
 		}
 		row := old
 		row.ConversationHeldAt, row.ReleasedAt, row.UpdatedAt = &now, &now, now
+		// A review released again (after a reopening) asks for a new
+		// acknowledgement; the earlier one and any response stay in the
+		// audit log.
+		row.AcknowledgedAt, row.Response, row.RespondedAt = nil, "", nil
 		return saveWrapUp(tx, audit, "wrapup.release", old, row, true)
+	})
+}
+
+// AcknowledgeReview records that the employee has seen their released
+// review (not that they agree with it).
+func (s *Store) AcknowledgeReview(ctx context.Context, ch Change, target review.Person, fy review.FiscalYear) (review.YearState, error) {
+	return s.change(ctx, "acknowledge review", ch, target.ID, fy, false, func(tx *gorm.DB, now time.Time, audit *auditLog, target review.Person, rv reviewRow) error {
+		old, _, err := takeWrapUp(tx, rv.ID)
+		if err != nil {
+			return err
+		}
+		if err := review.CanAcknowledge(old.domain(nil)); err != nil {
+			return err
+		}
+		row := old
+		row.AcknowledgedAt, row.UpdatedAt = &now, now
+		return saveWrapUp(tx, audit, "wrapup.acknowledge", old, row, true)
+	})
+}
+
+// SaveResponse keeps the employee's written response with their review,
+// as plan allows it with the review as it stands; a response sent is also
+// an acknowledgement.
+func (s *Store) SaveResponse(ctx context.Context, ch Change, target review.Person, fy review.FiscalYear, plan func(*review.WrapUp) (string, error)) (review.YearState, error) {
+	return s.change(ctx, "save response", ch, target.ID, fy, false, func(tx *gorm.DB, now time.Time, audit *auditLog, target review.Person, rv reviewRow) error {
+		old, _, err := takeWrapUp(tx, rv.ID)
+		if err != nil {
+			return err
+		}
+		text, err := plan(old.domain(nil))
+		if err != nil {
+			return err
+		}
+		row := old
+		row.Response, row.RespondedAt, row.UpdatedAt = text, &now, now
+		if row.AcknowledgedAt == nil {
+			row.AcknowledgedAt = &now
+		}
+		return saveWrapUp(tx, audit, "wrapup.respond", old, row, true)
 	})
 }
