@@ -22,6 +22,8 @@ const (
 	// Acknowledge is the employee's say about their released review: that
 	// they have seen it, and a written response.
 	Acknowledge Action = "acknowledge review"
+	// AppealRating is the employee's appeal of a low rating to central HR.
+	AppealRating Action = "appeal rating"
 )
 
 // NotOnRoster is the refusal for Slack users the roster does not know.
@@ -92,6 +94,11 @@ func Can(actor Actor, act Action, target Person) error {
 			return nil
 		}
 		return Errorf(EFORBIDDEN, "Only %s can acknowledge their own review or respond to it.", target.Name)
+	case AppealRating:
+		if isSelf {
+			return nil
+		}
+		return Errorf(EFORBIDDEN, "Only %s can appeal their own rating.", target.Name)
 	case HoldConversation:
 		if me != nil && me.Active {
 			return nil

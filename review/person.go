@@ -1,6 +1,7 @@
 package review
 
 import (
+	"sort"
 	"strings"
 	"time"
 )
@@ -74,6 +75,19 @@ func NewHRDirectory(entries []string) HRDirectory {
 		}
 	}
 	return h
+}
+
+// Entries returns the Slack user IDs and the emails the directory lists.
+func (h HRDirectory) Entries() (ids, emails []string) {
+	for id := range h.ids {
+		ids = append(ids, id)
+	}
+	for e := range h.emails {
+		emails = append(emails, e)
+	}
+	sort.Strings(ids)
+	sort.Strings(emails)
+	return ids, emails
 }
 
 // IsHR reports whether the Slack user, with their roster entry if any, has

@@ -444,3 +444,104 @@ func (y YearEndRules) PlanResponse(h Holidays, cal Calendar, w *WrapUp, today Da
 	}
 	return text, nil
 }
+
+// Appeal outcomes.
+const (
+	AppealUpheld  = "upheld"  // the rating stands
+	AppealChanged = "changed" // HRD gave a new rating, released again
+)
+
+// Field names of the appeal forms.
+const (
+	FieldAppealReasons = "reasons"
+	FieldHearingOn     = "hearing_on"
+	FieldOutcome       = "outcome"
+	FieldNewRating     = "new_rating"
+)
+
+// Appeal is an employee's appeal of their rating to central HR.
+type Appeal struct {
+	ID         int64
+	PersonID   int64
+	Year       FiscalYear
+	Rating     string // the rating appealed
+	Reasons    string
+	FiledOn    Date
+	HearingDue Date // HearingWithin workdays after it was filed
+	HearingOn  Date // zero until HRD records the hearing
+	Outcome    string
+	NewRating  string // for AppealChanged
+	DecidedOn  Date
+}
+
+// Open reports whether HRD has yet to decide the appeal.
+func (a Appeal) Open() bool { return a.Outcome == "" }
+
+// PlanAppeal checks an appeal of w filed on today: the rating is released
+// and appealable, its window (AppealWindow workdays from the final
+// conversation) is open, and there are reasons.
+func (y YearEndRules) PlanAppeal(h Holidays, cal Calendar, scale Scale, w *WrapUp, today Date, reasons string) (Appeal, error) {
+	if !w.Released() {
+		return Appeal{}, Errorf(ECONFLICT, "Your review isn't shared with you yet: your manager will talk it through with you first.")
+	}
+	if !scale.Appealable(w.Rating) {
+		return Appeal{}, Errorf(ECONFLICT, "Only a %s rating can be appealed here.", strings.Join(appealableNames(scale), " or "))
+	}
+	if err := y.CanAppeal(h, DateOf(w.HeldAt.In(cal.Loc)), today); err != nil {
+		return Appeal{}, err
+	}
+	reasons = strings.TrimSpace(reasons)
+	switch {
+	case reasons == "":
+		return Appeal{}, &Error{Code: EINVALID, Message: "Say why you appeal.", Fields: map[string]string{FieldAppealReasons: "Say why you think the rating should change."}}
+	case tooLong(reasons, MaxWrapUpText) != "":
+		return Appeal{}, &Error{Code: EINVALID, Message: "Your reasons are too long.", Fields: map[string]string{FieldAppealReasons: tooLong(reasons, MaxWrapUpText)}}
+	}
+	return Appeal{Rating: w.Rating, Reasons: reasons, FiledOn: today, HearingDue: y.HearingDue(h, today)}, nil
+}
+
+func appealableNames(scale Scale) []string {
+	var out []string
+	for _, r := range scale.Ratings {
+		if r.NeedsPlan {
+			out = append(out, r.Name)
+		}
+	}
+	return out
+}
+
+// PlanDecision checks HRD's decision of an open appeal on today: the
+// hearing's day (not after today, not before the appeal) and the outcome,
+// with a new rating from the scale, other than the one appealed, when it
+// is changed.
+func PlanDecision(a Appeal, scale Scale, today, hearingOn Date, outcome, newRating string) (Appeal, error) {
+	if !a.Open() {
+		return Appeal{}, Errorf(ECONFLICT, "This appeal was decided on %s.", a.DecidedOn.Human())
+	}
+	fields := map[string]string{}
+	switch {
+	case hearingOn.IsZero():
+		fields[FieldHearingOn] = "Pick the day of the hearing."
+	case hearingOn.After(today):
+		fields[FieldHearingOn] = "Record the decision once the hearing has happened: pick today or an earlier day."
+	case hearingOn.Before(a.FiledOn):
+		fields[FieldHearingOn] = fmt.Sprintf("The appeal came in on %s: pick that day or later.", a.FiledOn.Human())
+	}
+	switch outcome {
+	case AppealUpheld:
+		newRating = ""
+	case AppealChanged:
+		if _, ok := scale.Find(newRating); !ok {
+			fields[FieldNewRating] = "Pick the new rating."
+		} else if newRating == a.Rating {
+			fields[FieldNewRating] = "That is the rating appealed: pick another, or uphold it."
+		}
+	default:
+		fields[FieldOutcome] = "Pick the outcome."
+	}
+	if len(fields) > 0 {
+		return Appeal{}, &Error{Code: EINVALID, Message: "The decision needs another look.", Fields: fields}
+	}
+	a.HearingOn, a.Outcome, a.NewRating, a.DecidedOn = hearingOn, outcome, newRating, today
+	return a, nil
+}

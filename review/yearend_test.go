@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseHRRole(t *testing.T) {
@@ -279,5 +280,118 @@ func TestLiveYears(t *testing.T) {
 		if len(got) != len(tt.want) || got[0] != tt.want[0] || got[len(got)-1] != tt.want[len(tt.want)-1] {
 			t.Errorf("%s: live %v, want %v", tt.day, got, tt.want)
 		}
+	}
+}
+
+func TestPlanAppealAndDecision(t *testing.T) {
+	y := DefaultYearEnd
+	cal := Calendar{Loc: time.UTC}
+	held := time.Date(2027, 7, 12, 15, 0, 0, 0, time.UTC) // a Monday: the window closes Monday July 19
+	below := &WrapUp{Rating: "below", RatedAt: held, ApprovedAt: held, HeldAt: held}
+	for _, tt := range []struct {
+		name    string
+		w       *WrapUp
+		scale   Scale
+		today   string
+		reasons string
+		code    string
+		field   string
+	}{
+		{"in time", below, ProgramScale, "2027-07-15", "My Q3 work was missed", "", ""},
+		{"on the last day", below, ProgramScale, "2027-07-19", "x", "", ""},
+		{"a day late", below, ProgramScale, "2027-07-20", "x", ECONFLICT, ""},
+		{"no reasons", below, ProgramScale, "2027-07-15", "  ", EINVALID, FieldAppealReasons},
+		{"not released", &WrapUp{Rating: "below", ApprovedAt: held}, ProgramScale, "2027-07-15", "x", ECONFLICT, ""},
+		{"not appealable", &WrapUp{Rating: "successful", ApprovedAt: held, HeldAt: held}, ProgramScale, "2027-07-15", "x", ECONFLICT, ""},
+		{"fails to meet", &WrapUp{Rating: "fails", ApprovedAt: held, HeldAt: held, RatedAt: held}, ACESScale, "2027-07-13", "x", "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := y.PlanAppeal(Holidays{}, cal, tt.scale, tt.w, mustDate(t, tt.today), tt.reasons)
+			if codeOf(err) != tt.code || tt.field != "" && FieldErrors(err)[tt.field] == "" {
+				t.Fatalf("PlanAppeal = %v, want %q %s", err, tt.code, tt.field)
+			}
+			if err == nil && (a.Rating != tt.w.Rating || a.FiledOn.String() != tt.today || a.HearingDue != y.HearingDue(Holidays{}, mustDate(t, tt.today))) {
+				t.Errorf("appeal = %+v", a)
+			}
+		})
+	}
+	if _, err := y.PlanAppeal(Holidays{}, cal, ProgramScale, &WrapUp{Rating: "successful", ApprovedAt: held, HeldAt: held}, mustDate(t, "2027-07-13"), "x"); err == nil || !strings.Contains(err.Error(), "Only a Below Expectations rating") {
+		t.Errorf("the refusal names what can be appealed: %v", err)
+	}
+
+	open := Appeal{Rating: "below", FiledOn: mustDate(t, "2027-07-15")}
+	today := mustDate(t, "2027-07-30")
+	for _, tt := range []struct {
+		name, hearing, outcome, rating string
+		fields                         []string
+	}{
+		{"upheld", "2027-07-28", AppealUpheld, "successful", nil},
+		{"changed", "2027-07-30", AppealChanged, "successful", nil},
+		{"changed to the same", "2027-07-28", AppealChanged, "below", []string{FieldNewRating}},
+		{"changed to nothing", "2027-07-28", AppealChanged, "", []string{FieldNewRating}},
+		{"no outcome", "2027-07-28", "", "", []string{FieldOutcome}},
+		{"a hearing to come", "2027-07-31", AppealUpheld, "", []string{FieldHearingOn}},
+		{"a hearing before the appeal", "2027-07-14", AppealUpheld, "", []string{FieldHearingOn}},
+		{"no hearing", "", AppealUpheld, "", []string{FieldHearingOn}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var hearing Date
+			if tt.hearing != "" {
+				hearing = mustDate(t, tt.hearing)
+			}
+			got, err := PlanDecision(open, ProgramScale, today, hearing, tt.outcome, tt.rating)
+			fields := FieldErrors(err)
+			if len(fields) != len(tt.fields) {
+				t.Fatalf("fields %v, want %v", fields, tt.fields)
+			}
+			for _, f := range tt.fields {
+				if fields[f] == "" {
+					t.Errorf("no error for %s", f)
+				}
+			}
+			if tt.fields == nil {
+				wantRating := tt.rating
+				if tt.outcome == AppealUpheld {
+					wantRating = ""
+				}
+				if got.Open() || got.Outcome != tt.outcome || got.NewRating != wantRating || got.DecidedOn != today || got.HearingOn != hearing {
+					t.Errorf("decided = %+v", got)
+				}
+			}
+		})
+	}
+	decided := open
+	decided.Outcome, decided.DecidedOn = AppealUpheld, today
+	if _, err := PlanDecision(decided, ProgramScale, today, today, AppealUpheld, ""); codeOf(err) != ECONFLICT {
+		t.Errorf("deciding twice = %v", err)
+	}
+}
+
+func TestPlanResponseAndAcknowledge(t *testing.T) {
+	y := DefaultYearEnd
+	cal := Calendar{Loc: time.UTC}
+	held := time.Date(2027, 7, 12, 15, 0, 0, 0, time.UTC) // closes July 26
+	released := &WrapUp{Rating: "successful", ApprovedAt: held, HeldAt: held}
+	for _, tt := range []struct {
+		name, today, text string
+		w                 *WrapUp
+		code              string
+	}{
+		{"in time", "2027-07-26", " Thanks ", released, ""},
+		{"late", "2027-07-27", "Thanks", released, ECONFLICT},
+		{"empty", "2027-07-13", "", released, EINVALID},
+		{"too long", "2027-07-13", strings.Repeat("a", MaxWrapUpText+1), released, EINVALID},
+		{"not released", "2027-07-13", "Thanks", &WrapUp{Rating: "successful", ApprovedAt: held}, ECONFLICT},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := y.PlanResponse(Holidays{}, cal, tt.w, mustDate(t, tt.today), tt.text)
+			if codeOf(err) != tt.code || err == nil && got != strings.TrimSpace(tt.text) {
+				t.Errorf("PlanResponse = %q, %v; want %q", got, err, tt.code)
+			}
+		})
+	}
+	if CanAcknowledge(released) != nil || codeOf(CanAcknowledge(&WrapUp{Rating: "successful"})) != ECONFLICT ||
+		codeOf(CanAcknowledge(&WrapUp{Rating: "successful", ApprovedAt: held, HeldAt: held, AcknowledgedAt: held})) != ECONFLICT {
+		t.Error("acknowledging: once, after release")
 	}
 }
