@@ -55,6 +55,7 @@ func migrations(dialect string) []*gormigrate.Migration {
 		{ID: "0006_retention", Migrate: ddl(dialect, schema0006)},
 		{ID: "0007_year_closings", Migrate: ddl(dialect, schema0007)},
 		{ID: "0008_employee_say", Migrate: ddl(dialect, schema0008)},
+		{ID: "0009_appeals", Migrate: ddl(dialect, schema0009)},
 	}
 }
 
@@ -395,4 +396,26 @@ const schema0008 = `
 ALTER TABLE wrap_ups ADD COLUMN acknowledged_at {{TS}};
 ALTER TABLE wrap_ups ADD COLUMN response TEXT NOT NULL DEFAULT '';
 ALTER TABLE wrap_ups ADD COLUMN responded_at {{TS}}
+`
+
+// schema0009 keeps appeals of ratings to central HR: one per review, with
+// its reasons, the hearing's due day and day, and HRD's decision (a
+// changed rating goes through the final conversation again).
+const schema0009 = `
+CREATE TABLE appeals (
+	id {{PK}},
+	review_id BIGINT NOT NULL UNIQUE REFERENCES reviews(id),
+	rating TEXT NOT NULL,
+	reasons TEXT NOT NULL,
+	filed_on TEXT NOT NULL,
+	hearing_due TEXT NOT NULL,
+	hearing_on TEXT NOT NULL DEFAULT '',
+	outcome TEXT NOT NULL DEFAULT '',
+	new_rating TEXT NOT NULL DEFAULT '',
+	decided_on TEXT NOT NULL DEFAULT '',
+	decided_by TEXT NOT NULL DEFAULT '',
+	created_at {{TS}} NOT NULL,
+	updated_at {{TS}} NOT NULL
+);
+CREATE INDEX appeals_open ON appeals (outcome, hearing_due)
 `
