@@ -60,6 +60,12 @@ type Store interface {
 	ComplianceExport(ctx context.Context, fy review.FiscalYear, unit string, fn func(review.ComplianceRow) error) error
 	Snooze(ctx context.Context, personID int64, until review.Date) error
 	RecentReminders(ctx context.Context, personID int64, n int) ([]storage.Reminder, error)
+	FileAppeal(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, plan func(*review.WrapUp) (review.Appeal, error)) (review.Appeal, error)
+	Appeals(ctx context.Context, fy review.FiscalYear, open bool) ([]storage.AppealCase, error)
+	AppealsOf(ctx context.Context, personID int64, fy review.FiscalYear) ([]storage.AppealCase, error)
+	DecideAppeal(ctx context.Context, actor review.Actor, id int64, plan func(review.Appeal) (review.Appeal, error), notify func(storage.AppealCase) ([]storage.Notification, error)) (storage.AppealCase, error)
+	HRPeople(ctx context.Context, emails []string) ([]review.Person, error)
+	Enqueue(ctx context.Context, ns []storage.Notification) error
 	LiveYears(ctx context.Context, cal review.Calendar, now time.Time) ([]review.FiscalYear, error)
 	YearBusiness(ctx context.Context, fy review.FiscalYear) (review.YearBusiness, error)
 	ClosedYears(ctx context.Context) (map[review.FiscalYear]storage.YearClosing, error)
@@ -110,6 +116,7 @@ func Register(r *bot.Router, d Deps) {
 	h.registerExport(r)
 	h.registerYear(r)
 	h.registerSay(r)
+	h.registerAppeal(r)
 	h.registerNudges(r)
 	h.registerTeam(r)
 	h.registerStatus(r)

@@ -469,7 +469,7 @@ func TestWrapUpSurfaces(t *testing.T) {
 	released := year
 	released.WrapUp = &review.WrapUp{Rating: "highly_effective", ApprovedAt: sent, HeldAt: sent, Comments: "Led the <!channel> rollout & more",
 		Answers: []review.Answer{{Question: "four_checkins", Yes: true}, {Question: "expectations", Yes: true}, {Question: "feedback", Yes: false}}}
-	rdm, _ := ratingReleasedDM("Mona Lee", released, review.ProgramScale)
+	rdm, _ := ratingReleasedDM("Mona Lee", released, review.ProgramScale, "", false)
 	golden(t, "rating_released_dm", json.RawMessage(rdm))
 	adm, _ := ratingsApprovedDM(2027, storage.TeamRelease{Manager: mona, Reports: []review.Person{eli, store.people[3]}})
 	golden(t, "ratings_approved_dm", json.RawMessage(adm))
@@ -528,6 +528,26 @@ func (f *fakeStore) AcknowledgeReview(context.Context, storage.Change, review.Pe
 func (f *fakeStore) SaveResponse(context.Context, storage.Change, review.Person, review.FiscalYear, func(*review.WrapUp) (string, error)) (review.YearState, error) {
 	return review.YearState{}, review.Errorf(review.ECONFLICT, "the fake store keeps no response")
 }
+
+func (f *fakeStore) FileAppeal(context.Context, storage.Change, review.Person, review.FiscalYear, func(*review.WrapUp) (review.Appeal, error)) (review.Appeal, error) {
+	return review.Appeal{}, review.Errorf(review.ECONFLICT, "the fake store keeps no appeal")
+}
+
+func (f *fakeStore) Appeals(context.Context, review.FiscalYear, bool) ([]storage.AppealCase, error) {
+	return nil, nil
+}
+
+func (f *fakeStore) AppealsOf(context.Context, int64, review.FiscalYear) ([]storage.AppealCase, error) {
+	return nil, nil
+}
+
+func (f *fakeStore) DecideAppeal(context.Context, review.Actor, int64, func(review.Appeal) (review.Appeal, error), func(storage.AppealCase) ([]storage.Notification, error)) (storage.AppealCase, error) {
+	return storage.AppealCase{}, review.Errorf(review.ECONFLICT, "the fake store keeps no appeal")
+}
+
+func (f *fakeStore) HRPeople(context.Context, []string) ([]review.Person, error) { return nil, nil }
+
+func (f *fakeStore) Enqueue(context.Context, []storage.Notification) error { return nil }
 
 func (f *fakeStore) LiveYears(_ context.Context, cal review.Calendar, now time.Time) ([]review.FiscalYear, error) {
 	return []review.FiscalYear{cal.Year(now)}, nil

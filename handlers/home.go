@@ -175,7 +175,15 @@ func (h *handlers) myWrapUp(ctx context.Context, me review.Person, current revie
 			return nil, nil
 		}
 		respond := review.DefaultYearEnd.ResponseCloses(h.Holidays, review.DateOf(w.HeldAt.In(h.Cal.Loc))).Compare(today) >= 0
-		return append(finalReviewBlocks(rater.Name, y, h.Scale), sayActions(y, respond)...), nil
+		appeal, open := h.appealNote(y)
+		if open {
+			if mine, err := h.Store.AppealsOf(ctx, me.ID, y.Year); err != nil {
+				return nil, err
+			} else if len(mine) > 0 {
+				appeal, open = appealStatus(mine[0]), false
+			}
+		}
+		return append(finalReviewBlocks(rater.Name, y, h.Scale), sayActions(y, respond, appeal, open)...), nil
 	case fy == current.Year && review.ReflectionOpen(fy, today, w) == nil:
 		label := "Write your reflection"
 		if w != nil && w.Accomplishments != "" {

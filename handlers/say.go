@@ -57,8 +57,10 @@ func finalReviewBlocks(manager string, y review.YearState, scale review.Scale) [
 }
 
 // sayActions are the employee's buttons under their released review, and
-// what they have said so far; respond: the response window is open.
-func sayActions(y review.YearState, respond bool) []slack.Block {
+// what they have said so far; respond: the response window is open;
+// appeal: what to say about appealing ("" for a rating that can't be), and
+// whether the appeal button shows.
+func sayActions(y review.YearState, respond bool, appeal string, appealOpen bool) []slack.Block {
 	w := y.WrapUp
 	fy := strconv.Itoa(int(y.Year))
 	var blocks []slack.Block
@@ -76,6 +78,9 @@ func sayActions(y review.YearState, respond bool) []slack.Block {
 		}
 		buttons = append(buttons, button(label, respondAction, fy, false))
 	}
+	if appealOpen {
+		buttons = append(buttons, button(appealButtonsLabel, appealAction, fy, false))
+	}
 	if len(buttons) > 0 {
 		blocks = append(blocks, slack.NewActionBlock("say_actions", buttons...))
 	}
@@ -85,6 +90,9 @@ func sayActions(y review.YearState, respond bool) []slack.Block {
 	}
 	if respond {
 		msg = append(msg, "You can add a written response within 10 workdays of your conversation: your manager, their manager and HR will read it with your review.")
+	}
+	if appeal != "" {
+		msg = append(msg, appeal)
 	}
 	if len(msg) > 0 {
 		blocks = append(blocks, note(strings.Join(msg, " ")))

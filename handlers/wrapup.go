@@ -614,9 +614,10 @@ func (h *handlers) heldButton(ctx context.Context, a *bot.Action) {
 		if !review.CanSeeRating(reader, target, rater, saved.WrapUp) {
 			return nil, fmt.Errorf("the rating of person %d is not released to them", target.ID)
 		}
-		payload, err := ratingReleasedDM(rater.Name, saved, h.Scale)
+		appeal, open := h.appealNote(saved)
+		payload, err := ratingReleasedDM(rater.Name, saved, h.Scale, appeal, open)
 		return []storage.Notification{{
-			Key: fmt.Sprintf("released:%d:%d:%d", target.ID, fy, saved.WrapUp.RatedAt.Unix()), Recipient: target.SlackID, Kind: "rating", Payload: payload,
+			Key: fmt.Sprintf("released:%d:%d:%d", target.ID, fy, saved.WrapUp.HeldAt.UnixNano()), Recipient: target.SlackID, Kind: "rating", Payload: payload,
 		}}, err
 	}
 	change := storage.Change{Actor: actor, Action: review.HoldConversation, Notify: notify}
@@ -638,9 +639,9 @@ func ratingText(scale review.Scale, key string) (name, meaning string) {
 
 // ratingReleasedDM shows the employee their whole final review, once it
 // is theirs to see, with the buttons to acknowledge it and respond.
-func ratingReleasedDM(manager string, y review.YearState, scale review.Scale) ([]byte, error) {
+func ratingReleasedDM(manager string, y review.YearState, scale review.Scale, appeal string, appealOpen bool) ([]byte, error) {
 	text := fmt.Sprintf("Your %s review is ready to see.", y.Year)
 	blocks := finalReviewBlocks(manager, y, scale)
-	blocks = append(blocks, sayActions(y, true)...)
+	blocks = append(blocks, sayActions(y, true, appeal, appealOpen)...)
 	return scheduler.EncodePayload(text, blocks)
 }

@@ -228,3 +228,36 @@ func (s *Store) DecideAppeal(ctx context.Context, actor review.Actor, id int64, 
 	})
 	return out, err
 }
+
+// AppealsOf returns the person's appeals of fy.
+func (s *Store) AppealsOf(ctx context.Context, personID int64, fy review.FiscalYear) ([]AppealCase, error) {
+	all, err := s.Appeals(ctx, fy, false)
+	if err != nil {
+		return nil, err
+	}
+	var out []AppealCase
+	for _, a := range all {
+		if a.PersonID == personID {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// HRPeople returns the active people with HR rights from the roster, or
+// with one of the emails (HR_USERS).
+func (s *Store) HRPeople(ctx context.Context, emails []string) ([]review.Person, error) {
+	var rows []personRow
+	q := s.read(ctx).Where("active AND hr")
+	if len(emails) > 0 {
+		q = s.read(ctx).Where("active AND (hr OR email IN ?)", emails)
+	}
+	if err := q.Order("id").Find(&rows).Error; err != nil {
+		return nil, s.wrap("HR people", err)
+	}
+	out := make([]review.Person, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
