@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"github.com/massperform/massperform/app"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/massperform/massperform/app"
 	"github.com/massperform/massperform/internal/pgtest"
 	"github.com/massperform/massperform/internal/slackemu"
 	"github.com/massperform/massperform/review"

@@ -3,7 +3,9 @@ package e2e
 import (
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/massperform/massperform/app"
 	"github.com/massperform/massperform/storage/storagetest"
 )
 
@@ -61,6 +63,24 @@ func TestClosingYearStaysLive(t *testing.T) {
 		// Mona's Home keeps FY2027's business beside FY2028.
 		mustContain(t, "Mona's Home in July", w.home(mona), "Still open in FY2027", "*Eli Ortiz*", "wrap-up not written yet (late wrap-ups close on Sep 30, 2027)")
 
+		// The morning sweep reminds Mona of the late wrap-up, marked with
+		// its year.
+		monaDMs, eliDMs := w.dmCount(mona), w.dmCount(eli)
+		if out, code := w.cli("jobs", "run", "nudges"); code != app.ExitOK {
+			t.Fatalf("jobs run nudges exited %d:\n%s", code, out)
+		}
+		mustContain(t, "Mona's reminder", messageText(w.dm(mona, monaDMs+1)), "*Eli Ortiz*: FY2027 wrap-up and rating (was due Jun 30, 2027)")
+		// Eli was asked to confirm when it was logged; he is reminded as
+		// its two weeks run out (at 10:00 his time, in Los Angeles).
+		w.clock.setDay("2027-07-12")
+		w.clock.mu.Lock()
+		w.clock.t = w.clock.t.Add(3 * time.Hour)
+		w.clock.mu.Unlock()
+		if out, code := w.cli("jobs", "run", "nudges"); code != app.ExitOK {
+			t.Fatalf("jobs run nudges exited %d:\n%s", code, out)
+		}
+		mustContain(t, "Eli's reminder", messageText(w.dm(eli, eliDMs+1)), "FY2027, still open: Confirm your check-in of Jun 29, 2027")
+
 		// HR sees FY2027 open beside FY2028.
 		status := w.reply(hana, "year")
 		mustContain(t, "HR's years", status, "*FY2028* is the running year.", "*FY2027* ended on Jun 30, 2027 and is still open beside it",
@@ -77,11 +97,20 @@ func TestClosingYearStaysLive(t *testing.T) {
 		if errs := ackErrors(w.submit(hana, w.topView(hana), values{}.options("anyway", "yes"))); errs != nil {
 			t.Fatalf("closing anyway: %v", errs)
 		}
-		mustContain(t, "HR's years once closed", w.reply(hana, "year"), "*FY2028* is the running year.", "FY2027 was closed on Jul 2, 2027")
+		mustContain(t, "HR's years once closed", w.reply(hana, "year"), "*FY2028* is the running year.", "FY2027 was closed on Jul 12, 2027")
 		mustNotContain(t, "HR's years once closed", w.reply(hana, "year"), "still open beside it")
-		mustContain(t, "closing again", w.reply(hana, "year close FY2027"), "FY2027 was closed on Jul 2, 2027.")
+		mustContain(t, "closing again", w.reply(hana, "year close FY2027"), "FY2027 was closed on Jul 12, 2027.")
 
 		mustNotContain(t, "Mona's Home once closed", w.home(mona), "Still open in FY2027")
+		w.clock.setDay("2027-07-13")
+		monaDMs = w.dmCount(mona)
+		if out, code := w.cli("jobs", "run", "nudges"); code != app.ExitOK {
+			t.Fatalf("jobs run nudges exited %d:\n%s", code, out)
+		}
+		w.outboxSettled()
+		for _, m := range w.emu.MessagesTo(mona)[monaDMs:] {
+			mustNotContain(t, "Mona's messages once FY2027 is closed", messageText(m), "FY2027")
+		}
 
 		// Closed: June 29's check-in can no longer be confirmed.
 		errs := confirm(june29)

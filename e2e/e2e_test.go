@@ -3,12 +3,12 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"github.com/massperform/massperform/app"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/massperform/massperform/app"
 	"github.com/massperform/massperform/internal/slackemu"
 	"github.com/massperform/massperform/storage/storagetest"
 )

@@ -2,12 +2,13 @@ package e2e
 
 import (
 	"errors"
-	"github.com/massperform/massperform/app"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/massperform/massperform/app"
 )
 
 // TestDotEnvTypoStopsWithItsLineOnly runs the built binary in a directory

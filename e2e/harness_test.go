@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/massperform/massperform/app"
 	"io"
 	"os"
 	"os/exec"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/massperform/massperform/app"
 	"github.com/massperform/massperform/bot"
 	"github.com/massperform/massperform/config"
 	"github.com/massperform/massperform/internal/pgtest"

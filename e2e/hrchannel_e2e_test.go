@@ -2,11 +2,11 @@ package e2e
 
 import (
 	"context"
-	"github.com/massperform/massperform/app"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/massperform/massperform/app"
 	"github.com/massperform/massperform/internal/slackemu"
 	"github.com/massperform/massperform/storage"
 	"github.com/massperform/massperform/storage/storagetest"

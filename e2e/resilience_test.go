@@ -1,11 +1,11 @@
 package e2e
 
 import (
-	"github.com/massperform/massperform/app"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/massperform/massperform/app"
 	"github.com/massperform/massperform/storage/storagetest"
 )
 

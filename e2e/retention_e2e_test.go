@@ -2,13 +2,13 @@ package e2e
 
 import (
 	"context"
-	"github.com/massperform/massperform/app"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/massperform/massperform/app"
 	"github.com/massperform/massperform/storage/storagetest"
 )
 

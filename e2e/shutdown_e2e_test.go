@@ -2,13 +2,13 @@ package e2e
 
 import (
 	"context"
-	"github.com/massperform/massperform/app"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/massperform/massperform/app"
 	"github.com/massperform/massperform/storage"
 	"github.com/massperform/massperform/storage/storagetest"
 )

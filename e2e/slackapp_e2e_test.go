@@ -2,12 +2,12 @@ package e2e
 
 import (
 	"context"
-	"github.com/massperform/massperform/app"
 	"io"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/massperform/massperform/app"
 	"github.com/massperform/massperform/internal/slackemu"
 	"github.com/massperform/massperform/storage"
 	"github.com/massperform/massperform/storage/storagetest"

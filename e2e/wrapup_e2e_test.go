@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"github.com/massperform/massperform/app"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/massperform/massperform/app"
 	"github.com/massperform/massperform/internal/slackemu"
 	"github.com/massperform/massperform/storage/storagetest"
 )

@@ -44,9 +44,14 @@ func NudgeMessage(n scheduler.Nudge) ([]byte, error) {
 			blocks = append(blocks, note(fmt.Sprintf("…and %d more: your Home tab in MassPerform lists them all.", len(n.Lines)-i)))
 			break
 		}
-		line := dueMark(l.Item) + " " + dueText(l.Year, l.Item, true)
+		text, about := dueText(l.Year, l.Item, true), dueText(l.Year, l.Item, false)
+		if l.Year.Year != 0 && l.Year.Year != n.Year {
+			// The year that ended, still open: said so.
+			text, about = fmt.Sprintf("%s, still open: %s", l.Year.Year, text), fmt.Sprintf("%s %s", l.Year.Year, about)
+		}
+		line := dueMark(l.Item) + " " + text
 		if !l.Self(n.Recipient) {
-			line = fmt.Sprintf("%s *%s*: %s", dueMark(l.Item), esc(l.About.Name), dueText(l.Year, l.Item, false))
+			line = fmt.Sprintf("%s *%s*: %s", dueMark(l.Item), esc(l.About.Name), about)
 		}
 		if b := nudgeButton(l); b != nil {
 			blocks = append(blocks, sectionWith(line, b))

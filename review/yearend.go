@@ -545,3 +545,20 @@ func PlanDecision(a Appeal, scale Scale, today, hearingOn Date, outcome, newRati
 	a.HearingOn, a.Outcome, a.NewRating, a.DecidedOn = hearingOn, outcome, newRating, today
 	return a, nil
 }
+
+// ClosingItems keeps, of the items Due lists for fy once it has ended,
+// those still to do: the confirmations of its check-ins, and the manager's
+// wrap-up while late wrap-ups are taken (to September 30). A quarter's
+// missing check-in can no longer be held.
+func ClosingItems(items []Item, fy FiscalYear, today Date) []Item {
+	var out []Item
+	for _, it := range items {
+		switch {
+		case it.Kind == ItemConfirmation:
+			out = append(out, it)
+		case it.Kind == ItemWrapUp && WrapUpSeason(today) == fy:
+			out = append(out, it)
+		}
+	}
+	return out
+}

@@ -395,3 +395,35 @@ func TestPlanResponseAndAcknowledge(t *testing.T) {
 		t.Error("acknowledging: once, after release")
 	}
 }
+
+func TestClosingItems(t *testing.T) {
+	fy := FiscalYear(2027)
+	items := []Item{
+		{Kind: ItemConfirmation, CheckInID: 1}, {Kind: ItemWrapUp, Whose: RoleManager, Overdue: true},
+		{Kind: ItemCheckIn, Quarter: 4, Overdue: true}, {Kind: ItemExpectations}, {Kind: ItemGoals}, {Kind: ItemReflection}, {Kind: ItemFirstCheckIn},
+	}
+	for _, tt := range []struct {
+		day  string
+		want []ItemKind
+	}{
+		{"2027-07-02", []ItemKind{ItemConfirmation, ItemWrapUp}},
+		{"2027-09-30", []ItemKind{ItemConfirmation, ItemWrapUp}},
+		{"2027-10-01", []ItemKind{ItemConfirmation}},
+	} {
+		var got []ItemKind
+		for _, it := range ClosingItems(items, fy, mustDate(t, tt.day)) {
+			got = append(got, it.Kind)
+		}
+		if strings.Join(kinds(got), ",") != strings.Join(kinds(tt.want), ",") {
+			t.Errorf("%s: %v, want %v", tt.day, got, tt.want)
+		}
+	}
+}
+
+func kinds(ks []ItemKind) []string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = string(k)
+	}
+	return out
+}

@@ -23,6 +23,7 @@ type NudgeStore interface {
 	LastReminders(ctx context.Context, recipients []int64) (map[int64]map[string]review.Date, error)
 	Snoozes(ctx context.Context, day review.Date) (map[int64]review.Date, error)
 	RecordNudges(ctx context.Context, nudges []storage.NudgeRecord) (int, error)
+	LiveYears(ctx context.Context, cal review.Calendar, now time.Time) ([]review.FiscalYear, error)
 }
 
 // Nudge is one person's reminder for one day: everything due from them.
@@ -95,6 +96,9 @@ type roster struct {
 	// reports[first[i]:first[i+1]], in id order.
 	first   []int32
 	reports []int32
+	// closing is the year before the running one while HR has not closed
+	// it (0 otherwise): its late wrap-ups and confirmations are reminded too.
+	closing review.FiscalYear
 }
 
 // loadRoster reads the roster and works out who may be nudged at now: for
@@ -162,6 +166,15 @@ func (n *Nudger) loadRoster(ctx context.Context, now time.Time) (*roster, error)
 		if j >= 0 {
 			r.reports[next[j]] = int32(i)
 			next[j]++
+		}
+	}
+	if !n.PhasesOnly {
+		live, err := n.Store.LiveYears(ctx, n.Cal, now)
+		if err != nil {
+			return nil, err
+		}
+		if fy := n.Cal.Year(now); slices.Contains(live, fy-1) {
+			r.closing = fy - 1
 		}
 	}
 	return r, nil
@@ -298,11 +311,12 @@ type pageRead struct {
 	// for what is their move, and their reports', for what is the
 	// manager's), with their years, a chunk at a time: load[k] are
 	// the roster indexes of people[k]. Dropped once routed.
-	load   [][]int32
-	people [][]review.Person
-	years  []map[int64]review.YearState
-	rest   []review.Person // the recipients whose years were not read
-	err    error
+	load    [][]int32
+	people  [][]review.Person
+	years   []map[int64]review.YearState
+	closing []map[int64]review.YearState // the closing year's, when one is live
+	rest    []review.Person              // the recipients whose years were not read
+	err     error
 
 	recipient map[int64]*review.Person // the recipients, as they were read
 	lines     map[int64][]NudgeLine    // the items routed to them
@@ -335,7 +349,15 @@ func (n *Nudger) readPage(ctx context.Context, now time.Time, r *roster, page []
 			p.err = err
 			return p
 		}
+		var closing map[int64]review.YearState
+		if r.closing != 0 {
+			if _, closing, err = n.Store.PeopleDue(ctx, r.closing, ids); err != nil {
+				p.err = err
+				return p
+			}
+		}
 		p.load, p.people, p.years = append(p.load, chunk), append(p.people, people), append(p.years, years)
+		p.closing = append(p.closing, closing)
 	}
 	// The recipients whose years were not read: nobody reviews them, or
 	// the sweep is a kickoff.
@@ -389,9 +411,23 @@ func (n *Nudger) route(now time.Time, r *roster, pr *pageRead) {
 				}
 				pr.lines[to] = append(pr.lines[to], NudgeLine{Item: it, About: p, Year: y.About(it), Key: review.ReminderKey(fy, p.ID, it)})
 			}
+			cy, ok := pr.closing[c][p.ID]
+			if !ok || cy.ReviewID == 0 {
+				continue // nothing of the closing year for them
+			}
+			for _, it := range review.ClosingItems(n.Cal.Due(cy, now), cy.Year, n.Cal.Today(now)) {
+				to := p.ID
+				if it.Whose == review.RoleManager {
+					to = r.members[chunk[k]].ManagerID
+				}
+				if _, ok := pr.recipient[to]; !ok {
+					continue
+				}
+				pr.lines[to] = append(pr.lines[to], NudgeLine{Item: it, About: p, Year: cy.About(it), Key: review.ReminderKey(cy.Year, p.ID, it)})
+			}
 		}
 	}
-	pr.load, pr.people, pr.years, pr.rest = nil, nil, nil, nil
+	pr.load, pr.people, pr.years, pr.rest, pr.closing = nil, nil, nil, nil, nil
 }
 
 // decidePage decides the nudges of a routed page and calls each with them

@@ -346,6 +346,9 @@ func (f rosterStore) Members(context.Context) ([]storage.Member, error) { return
 func (f rosterStore) Snoozes(context.Context, review.Date) (map[int64]review.Date, error) {
 	return nil, nil
 }
+func (f rosterStore) LiveYears(_ context.Context, cal review.Calendar, now time.Time) ([]review.FiscalYear, error) {
+	return []review.FiscalYear{cal.Year(now)}, nil
+}
 
 // TestSweepPages checks where the sweep's pages end: after size
 // recipients, or sooner once the years they need (their own, their
