@@ -81,6 +81,12 @@ func TestAppealOfABelowRating(t *testing.T) {
 		mustContain(t, "Eli's Home", w.home(eli), "You appealed this rating on Jun 30, 2027")
 		mustContain(t, "appealing again", answerClick(t, w, eli, release, "review_appeal", "2027"), "You appealed this rating on Jun 30, 2027")
 
+		// The digest counts it, without a name.
+		out, code := w.cli("jobs", "run", "digest", "--dry-run")
+		if code != 0 || !strings.Contains(out, "*Appeals of ratings:* 1 open. `/perform appeals` lists them.") {
+			t.Fatalf("the digest's appeals (exit %d):\n%s", code, out)
+		}
+
 		// July 12: the hearing, and the rating changes.
 		w.clock.setDay("2027-07-12")
 		mustContain(t, "Eli asking for appeals", w.reply(eli, "appeals"), "for HR")

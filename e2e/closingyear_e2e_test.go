@@ -81,6 +81,13 @@ func TestClosingYearStaysLive(t *testing.T) {
 		}
 		mustContain(t, "Eli's reminder", messageText(w.dm(eli, eliDMs+1)), "FY2027, still open: Confirm your check-in of Jun 29, 2027")
 
+		// So does HR's digest, in counts.
+		out, code := w.cli("jobs", "run", "digest", "--dry-run")
+		if code != app.ExitOK {
+			t.Fatalf("digest dry run exited %d:\n%s", code, out)
+		}
+		mustContain(t, "the digest", out, "*FY2027, still open* (it ended on Jun 30, 2027)", "wrap-ups of", "`/perform year` has the details")
+
 		// HR sees FY2027 open beside FY2028.
 		status := w.reply(hana, "year")
 		mustContain(t, "HR's years", status, "*FY2028* is the running year.", "*FY2027* ended on Jun 30, 2027 and is still open beside it",

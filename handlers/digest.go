@@ -99,6 +99,20 @@ func DigestMessage(d review.Digest) ([]byte, error) {
 		}
 		blocks = append(blocks, section(fitLines(fmt.Sprintf("*Answered No* (%d)", len(d.No)), lines, "answer", "answers")))
 	}
+	if c := d.Closing; c != nil {
+		text := "Everything in it is done: HR can close it with `/perform year close " + c.Year.String() + "`."
+		if lines := c.Lines(); len(lines) > 0 {
+			text = strings.Join(lines, " · ") + ". `/perform year` has the details."
+		}
+		blocks = append(blocks, section(fmt.Sprintf("*%s, still open* (it ended on %s)\n%s", c.Year, c.Year.End().Human(), text)))
+	}
+	if d.Appeals > 0 {
+		overdue := ""
+		if d.HearingsOverdue > 0 {
+			overdue = fmt.Sprintf(", %s overdue", plural(d.HearingsOverdue, "hearing", "hearings"))
+		}
+		blocks = append(blocks, section(fmt.Sprintf("*Appeals of ratings:* %d open%s. `/perform appeals` lists them.", d.Appeals, overdue)))
+	}
 	if d.Failed > 0 {
 		blocks = append(blocks, section(fmt.Sprintf("*Messages we could not deliver this week:* %d. They are in the database's outbox, marked failed.", d.Failed)))
 	}

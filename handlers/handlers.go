@@ -66,6 +66,8 @@ type Store interface {
 	DecideAppeal(ctx context.Context, actor review.Actor, id int64, plan func(review.Appeal) (review.Appeal, error), notify func(storage.AppealCase) ([]storage.Notification, error)) (storage.AppealCase, error)
 	HRPeople(ctx context.Context, emails []string) ([]review.Person, error)
 	Enqueue(ctx context.Context, ns []storage.Notification) error
+	Leaves(ctx context.Context, personID int64) ([]review.Leave, error)
+	RecordLeave(ctx context.Context, actor review.Actor, personID int64, l review.Leave) error
 	LiveYears(ctx context.Context, cal review.Calendar, now time.Time) ([]review.FiscalYear, error)
 	YearBusiness(ctx context.Context, fy review.FiscalYear) (review.YearBusiness, error)
 	ClosedYears(ctx context.Context) (map[review.FiscalYear]storage.YearClosing, error)
@@ -117,6 +119,7 @@ func Register(r *bot.Router, d Deps) {
 	h.registerYear(r)
 	h.registerSay(r)
 	h.registerAppeal(r)
+	h.registerLeave(r)
 	h.registerNudges(r)
 	h.registerTeam(r)
 	h.registerStatus(r)

@@ -549,6 +549,12 @@ func (f *fakeStore) HRPeople(context.Context, []string) ([]review.Person, error)
 
 func (f *fakeStore) Enqueue(context.Context, []storage.Notification) error { return nil }
 
+func (f *fakeStore) Leaves(context.Context, int64) ([]review.Leave, error) { return nil, nil }
+
+func (f *fakeStore) RecordLeave(context.Context, review.Actor, int64, review.Leave) error {
+	return review.Errorf(review.ECONFLICT, "the fake store keeps no leave")
+}
+
 func (f *fakeStore) LiveYears(_ context.Context, cal review.Calendar, now time.Time) ([]review.FiscalYear, error) {
 	return []review.FiscalYear{cal.Year(now)}, nil
 }

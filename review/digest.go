@@ -112,6 +112,12 @@ type Digest struct {
 	Overdue []ManagerOverdue // most overdue first
 	No      []NoAnswer       // newest first
 	Failed  int              // deliveries given up on since the last digest
+	// Closing is what is still open of the year that ended, while HR has
+	// not closed it (nil otherwise): counts, never names.
+	Closing *YearBusiness
+	// Appeals counts the open appeals of ratings, and those whose hearing
+	// is overdue; their names are for /perform appeals, not the channel.
+	Appeals, HearingsOverdue int
 }
 
 // DigestBuilder collects a digest person by person, so that it can be

@@ -67,6 +67,7 @@ type YearState struct {
 	CheckIns     []CheckIn     // held this year, oldest first, with their confirmations
 	Plan         *DevelopmentPlan
 	WrapUp       *WrapUp // nil until someone starts it
+	Leaves       []Leave // HR's record of the person's leave, any year
 }
 
 // RequiredQuarters reports, for each quarter of the year, whether the
@@ -81,10 +82,26 @@ func (y YearState) RequiredQuarters() [5]bool {
 		start = y.Since
 	}
 	for q := Quarter(1); q <= 4; q++ {
-		_, last := y.Year.Quarter(q)
-		req[q] = !last.Before(start.AddDays(GraceDays))
+		first, last := y.Year.Quarter(q)
+		req[q] = !last.Before(start.AddDays(GraceDays)) && !excused(y.Leaves, first, last)
 	}
 	return req
+}
+
+// excused reports whether leave covers at least half of the days from
+// first to last: the quarter owes no check-in.
+func excused(leaves []Leave, first, last Date) bool {
+	if len(leaves) == 0 {
+		return false
+	}
+	on, all := 0, 0
+	for d := first; !d.After(last); d = d.AddDays(1) {
+		all++
+		if OnLeave(leaves, d) {
+			on++
+		}
+	}
+	return 2*on >= all
 }
 
 // OnCycle reports whether the person's year starts with the first quarter.
@@ -131,14 +148,16 @@ func (c Calendar) Due(s YearState, now time.Time) []Item {
 		}
 		return q1End
 	}
-	if s.Left {
+	if s.Left || OnLeave(s.Leaves, today) {
 		return nil
 	}
-	items := append(s.checkInsDue(c, today), s.wrapUpDue(c, today)...)
+	items := s.checkInsDue(c, today)
+	if !DefaultYearEnd.NotRatedForLeave(s.Leaves, s.Year) {
+		items = append(items, s.wrapUpDue(c, today)...)
+	}
 	if len(s.Expectations) == 0 {
 		items = append(items, item(ItemExpectations, RoleManager, graced(s.Since), 0))
-		sortItems(items)
-		return items
+		return s.afterLeave(items, today)
 	}
 	withGoal := map[int64]bool{}
 	for _, g := range s.Goals {
@@ -149,6 +168,22 @@ func (c Calendar) Due(s YearState, now time.Time) []Item {
 			continue
 		}
 		items = append(items, item(ItemGoals, RoleEmployee, graced(c.Today(e.CreatedAt)), e.ID))
+	}
+	return s.afterLeave(items, today)
+}
+
+// afterLeave holds leave harmless: an item whose due day fell in a leave
+// that has ended is due GraceDays after the return instead. Items are
+// then sorted, soonest first.
+func (s YearState) afterLeave(items []Item, today Date) []Item {
+	for i, it := range items {
+		for _, l := range s.Leaves {
+			if !l.To.IsZero() && l.On(it.DueBy) {
+				it.DueBy = l.To.AddDays(GraceDays)
+				it.Overdue = today.After(it.DueBy)
+				items[i] = it
+			}
+		}
 	}
 	sortItems(items)
 	return items

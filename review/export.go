@@ -18,6 +18,10 @@ type ComplianceRow struct {
 	Earlier []EarlierWrapUp // wrap-ups set aside when the person moved, oldest first
 }
 
+// NotRatedLeave is the rating status of someone on leave for more than
+// six months of the year.
+const NotRatedLeave = "not rated (leave)"
+
 // Withheld is what the export shows instead of a rating, and the manager's
 // free text, that its viewer may not see: their own, before its release.
 const Withheld = "withheld"
@@ -103,7 +107,11 @@ func ComplianceRecord(r ComplianceRow, scale Scale, viewer Actor, redact bool) (
 		}
 		rec = append(rec, name)
 	}
-	rec = append(rec, w.Status(), stamp(approved), stamp(released), stamp(acknowledged))
+	ratingStatus := w.Status()
+	if !w.Rated() && DefaultYearEnd.NotRatedForLeave(y.Leaves, y.Year) {
+		ratingStatus = NotRatedLeave
+	}
+	rec = append(rec, ratingStatus, stamp(approved), stamp(released), stamp(acknowledged))
 	if !redact {
 		var text [4]string
 		if w != nil {

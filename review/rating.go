@@ -110,6 +110,9 @@ type UnitCount struct {
 	Unit   string         // a path, "Secretariat/Agency/…"
 	People int            // people who are to get a rating
 	Counts map[string]int // ratings given, by key
+	// NotRated is how many more are not rated this year: on leave for
+	// more than six months of it.
+	NotRated int
 }
 
 // Rated returns how many ratings were given.
@@ -123,6 +126,7 @@ func (u UnitCount) Rated() int {
 
 func (u *UnitCount) add(o UnitCount) {
 	u.People += o.People
+	u.NotRated += o.NotRated
 	if u.Counts == nil {
 		u.Counts = map[string]int{}
 	}

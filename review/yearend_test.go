@@ -427,3 +427,76 @@ func kinds(ks []ItemKind) []string {
 	}
 	return out
 }
+
+func TestLeaveHoldsHarmless(t *testing.T) {
+	cal := Calendar{Loc: time.UTC}
+	at := func(day string) time.Time { return mustDate(t, day).In(time.UTC).Add(10 * time.Hour) }
+	leave := func(from, to string) Leave {
+		l := Leave{From: mustDate(t, from)}
+		if to != "" {
+			l.To = mustDate(t, to)
+		}
+		return l
+	}
+	base := YearState{ReviewID: 1, Year: 2027, Cadence: Quarterly}
+	kinds := func(items []Item) string {
+		var out []string
+		for _, it := range items {
+			s := string(it.Kind)
+			if it.Overdue {
+				s += "!"
+			}
+			out = append(out, s+"@"+it.DueBy.String())
+		}
+		return strings.Join(out, " ")
+	}
+	for _, tt := range []struct {
+		name   string
+		leaves []Leave
+		day    string
+		want   string
+	}{
+		{"no leave: expectations overdue", nil, "2026-10-20", "first_checkin!@2026-09-30 expectations!@2026-09-30"},
+		{"on leave now: nothing due", []Leave{leave("2026-10-01", "")}, "2026-10-20", ""},
+		{"back from a leave over the deadline: due GraceDays on", []Leave{leave("2026-09-01", "2026-10-15")}, "2026-10-20", "first_checkin@2026-11-14 expectations@2026-11-14"},
+		{"and overdue after that", []Leave{leave("2026-09-01", "2026-10-15")}, "2026-11-15", "first_checkin!@2026-11-14 expectations!@2026-11-14"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			y := base
+			y.Leaves = tt.leaves
+			if got := kinds(cal.Due(y, at(tt.day))); got != tt.want {
+				t.Errorf("due: %q, want %q", got, tt.want)
+			}
+		})
+	}
+
+	// A quarter mostly on leave owes no check-in.
+	y := base
+	y.Leaves = []Leave{leave("2026-10-01", "2026-11-20")} // 51 of Q2's 92 days
+	if req := y.RequiredQuarters(); req[2] || !req[1] || !req[3] {
+		t.Errorf("required quarters with Q2 mostly on leave: %v", req)
+	}
+	y.Leaves = []Leave{leave("2026-10-01", "2026-11-14")} // 45 of 92
+	if req := y.RequiredQuarters(); !req[2] {
+		t.Errorf("Q2 less than half on leave is still owed: %v", req)
+	}
+
+	// More than six months on leave: no wrap-up in June.
+	y = base
+	y.Expectations = []Expectation{{ID: 1, Text: "x"}}
+	y.Goals = []Goal{{ID: 1, ExpectationID: 1}}
+	y.Leaves = []Leave{leave("2026-12-01", "2027-06-10")}
+	for _, it := range cal.Due(y, at("2027-06-20")) {
+		if it.Kind == ItemWrapUp {
+			t.Errorf("a wrap-up is due for someone not rated for leave: %+v", it)
+		}
+	}
+	y.Leaves = []Leave{leave("2027-01-04", "2027-06-10")}
+	found := false
+	for _, it := range cal.Due(y, at("2027-06-20")) {
+		found = found || it.Kind == ItemWrapUp
+	}
+	if !found {
+		t.Error("five months of leave: the wrap-up is still due")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/massperform/massperform/bot"
@@ -18,6 +19,9 @@ type DigestStore interface {
 	NoAnswers(ctx context.Context, fy review.FiscalYear) ([]storage.NoAnswer, error)
 	FailedSince(ctx context.Context, since time.Time) (int, error)
 	Enqueue(ctx context.Context, ns []storage.Notification) error
+	LiveYears(ctx context.Context, cal review.Calendar, now time.Time) ([]review.FiscalYear, error)
+	YearBusiness(ctx context.Context, fy review.FiscalYear) (review.YearBusiness, error)
+	Appeals(ctx context.Context, fy review.FiscalYear, open bool) ([]storage.AppealCase, error)
 }
 
 // Digester builds HR's weekly digest and posts it to the HR channel.
@@ -62,7 +66,30 @@ func (g *Digester) Build(ctx context.Context, now time.Time) (review.Digest, err
 	if err != nil {
 		return review.Digest{}, err
 	}
-	return b.Build(failed), nil
+	d := b.Build(failed)
+	live, err := g.Store.LiveYears(ctx, g.Cal, now)
+	if err != nil {
+		return review.Digest{}, err
+	}
+	if slices.Contains(live, fy-1) {
+		closing, err := g.Store.YearBusiness(ctx, fy-1)
+		if err != nil {
+			return review.Digest{}, err
+		}
+		d.Closing = &closing
+	}
+	open, err := g.Store.Appeals(ctx, 0, true)
+	if err != nil {
+		return review.Digest{}, err
+	}
+	today := g.Cal.Today(now)
+	for _, a := range open {
+		d.Appeals++
+		if today.After(a.HearingDue) {
+			d.HearingsOverdue++
+		}
+	}
+	return d, nil
 }
 
 // Run builds the digest at now and, unless dryRun, queues it for the HR

@@ -29,6 +29,15 @@ func (f *fakeDigestStore) Enqueue(_ context.Context, ns []storage.Notification) 
 	f.queued = append(f.queued, ns...)
 	return nil
 }
+func (f *fakeDigestStore) LiveYears(_ context.Context, cal review.Calendar, now time.Time) ([]review.FiscalYear, error) {
+	return []review.FiscalYear{cal.Year(now)}, nil
+}
+func (f *fakeDigestStore) YearBusiness(_ context.Context, fy review.FiscalYear) (review.YearBusiness, error) {
+	return review.YearBusiness{Year: fy}, nil
+}
+func (f *fakeDigestStore) Appeals(context.Context, review.FiscalYear, bool) ([]storage.AppealCase, error) {
+	return nil, nil
+}
 
 // TestDigestOnlyToAConfidentialChannel: the digest is queued for a channel
 // Check passes; for one it finds unfit nothing is queued and the error says

@@ -35,7 +35,11 @@ func (s *Store) PeopleDue(ctx context.Context, fy review.FiscalYear, ids []int64
 	years := make(map[int64]review.YearState, len(ids))
 	db := s.read(ctx)
 	for lo := 0; lo < len(ids); lo += idChunk {
-		if err := s.dueStates(db, fy, ids[lo:min(lo+idChunk, len(ids))], &people, years); err != nil {
+		chunk := ids[lo:min(lo+idChunk, len(ids))]
+		if err := s.dueStates(db, fy, chunk, &people, years); err != nil {
+			return nil, nil, s.wrap("due states", err)
+		}
+		if err := attachLeaves(db, fy, chunk, years); err != nil {
 			return nil, nil, s.wrap("due states", err)
 		}
 	}

@@ -56,6 +56,7 @@ func migrations(dialect string) []*gormigrate.Migration {
 		{ID: "0007_year_closings", Migrate: ddl(dialect, schema0007)},
 		{ID: "0008_employee_say", Migrate: ddl(dialect, schema0008)},
 		{ID: "0009_appeals", Migrate: ddl(dialect, schema0009)},
+		{ID: "0010_leaves", Migrate: ddl(dialect, schema0010)},
 	}
 }
 
@@ -418,4 +419,20 @@ CREATE TABLE appeals (
 	updated_at {{TS}} NOT NULL
 );
 CREATE INDEX appeals_open ON appeals (outcome, hearing_due)
+`
+
+// schema0010 records leave: nothing is due while someone is on it, and
+// someone on leave for more than six months of a year is not rated for it.
+// to_day is ” while the leave goes on.
+const schema0010 = `
+CREATE TABLE leaves (
+	id {{PK}},
+	person_id BIGINT NOT NULL REFERENCES people(id),
+	from_day TEXT NOT NULL,
+	to_day TEXT NOT NULL DEFAULT '',
+	recorded_by TEXT NOT NULL,
+	created_at {{TS}} NOT NULL,
+	updated_at {{TS}} NOT NULL
+);
+CREATE INDEX leaves_person ON leaves (person_id)
 `

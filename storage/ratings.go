@@ -87,6 +87,43 @@ func ratingCounts(db *gorm.DB, fy review.FiscalYear) ([]review.UnitCount, error)
 			u.Counts[r.Rating] += r.N
 		}
 	}
+	// Someone on leave for more than six months of the year is not rated
+	// for it: unless rated all the same, they are not waited for.
+	var leaves []struct {
+		PersonID int64
+		FromDay  string
+		ToDay    string
+		Unit     string
+		Rating   string
+	}
+	err = db.Table("leaves AS l").Select("l.person_id, l.from_day, l.to_day, p.unit, COALESCE(w.rating, '') AS rating").
+		Joins("JOIN people p ON p.id = l.person_id").
+		Joins("LEFT JOIN reviews r ON r.person_id = p.id AND r.fiscal_year = ?", int(fy)).
+		Joins("LEFT JOIN wrap_ups w ON w.review_id = r.id").
+		Where(inYear, end).Where("l.from_day <= ? AND (l.to_day = '' OR l.to_day >= ?)", end, fy.Start().String()).
+		Order("l.person_id").Scan(&leaves).Error
+	if err != nil {
+		return nil, err
+	}
+	type onLeave struct {
+		unit, rating string
+		leaves       []review.Leave
+	}
+	who := map[int64]*onLeave{}
+	for _, l := range leaves {
+		p := who[l.PersonID]
+		if p == nil {
+			p = &onLeave{unit: l.Unit, rating: l.Rating}
+			who[l.PersonID] = p
+		}
+		p.leaves = append(p.leaves, review.Leave{From: parseDay(l.FromDay), To: parseDay(l.ToDay)})
+	}
+	for _, p := range who {
+		if u, ok := byUnit[p.unit]; ok && p.rating == "" && review.DefaultYearEnd.NotRatedForLeave(p.leaves, fy) {
+			u.People--
+			u.NotRated++
+		}
+	}
 	return out, nil
 }
 

@@ -73,6 +73,9 @@ func (s *Store) Year(ctx context.Context, personID int64, fy review.FiscalYear) 
 	y, ok := years[personID]
 	if !ok {
 		y = review.YearState{Year: fy}
+		if y.Leaves, err = leavesOf(db, personID); err != nil {
+			return review.YearState{}, s.wrap("load year", err)
+		}
 	}
 	y.Since = since[personID]
 	return y, nil
@@ -232,7 +235,11 @@ func loadReviews(db *gorm.DB, fy review.FiscalYear, reviews []reviewRow) (map[in
 		y.Goals = append(y.Goals, g.domain())
 		years[personOf[g.ReviewID]] = y
 	}
-	return years, nil
+	people := make([]int64, len(reviews))
+	for i, r := range reviews {
+		people[i] = r.PersonID
+	}
+	return years, attachLeaves(db, fy, people, years)
 }
 
 // idChunk is how many ids one "IN" list carries: well inside both

@@ -1,0 +1,111 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/massperform/massperform/review"
+)
+
+// leaveRow is a stretch of someone's leave.
+type leaveRow struct {
+	ID         int64
+	PersonID   int64
+	FromDay    string
+	ToDay      string
+	RecordedBy string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+func (leaveRow) TableName() string { return "leaves" }
+
+func (r leaveRow) domain() review.Leave {
+	return review.Leave{From: parseDay(r.FromDay), To: parseDay(r.ToDay)}
+}
+
+// leavesOf returns one person's leaves, earliest first.
+func leavesOf(db *gorm.DB, personID int64) ([]review.Leave, error) {
+	var rows []leaveRow
+	if err := db.Where("person_id = ?", personID).Order("from_day").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]review.Leave, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// attachLeaves adds to years (keyed by person) the leaves of these people
+// that touch fy, adding a year for someone on leave who has no review yet.
+func attachLeaves(db *gorm.DB, fy review.FiscalYear, people []int64, years map[int64]review.YearState) error {
+	if len(people) == 0 {
+		return nil
+	}
+	rows, err := findIn[leaveRow](db, "person_id", people, "from_day <= ? AND (to_day = '' OR to_day >= ?)", "person_id, from_day",
+		fy.End().String(), fy.Start().String())
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		y, ok := years[r.PersonID]
+		if !ok {
+			y = review.YearState{Year: fy}
+		}
+		y.Leaves = append(y.Leaves, r.domain())
+		years[r.PersonID] = y
+	}
+	return nil
+}
+
+// Leaves returns the person's leaves, earliest first.
+func (s *Store) Leaves(ctx context.Context, personID int64) ([]review.Leave, error) {
+	out, err := leavesOf(s.read(ctx), personID)
+	return out, s.wrap("leaves", err)
+}
+
+// RecordLeave records, as HR, that the person is on leave from l.From
+// (until l.To, or until HR says): a leave still open for them ends the day
+// before it, and one with the same start is replaced. In the audit log.
+func (s *Store) RecordLeave(ctx context.Context, actor review.Actor, personID int64, l review.Leave) error {
+	return s.tx(ctx, "record leave", func(tx *gorm.DB, now time.Time) error {
+		if !actor.HR {
+			return review.Errorf(review.EFORBIDDEN, "Only HR can record leave.")
+		}
+		if !l.To.IsZero() && l.To.Before(l.From) {
+			return review.Errorf(review.EINVALID, "The leave ends before it starts: %s is before %s.", l.To.Human(), l.From.Human())
+		}
+		audit := newAudit(actor.AuditName(), now)
+		var rows []leaveRow
+		if err := tx.Where("person_id = ?", personID).Order("from_day").Find(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			old := r
+			switch {
+			case r.FromDay == l.From.String():
+				r.ToDay, r.UpdatedAt = dateText(l.To), now
+				if err := tx.Save(&r).Error; err != nil {
+					return err
+				}
+				audit.add("leave.change", "leave", r.ID, old, r)
+				return audit.flush(tx, 10)
+			case r.ToDay == "" && parseDay(r.FromDay).Before(l.From):
+				r.ToDay, r.UpdatedAt = l.From.AddDays(-1).String(), now
+				if err := tx.Save(&r).Error; err != nil {
+					return err
+				}
+				audit.add("leave.end", "leave", r.ID, old, r)
+			}
+		}
+		row := leaveRow{PersonID: personID, FromDay: l.From.String(), ToDay: dateText(l.To), RecordedBy: actor.AuditName(), CreatedAt: now, UpdatedAt: now}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		audit.add("leave.record", "leave", row.ID, nil, row)
+		return audit.flush(tx, 10)
+	})
+}
