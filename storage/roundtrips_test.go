@@ -23,28 +23,33 @@ import (
 // (statements, BEGIN and COMMIT) its handling may take, on either
 // database. Lower a bound when a change saves round trips; a change that
 // adds some must say why here.
+//
+// Leave (migration 0010) added one round trip to every read of a year:
+// the person's leaves, without which Due would remind someone on leave.
+// The saves that read the year twice (before the change and after it)
+// pay it twice.
 var roundTripBounds = []struct {
 	step  string
 	bound int
 }{
-	{"open expectations (command)", 3},
-	{"save expectations", 18},
-	{"open goals (command)", 9},
-	{"open goal editor (button)", 8},
-	{"save goals", 24},
-	{"open check-in (command)", 8},
-	{"save check-in", 27},
-	{"open confirm (button)", 13},
-	{"save confirm", 24},
-	{"open cadence (command)", 11},
-	{"save cadence", 19},
-	{"open development (command)", 12},
-	{"save development", 19},
+	{"open expectations (command)", 4},
+	{"save expectations", 19},
+	{"open goals (command)", 10},
+	{"open goal editor (button)", 9},
+	{"save goals", 26},
+	{"open check-in (command)", 9},
+	{"save check-in", 29},
+	{"open confirm (button)", 14},
+	{"save confirm", 25},
+	{"open cadence (command)", 12},
+	{"save cadence", 20},
+	{"open development (command)", 13},
+	{"save development", 20},
 	{"snooze (button)", 4},
-	{"open reflection (command)", 12},
-	{"save reflection", 29},
-	{"open wrap-up (command)", 13},
-	{"save wrap-up", 25},
+	{"open reflection (command)", 13},
+	{"save reflection", 31},
+	{"open wrap-up (command)", 14},
+	{"save wrap-up", 26},
 }
 
 // TestRoundTripsPerEnvelope takes a manager and a report through every
