@@ -106,6 +106,9 @@ func DigestMessage(d review.Digest) ([]byte, error) {
 		}
 		blocks = append(blocks, section(fmt.Sprintf("*%s, still open* (it ended on %s)\n%s", c.Year, c.Year.End().Human(), text)))
 	}
+	if d.PlansOverdue > 0 {
+		blocks = append(blocks, section(fmt.Sprintf("*Improvement plans past their re-evaluation day:* %d. Their managers are reminded.", d.PlansOverdue)))
+	}
 	if d.Appeals > 0 {
 		overdue := ""
 		if d.HearingsOverdue > 0 {

@@ -57,6 +57,11 @@ func dueText(y review.YearState, it review.Item, self bool) string {
 			return fmt.Sprintf("Your wrap-up reflection: what you achieved this year (optional, best sent %s).", by)
 		}
 		return fmt.Sprintf("their reflection (optional, %s)", by)
+	case review.ItemPlanReview:
+		if self {
+			return fmt.Sprintf("Your improvement plan is looked at again with your manager (%s).", by)
+		}
+		return fmt.Sprintf("re-evaluation of their improvement plan (%s): `/perform plan @name`", by)
 	case review.ItemWrapUp:
 		if self {
 			return fmt.Sprintf("Your manager's wrap-up of your year (%s).", by)

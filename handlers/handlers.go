@@ -66,6 +66,9 @@ type Store interface {
 	DecideAppeal(ctx context.Context, actor review.Actor, id int64, plan func(review.Appeal) (review.Appeal, error), notify func(storage.AppealCase) ([]storage.Notification, error)) (storage.AppealCase, error)
 	HRPeople(ctx context.Context, emails []string) ([]review.Person, error)
 	Enqueue(ctx context.Context, ns []storage.Notification) error
+	Plans(ctx context.Context, personID int64) ([]review.ImprovementPlan, error)
+	SavePlan(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, plan func(*review.WrapUp) (review.ImprovementPlan, error)) (review.ImprovementPlan, error)
+	RecordReevaluation(ctx context.Context, c storage.Change, target review.Person, id int64, decide func(review.ImprovementPlan) (review.ImprovementPlan, error)) (review.ImprovementPlan, error)
 	Leaves(ctx context.Context, personID int64) ([]review.Leave, error)
 	RecordLeave(ctx context.Context, actor review.Actor, personID int64, l review.Leave) error
 	LiveYears(ctx context.Context, cal review.Calendar, now time.Time) ([]review.FiscalYear, error)
@@ -120,6 +123,7 @@ func Register(r *bot.Router, d Deps) {
 	h.registerSay(r)
 	h.registerAppeal(r)
 	h.registerLeave(r)
+	h.registerPlan(r)
 	h.registerNudges(r)
 	h.registerTeam(r)
 	h.registerStatus(r)
@@ -158,6 +162,7 @@ type meta struct {
 	Year        int   `json:"fy"`
 	Expectation int64 `json:"e,omitempty"`
 	CheckIn     int64 `json:"c,omitempty"`
+	Plan        int64 `json:"pl,omitempty"`
 }
 
 func (m meta) String() string {

@@ -549,6 +549,16 @@ func (f *fakeStore) HRPeople(context.Context, []string) ([]review.Person, error)
 
 func (f *fakeStore) Enqueue(context.Context, []storage.Notification) error { return nil }
 
+func (f *fakeStore) Plans(context.Context, int64) ([]review.ImprovementPlan, error) { return nil, nil }
+
+func (f *fakeStore) SavePlan(context.Context, storage.Change, review.Person, review.FiscalYear, func(*review.WrapUp) (review.ImprovementPlan, error)) (review.ImprovementPlan, error) {
+	return review.ImprovementPlan{}, review.Errorf(review.ECONFLICT, "the fake store keeps no plan")
+}
+
+func (f *fakeStore) RecordReevaluation(context.Context, storage.Change, review.Person, int64, func(review.ImprovementPlan) (review.ImprovementPlan, error)) (review.ImprovementPlan, error) {
+	return review.ImprovementPlan{}, review.Errorf(review.ECONFLICT, "the fake store keeps no plan")
+}
+
 func (f *fakeStore) Leaves(context.Context, int64) ([]review.Leave, error) { return nil, nil }
 
 func (f *fakeStore) RecordLeave(context.Context, review.Actor, int64, review.Leave) error {

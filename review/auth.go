@@ -24,6 +24,9 @@ const (
 	Acknowledge Action = "acknowledge review"
 	// AppealRating is the employee's appeal of a low rating to central HR.
 	AppealRating Action = "appeal rating"
+	// KeepPlan is the manager's part of an improvement plan: starting it
+	// and recording its re-evaluation.
+	KeepPlan Action = "keep improvement plan"
 )
 
 // NotOnRoster is the refusal for Slack users the roster does not know.
@@ -94,6 +97,11 @@ func Can(actor Actor, act Action, target Person) error {
 			return nil
 		}
 		return Errorf(EFORBIDDEN, "Only %s can acknowledge their own review or respond to it.", target.Name)
+	case KeepPlan:
+		if isManager {
+			return nil
+		}
+		return Errorf(EFORBIDDEN, "Only %s's current manager keeps their improvement plan.", target.Name)
 	case AppealRating:
 		if isSelf {
 			return nil

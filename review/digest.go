@@ -118,6 +118,8 @@ type Digest struct {
 	// Appeals counts the open appeals of ratings, and those whose hearing
 	// is overdue; their names are for /perform appeals, not the channel.
 	Appeals, HearingsOverdue int
+	// PlansOverdue counts improvement plans whose re-evaluation is overdue.
+	PlansOverdue int
 }
 
 // DigestBuilder collects a digest person by person, so that it can be
@@ -153,6 +155,11 @@ func (b *DigestBuilder) Add(p, manager *Person, y YearState) {
 	u.add(y, b.today)
 	for _, it := range b.cal.Due(y, b.now) {
 		if !it.Overdue {
+			continue
+		}
+		if it.Kind == ItemPlanReview {
+			// A plan tells of a low rating: counted, never named.
+			b.d.PlansOverdue++
 			continue
 		}
 		m := b.overdue[manager.ID]

@@ -26,6 +26,7 @@ const (
 	ItemConfirmation ItemKind = "confirmation"  // the employee confirms a logged check-in
 	ItemReflection   ItemKind = "reflection"    // the employee writes their wrap-up reflection: optional, never overdue
 	ItemWrapUp       ItemKind = "wrapup"        // the manager writes the wrap-up with the rating
+	ItemPlanReview   ItemKind = "plan_review"   // the manager re-evaluates an improvement plan
 )
 
 // ConfirmWithinDays is how long the employee has to confirm a check-in
@@ -49,6 +50,7 @@ type Item struct {
 	Quarter       Quarter // for ItemCheckIn: the quarter it counts for
 	ByCadence     bool    // for ItemCheckIn: asked for by the agreed cadence, sooner than the quarter would
 	CheckInID     int64   // for ItemConfirmation: the check-in to confirm
+	PlanID        int64   // for ItemPlanReview: the improvement plan to re-evaluate
 }
 
 // YearState is what a review holds for one fiscal year, as far as Due needs
@@ -68,6 +70,9 @@ type YearState struct {
 	Plan         *DevelopmentPlan
 	WrapUp       *WrapUp // nil until someone starts it
 	Leaves       []Leave // HR's record of the person's leave, any year
+	// Plans are the person's open improvement plans, whatever year they
+	// came from: they carry on until closed.
+	Plans []ImprovementPlan
 }
 
 // RequiredQuarters reports, for each quarter of the year, whether the
@@ -152,6 +157,9 @@ func (c Calendar) Due(s YearState, now time.Time) []Item {
 		return nil
 	}
 	items := s.checkInsDue(c, today)
+	for _, p := range s.Plans {
+		items = append(items, Item{Kind: ItemPlanReview, Whose: RoleManager, DueBy: p.Reevaluate, Overdue: today.After(p.Reevaluate), PlanID: p.ID})
+	}
 	if !DefaultYearEnd.NotRatedForLeave(s.Leaves, s.Year) {
 		items = append(items, s.wrapUpDue(c, today)...)
 	}

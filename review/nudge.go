@@ -101,6 +101,8 @@ func ReminderKey(fy FiscalYear, personID int64, it Item) string {
 		k += fmt.Sprintf(":%d", it.ExpectationID)
 	case ItemConfirmation:
 		k += fmt.Sprintf(":%d", it.CheckInID)
+	case ItemPlanReview:
+		k += fmt.Sprintf(":%d:%s", it.PlanID, it.DueBy)
 	case ItemCheckIn, ItemFirstCheckIn:
 		k += ":" + it.Quarter.String()
 	}

@@ -251,19 +251,62 @@ const (
 
 // ImprovementPlan follows a Below Expectations rating.
 type ImprovementPlan struct {
-	Improve    string // what must improve
-	Support    string // the support given
-	Reevaluate Date   // when it is looked at again
+	ID         int64
+	PersonID   int64
+	Year       FiscalYear // the year whose rating called for it
+	Improve    string     // what must improve
+	Support    string     // the support given
+	Reevaluate Date       // when it is looked at again
+	Outcome    PlanOutcome
+	ClosedOn   Date // zero while open
 }
+
+// Open reports whether the plan still runs.
+func (p ImprovementPlan) Open() bool { return p.ClosedOn.IsZero() }
 
 // PlanOutcome is what a re-evaluation found.
 type PlanOutcome string
 
 const (
-	PlanImproved PlanOutcome = "improved"
-	PlanNotYet   PlanOutcome = "not_yet"
-	PlanExtended PlanOutcome = "extended"
+	PlanImproved PlanOutcome = "improved" // closed: it worked
+	PlanNotYet   PlanOutcome = "not_yet"  // closed: not enough improvement, for HR to follow up
+	PlanExtended PlanOutcome = "extended" // stays open, with a new re-evaluation day
 )
+
+// Field names of the re-evaluation form.
+const (
+	FieldPlanOutcome = "plan_outcome"
+	FieldPlanNewDate = "plan_new_date"
+)
+
+// PlanReevaluation checks a re-evaluation of p recorded on today: an
+// outcome, and for an extension a new day after today, at most
+// PlanMaxMonths away. It returns the plan as it then stands.
+func (y YearEndRules) PlanReevaluation(p ImprovementPlan, today Date, outcome PlanOutcome, next Date) (ImprovementPlan, error) {
+	if !p.Open() {
+		return p, Errorf(ECONFLICT, "This plan was closed on %s.", p.ClosedOn.Human())
+	}
+	fields := map[string]string{}
+	switch outcome {
+	case PlanImproved, PlanNotYet:
+		p.Outcome, p.ClosedOn = outcome, today
+	case PlanExtended:
+		latest := DateOf(today.utc().AddDate(0, y.PlanMaxMonths, 0))
+		switch {
+		case next.IsZero() || !next.After(today):
+			fields[FieldPlanNewDate] = "Pick the new re-evaluation day, after today."
+		case next.After(latest):
+			fields[FieldPlanNewDate] = fmt.Sprintf("Pick a day within %d months, by %s.", y.PlanMaxMonths, latest.Human())
+		}
+		p.Outcome, p.Reevaluate = outcome, next
+	default:
+		fields[FieldPlanOutcome] = "Pick how it went."
+	}
+	if len(fields) > 0 {
+		return p, &Error{Code: EINVALID, Message: "The re-evaluation needs another look.", Fields: fields}
+	}
+	return p, nil
+}
 
 // PlanImprovement checks a plan written on today: both texts, and a
 // re-evaluation after today and at most PlanMaxMonths away (the default

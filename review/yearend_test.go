@@ -500,3 +500,66 @@ func TestLeaveHoldsHarmless(t *testing.T) {
 		t.Error("five months of leave: the wrap-up is still due")
 	}
 }
+
+func TestPlanReevaluation(t *testing.T) {
+	y := DefaultYearEnd
+	today := mustDate(t, "2027-10-08")
+	open := ImprovementPlan{ID: 7, Reevaluate: today, Improve: "x", Support: "y"}
+	for _, tt := range []struct {
+		name    string
+		outcome PlanOutcome
+		next    string
+		field   string
+		closed  bool
+	}{
+		{"improved", PlanImproved, "", "", true},
+		{"not yet", PlanNotYet, "", "", true},
+		{"extended", PlanExtended, "2027-12-01", "", false},
+		{"extended to six months", PlanExtended, "2028-04-08", "", false},
+		{"extended too far", PlanExtended, "2028-04-09", FieldPlanNewDate, false},
+		{"extended to today", PlanExtended, "2027-10-08", FieldPlanNewDate, false},
+		{"extended without a day", PlanExtended, "", FieldPlanNewDate, false},
+		{"no outcome", "", "", FieldPlanOutcome, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var next Date
+			if tt.next != "" {
+				next = mustDate(t, tt.next)
+			}
+			got, err := y.PlanReevaluation(open, today, tt.outcome, next)
+			if tt.field != "" {
+				if FieldErrors(err)[tt.field] == "" {
+					t.Fatalf("want an error on %s: %v", tt.field, err)
+				}
+				return
+			}
+			if err != nil || got.Open() == tt.closed || got.Outcome != tt.outcome {
+				t.Fatalf("re-evaluated = %+v, %v", got, err)
+			}
+			if tt.outcome == PlanExtended && got.Reevaluate != next {
+				t.Errorf("new day %s, want %s", got.Reevaluate, next)
+			}
+		})
+	}
+	closed := open
+	closed.ClosedOn = today
+	if _, err := y.PlanReevaluation(closed, today, PlanImproved, Date{}); codeOf(err) != ECONFLICT {
+		t.Errorf("re-evaluating a closed plan = %v", err)
+	}
+
+	// Due: the plan's re-evaluation is the manager's, overdue after its day.
+	cal := Calendar{Loc: time.UTC}
+	ys := YearState{ReviewID: 1, Year: 2028, Cadence: Quarterly, Plans: []ImprovementPlan{open}}
+	var plan *Item
+	for _, it := range cal.Due(ys, time.Date(2027, 10, 9, 10, 0, 0, 0, time.UTC)) {
+		if it.Kind == ItemPlanReview {
+			plan = &it
+		}
+	}
+	if plan == nil || plan.Whose != RoleManager || !plan.Overdue || plan.PlanID != 7 || plan.DueBy != today {
+		t.Errorf("the plan's item = %+v", plan)
+	}
+	if k := ReminderKey(2028, 1, *plan); k != "2028:1:plan_review:7:2027-10-08" {
+		t.Errorf("reminder key %q", k)
+	}
+}

@@ -39,7 +39,7 @@ func (s *Store) PeopleDue(ctx context.Context, fy review.FiscalYear, ids []int64
 		if err := s.dueStates(db, fy, chunk, &people, years); err != nil {
 			return nil, nil, s.wrap("due states", err)
 		}
-		if err := attachLeaves(db, fy, chunk, years); err != nil {
+		if err := attachLeavesAndPlans(db, fy, chunk, years); err != nil {
 			return nil, nil, s.wrap("due states", err)
 		}
 	}

@@ -39,28 +39,6 @@ func leavesOf(db *gorm.DB, personID int64) ([]review.Leave, error) {
 	return out, nil
 }
 
-// attachLeaves adds to years (keyed by person) the leaves of these people
-// that touch fy, adding a year for someone on leave who has no review yet.
-func attachLeaves(db *gorm.DB, fy review.FiscalYear, people []int64, years map[int64]review.YearState) error {
-	if len(people) == 0 {
-		return nil
-	}
-	rows, err := findIn[leaveRow](db, "person_id", people, "from_day <= ? AND (to_day = '' OR to_day >= ?)", "person_id, from_day",
-		fy.End().String(), fy.Start().String())
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
-		y, ok := years[r.PersonID]
-		if !ok {
-			y = review.YearState{Year: fy}
-		}
-		y.Leaves = append(y.Leaves, r.domain())
-		years[r.PersonID] = y
-	}
-	return nil
-}
-
 // Leaves returns the person's leaves, earliest first.
 func (s *Store) Leaves(ctx context.Context, personID int64) ([]review.Leave, error) {
 	out, err := leavesOf(s.read(ctx), personID)

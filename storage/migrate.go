@@ -57,6 +57,7 @@ func migrations(dialect string) []*gormigrate.Migration {
 		{ID: "0008_employee_say", Migrate: ddl(dialect, schema0008)},
 		{ID: "0009_appeals", Migrate: ddl(dialect, schema0009)},
 		{ID: "0010_leaves", Migrate: ddl(dialect, schema0010)},
+		{ID: "0011_improvement_plans", Migrate: ddl(dialect, schema0011)},
 	}
 }
 
@@ -435,4 +436,24 @@ CREATE TABLE leaves (
 	updated_at {{TS}} NOT NULL
 );
 CREATE INDEX leaves_person ON leaves (person_id)
+`
+
+// schema0011 tracks the improvement plan a Below Expectations rating calls
+// for: what must improve, the support, the day it is looked at again, and
+// how that went; it runs until closed, into the next year if need be.
+const schema0011 = `
+CREATE TABLE improvement_plans (
+	id {{PK}},
+	person_id BIGINT NOT NULL REFERENCES people(id),
+	fiscal_year INTEGER NOT NULL,
+	improve TEXT NOT NULL,
+	support TEXT NOT NULL,
+	reevaluate_on TEXT NOT NULL,
+	outcome TEXT NOT NULL DEFAULT '',
+	closed_on TEXT NOT NULL DEFAULT '',
+	created_by TEXT NOT NULL,
+	created_at {{TS}} NOT NULL,
+	updated_at {{TS}} NOT NULL
+);
+CREATE INDEX improvement_plans_person ON improvement_plans (person_id, closed_on)
 `

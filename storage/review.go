@@ -73,8 +73,11 @@ func (s *Store) Year(ctx context.Context, personID int64, fy review.FiscalYear) 
 	y, ok := years[personID]
 	if !ok {
 		y = review.YearState{Year: fy}
-		if y.Leaves, err = leavesOf(db, personID); err != nil {
+		if err := attachLeavesAndPlans(db, fy, []int64{personID}, years); err != nil {
 			return review.YearState{}, s.wrap("load year", err)
+		}
+		if y, ok = years[personID]; !ok {
+			y = review.YearState{Year: fy}
 		}
 	}
 	y.Since = since[personID]
@@ -239,7 +242,7 @@ func loadReviews(db *gorm.DB, fy review.FiscalYear, reviews []reviewRow) (map[in
 	for i, r := range reviews {
 		people[i] = r.PersonID
 	}
-	return years, attachLeaves(db, fy, people, years)
+	return years, attachLeavesAndPlans(db, fy, people, years)
 }
 
 // idChunk is how many ids one "IN" list carries: well inside both

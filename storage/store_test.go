@@ -71,7 +71,7 @@ func TestMigrateTwiceAndConcurrently(t *testing.T) {
 		}
 		s := storagetest.Open(t, url, clock) // migrates once more: nothing to do
 		v, err := s.SchemaVersion(ctx)
-		if err != nil || v != "0010_leaves" {
+		if err != nil || v != "0011_improvement_plans" {
 			t.Errorf("SchemaVersion = %q, %v", v, err)
 		}
 	})
