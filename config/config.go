@@ -78,7 +78,7 @@ type Config struct {
 
 // Calendar is the program calendar the settings describe.
 func (c Config) Calendar() review.Calendar {
-	return review.Calendar{Loc: c.Location, ReflectionDay: c.ReflectionDay}
+	return review.Calendar{Loc: c.Location, ReflectionDay: c.ReflectionDay, Holidays: c.Holidays}
 }
 
 // Error names the variable that is wrong and says how to fix it.

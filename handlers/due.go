@@ -57,6 +57,11 @@ func dueText(y review.YearState, it review.Item, self bool) string {
 			return fmt.Sprintf("Your wrap-up reflection: what you achieved this year (optional, best sent %s).", by)
 		}
 		return fmt.Sprintf("their reflection (optional, %s)", by)
+	case review.ItemAcknowledge:
+		if self {
+			return fmt.Sprintf("Your final review is in your DMs and on your Home tab: say you've seen it, or respond (until %s).", it.DueBy.Human())
+		}
+		return fmt.Sprintf("their acknowledgement of the final review (optional, until %s)", it.DueBy.Human())
 	case review.ItemPlanReview:
 		if self {
 			return fmt.Sprintf("Your improvement plan is looked at again with your manager (%s).", by)

@@ -72,6 +72,9 @@ type Calendar struct {
 	// wrap-up without the employee's reflection; 0 means
 	// DefaultReflectionDeadline.
 	ReflectionDay int
+	// Holidays are the organisation's days off, for windows counted in
+	// workdays (the zero value: the Commonwealth's holidays).
+	Holidays Holidays
 }
 
 // Today returns the organisation's calendar day at the instant now.

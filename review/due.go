@@ -27,6 +27,7 @@ const (
 	ItemReflection   ItemKind = "reflection"    // the employee writes their wrap-up reflection: optional, never overdue
 	ItemWrapUp       ItemKind = "wrapup"        // the manager writes the wrap-up with the rating
 	ItemPlanReview   ItemKind = "plan_review"   // the manager re-evaluates an improvement plan
+	ItemAcknowledge  ItemKind = "acknowledge"   // the employee says they have seen their released review: optional, never overdue
 )
 
 // ConfirmWithinDays is how long the employee has to confirm a check-in
@@ -275,6 +276,15 @@ func (s YearState) checkInsDue(c Calendar, today Date) []Item {
 func (s YearState) wrapUpDue(c Calendar, today Date) []Item {
 	var items []Item
 	w := s.WrapUp
+	if w.Released() && w.AcknowledgedAt.IsZero() {
+		// Asked after AcknowledgeReminder workdays, while a response can
+		// still be written.
+		held := DateOf(w.HeldAt.In(c.Loc))
+		from := DefaultYearEnd.AcknowledgeReminderDue(c.Holidays, held)
+		if until := DefaultYearEnd.ResponseCloses(c.Holidays, held); !today.Before(from) && !today.After(until) {
+			return []Item{{Kind: ItemAcknowledge, Whose: RoleEmployee, DueBy: until}}
+		}
+	}
 	if w.Rated() {
 		return nil
 	}

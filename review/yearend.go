@@ -597,7 +597,7 @@ func ClosingItems(items []Item, fy FiscalYear, today Date) []Item {
 	var out []Item
 	for _, it := range items {
 		switch {
-		case it.Kind == ItemConfirmation:
+		case it.Kind == ItemConfirmation, it.Kind == ItemAcknowledge:
 			out = append(out, it)
 		case it.Kind == ItemWrapUp && WrapUpSeason(today) == fy:
 			out = append(out, it)

@@ -563,3 +563,30 @@ func TestPlanReevaluation(t *testing.T) {
 		t.Errorf("reminder key %q", k)
 	}
 }
+
+func TestAcknowledgeReminder(t *testing.T) {
+	cal := Calendar{Loc: time.UTC}
+	held := time.Date(2027, 7, 12, 15, 0, 0, 0, time.UTC) // reminded from July 19; a response until July 26
+	y := YearState{ReviewID: 1, Year: 2027, WrapUp: &WrapUp{Rating: "successful", RatedAt: held, ApprovedAt: held, HeldAt: held}}
+	at := func(day string) time.Time { return mustDate(t, day).In(time.UTC).Add(10 * time.Hour) }
+	ack := func(y YearState, day string) *Item {
+		for _, it := range ClosingItems(cal.Due(y, at(day)), 2027, mustDate(t, day)) {
+			if it.Kind == ItemAcknowledge {
+				return &it
+			}
+		}
+		return nil
+	}
+	for day, want := range map[string]bool{"2027-07-16": false, "2027-07-19": true, "2027-07-26": true, "2027-07-27": false} {
+		if got := ack(y, day); (got != nil) != want || got != nil && (got.Overdue || got.Whose != RoleEmployee || got.DueBy.String() != "2027-07-26") {
+			t.Errorf("%s: acknowledgement item %+v, want one: %v", day, got, want)
+		}
+	}
+	seen := y
+	w := *y.WrapUp
+	w.AcknowledgedAt = held
+	seen.WrapUp = &w
+	if ack(seen, "2027-07-20") != nil {
+		t.Error("reminded after acknowledging")
+	}
+}
