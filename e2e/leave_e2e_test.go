@@ -13,7 +13,7 @@ import (
 func TestLeave(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, url string) {
 		w := startCast(t, url, "2027-01-04")
-		mustContain(t, "Mona recording leave", w.reply(mona, "leave <@U0ZOE|zoe> from 2026-12-01"), "for HR")
+		mustContain(t, "Mona recording leave", w.reply(mona, "leave <@U0ZOE|zoe> from 2026-12-01"), "Leave is recorded by HR.")
 		mustContain(t, "a bad date", w.reply(hana, "leave <@U0ZOE|zoe> from 2026-13-01"), `"2026-13-01" isn't a date`)
 		mustContain(t, "nothing to end", w.reply(hana, "leave <@U0ZOE|zoe> to 2027-01-08"), "Zoe Adams has no open leave to end")
 		got := w.reply(hana, "leave <@U0ZOE|zoe> from 2026-12-01")
