@@ -39,7 +39,7 @@ func TestAppealOfABelowRating(t *testing.T) {
 			}
 		}
 		none := func(review.Pool, []storage.TeamRelease) ([]storage.Notification, error) { return nil, nil }
-		if _, err := s.ApproveRatings(ctx, review.Actor{SlackID: hugo, HR: true}, 2027, review.ProgramScale, "EOHHS", "", none); err != nil {
+		if _, err := s.ApproveRatings(ctx, review.Actor{SlackID: hugo, HR: true}, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "EOHHS", Reason: "", Teams: none}); err != nil {
 			t.Fatal(err)
 		}
 

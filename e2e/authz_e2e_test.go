@@ -335,7 +335,7 @@ func TestForgedWrapUpPayloadsAreRefused(t *testing.T) {
 
 		// Released to Eli: his response is his alone.
 		none := func(review.Pool, []storage.TeamRelease) ([]storage.Notification, error) { return nil, nil }
-		if _, err := s.ApproveRatings(ctx, review.Actor{SlackID: hugo, HR: true}, 2027, review.ProgramScale, "EOHHS", "Eli led the portal", none); err != nil {
+		if _, err := s.ApproveRatings(ctx, review.Actor{SlackID: hugo, HR: true}, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "EOHHS", Reason: "Eli led the portal", Teams: none}); err != nil {
 			t.Fatal(err)
 		}
 		monaP, _ := s.PersonBySlackID(ctx, mona)

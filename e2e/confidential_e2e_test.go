@@ -321,7 +321,7 @@ func TestRatingsStayWithWhoMaySeeThem(t *testing.T) {
 		w.clock.setDay("2027-07-06")
 		w.command(hana, "ratings")
 		audit := w.waitTopView(hana, "ratings")
-		mustContain(t, "Hana's audit", rawText(audit.Raw), "*EOHHS* · 4 people, 4 rated", "another HR colleague approves or reopens it", "You're left out of these counts")
+		mustContain(t, "Hana's audit", rawText(audit.Raw), "*EOHHS* · 4 people, 4 rated", "Your own rating is in EOHHS, so someone else in HR decides it.", "You're left out of these counts")
 		mustNotContain(t, "Hana's audit", rawText(audit.Raw), "5 people", "Approve")
 		ack, err := w.emu.SendInteractive(w.ctx(), map[string]any{
 			"type": "block_actions", "user": map[string]any{"id": hana}, "team": map[string]any{"id": "T0EMU"}, "trigger_id": "1.2.x",

@@ -382,7 +382,7 @@ func TestRehearsalSeedToWrapUp(t *testing.T) {
 		mustContain(t, "Dana's team in October", team, "Rehearsal — the date here is 1 October 2026", "Zoe Adams", "Pat Kim")
 
 		// Only HR moves the clock, and only forward over history.
-		mustContain(t, "Eli moving the clock", w.reply(eli, "rehearsal date 2027-06-01"), "Only HR can move the rehearsal's clock.")
+		mustContain(t, "Eli moving the clock", w.reply(eli, "rehearsal date 2027-06-01"), "Only central HR (HRD) can move the rehearsal's clock")
 		mustContain(t, "back over the seed", w.rehearse(hana, "date 2026-08-01"), "history up to", "can't go back before it")
 		mustContain(t, "a typo", w.reply(hana, "rehearsal advance 7 days"), "like `7d`")
 		started := time.Now()
@@ -434,7 +434,7 @@ func TestRehearsalSeedToWrapUp(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		w.dmWith(eli, "Only HR can reset the rehearsal.") // among the reminders still arriving
+		w.dmWith(eli, "Only central HR (HRD) can reset the rehearsal") // among the reminders still arriving
 		if people, _ := s.People(context.Background()); len(people) != 6 {
 			t.Fatalf("a forged reset left %d people", len(people))
 		}

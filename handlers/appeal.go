@@ -127,7 +127,9 @@ func (h *handlers) tellHRAboutAppeal(ctx context.Context, who review.Person, a r
 	}
 	to := map[string]bool{}
 	for _, p := range hr {
-		to[p.SlackID] = true
+		if h.HR.Actor(p.SlackID, &p).HRFor(who.Unit) {
+			to[p.SlackID] = true
+		}
 	}
 	for _, id := range ids {
 		to[id] = true
@@ -154,26 +156,37 @@ func (h *handlers) tellHRAboutAppeal(ctx context.Context, who review.Person, a r
 
 // appealsCommand lists the open appeals for HR.
 func (h *handlers) appealsCommand(ctx context.Context, c *bot.Command) {
-	if _, err := h.hrActor(ctx, c.UserID); err != nil {
-		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "appeals")})
-		return
-	}
-	open, err := h.Store.Appeals(ctx, 0, true)
+	actor, err := h.hrActor(ctx, c.UserID)
 	if err != nil {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "appeals")})
 		return
+	}
+	all, err := h.Store.Appeals(ctx, 0, true)
+	if err != nil {
+		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "appeals")})
+		return
+	}
+	var open []storage.AppealCase
+	for _, a := range all {
+		if actor.HRFor(a.Person.Unit) {
+			open = append(open, a)
+		}
 	}
 	if len(open) == 0 {
 		c.Reply(ctx, bot.Message{Text: "No appeals are open."})
 		return
 	}
 	c.Ack()
-	h.openModal(ctx, c, c.TriggerID, h.appealsView(open), false)
+	h.openModal(ctx, c, c.TriggerID, h.appealsView(open, review.CanDecideAppeal(actor) == nil), false)
 }
 
-func (h *handlers) appealsView(open []storage.AppealCase) slack.ModalViewRequest {
+func (h *handlers) appealsView(open []storage.AppealCase, decides bool) slack.ModalViewRequest {
 	today := h.Cal.Today(h.Clock.Now())
-	blocks := []slack.Block{section(fmt.Sprintf("*%s open.* Hold each hearing by its date, then record it and the decision.", plural(len(open), "appeal", "appeals")))}
+	intro := fmt.Sprintf("*%s open.* Hold each hearing by its date, then record it and the decision.", plural(len(open), "appeal", "appeals"))
+	if !decides {
+		intro = fmt.Sprintf("*%s open* in your part of the organisation. Central HR (HRD) holds the hearings and decides.", plural(len(open), "appeal", "appeals"))
+	}
+	blocks := []slack.Block{section(intro)}
 	for i, a := range open {
 		if i == appealsShown {
 			blocks = append(blocks, note(fmt.Sprintf("…and %d more, due later.", len(open)-i)))
@@ -185,6 +198,10 @@ func (h *handlers) appealsView(open []storage.AppealCase) slack.ModalViewRequest
 			due = "⚠️ hearing overdue since " + a.HearingDue.Human()
 		}
 		line := fmt.Sprintf("*%s* · %s · %s %s\nAppealed on %s · %s\n%s", esc(a.Person.Name), esc(a.Person.Unit), a.Year, name, a.FiledOn.Human(), due, quote(a.Reasons))
+		if !decides {
+			blocks = append(blocks, section(line))
+			continue
+		}
 		blocks = append(blocks, sectionWith(line, button("Decide", decideAction, strconv.FormatInt(a.ID, 10), false)))
 	}
 	return slack.ModalViewRequest{Type: slack.VTModal, CallbackID: appealsCallback, Title: plain("Appeals", 24), Close: plain("Close", 24),
@@ -197,7 +214,11 @@ type appealMeta struct {
 
 // decideClicked pushes the decision form of an appeal.
 func (h *handlers) decideClicked(ctx context.Context, a *bot.Action) {
-	if _, err := h.hrActor(ctx, a.User.ID); err != nil {
+	actor, err := h.hrActor(ctx, a.User.ID)
+	if err == nil {
+		err = review.CanDecideAppeal(actor)
+	}
+	if err != nil {
 		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "appeal")})
 		return
 	}
@@ -275,7 +296,7 @@ func (h *handlers) decideSubmit(ctx context.Context, s *bot.Submission) (*slack.
 		return slack.NewClearViewSubmissionResponse(), nil
 	}
 	// Back to the list, without the one decided.
-	if _, err := h.Slack.UpdateViewContext(ctx, h.appealsView(open), "", "", s.View.PreviousViewID); err != nil {
+	if _, err := h.Slack.UpdateViewContext(ctx, h.appealsView(open, true), "", "", s.View.PreviousViewID); err != nil {
 		h.Log.Warn("refresh the appeals list", "err", err)
 	}
 	return nil, nil

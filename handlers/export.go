@@ -61,6 +61,15 @@ func (h *handlers) exportCommand(ctx context.Context, c *bot.Command) {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "export")})
 		return
 	}
+	if actor.Scope != "" {
+		switch {
+		case unit == "":
+			unit = actor.Scope
+		case !review.InScope(actor.Scope, unit):
+			c.Reply(ctx, bot.Message{Text: fmt.Sprintf("%s is outside your part of the organisation (%s). Export %s, or a unit inside it.", esc(unit), esc(actor.Scope), esc(actor.Scope))})
+			return
+		}
+	}
 	c.Reply(ctx, bot.Message{Text: "Preparing your export. It will arrive in your DM with MassPerform."})
 	var buf bytes.Buffer
 	n, withheld, err := review.WriteComplianceCSV(&buf, h.Scale, actor, !full, func(fn func(review.ComplianceRow) error) error {

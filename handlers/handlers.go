@@ -53,10 +53,14 @@ type Store interface {
 	MarkConversationHeld(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear) (review.YearState, error)
 	AcknowledgeReview(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear) (review.YearState, error)
 	SaveResponse(ctx context.Context, c storage.Change, target review.Person, fy review.FiscalYear, plan func(*review.WrapUp) (string, error)) (review.YearState, error)
-	RatingCounts(ctx context.Context, fy review.FiscalYear) ([]review.UnitCount, error)
 	Approvals(ctx context.Context, fy review.FiscalYear) (map[string]storage.Approval, error)
-	ApproveRatings(ctx context.Context, actor review.Actor, fy review.FiscalYear, scale review.Scale, unit, exception string, notify storage.NotifyTeams) (review.Pool, error)
-	ReopenRatings(ctx context.Context, actor review.Actor, fy review.FiscalYear, unit, reason string, notify storage.NotifyTeams) (review.Pool, error)
+	ApproveRatings(ctx context.Context, actor review.Actor, d storage.Decision) (review.Pool, error)
+	AskException(ctx context.Context, actor review.Actor, d storage.Decision) (review.Pool, error)
+	GrantException(ctx context.Context, actor review.Actor, d storage.Decision) (review.Pool, error)
+	ReopenRatings(ctx context.Context, actor review.Actor, d storage.Decision) (review.Pool, error)
+	RatingPools(ctx context.Context, fy review.FiscalYear) ([]review.UnitCount, []review.Pool, error)
+	ApprovalChains(ctx context.Context, pools []review.Pool) (map[string]review.Chain, error)
+	CombinePools(ctx context.Context, actor review.Actor, fy review.FiscalYear, small, into, reason string, undo bool) error
 	ComplianceExport(ctx context.Context, fy review.FiscalYear, unit string, fn func(review.ComplianceRow) error) error
 	Snooze(ctx context.Context, personID int64, until review.Date) error
 	RecentReminders(ctx context.Context, personID int64, n int) ([]storage.Reminder, error)
@@ -133,22 +137,19 @@ func Register(r *bot.Router, d Deps) {
 
 // actor loads who is acting: their roster entry, if any, and HR rights.
 func (h *handlers) actor(ctx context.Context, slackID string) (review.Actor, error) {
-	a := review.Actor{SlackID: slackID}
 	p, err := h.Store.PersonBySlackID(ctx, slackID)
 	switch review.ErrorCode(err) {
 	case "":
-		a.Person = &p
+		return h.HR.Actor(slackID, &p), nil
 	case review.ENOTFOUND:
-	default:
-		return a, err
+		return h.HR.Actor(slackID, nil), nil
 	}
-	a.HR = h.HR.IsHR(slackID, a.Person)
-	return a, nil
+	return review.Actor{SlackID: slackID}, err
 }
 
 // actorAs is actor for a sender already loaded (nil: not on the roster).
 func (h *handlers) actorAs(slackID string, p *review.Person) review.Actor {
-	return review.Actor{SlackID: slackID, Person: p, HR: h.HR.IsHR(slackID, p)}
+	return h.HR.Actor(slackID, p)
 }
 
 // year returns the fiscal year running now.

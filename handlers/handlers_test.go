@@ -418,16 +418,28 @@ func (f *fakeStore) EarlierWrapUps(context.Context, int64, review.FiscalYear) ([
 func (f *fakeStore) MarkConversationHeld(context.Context, storage.Change, review.Person, review.FiscalYear) (review.YearState, error) {
 	return review.YearState{}, errNotInFake
 }
-func (f *fakeStore) RatingCounts(context.Context, review.FiscalYear) ([]review.UnitCount, error) {
+func (f *fakeStore) RatingPools(context.Context, review.FiscalYear) ([]review.UnitCount, []review.Pool, error) {
+	return nil, nil, errNotInFake
+}
+func (f *fakeStore) ApprovalChains(context.Context, []review.Pool) (map[string]review.Chain, error) {
 	return nil, errNotInFake
+}
+func (f *fakeStore) CombinePools(context.Context, review.Actor, review.FiscalYear, string, string, string, bool) error {
+	return errNotInFake
+}
+func (f *fakeStore) AskException(context.Context, review.Actor, storage.Decision) (review.Pool, error) {
+	return review.Pool{}, errNotInFake
+}
+func (f *fakeStore) GrantException(context.Context, review.Actor, storage.Decision) (review.Pool, error) {
+	return review.Pool{}, errNotInFake
 }
 func (f *fakeStore) Approvals(context.Context, review.FiscalYear) (map[string]storage.Approval, error) {
 	return nil, errNotInFake
 }
-func (f *fakeStore) ApproveRatings(context.Context, review.Actor, review.FiscalYear, review.Scale, string, string, storage.NotifyTeams) (review.Pool, error) {
+func (f *fakeStore) ApproveRatings(context.Context, review.Actor, storage.Decision) (review.Pool, error) {
 	return review.Pool{}, errNotInFake
 }
-func (f *fakeStore) ReopenRatings(context.Context, review.Actor, review.FiscalYear, string, string, storage.NotifyTeams) (review.Pool, error) {
+func (f *fakeStore) ReopenRatings(context.Context, review.Actor, storage.Decision) (review.Pool, error) {
 	return review.Pool{}, errNotInFake
 }
 func (f *fakeStore) ComplianceExport(context.Context, review.FiscalYear, string, func(review.ComplianceRow) error) error {
@@ -450,7 +462,7 @@ func TestWrapUpSurfaces(t *testing.T) {
 	golden(t, "reflection_modal_draft", reflectionModal(eli, mona, draft))
 
 	golden(t, "wrapup_modal", wrapUpModal(eli, year, review.ProgramScale, false, false, "", nil))
-	pool := review.Pool{UnitCount: review.UnitCount{Unit: "EOHHS/DPH", People: 19, Counts: map[string]int{"exceptional": 1, "successful": 10}}, Members: []string{"EOHHS/DPH", "EOHHS/DPH/Lab"}}
+	pool := review.Pool{UnitCount: review.UnitCount{Unit: "EOHHS", People: 19, Counts: map[string]int{"exceptional": 1, "successful": 10}}, Members: []string{"EOHHS", "EOHHS/DPH", "EOHHS/DPH/Lab"}}
 	share := &capInfo{Level: review.ProgramScale.Ratings[0], Pool: pool, Unit: eli.Unit, Count: 2, Allows: 1}
 	golden(t, "wrapup_modal_exceptional", wrapUpModal(eli, year, review.ProgramScale, false, false, "exceptional", share))
 	golden(t, "wrapup_modal_below_aces", wrapUpModal(eli, draft, review.ACESScale, false, false, "below", nil))
@@ -477,18 +489,45 @@ func TestWrapUpSurfaces(t *testing.T) {
 	counts := []review.UnitCount{
 		{Unit: "EOHHS/DPH", People: 15, Counts: map[string]int{"exceptional": 1, "highly_effective": 4, "successful": 9, "below": 1}},
 		{Unit: "EOHHS/DPH/Lab", People: 4, Counts: map[string]int{"exceptional": 1, "successful": 3}},
-		{Unit: "EOHHS/MassHealth", People: 10, Counts: map[string]int{"exceptional": 1, "highly_effective": 3, "successful": 6}},
-		{Unit: "EOHHS/DDS", People: 12, Counts: map[string]int{"successful": 8}},
+		{Unit: "EOHHS/MassHealth", People: 10, Counts: map[string]int{"exceptional": 2, "highly_effective": 3, "successful": 5}},
+		{Unit: "EOTSS/MassIT", People: 10, Counts: map[string]int{"exceptional": 1, "highly_effective": 3, "successful": 6}},
+		{Unit: "ANF/Budget", People: 8, Counts: map[string]int{"successful": 5}},
 	}
-	var rollups []review.UnitCount
-	for _, u := range review.RollUp(counts) {
-		if hasChildren(u.Unit, counts) {
-			rollups = append(rollups, u)
+	pools := review.Pools(counts, nil)
+	approvals := map[string]storage.Approval{
+		"EOHHS": {Unit: "EOHHS", Pool: "EOHHS", Exception: "The flood response <@U1>", ExceptionAskedAt: sent},
+		"EOTSS": {Unit: "EOTSS", Pool: "EOTSS", CheckedAt: sent},
+		"ANF":   {Unit: "ANF", Pool: "ANF", ReopenedAt: sent, Reopen: "Recheck"},
+	}
+	chains := map[string]review.Chain{"EOHHS": {HasSecretariatHR: true, HasCHRO: true}, "EOTSS": {HasCHRO: true}, "ANF": {}}
+	dir := review.NewHRDirectory(nil)
+	as := func(role review.HRRole, unit string) review.Actor {
+		return dir.Actor("UHR", &review.Person{ID: 90, SlackID: "UHR", Unit: unit, Active: true, HR: true, HRRole: role})
+	}
+	inScope := func(a review.Actor) []review.UnitCount {
+		var out []review.UnitCount
+		for _, c := range counts {
+			if review.InScope(a.Scope, c.Unit) {
+				out = append(out, c)
+			}
 		}
+		return out
 	}
-	approvals := map[string]storage.Approval{"EOHHS/MassHealth": {Unit: "EOHHS/MassHealth", Pool: "EOHHS/MassHealth", ApprovedAt: sent}}
-	golden(t, "ratings_modal", ratingsModal(2027, review.ProgramScale, "", review.Pools(counts), rollups, approvals, ""))
-	golden(t, "ratings_modal_own", ratingsModal(2027, review.ProgramScale, "", review.Pools(counts), rollups, approvals, "EOHHS/DPH"))
+	for name, actor := range map[string]review.Actor{
+		"ratings_modal_hrd":         as(review.HRD, "ANF/HRD"),
+		"ratings_modal_chro":        as(review.CHRO, "ANF"),
+		"ratings_modal_secretariat": as(review.HRSecretariat, "EOHHS/HR"),
+		"ratings_modal_agency":      as(review.HRAgency, "EOHHS/DPH"),
+	} {
+		var shown []review.Pool
+		for _, p := range pools {
+			if actor.Scope == "" || hasMember(p, actor.Scope) {
+				shown = append(shown, p)
+			}
+		}
+		golden(t, name, ratingsModal(ratingsAudit{Year: 2027, Scale: review.ProgramScale, Actor: actor, Pools: shown, Counts: inScope(actor), Approvals: approvals, Chains: chains}))
+	}
+	golden(t, "ratings_modal_own", ratingsModal(ratingsAudit{Year: 2027, Scale: review.ProgramScale, Actor: as(review.HRD, "EOHHS/DPH"), Pools: pools, Counts: counts, Approvals: approvals, Chains: chains, Own: "EOHHS"}))
 	golden(t, "reason_modal_exception", reasonModal(exceptionCallback, ratingsMeta{Year: 2027, Unit: "EOHHS/DPH", Parent: "V1"}))
 }
 

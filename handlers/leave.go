@@ -51,8 +51,12 @@ func (h *handlers) leaveCommand(ctx context.Context, c *bot.Command) {
 	if !ok {
 		return
 	}
-	if !actor.HR {
-		c.Reply(ctx, bot.Message{Text: "Leave is recorded by HR."})
+	if !actor.HRFor(target.Unit) {
+		text := "Leave is recorded by HR."
+		if actor.HR {
+			text = fmt.Sprintf("%s is outside your part of the organisation (%s): their own HR records their leave.", esc(target.Name), esc(actor.Scope))
+		}
+		c.Reply(ctx, bot.Message{Text: text})
 		return
 	}
 	from, to, err := leaveArgs(fromSlack(c.Rest))

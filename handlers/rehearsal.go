@@ -59,8 +59,8 @@ func (h *handlers) rehearsalCommand(ctx context.Context, c *bot.Command) {
 		return
 	}
 	actor, err := h.actor(ctx, c.UserID)
-	if err == nil && !actor.HR {
-		err = review.Errorf(review.EFORBIDDEN, "Only HR can move the rehearsal's clock.")
+	if err == nil && !actor.HRRole().OrgWide() {
+		err = review.Errorf(review.EFORBIDDEN, "Only central HR (HRD) can move the rehearsal's clock: it moves for everyone.")
 	}
 	if err != nil {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "rehearsal")})
@@ -149,8 +149,8 @@ func (h *handlers) rehearsalResetClicked(ctx context.Context, a *bot.Action) {
 		return
 	}
 	actor, err := h.actor(ctx, a.User.ID)
-	if err == nil && !actor.HR {
-		err = review.Errorf(review.EFORBIDDEN, "Only HR can reset the rehearsal.")
+	if err == nil && !actor.HRRole().OrgWide() {
+		err = review.Errorf(review.EFORBIDDEN, "Only central HR (HRD) can reset the rehearsal: it's reset for everyone.")
 	}
 	if err == nil {
 		err = h.Rehearsal.Reset(ctx)

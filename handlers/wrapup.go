@@ -373,11 +373,10 @@ func (h *handlers) capShare(ctx context.Context, fy review.FiscalYear, actor rev
 	if !ok || picked != top.Key {
 		return nil, nil
 	}
-	counts, err := h.Store.RatingCounts(ctx, fy)
+	_, pools, err := h.Store.RatingPools(ctx, fy)
 	if err != nil {
 		return nil, err
 	}
-	pools := review.Pools(counts)
 	pool, _ := review.PoolOf(pools, target.Unit)
 	unit, rating, hidden, err := h.ownRating(ctx, actor, fy)
 	if err != nil {
@@ -483,10 +482,10 @@ func capBlock(c *capInfo) slack.Block {
 	text := fmt.Sprintf("*%s in %s so far, counting this one: %d of %d people (%.1f%%).* The %d%% cap allows %d.",
 		c.Level.Name, esc(c.Pool.Unit), c.Count, c.Pool.People, review.Share(c.Count, c.Pool.People), c.Level.CapPercent, c.Allows)
 	if c.Count > c.Allows {
-		text += " Going over it needs an exception from HR, with a reason."
+		text += " Going over it needs an exception: the secretariat's HR asks for it, with a reason."
 	}
 	if c.Pool.Unit != c.Unit {
-		text += fmt.Sprintf("\n_%s has fewer than %d people, so it shares the cap with %s._", esc(c.Unit), review.MinPoolSize, esc(c.Pool.Unit))
+		text += fmt.Sprintf("\n_The cap is counted across the whole secretariat, %s, %s included._", esc(c.Pool.Unit), esc(c.Unit))
 	}
 	if c.LeftOut {
 		text += "\n_Not counting you: your own rating stays private until it's released to you._"
@@ -609,7 +608,7 @@ func (h *handlers) heldButton(ctx context.Context, a *bot.Action) {
 		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "conversation held")})
 		return
 	}
-	reader := review.Actor{SlackID: target.SlackID, Person: &target, HR: h.HR.IsHR(target.SlackID, &target)}
+	reader := h.HR.Actor(target.SlackID, &target)
 	notify := func(saved review.YearState) ([]storage.Notification, error) {
 		if !review.CanSeeRating(reader, target, rater, saved.WrapUp) {
 			return nil, fmt.Errorf("the rating of person %d is not released to them", target.ID)

@@ -115,12 +115,12 @@ func Can(actor Actor, act Action, target Person) error {
 	case ViewTeam:
 		// target is the manager whose team it is: themselves, their own
 		// manager (skip-level) and HR may look.
-		if isSelf || isManager || actor.HR {
+		if isSelf || isManager || actor.HRFor(target.Unit) {
 			return nil
 		}
 		return Errorf(EFORBIDDEN, "You can see your own team, and the teams of managers who report to you; %s's team is not one of them.", target.Name)
 	case ViewYear:
-		if isSelf || isManager || actor.HR {
+		if isSelf || isManager || actor.HRFor(target.Unit) {
 			return nil
 		}
 		return Errorf(EFORBIDDEN, "You can see your own review and those of your direct reports, not %s's.", target.Name)

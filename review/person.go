@@ -15,7 +15,8 @@ type Person struct {
 	Name      string
 	Unit      string // e.g. "EOHHS/Public Health"; see Secretariat
 	ManagerID int64  // 0 for the top of the tree
-	HR        bool   // HR rights from the roster
+	HR        bool   // HR rights from the roster: HRRole is not HRNone
+	HRRole    HRRole // the roster's hr column
 	Active    bool   // false once removed from the roster
 	HireDate  Date   // zero when unknown
 	TZ        string // IANA zone from the Slack profile, "" when unknown
@@ -41,7 +42,24 @@ type Actor struct {
 	SlackID string
 	Person  *Person // nil when the Slack user is not on the roster
 	HR      bool
+	// Role is the actor's HR role (HRD for HR_USERS), and Scope the part
+	// of the organisation they see as HR: "" for all of it.
+	Role  HRRole
+	Scope string
 }
+
+// HRRole is the actor's HR role; an actor given HR rights without one
+// (the command line, say) is central HR.
+func (a Actor) HRRole() HRRole {
+	if a.HR && a.Role == HRNone {
+		return HRD
+	}
+	return a.Role
+}
+
+// HRFor reports whether the actor has HR rights over people in unit: HR
+// whose scope holds the unit.
+func (a Actor) HRFor(unit string) bool { return a.HR && InScope(a.Scope, unit) }
 
 // AuditName is how the actor is recorded in the audit log.
 func (a Actor) AuditName() string {
@@ -92,9 +110,31 @@ func (h HRDirectory) Entries() (ids, emails []string) {
 
 // IsHR reports whether the Slack user, with their roster entry if any, has
 // HR rights.
-func (h HRDirectory) IsHR(slackID string, p *Person) bool {
-	if h.ids[strings.ToUpper(slackID)] {
-		return true
+func (h HRDirectory) IsHR(slackID string, p *Person) bool { return h.Role(slackID, p) != HRNone }
+
+// Role is the Slack user's HR role: HRD for someone HR_USERS lists (unless
+// the roster makes them the CHRO), otherwise the roster's.
+func (h HRDirectory) Role(slackID string, p *Person) HRRole {
+	active := p != nil && p.Active
+	role := HRNone
+	if active {
+		role = p.HRRole
+		if role == HRNone && p.HR {
+			role = HRD
+		}
 	}
-	return p != nil && p.Active && (p.HR || h.emails[strings.ToLower(p.Email)])
+	if role != CHRO && (h.ids[strings.ToUpper(slackID)] || active && h.emails[strings.ToLower(p.Email)]) {
+		role = HRD
+	}
+	return role
+}
+
+// Actor is who is acting, with their HR role and its scope.
+func (h HRDirectory) Actor(slackID string, p *Person) Actor {
+	a := Actor{SlackID: slackID, Person: p, Role: h.Role(slackID, p)}
+	a.HR = a.Role != HRNone
+	if a.HR && p != nil {
+		a.Scope, _ = a.Role.Scope(p.Unit)
+	}
+	return a
 }

@@ -2,6 +2,8 @@ package review
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -101,10 +103,6 @@ func OverCap(capPercent, n, people int) bool {
 	return capPercent > 0 && n*100 > capPercent*people
 }
 
-// MinPoolSize is the smallest unit whose ratings are capped on their own;
-// smaller units are pooled with their parent.
-const MinPoolSize = 10
-
 // UnitCount is one unit's people in the review year, and their ratings.
 type UnitCount struct {
 	Unit   string         // a path, "Secretariat/Agency/…"
@@ -172,82 +170,84 @@ func RollUp(units []UnitCount) []UnitCount {
 }
 
 // Pool is a group of people whose ratings are capped, and approved,
-// together: a unit and the smaller units pooled into it.
+// together: a secretariat, with every agency and unit in it, and any small
+// secretariat HRD combined with it.
 type Pool struct {
-	UnitCount          // the pool's totals; Unit is the unit it is named by
+	UnitCount          // the pool's totals; Unit is the secretariat it is named by
 	Members   []string // the units whose people are in it, Unit first
 }
 
-// Pools groups units for the cap: a unit with at least MinPoolSize people
-// of its own is its own pool; a smaller one is pooled with its parent, and
-// so on up, until the pool is big enough or there is no parent left. A
-// pool is named by the unit it settles in.
-func Pools(units []UnitCount) []Pool {
-	own := map[string]*UnitCount{}
+// Pools groups units for the cap by secretariat (a unit path's first
+// part). combined maps a secretariat to the one HRD combined it with: its
+// people then count in that secretariat's pool.
+func Pools(units []UnitCount, combined map[string]string) []Pool {
+	byName := map[string]*Pool{}
+	var names []string
 	for _, u := range units {
-		t, ok := own[u.Unit]
+		name := poolName(secretariatOf(u.Unit), combined)
+		p, ok := byName[name]
 		if !ok {
-			t = &UnitCount{Unit: u.Unit, Counts: map[string]int{}}
-			own[u.Unit] = t
+			p = &Pool{UnitCount: UnitCount{Unit: name, Counts: map[string]int{}}}
+			byName[name] = p
+			names = append(names, name)
 		}
-		t.add(u)
+		p.add(u)
+		p.Members = append(p.Members, u.Unit)
 	}
-	// Settle the deepest units first, so that what a small unit passes up
-	// counts towards its parent's size.
-	paths := make([]string, 0, len(own))
-	for p := range own {
-		paths = append(paths, p)
-	}
-	sort.Slice(paths, func(i, j int) bool {
-		if di, dj := strings.Count(paths[i], "/"), strings.Count(paths[j], "/"); di != dj {
-			return di > dj
+	sort.Strings(names)
+	out := make([]Pool, 0, len(names))
+	for _, name := range names {
+		p := byName[name]
+		ms := map[string]bool{name: true}
+		for s, into := range combined {
+			if poolName(into, combined) == name {
+				ms[s] = true
+			}
 		}
-		return paths[i] < paths[j]
-	})
-	members := map[string][]string{}
-	var settled []string
-	for i := 0; i < len(paths); i++ {
-		p := paths[i]
-		u := own[p]
-		members[p] = append([]string{p}, members[p]...)
-		parent := ParentUnit(p)
-		if u.People >= MinPoolSize || parent == "" {
-			settled = append(settled, p)
-			continue
+		for _, m := range p.Members {
+			ms[m] = true
 		}
-		t, ok := own[parent]
-		if !ok {
-			t = &UnitCount{Unit: parent, Counts: map[string]int{}}
-			own[parent] = t
-			// The parent has no people of its own: settle it in turn,
-			// after the units at its depth that are already queued.
-			paths = insertByDepth(paths, i+1, parent)
-		}
-		t.add(*u)
-		members[parent] = append(members[parent], members[p]...)
-		delete(members, p)
+		delete(ms, name)
+		p.Members = append([]string{name}, slices.Sorted(maps.Keys(ms))...)
+		out = append(out, *p)
 	}
-	out := make([]Pool, 0, len(settled))
-	for _, p := range settled {
-		ms := members[p]
-		sort.Strings(ms[1:])
-		out = append(out, Pool{UnitCount: *own[p], Members: ms})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Unit < out[j].Unit })
 	return out
 }
 
-// insertByDepth inserts path into paths[from:], keeping deeper paths first.
-func insertByDepth(paths []string, from int, path string) []string {
-	d := strings.Count(path, "/")
-	i := from
-	for i < len(paths) && strings.Count(paths[i], "/") > d {
-		i++
+// poolName is the pool a secretariat counts in: the one HRD combined it
+// with, or its own.
+func poolName(s string, combined map[string]string) string {
+	if into := combined[s]; into != "" {
+		return into
 	}
-	paths = append(paths, "")
-	copy(paths[i+1:], paths[i:])
-	paths[i] = path
-	return paths
+	return s
+}
+
+// Agencies returns the pool's people by agency (a unit path's first two
+// parts), in order.
+func (p Pool) Agencies(units []UnitCount) []UnitCount {
+	byName := map[string]*UnitCount{}
+	var names []string
+	for _, u := range units {
+		if !p.Holds(u.Unit) {
+			continue
+		}
+		parts := strings.SplitN(u.Unit, "/", 3)
+		name := strings.Join(parts[:min(2, len(parts))], "/")
+		a, ok := byName[name]
+		if !ok {
+			a = &UnitCount{Unit: name, Counts: map[string]int{}}
+			byName[name] = a
+			names = append(names, name)
+		}
+		a.add(u)
+	}
+	sort.Strings(names)
+	out := make([]UnitCount, len(names))
+	for i, n := range names {
+		out[i] = *byName[n]
+	}
+	return out
 }
 
 // PoolOf returns the pool a unit's people are in.

@@ -86,55 +86,45 @@ func uc(unit string, people, exceptional, successful int) UnitCount {
 
 func TestPools(t *testing.T) {
 	tests := []struct {
-		name  string
-		units []UnitCount
-		want  []Pool
+		name     string
+		units    []UnitCount
+		combined map[string]string
+		want     []Pool
 	}{
 		{
-			name:  "a unit of ten is its own pool",
-			units: []UnitCount{uc("A/B", 10, 1, 9), uc("A", 12, 0, 12)},
-			want: []Pool{
-				{UnitCount: uc("A", 12, 0, 12), Members: []string{"A"}},
-				{UnitCount: uc("A/B", 10, 1, 9), Members: []string{"A/B"}},
-			},
+			name:  "a secretariat is one pool, whatever its units' sizes",
+			units: []UnitCount{uc("A/B", 10, 1, 9), uc("A", 12, 0, 12), uc("A/C/D", 3, 1, 2)},
+			want:  []Pool{{UnitCount: uc("A", 25, 2, 23), Members: []string{"A", "A/B", "A/C/D"}}},
 		},
 		{
-			name:  "a unit of nine joins its parent",
-			units: []UnitCount{uc("A/B", 9, 1, 8), uc("A", 12, 0, 12)},
-			want:  []Pool{{UnitCount: uc("A", 21, 1, 20), Members: []string{"A", "A/B"}}},
-		},
-		{
-			name:  "small units climb until the pool is big enough",
-			units: []UnitCount{uc("A/B/C", 3, 1, 2), uc("A/B", 4, 0, 4), uc("A/D", 5, 0, 5), uc("A", 0, 0, 0)},
-			want:  []Pool{{UnitCount: uc("A", 12, 1, 11), Members: []string{"A", "A/B", "A/B/C", "A/D"}}},
-		},
-		{
-			name:  "a chain of small units climbs two levels to reach ten",
-			units: []UnitCount{uc("A", 5, 0, 5), uc("A/B", 4, 0, 4), uc("A/B/C", 3, 1, 2)},
-			want:  []Pool{{UnitCount: uc("A", 12, 1, 11), Members: []string{"A", "A/B", "A/B/C"}}},
-		},
-		{
-			name:  "a chain stops climbing once it has ten",
-			units: []UnitCount{uc("A", 5, 0, 5), uc("A/B", 7, 0, 7), uc("A/B/C", 3, 1, 2)},
-			want: []Pool{
-				{UnitCount: uc("A", 5, 0, 5), Members: []string{"A"}},
-				{UnitCount: uc("A/B", 10, 1, 9), Members: []string{"A/B", "A/B/C"}},
-			},
-		},
-		{
-			name:  "a parent with nobody of its own still pools its children",
+			name:  "a secretariat with nobody of its own is named all the same",
 			units: []UnitCount{uc("S/X/Y", 4, 0, 4), uc("S/X/Z", 7, 1, 6)},
-			want:  []Pool{{UnitCount: uc("S/X", 11, 1, 10), Members: []string{"S/X", "S/X/Y", "S/X/Z"}}},
+			want:  []Pool{{UnitCount: uc("S", 11, 1, 10), Members: []string{"S", "S/X/Y", "S/X/Z"}}},
 		},
 		{
-			name:  "a small top unit stays its own pool",
-			units: []UnitCount{uc("T", 3, 1, 2)},
-			want:  []Pool{{UnitCount: uc("T", 3, 1, 2), Members: []string{"T"}}},
+			name:  "two secretariats are two pools, in order",
+			units: []UnitCount{uc("T/X", 3, 1, 2), uc("A/B", 9, 1, 8)},
+			want: []Pool{
+				{UnitCount: uc("A", 9, 1, 8), Members: []string{"A", "A/B"}},
+				{UnitCount: uc("T", 3, 1, 2), Members: []string{"T", "T/X"}},
+			},
+		},
+		{
+			name:     "a small secretariat combined with another counts in its pool",
+			units:    []UnitCount{uc("T/X", 3, 1, 2), uc("A/B", 9, 1, 8)},
+			combined: map[string]string{"T": "A"},
+			want:     []Pool{{UnitCount: uc("A", 12, 2, 10), Members: []string{"A", "A/B", "T", "T/X"}}},
+		},
+		{
+			name:     "a combination into a secretariat with nobody to rate makes its pool",
+			units:    []UnitCount{uc("T/X", 3, 1, 2)},
+			combined: map[string]string{"T": "A"},
+			want:     []Pool{{UnitCount: uc("A", 3, 1, 2), Members: []string{"A", "T", "T/X"}}},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Pools(tt.units)
+			got := Pools(tt.units, tt.combined)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Pools (-want +got):\n%s", diff)
 			}
@@ -277,8 +267,8 @@ func TestUnits(t *testing.T) {
 }
 
 func TestPoolOf(t *testing.T) {
-	pools := Pools([]UnitCount{uc("A", 12, 0, 12), uc("A/B", 9, 1, 8), uc("C", 10, 1, 9)})
-	for unit, want := range map[string]string{"A": "A", "A/B": "A", "C": "C"} {
+	pools := Pools([]UnitCount{uc("A", 12, 0, 12), uc("A/B", 9, 1, 8), uc("C/D", 10, 1, 9)}, nil)
+	for unit, want := range map[string]string{"A": "A", "A/B": "A", "C/D": "C", "C": "C"} {
 		p, ok := PoolOf(pools, unit)
 		if !ok || p.Unit != want {
 			t.Errorf("PoolOf(%q) = %q, %v; want %q", unit, p.Unit, ok, want)

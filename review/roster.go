@@ -19,8 +19,9 @@ type RosterEntry struct {
 	Name         string
 	ManagerEmail string // lower case, "" for the top of the tree
 	Unit         string
-	HR           bool
-	HireDate     Date // zero when the column is absent or empty
+	HR           bool   // HRRole is not HRNone
+	HRRole       HRRole // the hr column: agency, secretariat, hrd or chro
+	HireDate     Date   // zero when the column is absent or empty
 
 	// Set when the email has been resolved to a Slack user.
 	SlackID string
@@ -203,12 +204,10 @@ func rosterEntry(line int, rec []string, col map[string]int) (RosterEntry, []str
 	case utf8.RuneCountInString(e.Unit) > MaxUnitLength:
 		msgs = append(msgs, fmt.Sprintf("unit is longer than %d characters", MaxUnitLength))
 	}
-	switch strings.ToLower(field("hr")) {
-	case "true":
-		e.HR = true
-	case "false", "":
-	default:
-		msgs = append(msgs, fmt.Sprintf("hr must be true or false, not %q", field("hr")))
+	if role, err := ParseHRRole(field("hr")); err != nil {
+		msgs = append(msgs, fmt.Sprintf("hr must be agency, secretariat, hrd, chro, true or false, not %q", field("hr")))
+	} else {
+		e.HRRole, e.HR = role, role != HRNone
 	}
 	if h := field("hire_date"); h != "" {
 		if e.HireDate, err = ParseDate(h); err != nil {

@@ -13,6 +13,10 @@ ceo@example.org,Cee Oh,,EOHHS,false
 Mona@Example.org,Mona Lee,ceo@example.org,EOHHS/Public Health,false
 eli@example.org,"Eli, Jr.",mona@example.org,EOHHS/Public Health,FALSE
 hana@example.org,Hana HR,ceo@example.org,EOHHS,true
+sam@example.org,Sam Sec,ceo@example.org,EOHHS/HR,Secretariat
+ada@example.org,Ada Agency,ceo@example.org,EOHHS/Public Health,agency
+hal@example.org,Hal HRD,ceo@example.org,EOHHS,hrd
+cher@example.org,Cher CHRO,,EOHHS, chro 
 `
 	entries, problems := ReadRoster(strings.NewReader(good))
 	if len(problems) > 0 {
@@ -22,7 +26,11 @@ hana@example.org,Hana HR,ceo@example.org,EOHHS,true
 		{Line: 2, Email: "ceo@example.org", Name: "Cee Oh", Unit: "EOHHS"},
 		{Line: 3, Email: "mona@example.org", Name: "Mona Lee", ManagerEmail: "ceo@example.org", Unit: "EOHHS/Public Health"},
 		{Line: 4, Email: "eli@example.org", Name: "Eli, Jr.", ManagerEmail: "mona@example.org", Unit: "EOHHS/Public Health"},
-		{Line: 5, Email: "hana@example.org", Name: "Hana HR", ManagerEmail: "ceo@example.org", Unit: "EOHHS", HR: true},
+		{Line: 5, Email: "hana@example.org", Name: "Hana HR", ManagerEmail: "ceo@example.org", Unit: "EOHHS", HR: true, HRRole: HRD},
+		{Line: 6, Email: "sam@example.org", Name: "Sam Sec", ManagerEmail: "ceo@example.org", Unit: "EOHHS/HR", HR: true, HRRole: HRSecretariat},
+		{Line: 7, Email: "ada@example.org", Name: "Ada Agency", ManagerEmail: "ceo@example.org", Unit: "EOHHS/Public Health", HR: true, HRRole: HRAgency},
+		{Line: 8, Email: "hal@example.org", Name: "Hal HRD", ManagerEmail: "ceo@example.org", Unit: "EOHHS", HR: true, HRRole: HRD},
+		{Line: 9, Email: "cher@example.org", Name: "Cher CHRO", Unit: "EOHHS", HR: true, HRRole: CHRO},
 	}
 	if diff := cmp.Diff(want, entries); diff != "" {
 		t.Errorf("entries (-want +got):\n%s", diff)
@@ -77,7 +85,7 @@ h@x.org,H,nobody@x.org,U,perhaps
 				`line 3: email: "not-an-email" is not an email address`,
 				"line 4: name is empty",
 				"line 4: unit is empty",
-				`line 4: hr must be true or false, not "maybe"`,
+				`line 4: hr must be agency, secretariat, hrd, chro, true or false, not "maybe"`,
 				"line 5: expected 5 columns, found 4",
 				"line 6: manager ghost@x.org is not in the file",
 				"line 7: top@x.org is already on line 2",
@@ -85,7 +93,7 @@ h@x.org,H,nobody@x.org,U,perhaps
 				"line 9: expected 5 columns, found 6",
 				`line 10: manager_email: "Boss <top@x.org>" is not an email address`,
 				"line 11: expected 5 columns, found 6",
-				`line 12: hr must be true or false, not "perhaps"`,
+				`line 12: hr must be agency, secretariat, hrd, chro, true or false, not "perhaps"`,
 				"line 12: manager nobody@x.org is not in the file",
 			},
 		},
@@ -177,7 +185,7 @@ func TestReadRosterBlankLines(t *testing.T) {
 	}
 	want := []RosterEntry{
 		{Line: 3, Email: "a@x.org", Name: "A", Unit: "U"},
-		{Line: 6, Email: "b@x.org", Name: "B", ManagerEmail: "a@x.org", Unit: "U", HR: true},
+		{Line: 6, Email: "b@x.org", Name: "B", ManagerEmail: "a@x.org", Unit: "U", HR: true, HRRole: HRD},
 	}
 	if diff := cmp.Diff(want, entries); diff != "" {
 		t.Errorf("entries (-want +got):\n%s", diff)

@@ -100,7 +100,7 @@ func PlanRoster(current []Person, entries []RosterEntry, deactivateMissing bool)
 			{"email", p.Email != e.Email},
 			{"name", p.Name != e.Name},
 			{"unit", p.Unit != e.Unit},
-			{"hr", p.HR != e.HR},
+			{"hr", p.HR != e.HR || p.HRRole != e.HRRole},
 			{"tz", e.TZ != "" && p.TZ != e.TZ},
 			{"hire_date", p.HireDate != e.HireDate},
 			{"reactivated", !p.Active},

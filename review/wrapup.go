@@ -243,7 +243,7 @@ func CanSeeRating(actor Actor, employee, rater Person, w *WrapUp) bool {
 	if me != nil && me.ID == employee.ID {
 		return me.Active && w.Released()
 	}
-	if actor.HR {
+	if actor.HRFor(employee.Unit) {
 		return true
 	}
 	if me == nil || !me.Active {
@@ -364,14 +364,22 @@ func CanDecidePool(actor Actor, p Pool) error {
 // person in it rated, and the capped level within its cap unless HR gives
 // a reason for an exception.
 func ApprovalCheck(scale Scale, p Pool, exception string) error {
-	if missing := p.People - p.Rated(); missing > 0 {
-		return Errorf(ECONFLICT, "%s is still waiting on %d of %d ratings. Approve it once every manager's wrap-up is in.", p.Unit, missing, p.People)
+	if err := AllRated(p); err != nil {
+		return err
 	}
 	top, ok := scale.Capped()
 	if ok && OverCap(top.CapPercent, p.Counts[top.Key], p.People) && strings.TrimSpace(exception) == "" {
 		return &Error{Code: EINVALID, Message: "This unit is over the cap.", Fields: map[string]string{
 			FieldException: "Over the cap needs an exception: say why HR accepts it.",
 		}}
+	}
+	return nil
+}
+
+// AllRated refuses to approve a pool until everyone in it is rated.
+func AllRated(p Pool) error {
+	if missing := p.People - p.Rated(); missing > 0 {
+		return Errorf(ECONFLICT, "%s is still waiting on %d of %d ratings. Approve it once every manager's wrap-up is in.", p.Unit, missing, p.People)
 	}
 	return nil
 }

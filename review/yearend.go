@@ -162,6 +162,32 @@ func (c Chain) CanExcept(role HRRole) error {
 	return Errorf(EFORBIDDEN, "Only %s can let a secretariat go over the cap.", c.ExceptionHolder().Title())
 }
 
+// CanAskException says whether someone with role, in unit, may ask for an
+// exception to the cap for the secretariat's distribution: whoever holds
+// its first step, or HRD (and the CHRO), before that step is taken.
+func (c Chain) CanAskException(role HRRole, unit, secretariat string, st Approval) error {
+	if st != AwaitingSecretariat {
+		return Errorf(ECONFLICT, "%s's first approval is already given, so an exception can't be asked for now. Reopen it first.", secretariat)
+	}
+	if role.OrgWide() || role == HRSecretariat && c.HasSecretariatHR && secretariatOf(unit) == secretariat {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "An exception for %s is asked for by its own HR, or by central HR (HRD).", secretariat)
+}
+
+// SmallPool is the size below which HRD may combine a secretariat with
+// another for the cap: under 10 people, a 10% cap allows nobody.
+const SmallPool = 10
+
+// CanDecideAppeal refuses anyone but central HR (HRD, the CHRO): appeals
+// are heard by the central HR division.
+func CanDecideAppeal(actor Actor) error {
+	if actor.HRRole().OrgWide() {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "Appeals are decided by central HR (HRD).")
+}
+
 // Next is the state after an approval at st.
 func (st Approval) Next() Approval {
 	if st == Approved {
@@ -421,7 +447,7 @@ func (b YearBusiness) Lines() []string {
 		out = append(out, fmt.Sprintf("%s of %d not written", countNoun(b.WrapUpsMissing, "wrap-up", "wrap-ups"), b.People))
 	}
 	if n := len(b.PoolsNotApproved); n > 0 {
-		out = append(out, fmt.Sprintf("%s not approved: %s", countNoun(n, "unit", "units"), strings.Join(b.PoolsNotApproved, ", ")))
+		out = append(out, fmt.Sprintf("%s not approved: %s", countNoun(n, "secretariat", "secretariats"), strings.Join(b.PoolsNotApproved, ", ")))
 	}
 	if b.ConversationsNotHeld > 0 {
 		out = append(out, fmt.Sprintf("%s still to hold", countNoun(b.ConversationsNotHeld, "final conversation", "final conversations")))
@@ -440,8 +466,8 @@ func countNoun(n int, one, many string) string {
 // ended, and, while anything of it is open, only when HR says to close it
 // anyway.
 func CanCloseYear(actor Actor, fy FiscalYear, today Date, b YearBusiness, anyway bool) error {
-	if !actor.HR {
-		return Errorf(EFORBIDDEN, "Only HR can close a review year.")
+	if !actor.HRRole().OrgWide() {
+		return Errorf(EFORBIDDEN, "Only central HR (HRD) can close a review year.")
 	}
 	if !today.After(fy.End()) {
 		return Errorf(ECONFLICT, "%s runs until %s: it can be closed from the day after.", fy, fy.End().Human())

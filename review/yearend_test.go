@@ -590,3 +590,91 @@ func TestAcknowledgeReminder(t *testing.T) {
 		t.Error("reminded after acknowledging")
 	}
 }
+
+// Every HR role sees, as HR, its own part of the organisation and nothing
+// beyond it: a person's year, a manager's team, a rating.
+func TestHRScopeByRole(t *testing.T) {
+	dir := NewHRDirectory([]string{"U0LIST", "listed@x.org"})
+	mgr := Person{ID: 1, Name: "Mo", Unit: "EOHHS/DPH", Active: true, ManagerID: 9}
+	emp := Person{ID: 2, Name: "Em", Unit: "EOHHS/DPH/Lab", ManagerID: 1, Active: true}
+	away := Person{ID: 3, Name: "Al", Unit: "EOTSS/MassIT", ManagerID: 8, Active: true}
+	next := Person{ID: 4, Name: "Ned", Unit: "EOHHS/DMH", ManagerID: 7, Active: true}
+	w := &WrapUp{RaterID: 1, Rating: "successful", RatedAt: time.Now()}
+	hr := func(role HRRole, unit string) Actor {
+		p := Person{ID: 50, SlackID: "U0HR", Email: "hr@x.org", Unit: unit, Active: true, HR: role != HRNone, HRRole: role}
+		return dir.Actor("U0HR", &p)
+	}
+	listed := Person{ID: 51, SlackID: "U0L2", Email: "listed@x.org", Unit: "EOTSS/HR", Active: true}
+	oldHR := Person{ID: 52, SlackID: "U0OLD", Unit: "EOTSS/HR", Active: true, HR: true}
+	for _, tt := range []struct {
+		name  string
+		actor Actor
+		scope string
+		sees  map[string]bool // by the target's name
+	}{
+		{"agency HR sees their agency", hr(HRAgency, "EOHHS/DPH/HR"), "EOHHS/DPH", map[string]bool{"Em": true, "Mo": true, "Al": false, "Ned": false}},
+		{"secretariat HR sees their secretariat", hr(HRSecretariat, "EOHHS/HR"), "EOHHS", map[string]bool{"Em": true, "Mo": true, "Al": false, "Ned": true}},
+		{"HRD sees everyone", hr(HRD, "ANF/HRD"), "", map[string]bool{"Em": true, "Mo": true, "Al": true, "Ned": true}},
+		{"the CHRO sees everyone", hr(CHRO, "ANF"), "", map[string]bool{"Em": true, "Mo": true, "Al": true, "Ned": true}},
+		{"no role sees nobody's as HR", hr(HRNone, "EOHHS/DPH"), "", map[string]bool{"Em": false, "Mo": false, "Al": false, "Ned": false}},
+		{"HR_USERS by Slack ID is HRD", dir.Actor("U0LIST", nil), "", map[string]bool{"Em": true, "Al": true}},
+		{"HR_USERS by email is HRD", dir.Actor("U0L2", &listed), "", map[string]bool{"Em": true, "Al": true}},
+		{"an hr of true before roles is HRD", dir.Actor("U0OLD", &oldHR), "", map[string]bool{"Em": true, "Al": true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.actor.Scope != tt.scope {
+				t.Errorf("scope = %q, want %q", tt.actor.Scope, tt.scope)
+			}
+			for _, target := range []Person{mgr, emp, away, next} {
+				want, ok := tt.sees[target.Name]
+				if !ok {
+					continue
+				}
+				if got := Can(tt.actor, ViewYear, target) == nil; got != want {
+					t.Errorf("ViewYear(%s) = %v, want %v", target.Name, got, want)
+				}
+				if got := Can(tt.actor, ViewTeam, target) == nil; got != want {
+					t.Errorf("ViewTeam(%s) = %v, want %v", target.Name, got, want)
+				}
+				rater := Person{ID: 1, ManagerID: 9}
+				if got := CanSeeRating(tt.actor, target, rater, w); got != want {
+					t.Errorf("CanSeeRating(%s) = %v, want %v", target.Name, got, want)
+				}
+			}
+		})
+	}
+	if r := dir.Role("U0LIST", &Person{Active: true, HR: true, HRRole: CHRO}); r != CHRO {
+		t.Errorf("HR_USERS made the CHRO %v", r)
+	}
+	if a := dir.Actor("U0NOBODY", nil); a.HR || a.HRFor("EOHHS") {
+		t.Errorf("a stranger is HR: %+v", a)
+	}
+	if (Actor{HR: true}).HRRole() != HRD {
+		t.Error("HR rights without a role are not HRD's")
+	}
+}
+
+func TestCanAskException(t *testing.T) {
+	full := Chain{HasSecretariatHR: true, HasCHRO: true}
+	for _, tt := range []struct {
+		name  string
+		chain Chain
+		role  HRRole
+		unit  string
+		st    Approval
+		want  string
+	}{
+		{"the secretariat's HR asks", full, HRSecretariat, "EOHHS/HR", AwaitingSecretariat, ""},
+		{"another secretariat's HR may not", full, HRSecretariat, "EOTSS/HR", AwaitingSecretariat, EFORBIDDEN},
+		{"a secretariat HR who may not decide it is not asked", Chain{HasCHRO: true}, HRSecretariat, "EOHHS/HR", AwaitingSecretariat, EFORBIDDEN},
+		{"agency HR may not", full, HRAgency, "EOHHS/DPH", AwaitingSecretariat, EFORBIDDEN},
+		{"HRD may", full, HRD, "ANF", AwaitingSecretariat, ""},
+		{"not after the first step", full, HRSecretariat, "EOHHS/HR", AwaitingHRD, ECONFLICT},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := codeOf(tt.chain.CanAskException(tt.role, tt.unit, "EOHHS", tt.st)); got != tt.want {
+				t.Errorf("CanAskException = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

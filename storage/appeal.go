@@ -168,7 +168,7 @@ func (s *Store) peopleByIDs(ctx context.Context, ids map[int64]bool) (map[int64]
 func (s *Store) DecideAppeal(ctx context.Context, actor review.Actor, id int64, plan func(review.Appeal) (review.Appeal, error), notify func(AppealCase) ([]Notification, error)) (AppealCase, error) {
 	var out AppealCase
 	err := s.tx(ctx, "decide appeal", func(tx *gorm.DB, now time.Time) error {
-		if err := review.CanAuditRatings(actor); err != nil {
+		if err := review.CanDecideAppeal(actor); err != nil {
 			return err
 		}
 		var row appealRow

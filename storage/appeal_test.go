@@ -15,8 +15,8 @@ func TestAppeals(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, url string) {
 		clock := newClock("2027-06-16T14:00:00Z")
 		s := storagetest.Open(t, url, clock)
-		mgrs, hr := ratingOrg(t, s, map[string]int{"S/B": 10})
-		mgr := mgrs["S/B"]
+		mgrs, hr := ratingOrg(t, s, map[string]int{"B/Y": 10})
+		mgr := mgrs["B/Y"]
 		rateTeam(t, s, mgr, 1)
 		team, _ := s.Team(ctx, mgr.ID, 2027)
 		emp := team[len(team)-1].Person
@@ -26,7 +26,7 @@ func TestAppeals(t *testing.T) {
 			t.Fatal(err)
 		}
 		none := func(review.Pool, []storage.TeamRelease) ([]storage.Notification, error) { return nil, nil }
-		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/B", "", none); err != nil {
+		if _, err := s.ApproveRatings(ctx, hr, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "B", Reason: "", Teams: none}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.MarkConversationHeld(ctx, storage.Change{Actor: asMgr, Action: review.HoldConversation}, emp, 2027); err != nil {

@@ -58,6 +58,7 @@ func migrations(dialect string) []*gormigrate.Migration {
 		{ID: "0009_appeals", Migrate: ddl(dialect, schema0009)},
 		{ID: "0010_leaves", Migrate: ddl(dialect, schema0010)},
 		{ID: "0011_improvement_plans", Migrate: ddl(dialect, schema0011)},
+		{ID: "0012_approval_chain", Migrate: ddl(dialect, schema0012)},
 	}
 }
 
@@ -456,4 +457,31 @@ CREATE TABLE improvement_plans (
 	updated_at {{TS}} NOT NULL
 );
 CREATE INDEX improvement_plans_person ON improvement_plans (person_id, closed_on)
+`
+
+// schema0012 gives HR people a role (agency, secretariat, hrd, chro; an
+// hr of true before it is hrd), and ratings their approval chain: the
+// secretariat's step, then HRD's (approved_at); a secretariat over the
+// cap asks for an exception, which the CHRO grants. HRD may combine a
+// small secretariat with another for the cap.
+const schema0012 = `
+ALTER TABLE people ADD COLUMN hr_role TEXT NOT NULL DEFAULT '';
+UPDATE people SET hr_role = 'hrd' WHERE hr;
+ALTER TABLE rating_approvals ADD COLUMN checked_at {{TS}};
+ALTER TABLE rating_approvals ADD COLUMN checked_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE rating_approvals ADD COLUMN checked_counts TEXT NOT NULL DEFAULT '';
+ALTER TABLE rating_approvals ADD COLUMN exception_asked_at {{TS}};
+ALTER TABLE rating_approvals ADD COLUMN exception_asked_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE rating_approvals ADD COLUMN exception_granted_at {{TS}};
+ALTER TABLE rating_approvals ADD COLUMN exception_granted_by TEXT NOT NULL DEFAULT '';
+CREATE TABLE pool_combinations (
+	id {{PK}},
+	fiscal_year INTEGER NOT NULL,
+	secretariat TEXT NOT NULL,
+	into_secretariat TEXT NOT NULL,
+	reason TEXT NOT NULL,
+	combined_by TEXT NOT NULL,
+	created_at {{TS}} NOT NULL,
+	UNIQUE (fiscal_year, secretariat)
+)
 `

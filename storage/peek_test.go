@@ -9,3 +9,11 @@ func (s *Store) OutboxMessage(ctx context.Context, key string) (status, payload 
 	err = s.read(ctx).Where("dedup_key = ?", key).Take(&r).Error
 	return r.Status, r.Payload, err
 }
+
+// ApprovalRowID returns the id of unit's approval row for fy, which the
+// audit log names.
+func (s *Store) ApprovalRowID(ctx context.Context, fy int, unit string) (int64, error) {
+	var id int64
+	err := s.read(ctx).Model(&ratingApprovalRow{}).Select("id").Where("fiscal_year = ? AND unit = ?", fy, unit).Scan(&id).Error
+	return id, err
+}

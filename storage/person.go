@@ -16,7 +16,8 @@ type personRow struct {
 	Name          string
 	Unit          string
 	ManagerID     *int64
-	HR            bool `gorm:"column:hr"`
+	HR            bool   `gorm:"column:hr"`
+	HRRole        string `gorm:"column:hr_role"`
 	Active        bool
 	HireDate      string
 	JoinedOn      string // the day they were added to the roster, or added back
@@ -38,6 +39,10 @@ func (r personRow) domain() review.Person {
 		p.ManagerID = *r.ManagerID
 	}
 	p.HireDate, _ = review.ParseDate(r.HireDate)
+	p.HRRole, _ = review.ParseHRRole(r.HRRole)
+	if p.HR && p.HRRole == review.HRNone {
+		p.HRRole = review.HRD
+	}
 	return p
 }
 

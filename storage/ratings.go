@@ -5,40 +5,85 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/massperform/massperform/review"
 )
 
 type ratingApprovalRow struct {
-	ID              int64
-	Unit            string
-	FiscalYear      int
-	Pool            string
-	ApprovedBy      *int64
-	ApprovedAt      *time.Time
-	ExceptionReason string
-	ReopenedAt      *time.Time
-	ReopenedBy      *int64
-	ReopenReason    string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	ID                 int64
+	Unit               string
+	FiscalYear         int
+	Pool               string
+	CheckedAt          *time.Time
+	CheckedBy          string
+	CheckedCounts      string
+	ApprovedBy         *int64
+	ApprovedAt         *time.Time
+	ExceptionReason    string
+	ExceptionAskedAt   *time.Time
+	ExceptionAskedBy   string
+	ExceptionGrantedAt *time.Time
+	ExceptionGrantedBy string
+	ReopenedAt         *time.Time
+	ReopenedBy         *int64
+	ReopenReason       string
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 func (ratingApprovalRow) TableName() string { return "rating_approvals" }
 
-// Approval is HR's approval of a unit's ratings for a year.
+// Approval is where a unit's ratings for a year stand in the approval
+// chain: the secretariat's step (checked), HRD's (approved), and an
+// exception to the cap asked for and granted.
 type Approval struct {
-	Unit       string
-	Pool       string // the unit of the pool it was given for
-	ApprovedAt time.Time
-	Exception  string // why HR accepted a pool over the cap, "" if it was not
-	ReopenedAt time.Time
-	Reopen     string // why HR reopened it
+	Unit               string
+	Pool               string    // the pool it was given for
+	CheckedAt          time.Time // the secretariat's step
+	CheckedBy          string
+	ApprovedAt         time.Time // HRD's step: the ratings are approved
+	Exception          string    // why the secretariat asked to go over the cap
+	ExceptionAskedAt   time.Time
+	ExceptionAskedBy   string
+	ExceptionGrantedAt time.Time
+	ExceptionGrantedBy string
+	ReopenedAt         time.Time
+	Reopen             string // why HR reopened it
 }
 
 // Approved reports whether the approval stands.
 func (a Approval) Approved() bool { return !a.ApprovedAt.IsZero() }
+
+// Stage is where the chain stands.
+func (a Approval) Stage() review.Approval {
+	switch {
+	case a.Approved():
+		return review.Approved
+	case !a.CheckedAt.IsZero():
+		return review.AwaitingHRD
+	}
+	return review.AwaitingSecretariat
+}
+
+// Excepted reports whether the exception to the cap is granted.
+func (a Approval) Excepted() bool { return !a.ExceptionGrantedAt.IsZero() }
+
+// Asked reports whether an exception was asked for and not yet granted.
+func (a Approval) Asked() bool { return !a.ExceptionAskedAt.IsZero() && !a.Excepted() }
+
+func (r ratingApprovalRow) domain() Approval {
+	a := Approval{Unit: r.Unit, Pool: r.Pool, CheckedBy: r.CheckedBy, Exception: r.ExceptionReason, ExceptionAskedBy: r.ExceptionAskedBy,
+		ExceptionGrantedBy: r.ExceptionGrantedBy, Reopen: r.ReopenReason}
+	for _, t := range []struct {
+		to   *time.Time
+		from *time.Time
+	}{{&a.CheckedAt, r.CheckedAt}, {&a.ApprovedAt, r.ApprovedAt}, {&a.ExceptionAskedAt, r.ExceptionAskedAt}, {&a.ExceptionGrantedAt, r.ExceptionGrantedAt}, {&a.ReopenedAt, r.ReopenedAt}} {
+		if t.from != nil {
+			*t.to = *t.from
+		}
+	}
+	return a
+}
 
 // inYear is the SQL condition (over people as p) for the people who are to
 // get a rating for a year: on the roster, with a manager, since before the
@@ -127,7 +172,7 @@ func ratingCounts(db *gorm.DB, fy review.FiscalYear) ([]review.UnitCount, error)
 	return out, nil
 }
 
-// Approvals returns HR's approvals for fy, by unit.
+// Approvals returns where HR's approvals for fy stand, by unit.
 func (s *Store) Approvals(ctx context.Context, fy review.FiscalYear) (map[string]Approval, error) {
 	var rows []ratingApprovalRow
 	if err := s.read(ctx).Where("fiscal_year = ?", int(fy)).Find(&rows).Error; err != nil {
@@ -135,14 +180,7 @@ func (s *Store) Approvals(ctx context.Context, fy review.FiscalYear) (map[string
 	}
 	out := make(map[string]Approval, len(rows))
 	for _, r := range rows {
-		a := Approval{Unit: r.Unit, Pool: r.Pool, Exception: r.ExceptionReason, Reopen: r.ReopenReason}
-		if r.ApprovedAt != nil {
-			a.ApprovedAt = *r.ApprovedAt
-		}
-		if r.ReopenedAt != nil {
-			a.ReopenedAt = *r.ReopenedAt
-		}
-		out[r.Unit] = a
+		out[r.Unit] = r.domain()
 	}
 	return out, nil
 }
@@ -156,118 +194,6 @@ type TeamRelease struct {
 
 // NotifyTeams builds the messages for the managers a decision touched.
 type NotifyTeams func(pool review.Pool, teams []TeamRelease) ([]Notification, error)
-
-// ApproveRatings records HR's approval of the pool named unit for fy, with
-// the reason for an exception when it is over the cap. The pool is
-// recomputed inside the transaction, so approval is given to the
-// distribution as it stands. Each rating in it is marked approved, and
-// notify tells the managers of the people rated.
-func (s *Store) ApproveRatings(ctx context.Context, actor review.Actor, fy review.FiscalYear, scale review.Scale, unit, exception string, notify NotifyTeams) (review.Pool, error) {
-	var pool review.Pool
-	err := s.tx(ctx, "approve ratings", func(tx *gorm.DB, now time.Time) error {
-		if err := review.CanAuditRatings(actor); err != nil {
-			return err
-		}
-		p, err := poolNamed(tx, fy, unit)
-		if err != nil {
-			return err
-		}
-		if err := review.CanDecidePool(actor, p); err != nil {
-			return err
-		}
-		pool = p
-		var standing int64
-		if err := tx.Model(&ratingApprovalRow{}).Where("fiscal_year = ? AND unit IN ? AND approved_at IS NOT NULL", int(fy), p.Members).Count(&standing).Error; err != nil {
-			return err
-		}
-		if int(standing) == len(p.Members) {
-			return review.Errorf(review.ECONFLICT, "%s is already approved.", p.Unit)
-		}
-		if err := review.ApprovalCheck(scale, p, exception); err != nil {
-			return err
-		}
-		if !review.OverCap(capOf(scale), p.Counts[topOf(scale)], p.People) {
-			exception = ""
-		}
-		var by *int64
-		if actor.Person != nil {
-			by = &actor.Person.ID
-		}
-		rows := make([]ratingApprovalRow, len(p.Members))
-		for i, m := range p.Members {
-			rows[i] = ratingApprovalRow{Unit: m, FiscalYear: int(fy), Pool: p.Unit, ApprovedBy: by, ApprovedAt: &now, ExceptionReason: exception, CreatedAt: now, UpdatedAt: now}
-		}
-		err = tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "unit"}, {Name: "fiscal_year"}},
-			DoUpdates: clause.AssignmentColumns([]string{"pool", "approved_by", "approved_at", "exception_reason", "updated_at"}),
-		}).Create(&rows).Error
-		if err != nil {
-			return err
-		}
-		audit := newAudit(actor.AuditName(), now)
-		audit.add("ratings.approve", "rating_approval", rows[0].ID, nil, map[string]any{
-			"fiscal_year": int(fy), "pool": p.Unit, "units": p.Members, "people": p.People, "counts": p.Counts, "exception": exception,
-		})
-		return s.touchPool(tx, now, audit, fy, p, &now, notify)
-	})
-	return pool, err
-}
-
-// ReopenRatings withdraws HR's approval of the pool named unit, with the
-// reason, so that its managers can change ratings; notify tells them.
-// Ratings already shared go back to waiting for a new approval.
-func (s *Store) ReopenRatings(ctx context.Context, actor review.Actor, fy review.FiscalYear, unit, reason string, notify NotifyTeams) (review.Pool, error) {
-	var pool review.Pool
-	err := s.tx(ctx, "reopen ratings", func(tx *gorm.DB, now time.Time) error {
-		if err := review.CanAuditRatings(actor); err != nil {
-			return err
-		}
-		var rows []ratingApprovalRow
-		if err := tx.Where("fiscal_year = ? AND pool = ? AND approved_at IS NOT NULL", int(fy), unit).Find(&rows).Error; err != nil {
-			return err
-		}
-		if len(rows) == 0 {
-			return review.Errorf(review.ECONFLICT, "%s has no approval to reopen.", unit)
-		}
-		members := make([]string, len(rows))
-		for i, r := range rows {
-			members[i] = r.Unit
-		}
-		if err := review.CanDecidePool(actor, review.Pool{UnitCount: review.UnitCount{Unit: unit}, Members: members}); err != nil {
-			return err
-		}
-		var by *int64
-		if actor.Person != nil {
-			by = &actor.Person.ID
-		}
-		err := tx.Model(&ratingApprovalRow{}).Where("fiscal_year = ? AND pool = ?", int(fy), unit).
-			Updates(map[string]any{"approved_at": nil, "reopened_at": now, "reopened_by": by, "reopen_reason": reason, "updated_at": now}).Error
-		if err != nil {
-			return err
-		}
-		counts, err := ratingCounts(tx, fy)
-		if err != nil {
-			return err
-		}
-		pool = review.Pool{UnitCount: review.UnitCount{Unit: unit, Counts: map[string]int{}}, Members: members}
-		for _, c := range counts {
-			for _, m := range members {
-				if c.Unit == m {
-					pool.People += c.People
-					for k, n := range c.Counts {
-						pool.Counts[k] += n
-					}
-				}
-			}
-		}
-		audit := newAudit(actor.AuditName(), now)
-		audit.add("ratings.reopen", "rating_approval", rows[0].ID, map[string]any{"approved_at": rows[0].ApprovedAt}, map[string]any{
-			"fiscal_year": int(fy), "pool": unit, "units": members, "reason": reason,
-		})
-		return s.touchPool(tx, now, audit, fy, pool, nil, notify)
-	})
-	return pool, err
-}
 
 // touchPool sets the approval of every rating in the pool (nil withdraws
 // it), writes the audit and queues notify's messages: on approval to the
@@ -329,23 +255,6 @@ func (s *Store) touchPool(tx *gorm.DB, now time.Time, audit *auditLog, fy review
 		return err
 	}
 	return enqueue(tx, now, ns, s.batch)
-}
-
-// poolNamed returns the pool named unit as it stands.
-func poolNamed(db *gorm.DB, fy review.FiscalYear, unit string) (review.Pool, error) {
-	counts, err := ratingCounts(db, fy)
-	if err != nil {
-		return review.Pool{}, err
-	}
-	for _, p := range review.Pools(counts) {
-		if p.Unit == unit {
-			return p, nil
-		}
-	}
-	if p, ok := review.PoolOf(review.Pools(counts), unit); ok {
-		return review.Pool{}, review.Errorf(review.ECONFLICT, "%s is pooled with %s for the cap, so the two are approved together: approve %s.", unit, p.Unit, p.Unit)
-	}
-	return review.Pool{}, review.Errorf(review.ENOTFOUND, "There is no unit %s with people to rate in %s.", unit, fy)
 }
 
 func capOf(s review.Scale) int {

@@ -90,7 +90,7 @@ func (s *Store) applyRoster(tx *gorm.DB, now time.Time, audit *auditLog, today r
 	for _, c := range plan.Change {
 		old := before[c.Person.ID]
 		upd := map[string]any{
-			"email": c.Entry.Email, "name": c.Entry.Name, "unit": c.Entry.Unit, "hr": c.Entry.HR,
+			"email": c.Entry.Email, "name": c.Entry.Name, "unit": c.Entry.Unit, "hr": c.Entry.HR, "hr_role": c.Entry.HRRole.String(),
 			"hire_date": c.Entry.HireDate.String(), "active": true, "left_at": nil, "updated_at": now,
 		}
 		if c.Entry.TZ != "" {
@@ -209,7 +209,7 @@ func (s *Store) applyRoster(tx *gorm.DB, now time.Time, audit *auditLog, today r
 func newPersonRow(e review.RosterEntry, managerID *int64, today review.Date, now time.Time) personRow {
 	return personRow{
 		SlackID: e.SlackID, Email: e.Email, Name: e.Name, Unit: e.Unit, ManagerID: managerID,
-		HR: e.HR, Active: true, HireDate: e.HireDate.String(), JoinedOn: today.String(), TZ: e.TZ, TZRefreshedAt: &now,
+		HR: e.HR, HRRole: e.HRRole.String(), Active: true, HireDate: e.HireDate.String(), JoinedOn: today.String(), TZ: e.TZ, TZRefreshedAt: &now,
 	}
 }
 

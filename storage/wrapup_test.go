@@ -133,19 +133,19 @@ func TestApproveAndRelease(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, url string) {
 		clock := newClock("2027-06-20T14:00:00Z")
 		s := storagetest.Open(t, url, clock)
-		// S/A has 19 people (over the cap with 2 exceptional); S/A/Lab has
-		// 4, pooled into S/A; S/B has 10 (1 exceptional is fine).
-		mgrs, hr := ratingOrg(t, s, map[string]int{"S/A": 15, "S/A/Lab": 4, "S/B": 10})
-		counts, err := s.RatingCounts(ctx, 2027)
+		// Secretariat A has 19 people in two units (over the cap with 2
+		// exceptional); B has 10 (1 exceptional is fine). The managers are
+		// in S.
+		mgrs, hr := ratingOrg(t, s, map[string]int{"A/X": 15, "A/X/Lab": 4, "B/Y": 10})
+		_, pools, err := s.RatingPools(ctx, 2027)
 		if err != nil {
 			t.Fatal(err)
 		}
-		pools := review.Pools(counts)
-		if len(pools) != 3 { // S (the managers and the head's level), S/A with S/A/Lab, S/B
+		if len(pools) != 3 { // A, B, and S (the managers)
 			t.Fatalf("pools = %+v", pools)
 		}
-		if p, _ := review.PoolOf(pools, "S/A/Lab"); p.Unit != "S/A" || p.People != 19 {
-			t.Fatalf("S/A/Lab's pool = %+v", p)
+		if p, _ := review.PoolOf(pools, "A/X/Lab"); p.Unit != "A" || p.People != 19 {
+			t.Fatalf("A/X/Lab's pool = %+v", p)
 		}
 
 		var told []storage.TeamRelease
@@ -157,45 +157,45 @@ func TestApproveAndRelease(t *testing.T) {
 			}
 			return ns, nil
 		}
-		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/A", "", notify); review.ErrorCode(err) != review.ECONFLICT {
+		if _, err := s.ApproveRatings(ctx, hr, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "A", Reason: "", Teams: notify}); review.ErrorCode(err) != review.ECONFLICT {
 			t.Errorf("approving before any rating = %v", err)
 		}
-		rateTeam(t, s, mgrs["S/A"], 1)
-		rateTeam(t, s, mgrs["S/A/Lab"], 1)
-		rateTeam(t, s, mgrs["S/B"], 1)
+		rateTeam(t, s, mgrs["A/X"], 1)
+		rateTeam(t, s, mgrs["A/X/Lab"], 1)
+		rateTeam(t, s, mgrs["B/Y"], 1)
 
-		if _, err := s.ApproveRatings(ctx, review.Actor{SlackID: mgrs["S/B"].SlackID, Person: ptr(mgrs["S/B"])}, 2027, review.ProgramScale, "S/B", "", notify); review.ErrorCode(err) != review.EFORBIDDEN {
+		if _, err := s.ApproveRatings(ctx, review.Actor{SlackID: mgrs["B/Y"].SlackID, Person: ptr(mgrs["B/Y"])}, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "B", Reason: "", Teams: notify}); review.ErrorCode(err) != review.EFORBIDDEN {
 			t.Errorf("a manager approving = %v", err)
 		}
-		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/A/Lab", "", notify); review.ErrorCode(err) != review.ECONFLICT || !strings.Contains(review.ErrorMessage(err), "approve S/A") {
+		if _, err := s.ApproveRatings(ctx, hr, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "A/X/Lab", Reason: "", Teams: notify}); review.ErrorCode(err) != review.ECONFLICT || !strings.Contains(review.ErrorMessage(err), "approve A") {
 			t.Errorf("approving a pooled unit on its own = %v", err)
 		}
-		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/A", "", notify); review.FieldErrors(err)[review.FieldException] == "" {
+		if _, err := s.ApproveRatings(ctx, hr, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "A", Reason: "", Teams: notify}); review.FieldErrors(err)[review.FieldException] == "" {
 			t.Errorf("approving 2 of 19 exceptional without a reason = %v", err)
 		}
-		p, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/A", "Both led the flood response.", notify)
+		p, err := s.ApproveRatings(ctx, hr, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "A", Reason: "Both led the flood response.", Teams: notify})
 		if err != nil || p.People != 19 || p.Counts["exceptional"] != 2 {
-			t.Fatalf("approve S/A with an exception = %+v, %v", p, err)
+			t.Fatalf("approve A with an exception = %+v, %v", p, err)
 		}
 		if len(told) != 2 || len(told[0].Reports)+len(told[1].Reports) != 19 {
 			t.Errorf("managers told: %+v", told)
 		}
-		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/A", "again", notify); review.ErrorCode(err) != review.ECONFLICT {
+		if _, err := s.ApproveRatings(ctx, hr, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "A", Reason: "again", Teams: notify}); review.ErrorCode(err) != review.ECONFLICT {
 			t.Errorf("approving twice = %v", err)
 		}
-		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/B", "", notify); err != nil {
+		if _, err := s.ApproveRatings(ctx, hr, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "B", Reason: "", Teams: notify}); err != nil {
 			t.Errorf("1 of 10 needs no exception: %v", err)
 		}
 		approvals, _ := s.Approvals(ctx, 2027)
-		if a := approvals["S/A/Lab"]; !a.Approved() || a.Pool != "S/A" || a.Exception != "Both led the flood response." {
-			t.Errorf("S/A/Lab approval = %+v", a)
+		if a := approvals["A/X/Lab"]; !a.Approved() || a.Pool != "A" || a.Exception != "Both led the flood response." {
+			t.Errorf("A/X/Lab approval = %+v", a)
 		}
-		if a := approvals["S/B"]; !a.Approved() || a.Exception != "" {
-			t.Errorf("S/B approval = %+v", a)
+		if a := approvals["B/Y"]; !a.Approved() || a.Exception != "" {
+			t.Errorf("B/Y approval = %+v", a)
 		}
 
 		// The ratings are locked; the manager marks the conversation held.
-		mgr := mgrs["S/B"]
+		mgr := mgrs["B/Y"]
 		team, _ := s.Team(ctx, mgr.ID, 2027)
 		emp := team[0].Person
 		rating := storage.Change{Actor: review.Actor{SlackID: mgr.SlackID, Person: &mgr}, Action: review.Rate}
@@ -215,7 +215,7 @@ func TestApproveAndRelease(t *testing.T) {
 
 		// HR reopens S/B; the manager changes the rating, which takes it
 		// back from the employee until it is approved and discussed again.
-		if _, err := s.ReopenRatings(ctx, hr, 2027, "S/B", "Recheck one rating", notify); err != nil {
+		if _, err := s.ReopenRatings(ctx, hr, storage.Decision{Year: 2027, Pool: "B", Reason: "Recheck one rating", Teams: notify}); err != nil {
 			t.Fatal(err)
 		}
 		y, _ = s.Year(ctx, emp.ID, 2027)
@@ -228,10 +228,10 @@ func TestApproveAndRelease(t *testing.T) {
 		if _, err := s.MarkConversationHeld(ctx, rating, emp, 2027); err != storage.NotYetApproved {
 			t.Errorf("held before the new approval = %v", err)
 		}
-		if _, err := s.ReopenRatings(ctx, hr, 2027, "S/B", "again", notify); review.ErrorCode(err) != review.ECONFLICT {
+		if _, err := s.ReopenRatings(ctx, hr, storage.Decision{Year: 2027, Pool: "B", Reason: "again", Teams: notify}); review.ErrorCode(err) != review.ECONFLICT {
 			t.Errorf("reopening what is open = %v", err)
 		}
-		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/B", "", notify); err != nil {
+		if _, err := s.ApproveRatings(ctx, hr, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "B", Reason: "", Teams: notify}); err != nil {
 			t.Fatal(err)
 		}
 		y, _ = s.Year(ctx, emp.ID, 2027)
@@ -274,7 +274,7 @@ func TestMoveSetsAsideTheWrapUp(t *testing.T) {
 			t.Fatal(err)
 		}
 		hr := review.Actor{SlackID: "UHR", HR: true}
-		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "EOHHS", "", nil); review.ErrorCode(err) != review.ECONFLICT {
+		if _, err := s.ApproveRatings(ctx, hr, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "EOHHS", Reason: "", Teams: nil}); review.ErrorCode(err) != review.ECONFLICT {
 			t.Fatalf("approving with Pat and Mona unrated = %v", err)
 		}
 
@@ -327,7 +327,7 @@ func TestMoveSetsAsideTheWrapUp(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "EOHHS", "", nil); err != nil {
+		if _, err := s.ApproveRatings(ctx, hr, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "EOHHS", Reason: "", Teams: nil}); err != nil {
 			t.Fatal(err)
 		}
 		importRoster(t, s, "2027-06-22", roster, false)
@@ -357,17 +357,17 @@ func TestHRDecidesNoPoolWithTheirOwnRating(t *testing.T) {
 		hanaP, _ := s.PersonBySlackID(ctx, "U6")
 		rateTeam(t, s, dana, 0)
 		asHana := review.Actor{SlackID: "U6", Person: &hanaP, HR: true}
-		if _, err := s.ApproveRatings(ctx, asHana, 2027, review.ProgramScale, "EOHHS", "", nil); review.ErrorCode(err) != review.EFORBIDDEN || !strings.Contains(review.ErrorMessage(err), "Your own rating is in EOHHS") {
+		if _, err := s.ApproveRatings(ctx, asHana, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "EOHHS", Reason: "", Teams: nil}); review.ErrorCode(err) != review.EFORBIDDEN || !strings.Contains(review.ErrorMessage(err), "Your own rating is in EOHHS") {
 			t.Errorf("Hana approving her own pool = %v", err)
 		}
 		other := review.Actor{SlackID: "UHRD", HR: true}
-		if _, err := s.ApproveRatings(ctx, other, 2027, review.ProgramScale, "EOHHS", "", nil); err != nil {
+		if _, err := s.ApproveRatings(ctx, other, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "EOHHS", Reason: "", Teams: nil}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ReopenRatings(ctx, asHana, 2027, "EOHHS", "why not", nil); review.ErrorCode(err) != review.EFORBIDDEN {
+		if _, err := s.ReopenRatings(ctx, asHana, storage.Decision{Year: 2027, Pool: "EOHHS", Reason: "why not", Teams: nil}); review.ErrorCode(err) != review.EFORBIDDEN {
 			t.Errorf("Hana reopening her own pool = %v", err)
 		}
-		if _, err := s.ReopenRatings(ctx, other, 2027, "EOHHS", "Recheck", nil); err != nil {
+		if _, err := s.ReopenRatings(ctx, other, storage.Decision{Year: 2027, Pool: "EOHHS", Reason: "Recheck", Teams: nil}); err != nil {
 			t.Errorf("another HR person reopening = %v", err)
 		}
 	})
@@ -421,11 +421,11 @@ func BenchmarkRatingsAudit(b *testing.B) {
 			s := ratedOrg(b, db, n)
 			b.Run(fmt.Sprintf("counts/%d/%s", n, db), func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
-					counts, err := s.RatingCounts(ctx, 2027)
+					counts, p, err := s.RatingPools(ctx, 2027)
 					if err != nil {
 						b.Fatal(err)
 					}
-					if p := review.Pools(counts); len(p) == 0 {
+					if len(p) == 0 {
 						b.Fatal("no pools")
 					}
 					review.RollUp(counts)

@@ -88,7 +88,11 @@ func yearBusiness(db *gorm.DB, fy review.FiscalYear) (review.YearBusiness, error
 		b.People += u.People
 		b.WrapUpsMissing += u.People - u.Rated()
 	}
-	for _, p := range review.Pools(units) {
+	combined, err := combinations(db, fy)
+	if err != nil {
+		return b, err
+	}
+	for _, p := range review.Pools(units, combined) {
 		for _, m := range p.Members {
 			if !ok[m] && p.Rated() > 0 {
 				b.PoolsNotApproved = append(b.PoolsNotApproved, p.Unit)

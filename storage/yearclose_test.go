@@ -29,11 +29,11 @@ func TestClosingYear(t *testing.T) {
 		live(2028)                               // nothing of FY2027 was ever held here
 
 		clock.Set(clock.Now().AddDate(0, 0, -12))
-		mgrs, hr := ratingOrg(t, s, map[string]int{"S/A": 15, "S/B": 10})
-		rateTeam(t, s, mgrs["S/A"], 1)
-		rateTeam(t, s, mgrs["S/B"], 1)
+		mgrs, hr := ratingOrg(t, s, map[string]int{"A/X": 15, "B/Y": 10})
+		rateTeam(t, s, mgrs["A/X"], 1)
+		rateTeam(t, s, mgrs["B/Y"], 1)
 		notify := func(review.Pool, []storage.TeamRelease) ([]storage.Notification, error) { return nil, nil }
-		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/B", "", notify); err != nil {
+		if _, err := s.ApproveRatings(ctx, hr, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "B", Reason: "", Teams: notify}); err != nil {
 			t.Fatal(err)
 		}
 		clock.Set(clock.Now().AddDate(0, 0, 12)) // July 2
@@ -44,11 +44,11 @@ func TestClosingYear(t *testing.T) {
 			t.Fatal(err)
 		}
 		// 25 reports and the two managers are to be rated; the managers are not.
-		if b.People != 27 || b.WrapUpsMissing != 2 || strings.Join(b.PoolsNotApproved, ",") != "S/A" || b.ConversationsNotHeld != 10 {
+		if b.People != 27 || b.WrapUpsMissing != 2 || strings.Join(b.PoolsNotApproved, ",") != "A" || b.ConversationsNotHeld != 10 {
 			t.Fatalf("FY2027's business = %+v", b)
 		}
 		today := cal.Today(clock.Now())
-		mgr := review.Actor{SlackID: mgrs["S/A"].SlackID, Person: ptr(mgrs["S/A"])}
+		mgr := review.Actor{SlackID: mgrs["A/X"].SlackID, Person: ptr(mgrs["A/X"])}
 		if _, err := s.CloseYear(ctx, mgr, 2027, today, true); review.ErrorCode(err) != review.EFORBIDDEN {
 			t.Errorf("a manager closing the year = %v", err)
 		}
@@ -57,7 +57,7 @@ func TestClosingYear(t *testing.T) {
 		}
 		_, err = s.CloseYear(ctx, hr, 2027, today, false)
 		if msg := review.ErrorMessage(err); review.ErrorCode(err) != review.ECONFLICT ||
-			!strings.Contains(msg, "2 wrap-ups of 27 not written; 1 unit not approved: S/A; 10 final conversations still to hold") {
+			!strings.Contains(msg, "2 wrap-ups of 27 not written; 1 secretariat not approved: A; 10 final conversations still to hold") {
 			t.Errorf("closing with business open = %v", err)
 		}
 		live(2027, 2028)
@@ -86,13 +86,13 @@ func TestEmployeeSay(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, url string) {
 		clock := newClock("2027-06-20T14:00:00Z")
 		s := storagetest.Open(t, url, clock)
-		mgrs, hr := ratingOrg(t, s, map[string]int{"S/B": 10})
-		rateTeam(t, s, mgrs["S/B"], 1)
+		mgrs, hr := ratingOrg(t, s, map[string]int{"B/Y": 10})
+		rateTeam(t, s, mgrs["B/Y"], 1)
 		notify := func(review.Pool, []storage.TeamRelease) ([]storage.Notification, error) { return nil, nil }
-		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/B", "", notify); err != nil {
+		if _, err := s.ApproveRatings(ctx, hr, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "B", Reason: "", Teams: notify}); err != nil {
 			t.Fatal(err)
 		}
-		mgr := mgrs["S/B"]
+		mgr := mgrs["B/Y"]
 		team, _ := s.Team(ctx, mgr.ID, 2027)
 		emp, other := team[0].Person, team[1].Person
 		asMgr := storage.Change{Actor: review.Actor{SlackID: mgr.SlackID, Person: &mgr}, Action: review.HoldConversation}
@@ -136,14 +136,14 @@ func TestEmployeeSay(t *testing.T) {
 		}
 
 		// Reopened, approved and talked through again: a new acknowledgement.
-		if _, err := s.ReopenRatings(ctx, hr, 2027, "S/B", "Recheck", notify); err != nil {
+		if _, err := s.ReopenRatings(ctx, hr, storage.Decision{Year: 2027, Pool: "B", Reason: "Recheck", Teams: notify}); err != nil {
 			t.Fatal(err)
 		}
 		rating := storage.Change{Actor: asMgr.Actor, Action: review.Rate}
 		if _, err := s.SaveManagerWrapUp(ctx, rating, emp, 2027, review.WrapUp{Rating: "highly_effective", Answers: allYes}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ApproveRatings(ctx, hr, 2027, review.ProgramScale, "S/B", "", notify); err != nil {
+		if _, err := s.ApproveRatings(ctx, hr, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "B", Reason: "", Teams: notify}); err != nil {
 			t.Fatal(err)
 		}
 		if y, err = s.MarkConversationHeld(ctx, asMgr, emp, 2027); err != nil || !y.WrapUp.AcknowledgedAt.IsZero() || y.WrapUp.Response != "" {
