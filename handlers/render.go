@@ -200,7 +200,6 @@ func questionAnswers(v slack.View, qs []review.Question) map[string]*bool {
 // The emulator's validator checks the same.
 const (
 	maxChartTitle  = 50
-	maxChartSeries = 6
 	maxChartLabel  = 20
 	maxChartPoints = 20
 )
@@ -234,8 +233,8 @@ type chartSeries struct {
 }
 
 // seriesChart is Slack's chart block with grouped bars (line: a line chart):
-// categories along the x axis, up to maxChartSeries series. The caller
-// keeps within the limits above; the text beside it says the same.
+// categories along the x axis, and at most 6 series, which the caller
+// keeps to, as to the limits above; the words beside it say the same.
 func seriesChart(line bool, title, xLabel, yLabel string, categories []string, series []chartSeries) *slack.DataVisualizationBlock {
 	axis := slack.NewDataVisualizationAxisConfig(categories...).WithXLabel(xLabel).WithYLabel(yLabel)
 	ss := make([]slack.DataVisualizationDataSeries, 0, len(series))
