@@ -338,6 +338,8 @@ func (a *App) runDigest(ctx context.Context, cfg config.Config, store *storage.S
 			switch x := b.(type) {
 			case *slack.HeaderBlock:
 				fmt.Fprintln(a.Stdout, x.Text.Text)
+			case *slack.DataVisualizationBlock:
+				fmt.Fprintln(a.Stdout, "[a chart in Slack] "+x.Title)
 			case *slack.SectionBlock:
 				fmt.Fprintln(a.Stdout, x.Text.Text)
 			case *slack.ContextBlock:

@@ -260,17 +260,27 @@ func TestSimulatedYear(t *testing.T) {
 	}
 	storagetest.Each(t, func(t *testing.T, url string) {
 		log, emu, _ := simulatedYear(t, url)
-		digests, files := 0, 0
+		digests, files, lines := 0, 0, 0
 		for _, m := range emu.MessagesTo(simHRChannel) {
 			switch m.Via {
 			case "chat.postMessage":
 				digests++
+				if charts := chartsIn(t, m); len(charts) == 2 {
+					lines++
+				} else if len(charts) != 1 {
+					t.Errorf("%q has %d charts", m.Text, len(charts))
+				}
 			case "files.completeUploadExternal":
 				files++
 			}
 		}
 		if digests != 52 || files != 52 {
 			t.Errorf("HR's channel got %d digests and %d files, want one of each every Monday: 52", digests, files)
+		}
+		// Every digest draws completion by unit; all but each quarter's
+		// first also draw the overdue line.
+		if lines != 48 {
+			t.Errorf("%d digests drew the overdue line, want 48", lines)
 		}
 		path := filepath.Join("testdata", "simulated_year.golden")
 		if *updateGolden && strings.HasSuffix(t.Name(), storage.SQLite) {

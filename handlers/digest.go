@@ -2,9 +2,13 @@ package handlers
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -18,6 +22,10 @@ const (
 	digestManagers = 15
 	digestItems    = 3 // per manager
 	digestNo       = 10
+	// digestChartUnits is how many units the completion chart draws, the
+	// largest first; the others are one group, "the rest". With it, 10
+	// groups of 3 bars: inside Slack's 20 points a series, and readable.
+	digestChartUnits = 9
 )
 
 // completionLine shows a group's completion rates, part by part.
@@ -50,6 +58,7 @@ func DigestMessage(d review.Digest) ([]byte, error) {
 		header(fmt.Sprintf("MassPerform · %s · week of %s", d.Year, d.Day.Human())),
 		section(fmt.Sprintf("*Across the organisation* (%s)\n%s", plural(d.Org.People, "person", "people"), completionLine(&d.Org, wrapUps))),
 	}
+	blocks = append(blocks, completionChart(d)...)
 	var units []string
 	names := d.UnitNames()
 	for i, u := range names {
@@ -63,6 +72,7 @@ func DigestMessage(d review.Digest) ([]byte, error) {
 	if len(units) > 0 {
 		blocks = append(blocks, section(fitLines("*By unit* (— where nothing is due yet)", units, "unit", "units")))
 	}
+	blocks = append(blocks, overdueChart(d)...)
 	if len(d.Overdue) == 0 {
 		blocks = append(blocks, section("*Overdue*\nNothing is overdue. 🎉"))
 	} else {
@@ -121,6 +131,127 @@ func DigestMessage(d review.Digest) ([]byte, error) {
 	}
 	blocks = append(blocks, note("The full lists are in the CSV file with this digest. Ratings never appear here."))
 	return scheduler.EncodePayload(text, blocks)
+}
+
+// chartGroup is one group of bars in the completion chart: a unit, or the
+// rest of them.
+type chartGroup struct {
+	name  string // in full, for the text
+	units int    // how many units it holds
+	s     review.Standing
+}
+
+// completionGroups returns the largest units (by people, then name), at
+// most digestChartUnits of them, and the rest added up as one group.
+func completionGroups(d review.Digest) []chartGroup {
+	names := d.UnitNames()
+	slices.SortStableFunc(names, func(a, b string) int { return cmp.Compare(d.Units[b].People, d.Units[a].People) })
+	if len(names) <= digestChartUnits+1 {
+		out := make([]chartGroup, len(names))
+		for i, u := range names {
+			out[i] = chartGroup{name: u, units: 1, s: *d.Units[u]}
+		}
+		return out
+	}
+	out := make([]chartGroup, 0, digestChartUnits+1)
+	for _, u := range names[:digestChartUnits] {
+		out = append(out, chartGroup{name: u, units: 1, s: *d.Units[u]})
+	}
+	rest := chartGroup{units: len(names) - digestChartUnits}
+	rest.name = fmt.Sprintf("The rest (%d units)", rest.units)
+	for _, u := range names[digestChartUnits:] {
+		p := d.Units[u]
+		rest.s.People += p.People
+		for _, pair := range [][2]*review.Completion{{&rest.s.Expectations, &p.Expectations}, {&rest.s.Goals, &p.Goals}, {&rest.s.ThisQuarter, &p.ThisQuarter}} {
+			pair[0].Done += pair[1].Done
+			pair[0].Of += pair[1].Of
+		}
+	}
+	return append(out, rest)
+}
+
+// completionChart draws completion by unit (expectations, goals,
+// check-ins this quarter) as grouped bars, in percent done: the largest
+// units and the rest. A unit with nothing due in a part is drawn at 100
+// (nothing outstanding) and written "—". The context below it says the
+// same figures in words, for screen readers and clients that cannot show
+// the chart.
+func completionChart(d review.Digest) []slack.Block {
+	groups := completionGroups(d)
+	if len(groups) == 0 {
+		return nil
+	}
+	q := review.QuarterOf(d.Day)
+	names := make([]string, len(groups))
+	for i, g := range groups {
+		names[i] = g.name
+	}
+	labels := chartLabels(names)
+	parts := []struct {
+		name string
+		of   func(*review.Standing) review.Completion
+	}{
+		{"Expectations", func(s *review.Standing) review.Completion { return s.Expectations }},
+		{"Goals", func(s *review.Standing) review.Completion { return s.Goals }},
+		{"Check-ins in " + q.String(), func(s *review.Standing) review.Completion { return s.ThisQuarter }},
+	}
+	series := make([]chartSeries, len(parts))
+	lines := make([]string, len(groups))
+	for i, g := range groups {
+		var cells []string
+		for j, part := range parts {
+			c := part.of(&g.s)
+			series[j].Name = part.name
+			series[j].Values = append(series[j].Values, math.Round(c.Rate()))
+			cells = append(cells, strings.ToLower(part.name[:1])+part.name[1:]+" "+percent(c))
+		}
+		head := fmt.Sprintf("%s (%s)", esc(truncate(oneLine(g.name), 80)), plural(g.s.People, "person", "people"))
+		if g.units > 1 {
+			head = fmt.Sprintf("The rest (%d units, %s)", g.units, plural(g.s.People, "person", "people"))
+		}
+		lines[i] = head + ": " + strings.Join(cells, ", ")
+	}
+	title := fmt.Sprintf("Completion by unit, %s, %% done", q)
+	return []slack.Block{
+		seriesChart(false, title, "Unit, largest first", "% done", labels, series),
+		note(fitLines("_The chart in words: "+strings.ToLower(title[:1])+title[1:]+" (— where nothing is due yet, drawn at 100%)_", lines, "unit", "units")),
+	}
+}
+
+// percent is a completion as the chart draws it: "80%", or "—" when
+// nothing is due.
+func percent(c review.Completion) string {
+	if c.Of == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f%%", math.Round(c.Rate()))
+}
+
+// overdueChart draws the quarter's overdue items week by week as a line
+// (d.Trend: each week's last digest, this one last), with the same
+// figures in words below it. It needs two weeks to draw a line.
+func overdueChart(d review.Digest) []slack.Block {
+	trend := d.Trend
+	if len(trend) > maxChartPoints {
+		trend = trend[len(trend)-maxChartPoints:] // a quarter has 14 weeks at most; kept safe all the same
+	}
+	if len(trend) < 2 {
+		return nil
+	}
+	days := make([]string, len(trend))
+	values := make([]float64, len(trend))
+	words := make([]string, len(trend))
+	for i, c := range trend {
+		days[i] = c.Day.In(time.UTC).Format("Jan 2")
+		values[i] = float64(c.Overdue)
+		words[i] = fmt.Sprintf("%s: %d", days[i], c.Overdue)
+	}
+	q := review.QuarterOf(d.Day)
+	title := fmt.Sprintf("Overdue items, week by week, %s", q)
+	return []slack.Block{
+		seriesChart(true, title, "Digest of the week", "Items overdue", chartLabels(days), []chartSeries{{Name: "Overdue items", Values: values}}),
+		note(fmt.Sprintf("_The chart in words: overdue items at each week's digest this quarter (weeks without one are left out)_: %s.", strings.Join(words, " · "))),
+	}
 }
 
 // DigestCSV is the digest's full lists, one line per unit, overdue item and

@@ -190,3 +190,64 @@ func questionAnswers(v slack.View, qs []review.Question) map[string]*bool {
 	}
 	return out
 }
+
+// Limits of Slack's chart block (data_visualization), from its reference
+// (https://docs.slack.dev/reference/block-kit/blocks/data-visualization-block):
+// a title of at most 50 characters, at most 6 series, series names,
+// categories and point labels of at most 20 characters, 1 to 20 points a
+// series (one per category), axis labels of at most 50 characters. Slack
+// also refuses a third chart in one message (found live: vercel/chat#696).
+// The emulator's validator checks the same.
+const (
+	maxChartTitle  = 50
+	maxChartLabel  = 20
+	maxChartPoints = 20
+)
+
+// chartLabels turns names into a chart's category labels: each on one
+// line, cut to maxChartLabel characters, and told apart with a number when
+// cutting made two alike. Labels are plain strings Slack shows as they
+// are (no mrkdwn, so nothing in them pings anyone).
+func chartLabels(names []string) []string {
+	out := make([]string, len(names))
+	used := map[string]bool{}
+	for i, n := range names {
+		l := truncate(oneLine(n), maxChartLabel)
+		if l == "" {
+			l = "(none)"
+		}
+		for k := 2; used[l]; k++ {
+			suffix := fmt.Sprintf(" %d", k)
+			l = truncate(oneLine(n), maxChartLabel-utf8.RuneCountInString(suffix)) + suffix
+		}
+		used[l] = true
+		out[i] = l
+	}
+	return out
+}
+
+// chartSeries is one named row of a chart's values, one per category.
+type chartSeries struct {
+	Name   string
+	Values []float64
+}
+
+// seriesChart is Slack's chart block with grouped bars (line: a line chart):
+// categories along the x axis, and at most 6 series, which the caller
+// keeps to, as to the limits above; the words beside it say the same.
+func seriesChart(line bool, title, xLabel, yLabel string, categories []string, series []chartSeries) *slack.DataVisualizationBlock {
+	axis := slack.NewDataVisualizationAxisConfig(categories...).WithXLabel(xLabel).WithYLabel(yLabel)
+	ss := make([]slack.DataVisualizationDataSeries, 0, len(series))
+	for _, s := range series {
+		pts := make([]slack.DataVisualizationDataPoint, len(categories))
+		for i, c := range categories {
+			pts[i] = slack.NewDataVisualizationDataPoint(c, s.Values[i])
+		}
+		ss = append(ss, slack.NewDataVisualizationDataSeries(s.Name, pts...))
+	}
+	var chart slack.DataVisualizationChart = slack.NewDataVisualizationBarChart(axis, ss...)
+	if line {
+		chart = slack.NewDataVisualizationLineChart(axis, ss...)
+	}
+	return slack.NewDataVisualizationBlock(truncate(title, maxChartTitle), chart)
+}

@@ -120,6 +120,50 @@ type Digest struct {
 	Appeals, HearingsOverdue int
 	// PlansOverdue counts improvement plans whose re-evaluation is overdue.
 	PlansOverdue int
+	// Trend is the count of overdue items week by week over this quarter,
+	// oldest first, ending with this digest's own (OverdueTrend).
+	Trend []DigestCount
+}
+
+// DigestCount is what a digest counted on its day: the overdue items it
+// listed (Digest.OverdueCount).
+type DigestCount struct {
+	Day     Date
+	Overdue int
+}
+
+// OverdueTrend is the overdue count week by week, Monday to Sunday, from
+// the first day of today's quarter to today: each week's last digest in
+// past (earlier digests, in any order), and for today's week the count of
+// today's digest, overdue. Weeks without a digest are left out: nothing
+// says what was overdue then. A quarter has at most 14 such weeks.
+func OverdueTrend(today Date, past []DigestCount, overdue int) []DigestCount {
+	first, _ := FiscalYearOf(today).Quarter(QuarterOf(today))
+	thisWeek := weekOf(today)
+	last := map[Date]DigestCount{}
+	for _, c := range past {
+		if c.Day.Before(first) || !c.Day.Before(today) {
+			continue
+		}
+		w := weekOf(c.Day)
+		if w == thisWeek {
+			continue // today's count is the week's latest
+		}
+		if prev, ok := last[w]; !ok || c.Day.After(prev.Day) {
+			last[w] = c
+		}
+	}
+	out := make([]DigestCount, 0, len(last)+1)
+	for _, c := range last {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Day.Before(out[j].Day) })
+	return append(out, DigestCount{Day: today, Overdue: overdue})
+}
+
+// weekOf returns the Monday of d's week.
+func weekOf(d Date) Date {
+	return d.AddDays(-((int(d.Weekday()) + 6) % 7))
 }
 
 // DigestBuilder collects a digest person by person, so that it can be

@@ -183,3 +183,39 @@ func TestCompletionRate(t *testing.T) {
 		}
 	}
 }
+
+// TestOverdueTrend: one point a week over today's quarter, each week's last
+// digest, today's own count for this week; weeks without a digest and
+// digests outside the quarter are left out.
+func TestOverdueTrend(t *testing.T) {
+	c := func(day string, n int) DigestCount { return DigestCount{Day: d(day), Overdue: n} }
+	tests := []struct {
+		name  string
+		today string
+		past  []DigestCount
+		want  []DigestCount
+	}{
+		{"the first digest", "2026-10-05", nil, []DigestCount{c("2026-10-05", 7)}},
+		{"week by week, missing weeks left out", "2026-10-26",
+			[]DigestCount{c("2026-10-19", 4), c("2026-09-28", 9), c("2026-10-01", 2), c("2026-10-07", 3), c("2026-10-05", 5), c("2026-10-26", 1), c("2026-11-02", 8)},
+			[]DigestCount{c("2026-10-01", 2), c("2026-10-07", 3), c("2026-10-19", 4), c("2026-10-26", 7)}},
+		{"a run later in the week replaces Monday's", "2026-10-08", []DigestCount{c("2026-10-05", 5)}, []DigestCount{c("2026-10-08", 7)}},
+		{"a new quarter starts afresh", "2027-01-04", []DigestCount{c("2026-12-28", 5), c("2026-12-21", 5)}, []DigestCount{c("2027-01-04", 7)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := OverdueTrend(d(tt.today), tt.past, 7)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("OverdueTrend (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// A whole quarter of weekly digests fits a chart's 20 points.
+	var past []DigestCount
+	for day := d("2026-07-01"); day.Before(d("2026-09-30")); day = day.AddDays(1) {
+		past = append(past, c(day.String(), 1))
+	}
+	if n := len(OverdueTrend(d("2026-09-30"), past, 0)); n != 14 {
+		t.Errorf("a quarter of daily digests gives %d weeks, want 14", n)
+	}
+}

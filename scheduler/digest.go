@@ -18,7 +18,10 @@ type DigestStore interface {
 	EachReviewed(ctx context.Context, fy review.FiscalYear, fn func(p, manager *review.Person, y review.YearState)) error
 	NoAnswers(ctx context.Context, fy review.FiscalYear) ([]storage.NoAnswer, error)
 	FailedSince(ctx context.Context, since time.Time) (int, error)
-	Enqueue(ctx context.Context, ns []storage.Notification) error
+	// QueueDigest queues the digest and records what it counted, once a day.
+	QueueDigest(ctx context.Context, ns []storage.Notification, c review.DigestCount) error
+	// DigestCounts is what earlier digests counted, from one day to another.
+	DigestCounts(ctx context.Context, from, to review.Date) ([]review.DigestCount, error)
 	LiveYears(ctx context.Context, cal review.Calendar, now time.Time) ([]review.FiscalYear, error)
 	YearBusiness(ctx context.Context, fy review.FiscalYear) (review.YearBusiness, error)
 	Appeals(ctx context.Context, fy review.FiscalYear, open bool) ([]storage.AppealCase, error)
@@ -40,8 +43,9 @@ type Digester struct {
 }
 
 // Build gathers the digest at now: one pass over everyone reviewed this
-// fiscal year, a thousand at a time, then the No answers and the week's
-// failed deliveries.
+// fiscal year, a thousand at a time, then the No answers, the week's
+// failed deliveries, and the quarter's overdue items week by week (what
+// earlier digests counted, and this one).
 func (g *Digester) Build(ctx context.Context, now time.Time) (review.Digest, error) {
 	fy := g.Cal.Year(now)
 	b := review.NewDigest(g.Cal, now)
@@ -67,6 +71,12 @@ func (g *Digester) Build(ctx context.Context, now time.Time) (review.Digest, err
 		return review.Digest{}, err
 	}
 	d := b.Build(failed)
+	first, _ := fy.Quarter(review.QuarterOf(d.Day))
+	past, err := g.Store.DigestCounts(ctx, first, d.Day)
+	if err != nil {
+		return review.Digest{}, err
+	}
+	d.Trend = review.OverdueTrend(d.Day, past, d.OverdueCount())
 	live, err := g.Store.LiveYears(ctx, g.Cal, now)
 	if err != nil {
 		return review.Digest{}, err
@@ -93,7 +103,8 @@ func (g *Digester) Build(ctx context.Context, now time.Time) (review.Digest, err
 }
 
 // Run builds the digest at now and, unless dryRun, queues it for the HR
-// channel with its CSV file, once per day whoever runs it. The sender
+// channel with its CSV file, once per day whoever runs it, and records
+// its overdue count for the weeks to come (a dry run records nothing). The sender
 // delivers both, so that Slack hears from one place at its pace. A channel
 // that Check finds unfit (public, without the app, shared outside) gets
 // nothing: Run returns an error saying why and what to do. When Check
@@ -126,7 +137,7 @@ func (g *Digester) Run(ctx context.Context, now time.Time, dryRun bool) (review.
 		}
 		ns = append(ns, storage.Notification{Key: key + ":file", Recipient: g.Channel, Kind: "digest file", Payload: file})
 	}
-	return d, g.Store.Enqueue(ctx, ns)
+	return d, g.Store.QueueDigest(ctx, ns, review.DigestCount{Day: d.Day, Overdue: d.OverdueCount()})
 }
 
 // check asks Check about the channel; only a verdict stops the digest.

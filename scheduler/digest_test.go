@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/slack-go/slack"
 
 	"github.com/massperform/massperform/bot"
@@ -15,8 +16,12 @@ import (
 	"github.com/massperform/massperform/storage"
 )
 
-// fakeDigestStore holds nobody and records what is queued.
-type fakeDigestStore struct{ queued []storage.Notification }
+// fakeDigestStore holds nobody and records what is queued, and what the
+// queued digests counted.
+type fakeDigestStore struct {
+	queued []storage.Notification
+	counts []review.DigestCount
+}
 
 func (f *fakeDigestStore) EachReviewed(context.Context, review.FiscalYear, func(p, m *review.Person, y review.YearState)) error {
 	return nil
@@ -25,9 +30,19 @@ func (f *fakeDigestStore) NoAnswers(context.Context, review.FiscalYear) ([]stora
 	return nil, nil
 }
 func (f *fakeDigestStore) FailedSince(context.Context, time.Time) (int, error) { return 0, nil }
-func (f *fakeDigestStore) Enqueue(_ context.Context, ns []storage.Notification) error {
+func (f *fakeDigestStore) QueueDigest(_ context.Context, ns []storage.Notification, c review.DigestCount) error {
 	f.queued = append(f.queued, ns...)
+	f.counts = append(f.counts, c)
 	return nil
+}
+func (f *fakeDigestStore) DigestCounts(_ context.Context, from, to review.Date) ([]review.DigestCount, error) {
+	var out []review.DigestCount
+	for _, c := range f.counts {
+		if !c.Day.Before(from) && !c.Day.After(to) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 func (f *fakeDigestStore) LiveYears(_ context.Context, cal review.Calendar, now time.Time) ([]review.FiscalYear, error) {
 	return []review.FiscalYear{cal.Year(now)}, nil
@@ -79,5 +94,38 @@ func TestDigestOnlyToAConfidentialChannel(t *testing.T) {
 				t.Errorf("queued %d (want %d), asked Slack %d times", len(store.queued), tt.queued, asked)
 			}
 		})
+	}
+}
+
+// TestDigestTrend: the digest carries the quarter's overdue counts week by
+// week, from what earlier digests recorded and its own; a real run records
+// its count, a dry run does not.
+func TestDigestTrend(t *testing.T) {
+	boston, _ := time.LoadLocation("America/New_York")
+	day := func(s string) review.Date { d, _ := review.ParseDate(s); return d }
+	store := &fakeDigestStore{counts: []review.DigestCount{{Day: day("2026-09-28"), Overdue: 9}, {Day: day("2026-10-05"), Overdue: 3}}}
+	g := &Digester{Store: store, Cal: review.Calendar{Loc: boston}, Channel: "C0HR",
+		Message: func(review.Digest) ([]byte, error) { return []byte(`{"text":"digest"}`), nil }}
+	now := time.Date(2026, 10, 12, 8, 0, 0, 0, boston)
+	want := []review.DigestCount{{Day: day("2026-10-05"), Overdue: 3}, {Day: day("2026-10-12"), Overdue: 0}}
+	d, err := g.Run(context.Background(), now, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, d.Trend); diff != "" {
+		t.Errorf("a dry run's trend (-want +got):\n%s", diff)
+	}
+	if len(store.counts) != 2 {
+		t.Errorf("a dry run recorded a count: %v", store.counts)
+	}
+	d, err = g.Run(context.Background(), now, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, d.Trend); diff != "" {
+		t.Errorf("the trend (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(append([]review.DigestCount{{Day: day("2026-09-28"), Overdue: 9}}, want...), store.counts); diff != "" {
+		t.Errorf("recorded (-want +got):\n%s", diff)
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"slices"
 	"time"
 
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
 	"github.com/massperform/massperform/review"
 )
 
@@ -99,4 +102,45 @@ func (s *Store) FailedSince(ctx context.Context, since time.Time) (int, error) {
 	var n int64
 	err := s.read(ctx).Model(&outboxRow{}).Where("status = ? AND created_at >= ?", OutboxFailed, since.UTC()).Count(&n).Error
 	return int(n), s.wrap("failed deliveries", err)
+}
+
+// digestCountRow is what the digest of a day counted.
+type digestCountRow struct {
+	Day       string `gorm:"primaryKey"`
+	Overdue   int
+	CreatedAt time.Time
+}
+
+func (digestCountRow) TableName() string { return "digest_counts" }
+
+// QueueDigest queues a digest's notifications (as Enqueue does) and records
+// what it counted, in one transaction. A day's digest is queued and
+// counted once: a second run that day changes neither.
+func (s *Store) QueueDigest(ctx context.Context, ns []Notification, c review.DigestCount) error {
+	return s.tx(ctx, "queue digest", func(tx *gorm.DB, now time.Time) error {
+		if err := enqueue(tx, now, ns, s.batch); err != nil {
+			return err
+		}
+		row := digestCountRow{Day: c.Day.String(), Overdue: c.Overdue, CreatedAt: now}
+		return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "day"}}, DoNothing: true}).Create(&row).Error
+	})
+}
+
+// DigestCounts returns what the digests from one day to another (both
+// included) counted, oldest first.
+func (s *Store) DigestCounts(ctx context.Context, from, to review.Date) ([]review.DigestCount, error) {
+	var rows []digestCountRow
+	err := s.read(ctx).Where("day >= ? AND day <= ?", from.String(), to.String()).Order("day").Find(&rows).Error
+	if err != nil {
+		return nil, s.wrap("digest counts", err)
+	}
+	out := make([]review.DigestCount, 0, len(rows))
+	for _, r := range rows {
+		day, err := review.ParseDate(r.Day)
+		if err != nil {
+			return nil, s.wrap("digest counts", err)
+		}
+		out = append(out, review.DigestCount{Day: day, Overdue: r.Overdue})
+	}
+	return out, nil
 }

@@ -59,6 +59,7 @@ func migrations(dialect string) []*gormigrate.Migration {
 		{ID: "0010_leaves", Migrate: ddl(dialect, schema0010)},
 		{ID: "0011_improvement_plans", Migrate: ddl(dialect, schema0011)},
 		{ID: "0012_approval_chain", Migrate: ddl(dialect, schema0012)},
+		{ID: "0013_digest_counts", Migrate: ddl(dialect, schema0013)},
 	}
 }
 
@@ -483,5 +484,15 @@ CREATE TABLE pool_combinations (
 	combined_by TEXT NOT NULL,
 	created_at {{TS}} NOT NULL,
 	UNIQUE (fiscal_year, secretariat)
+)
+`
+
+// schema0013 keeps what each digest counted, by its day, so that the next
+// digests can draw the quarter's overdue items week by week.
+const schema0013 = `
+CREATE TABLE digest_counts (
+	day TEXT PRIMARY KEY,
+	overdue INTEGER NOT NULL,
+	created_at {{TS}} NOT NULL
 )
 `

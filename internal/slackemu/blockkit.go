@@ -47,6 +47,25 @@ const (
 	maxConfirmButtonLabel = 30
 )
 
+// Limits of the data_visualization block (a chart), from Slack's reference
+// (https://docs.slack.dev/reference/block-kit/blocks/data-visualization-block):
+// the title at most 50 characters; a pie has 1 to 6 segments, each labelled
+// in at most 20 characters with a value greater than 0; a bar, area or line
+// chart has 1 to 6 series and an axis_config. A series' name is unique in
+// its chart and at most 20 characters, with 1 to 20 data points; each
+// point's label is one of axis_config's categories (at most 20 characters
+// each), one point per category; x_label and y_label are at most 50
+// characters. slack-go v0.35.0 documents the same limits
+// (DataVisualizationBlock.Validate).
+const (
+	maxChartTitle       = 50
+	maxChartSeries      = 6  // segments of a pie, series of the others
+	maxChartLabel       = 20 // segment labels, series names, categories, point labels
+	maxChartPoints      = 20
+	maxChartAxisLabel   = 50
+	maxChartsPerMessage = 2 // not in the reference: Slack answers invalid_blocks to a third (vercel/chat#696, found live)
+)
+
 // Issue is one Block Kit rule a payload breaks.
 type Issue struct {
 	// Rule names the rule, e.g. "section.text.max_length".
@@ -200,8 +219,15 @@ func (v *validator) blocks(x any, ptr string) {
 	if len(arr) > limit {
 		v.add("blocks.max_count", ptr, "no more than %d items allowed", limit)
 	}
+	charts := 0
 	for i, b := range arr {
-		v.block(b, fmt.Sprintf("%s/%d", ptr, i))
+		bp := fmt.Sprintf("%s/%d", ptr, i)
+		if bm, ok := b.(map[string]any); ok && bm["type"] == "data_visualization" {
+			if charts++; charts > maxChartsPerMessage && v.surface == SurfaceMessage {
+				v.add("data_visualization.max_per_message", bp, "no more than %d data_visualization blocks allowed in a message", maxChartsPerMessage)
+			}
+		}
+		v.block(b, bp)
 	}
 }
 
@@ -315,9 +341,165 @@ func (v *validator) block(x any, ptr string) {
 	case "image":
 		v.image(b, ptr, "image")
 		v.text(b["title"], ptr+"/title", textSpec{rule: "image.title", max: maxImageAltText, plainOnly: true})
+	case "data_visualization":
+		v.chartBlock(b, ptr)
 	default:
 		if !knownBlocks[typ] {
 			v.add("block.type.unsupported", ptr+"/type", "unsupported type %q", typ)
+		}
+	}
+}
+
+// label checks a chart's string field: present, not empty, at most limit
+// characters.
+func (v *validator) label(obj map[string]any, key, ptr, rule string, limit int, required bool) (string, bool) {
+	x, has := obj[key]
+	if !has || x == nil {
+		if required {
+			v.add(rule+".required", ptr+"/"+key, "missing required field: %s", key)
+		}
+		return "", false
+	}
+	s, ok := x.(string)
+	switch {
+	case !ok:
+		v.add(rule+".type", ptr+"/"+key, "must be a string")
+		return "", false
+	case s == "" && required:
+		v.add(rule+".min_length", ptr+"/"+key, "must be more than 0 characters")
+		return "", false
+	case runes(s) > limit:
+		v.add(rule+".max_length", ptr+"/"+key, "must be less than %d characters", limit+1)
+	}
+	return s, true
+}
+
+// chartBlock checks a data_visualization block (see maxChartTitle).
+func (v *validator) chartBlock(b map[string]any, ptr string) {
+	v.label(b, "title", ptr, "data_visualization.title", maxChartTitle, true)
+	chart, ok := b["chart"].(map[string]any)
+	if !ok {
+		v.add("data_visualization.chart.required", ptr+"/chart", "missing required field: chart")
+		return
+	}
+	cp := ptr + "/chart"
+	switch typ, _ := chart["type"].(string); typ {
+	case "pie":
+		segs, ok := chart["segments"].([]any)
+		if !ok {
+			v.add("chart.segments.required", cp+"/segments", "missing required field: segments")
+			return
+		}
+		if len(segs) < 1 || len(segs) > maxChartSeries {
+			v.add("chart.segments.count", cp+"/segments", "must provide 1 to %d items", maxChartSeries)
+		}
+		for i, x := range segs {
+			sp := fmt.Sprintf("%s/segments/%d", cp, i)
+			seg, ok := x.(map[string]any)
+			if !ok {
+				v.add("chart.segment.object", sp, "must be an object")
+				continue
+			}
+			v.label(seg, "label", sp, "chart.segment.label", maxChartLabel, true)
+			if f, ok := seg["value"].(float64); !ok || f <= 0 {
+				v.add("chart.segment.value", sp+"/value", "must be a number greater than 0")
+			}
+		}
+	case "bar", "area", "line":
+		v.seriesChart(chart, cp)
+	default:
+		v.add("chart.type", cp+"/type", "must be one of pie, bar, area or line")
+	}
+}
+
+// seriesChart checks a bar, area or line chart: its axis_config and its
+// series, one point per category.
+func (v *validator) seriesChart(chart map[string]any, ptr string) {
+	categories := map[string]bool{}
+	ncats := 0
+	axis, ok := chart["axis_config"].(map[string]any)
+	if !ok {
+		v.add("chart.axis_config.required", ptr+"/axis_config", "missing required field: axis_config")
+	} else {
+		ap := ptr + "/axis_config"
+		v.label(axis, "x_label", ap, "chart.axis_config.x_label", maxChartAxisLabel, false)
+		v.label(axis, "y_label", ap, "chart.axis_config.y_label", maxChartAxisLabel, false)
+		cats, ok := axis["categories"].([]any)
+		switch {
+		case !ok:
+			v.add("chart.categories.required", ap+"/categories", "missing required field: categories")
+		case len(cats) < 1 || len(cats) > maxChartPoints:
+			v.add("chart.categories.count", ap+"/categories", "must provide 1 to %d items", maxChartPoints)
+		}
+		ncats = len(cats)
+		for i, c := range cats {
+			s, isStr := c.(string)
+			cpp := fmt.Sprintf("%s/categories/%d", ap, i)
+			switch {
+			case !isStr || s == "":
+				v.add("chart.category.min_length", cpp, "must be a string of more than 0 characters")
+			case runes(s) > maxChartLabel:
+				v.add("chart.category.max_length", cpp, "must be less than %d characters", maxChartLabel+1)
+			case categories[s]:
+				v.add("chart.category.duplicate", cpp, "duplicate category %q", s)
+			default:
+				categories[s] = true
+			}
+		}
+	}
+	series, ok := chart["series"].([]any)
+	if !ok {
+		v.add("chart.series.required", ptr+"/series", "missing required field: series")
+		return
+	}
+	if len(series) < 1 || len(series) > maxChartSeries {
+		v.add("chart.series.count", ptr+"/series", "must provide 1 to %d items", maxChartSeries)
+	}
+	names := map[string]bool{}
+	for i, x := range series {
+		sp := fmt.Sprintf("%s/series/%d", ptr, i)
+		s, ok := x.(map[string]any)
+		if !ok {
+			v.add("chart.series.object", sp, "must be an object")
+			continue
+		}
+		if name, ok := v.label(s, "name", sp, "chart.series.name", maxChartLabel, true); ok {
+			if names[name] {
+				v.add("chart.series.name.duplicate", sp+"/name", "series names must be unique: %q", name)
+			}
+			names[name] = true
+		}
+		data, ok := s["data"].([]any)
+		if !ok {
+			v.add("chart.series.data.required", sp+"/data", "missing required field: data")
+			continue
+		}
+		if len(data) < 1 || len(data) > maxChartPoints {
+			v.add("chart.series.data.count", sp+"/data", "must provide 1 to %d items", maxChartPoints)
+		}
+		if axis != nil && len(data) != ncats {
+			v.add("chart.series.data.categories", sp+"/data", "must hold exactly one point for every category")
+		}
+		seen := map[string]bool{}
+		for j, y := range data {
+			pp := fmt.Sprintf("%s/data/%d", sp, j)
+			pt, ok := y.(map[string]any)
+			if !ok {
+				v.add("chart.point.object", pp, "must be an object")
+				continue
+			}
+			if l, ok := v.label(pt, "label", pp, "chart.point.label", maxChartLabel, true); ok && axis != nil {
+				switch {
+				case !categories[l]:
+					v.add("chart.point.label.category", pp+"/label", "label %q must be one of axis_config's categories", l)
+				case seen[l]:
+					v.add("chart.point.label.duplicate", pp+"/label", "duplicate label %q in one series", l)
+				}
+				seen[l] = true
+			}
+			if _, ok := pt["value"].(float64); !ok {
+				v.add("chart.point.value", pp+"/value", "must be a number")
+			}
 		}
 	}
 }

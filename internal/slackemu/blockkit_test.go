@@ -207,3 +207,109 @@ func TestNormalizeBlocks(t *testing.T) {
 		t.Errorf("normalized = %v", blocks)
 	}
 }
+
+// chart is a data_visualization block of kind typ ("bar", "area", "line")
+// with the given series over categories; every series has a point per
+// category.
+func chart(title, typ string, categories []string, series ...string) string {
+	var ss []string
+	for _, name := range series {
+		var pts []string
+		for i, c := range categories {
+			pts = append(pts, fmt.Sprintf(`{"label":%q,"value":%d}`, c, 10*i))
+		}
+		ss = append(ss, fmt.Sprintf(`{"name":%q,"data":[%s]}`, name, strings.Join(pts, ",")))
+	}
+	cats, _ := json.Marshal(categories)
+	return fmt.Sprintf(`{"type":"data_visualization","title":%q,"chart":{"type":%q,"series":[%s],"axis_config":{"categories":%s,"x_label":"Unit","y_label":"%% done"}}}`,
+		title, typ, strings.Join(ss, ","), cats)
+}
+
+func pie(segments ...string) string {
+	return `{"type":"data_visualization","title":"Ratings","chart":{"type":"pie","segments":[` + strings.Join(segments, ",") + `]}}`
+}
+
+func names(prefix string, n int) []string {
+	var out []string
+	for i := range n {
+		out = append(out, fmt.Sprint(prefix, i+1))
+	}
+	return out
+}
+
+// TestValidateCharts: a chart inside Slack's limits passes; each limit
+// broken is refused with its rule.
+func TestValidateCharts(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("x", n) }
+	units := []string{"Sales", "Public Health", "The rest"}
+	three := []string{"Expectations", "Goals", "Check-ins in Q2"}
+	withChart := func(old, new string) string {
+		return "[" + strings.Replace(chart("Completion by unit", "bar", units, three...), old, new, 1) + "]"
+	}
+	tests := []struct {
+		name   string
+		blocks string
+		rule   string // "" = valid
+	}{
+		{"a grouped bar chart", "[" + chart("Completion by unit", "bar", units, three...) + "]", ""},
+		{"a line chart", "[" + chart("Overdue items, week by week", "line", []string{"Oct 5", "Oct 12"}, "Overdue") + "]", ""},
+		{"an area chart", "[" + chart("Area", "area", units, "A") + "]", ""},
+		{"a pie", "[" + pie(`{"label":"Achieves","value":3}`, `{"label":"Exceeds","value":1.5}`) + "]", ""},
+		{"negative values on a line", `[{"type":"data_visualization","title":"t","chart":{"type":"line","series":[{"name":"s","data":[{"label":"a","value":-3}]}],"axis_config":{"categories":["a"]}}}]`, ""},
+		{"title of 50", "[" + chart(long(50), "bar", units, three...) + "]", ""},
+		{"title of 51", "[" + chart(long(51), "bar", units, three...) + "]", "data_visualization.title.max_length"},
+		{"title counts runes", "[" + chart(strings.Repeat("é", 50), "bar", units, three...) + "]", ""},
+		{"no title", withChart(`"title":"Completion by unit",`, ""), "data_visualization.title.required"},
+		{"empty title", withChart(`"title":"Completion by unit"`, `"title":""`), "data_visualization.title.min_length"},
+		{"no chart", `[{"type":"data_visualization","title":"t"}]`, "data_visualization.chart.required"},
+		{"unknown chart type", withChart(`"type":"bar"`, `"type":"scatter"`), "chart.type"},
+		{"6 series", "[" + chart("t", "bar", units, names("s", 6)...) + "]", ""},
+		{"7 series", "[" + chart("t", "bar", units, names("s", 7)...) + "]", "chart.series.count"},
+		{"no series", `[{"type":"data_visualization","title":"t","chart":{"type":"bar","series":[],"axis_config":{"categories":["a"]}}}]`, "chart.series.count"},
+		{"series missing", `[{"type":"data_visualization","title":"t","chart":{"type":"line","axis_config":{"categories":["a"]}}}]`, "chart.series.required"},
+		{"series name of 20", "[" + chart("t", "bar", units, long(20)) + "]", ""},
+		{"series name of 21", "[" + chart("t", "bar", units, long(21)) + "]", "chart.series.name.max_length"},
+		{"series names repeated", "[" + chart("t", "bar", units, "Goals", "Goals") + "]", "chart.series.name.duplicate"},
+		{"20 points", "[" + chart("t", "line", names("w", 20), "Overdue") + "]", ""},
+		{"21 points", "[" + chart("t", "line", names("w", 21), "Overdue") + "]", "chart.series.data.count"},
+		{"21 categories", "[" + chart("t", "line", names("w", 21), "Overdue") + "]", "chart.categories.count"},
+		{"category of 20", "[" + chart("t", "bar", []string{long(20)}, "s") + "]", ""},
+		{"category of 21", "[" + chart("t", "bar", []string{long(21)}, "s") + "]", "chart.category.max_length"},
+		{"point label of 21", "[" + chart("t", "bar", []string{long(21)}, "s") + "]", "chart.point.label.max_length"},
+		{"categories repeated", "[" + chart("t", "bar", []string{"a", "a"}, "s") + "]", "chart.category.duplicate"},
+		{"no axis_config", `[{"type":"data_visualization","title":"t","chart":{"type":"bar","series":[{"name":"s","data":[{"label":"a","value":1}]}]}}]`, "chart.axis_config.required"},
+		{"x_label of 51", withChart(`"x_label":"Unit"`, `"x_label":"`+long(51)+`"`), "chart.axis_config.x_label.max_length"},
+		{"y_label of 51", withChart(`"y_label":"% done"`, `"y_label":"`+long(51)+`"`), "chart.axis_config.y_label.max_length"},
+		{"a point off the categories", withChart(`{"label":"Sales","value":0}`, `{"label":"Marketing","value":0}`), "chart.point.label.category"},
+		{"a category without its point", withChart(`{"label":"Sales","value":0},`, ""), "chart.series.data.categories"},
+		{"a point twice", withChart(`{"label":"Public Health","value":10}`, `{"label":"Sales","value":10}`), "chart.point.label.duplicate"},
+		{"a value that is not a number", withChart(`"value":10`, `"value":"10"`), "chart.point.value"},
+		{"6 segments", "[" + pie(strings.Split(strings.Repeat(`{"label":"a","value":1};`, 6), ";")[:6]...) + "]", ""},
+		{"7 segments", "[" + pie(strings.Split(strings.Repeat(`{"label":"a","value":1};`, 7), ";")[:7]...) + "]", "chart.segments.count"},
+		{"no segments", "[" + pie() + "]", "chart.segments.count"},
+		{"segment label of 21", "[" + pie(`{"label":"`+long(21)+`","value":1}`) + "]", "chart.segment.label.max_length"},
+		{"segment of 0", "[" + pie(`{"label":"a","value":0}`) + "]", "chart.segment.value"},
+		{"two charts in a message", "[" + chart("a", "bar", units, "s") + "," + chart("b", "line", units, "s") + "]", ""},
+		{"three charts in a message", "[" + chart("a", "bar", units, "s") + "," + chart("b", "line", units, "s") + "," + pie(`{"label":"a","value":1}`) + "]", "data_visualization.max_per_message"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			issues := ValidateBlocks(SurfaceMessage, json.RawMessage(tt.blocks))
+			if tt.rule == "" {
+				if len(issues) > 0 {
+					t.Errorf("want valid, got %v", issues)
+				}
+				return
+			}
+			for _, is := range issues {
+				if is.Rule == tt.rule {
+					if !strings.HasPrefix(is.Pointer, "/blocks/") {
+						t.Errorf("issue %q has pointer %q", is.String(), is.Pointer)
+					}
+					return
+				}
+			}
+			t.Errorf("want rule %s, got %v", tt.rule, issues)
+		})
+	}
+}
