@@ -9,7 +9,7 @@
 //	massperform rehearsal date|advance|reset|seed|status
 //	massperform rebind --yes     make the database serve a new Slack app
 //	massperform manifest         print the Slack app manifest
-//	massperform version          print the version
+//	massperform version          print the version (also --version)
 //
 // Settings come from the environment and an optional .env file in the
 // working directory; see .env.example. The program itself is in package

@@ -210,7 +210,7 @@ the messages of notifications older than RETENTION_PAYLOAD_DAYS that went out,
 failed or were cancelled (their rows and keys stay), and forgets the ids of
 requests handled more than RETENTION_REQUEST_DAYS ago. --dry-run prints what
 would be sent (or purged), and changes nothing.`)
-	asOf := fs.String("as-of", "", "run as if it were this day (YYYY-MM-DD, at 10:00 in ORG_TIMEZONE) or instant (RFC 3339)")
+	asOf := fs.String("as-of", "", "run as if it were this `DATE` (YYYY-MM-DD, at 10:00 in ORG_TIMEZONE) or instant (RFC 3339)")
 	dryRun := fs.Bool("dry-run", false, "print what would be sent, without sending or recording anything")
 	jobs, code, done := parseMixed(fs, args[1:])
 	if done {
