@@ -68,7 +68,7 @@ Usage:
   massperform migrate           bring the database schema up to date
   massperform roster import FILE.csv [--dry-run] [--deactivate-missing]
                                 load or update the roster of people in the program
-  massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE]
+  massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]
                                 write HR's compliance evidence as CSV, one line per person
   massperform jobs run nudges|kickoff|digest|timezones|purge [--as-of DATE] [--dry-run]
                                 run the reminder sweep, HR's digest, the time zone
@@ -572,22 +572,24 @@ is rejected whole, with every problem listed by line, and nothing changes.`)
 func (a *App) export(ctx context.Context, args []string) int {
 	if len(args) == 0 || args[0] != "compliance" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprint(a.Stdout, "Usage: massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE]\n")
+			fmt.Fprint(a.Stdout, "Usage: massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]\n")
 			return ExitOK
 		}
-		fmt.Fprint(a.Stderr, "Usage: massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE]\n")
+		fmt.Fprint(a.Stderr, "Usage: massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]\n")
 		return ExitUsage
 	}
-	fs := a.flags("export compliance", "export compliance --year FY2027 [--unit U] [--redact] [--out FILE]",
+	fs := a.flags("export compliance", "export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]",
 		`Writes HR's evidence of the program as CSV, one line per person in the
 year's program: counts of expectations and goals, check-in dates by quarter,
 the employee's first check-in answers and the manager's wrap-up answers with
 when they were given, wrap-up dates, the rating and its release status.
---redact leaves out free text and ratings.`)
+--redact leaves out free text and ratings. The file starts with a byte-order
+mark so that Excel shows accented names right; --no-bom leaves it out.`)
 	year := fs.String("year", "", "the review `YEAR`, like FY2027 (required)")
 	unit := fs.String("unit", "", "only this `UNIT` and the units inside it, like EOHHS/DPH")
 	redact := fs.Bool("redact", false, "leave out free text and ratings")
 	out := fs.String("out", "", "write to this `FILE` instead of standard output")
+	noBOM := fs.Bool("no-bom", false, "leave out the byte-order mark that tells Excel the file is UTF-8 (accented names)")
 	if code, done := parse(fs, args[1:]); done {
 		return code
 	}
@@ -615,11 +617,17 @@ when they were given, wrap-up dates, the rating and its release status.
 		}
 		w = file
 	}
-	// The command line is an operator with the database in hand: HR's view
-	// of everyone.
-	n, _, err := review.WriteComplianceCSV(w, cfg.Scale, review.Actor{HR: true}, *redact, func(fn func(review.ComplianceRow) error) error {
-		return store.ComplianceExport(ctx, fy, strings.Trim(*unit, "/"), fn)
-	})
+	var n int
+	if !*noBOM {
+		_, err = io.WriteString(w, handlers.ByteOrderMark)
+	}
+	if err == nil {
+		// The command line is an operator with the database in hand: HR's
+		// view of everyone.
+		n, _, err = review.WriteComplianceCSV(w, cfg.Scale, review.Actor{HR: true}, *redact, func(fn func(review.ComplianceRow) error) error {
+			return store.ComplianceExport(ctx, fy, strings.Trim(*unit, "/"), fn)
+		})
+	}
 	if file != nil {
 		if cerr := file.Close(); err == nil {
 			err = cerr

@@ -21,6 +21,7 @@ var Vars = []Var{
 	{"REFLECTION_DEADLINE", "the day in June after which a wrap-up may be written without the reflection (default 06-15)"},
 	{"NUDGE_SCHEDULE", "when the reminder sweep runs, as cron in ORG_TIMEZONE (default 5 * * * *)"},
 	{"DIGEST_SCHEDULE", "when HR's digest goes out, as cron in ORG_TIMEZONE (default 0 8 * * 1)"},
+	{"DIGEST_CSV_BOM", "false leaves the byte-order mark out of the digest's CSV file, which Excel needs to show accented names (default true)"},
 	{"TZ_SCHEDULE", "when everyone's time zone is read again from Slack (default 30 5 * * *)"},
 	{"RETENTION_PAYLOAD_DAYS", "days a sent notification's message is kept (default 400)"},
 	{"RETENTION_REQUEST_DAYS", "days the ids of handled requests are kept (default 30)"},

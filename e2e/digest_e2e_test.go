@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/massperform/massperform/handlers"
 	"github.com/massperform/massperform/internal/slackemu"
 	"github.com/massperform/massperform/review"
 	"github.com/massperform/massperform/storage"
@@ -85,6 +86,9 @@ func TestDigest(t *testing.T) {
 			}
 		}
 		mustContain(t, "the digest's file", csv, `overdue,EOHHS/Public Health,Mona Lee,Zoe Adams,"expectations to set (was due Sep 30, 2026)",2026-09-30`, "answered_no,EOHHS/Public Health,,Eli Ortiz")
+		if !strings.HasPrefix(csv, handlers.ByteOrderMark+"section,unit,") {
+			t.Errorf("the digest's file does not start with a byte-order mark and its header: %q", csv[:min(len(csv), 20)])
+		}
 	})
 }
 
