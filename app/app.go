@@ -537,13 +537,17 @@ is rejected whole, with every problem listed by line, and nothing changes.`)
 	if api == nil {
 		return code
 	}
+	p := newProgress(a.Stderr, a.Clock.Now)
 	res, err := roster.Import(ctx, f, api, store, roster.Options{
 		Today:             review.Calendar{Loc: cfg.Location}.Today(clock.Now()),
 		DryRun:            *dryRun,
 		DeactivateMissing: *deactivate,
-		Progress:          func(msg string) { fmt.Fprintln(a.Stderr, msg) },
+		Progress:          p.Print,
+		Status:            p.Status,
+		Now:               a.Clock.Now,
 		Handoff:           handlers.HandoffRequest,
 	})
+	p.Done()
 	if err != nil {
 		fmt.Fprintln(a.Stderr, "massperform roster import:", err)
 		return ExitFailed
