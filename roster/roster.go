@@ -78,13 +78,7 @@ func Import(ctx context.Context, r io.Reader, dir Directory, store Store, opts O
 	}
 	status := opts.Status
 	if status == nil {
-		lines := 0
-		status = func(line string) {
-			// readUserList's lines start at its second page.
-			if lines++; (lines+1)%progressEvery == 0 {
-				progress(line)
-			}
-		}
+		status = everyTenthPage(progress)
 	}
 	now := opts.Now
 	if now == nil {
@@ -317,6 +311,18 @@ func settle(entries []review.RosterEntry, users map[string]*slack.User) []review
 		}
 	}
 	return problems
+}
+
+// everyTenthPage passes on the status lines of pages 10, 20, 30… of
+// Slack's user list to progress, for a caller that takes no status line.
+// The status lines start at the second page.
+func everyTenthPage(progress func(string)) func(string) {
+	lines := 0
+	return func(line string) {
+		if lines++; (lines+1)%progressEvery == 0 {
+			progress(line)
+		}
+	}
 }
 
 // progressEvery is how many pages of Slack's user list go by between two

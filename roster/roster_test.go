@@ -337,3 +337,16 @@ func TestReadingShowsProgress(t *testing.T) {
 		t.Errorf("read %d pages, want 25 of 30", dir.pages)
 	}
 }
+
+// TestWithoutStatusEveryTenthPage: a caller that takes no status line gets
+// the lines of pages 10, 20, … as lines to keep, as before there was one.
+func TestWithoutStatusEveryTenthPage(t *testing.T) {
+	var kept []string
+	status := everyTenthPage(func(s string) { kept = append(kept, s) })
+	for page := 2; page <= 31; page++ { // status lines start at the second page
+		status(fmt.Sprintf("page %d", page))
+	}
+	if diff := cmp.Diff([]string{"page 10", "page 20", "page 30"}, kept); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
