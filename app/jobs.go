@@ -309,7 +309,11 @@ would be sent (or purged), and changes nothing.`)
 	if *dryRun {
 		n := nudger(cfg, store, nil, log)
 		n.PhasesOnly = kickoff
-		n.Progress = counting
+		if !isTerminal(a.Stdout) {
+			// On a terminal the listing itself shows where the sweep is,
+			// and a status line would land in the middle of it.
+			n.Progress = counting
+		}
 		// Printed as the sweep decides, a page of people at a time.
 		out := bufio.NewWriter(a.Stdout)
 		defer out.Flush()
