@@ -74,6 +74,9 @@ type Config struct {
 	// program runs on a virtual clock HR moves, and everything shown
 	// carries a banner with its date.
 	Rehearsal bool
+	// DigestCSVBOM (DIGEST_CSV_BOM; default true) starts the digest's CSV
+	// file with a byte-order mark, so that Excel reads accented names right.
+	DigestCSVBOM bool
 }
 
 // Calendar is the program calendar the settings describe.
@@ -362,6 +365,13 @@ func Load(env Getenv, need Need) (Config, error) {
 		c.Rehearsal = true
 	default:
 		return c, &Error{"REHEARSAL", fmt.Sprintf("%q is neither true nor false", get("REHEARSAL"))}
+	}
+	switch b := strings.ToLower(get("DIGEST_CSV_BOM")); b {
+	case "", "true", "1", "yes":
+		c.DigestCSVBOM = true
+	case "false", "0", "no":
+	default:
+		return c, &Error{"DIGEST_CSV_BOM", fmt.Sprintf("%q is neither true nor false", get("DIGEST_CSV_BOM"))}
 	}
 	switch c.LogFormat {
 	case "":

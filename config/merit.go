@@ -18,8 +18,8 @@ import (
 // example): amounts and percentages are read as text, so that 27848.60 is
 // never a float on its way to cents.
 type meritFile struct {
-	Name         string `yaml:"name"`
-	RatingsYear  string `yaml:"ratings_year"`
+	Name         string                      `yaml:"name"`
+	RatingsYear  string                      `yaml:"ratings_year"`
 	Period       struct{ Start, End string } `yaml:"period"`
 	Effective    string                      `yaml:"effective"`
 	ProrateUntil string                      `yaml:"prorate_until"`

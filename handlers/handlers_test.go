@@ -534,25 +534,28 @@ func TestWrapUpSurfaces(t *testing.T) {
 func TestExportArgs(t *testing.T) {
 	tests := []struct {
 		in   string
-		fy   review.FiscalYear
-		unit string
-		full bool
+		want exportOptions
 		bad  bool
 	}{
-		{"", 2027, "", false, false},
-		{"FY2026", 2026, "", false, false},
-		{"redact EOHHS/DPH/ fy2025", 2025, "EOHHS/DPH", false, false},
-		{"full EOHHS", 2027, "EOHHS", true, false},
-		{"EOHHS FULL", 2027, "EOHHS", true, false},
-		{"full redact", 0, "", false, true},
-		{"FYX", 0, "", false, true},
-		{"A B", 0, "", false, true},
+		{"", exportOptions{year: 2027, bom: true}, false},
+		{"FY2026", exportOptions{year: 2026, bom: true}, false},
+		{"redact EOHHS/DPH/ fy2025", exportOptions{year: 2025, unit: "EOHHS/DPH", bom: true}, false},
+		{"full EOHHS", exportOptions{year: 2027, unit: "EOHHS", full: true, bom: true}, false},
+		{"EOHHS FULL", exportOptions{year: 2027, unit: "EOHHS", full: true, bom: true}, false},
+		{"full nobom", exportOptions{year: 2027, full: true}, false},
+		{"--no-bom EOHHS", exportOptions{year: 2027, unit: "EOHHS"}, false},
+		{"NoBOM", exportOptions{year: 2027}, false},
+		{"full redact", exportOptions{}, true},
+		{"FYX", exportOptions{}, true},
+		{"A B", exportOptions{}, true},
 	}
 	for _, tt := range tests {
-		fy, unit, full, err := exportArgs(tt.in, 2027)
-		if (err != nil) != tt.bad || !tt.bad && (fy != tt.fy || unit != tt.unit || full != tt.full) {
-			t.Errorf("exportArgs(%q) = %v %q %v %v", tt.in, fy, unit, full, err)
-		}
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := exportArgs(tt.in, 2027)
+			if (err != nil) != tt.bad || !tt.bad && got != tt.want {
+				t.Errorf("exportArgs(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
+			}
+		})
 	}
 }
 func (f *fakeStore) Snooze(context.Context, int64, review.Date) error { return errNotInFake }

@@ -5,8 +5,6 @@ import (
 	"testing"
 )
 
-
-
 // year2007 is the seed's 2007 merit year, with two of its bands (the
 // shipped file, merit/2007.yaml, has all twelve; config's tests read it).
 func year2007() MeritYear {
