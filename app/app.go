@@ -68,6 +68,8 @@ Usage:
   massperform migrate           bring the database schema up to date
   massperform roster import FILE.csv [--dry-run] [--deactivate-missing]
                                 load or update the roster of people in the program
+  massperform pay import FILE.csv [--year 2007] [--dry-run]
+                                load HR's pay data (M-level, salary, eligibility) for a merit year
   massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]
                                 write HR's compliance evidence as CSV, one line per person
   massperform jobs run nudges|kickoff|digest|timezones|purge [--as-of DATE] [--dry-run]
@@ -107,6 +109,8 @@ func (a *App) Run(ctx context.Context, args []string) int {
 		return a.rehearsal(ctx, args)
 	case "export":
 		return a.export(ctx, args)
+	case "pay":
+		return a.pay(ctx, args)
 	case "jobs":
 		return a.jobs(ctx, args)
 	case "rebind":

@@ -77,6 +77,9 @@ type Config struct {
 	// DigestCSVBOM (DIGEST_CSV_BOM; default true) starts the digest's CSV
 	// file with a byte-order mark, so that Excel reads accented names right.
 	DigestCSVBOM bool
+	// MeritDir (MERIT_DIR; default merit) is the directory of the merit
+	// years' files, one YAML file a year (merit/2007.yaml is the example).
+	MeritDir string
 }
 
 // Calendar is the program calendar the settings describe.
@@ -343,6 +346,10 @@ func Load(env Getenv, need Need) (Config, error) {
 				return c, &Error{r.name, fmt.Sprintf("%q is not a number of days: use a whole number from 1 to 3650 (default %d)", n, r.def)}
 			}
 		}
+	}
+	c.MeritDir = get("MERIT_DIR")
+	if c.MeritDir == "" {
+		c.MeritDir = "merit"
 	}
 	if list := get("HOLIDAYS"); list != "" {
 		if c.Holidays, err = review.ParseHolidays(list); err != nil {

@@ -26,6 +26,7 @@ var Vars = []Var{
 	{"RETENTION_PAYLOAD_DAYS", "days a sent notification's message is kept (default 400)"},
 	{"RETENTION_REQUEST_DAYS", "days the ids of handled requests are kept (default 30)"},
 	{"PURGE_SCHEDULE", "when what is past its retention is purged (default 15 4 * * *)"},
+	{"MERIT_DIR", "the directory of the merit years' files, one YAML file a year (default merit)"},
 	{"HOLIDAYS", "days nobody is reminded, YYYY-MM-DD separated by commas (default: Massachusetts state holidays)"},
 	{"REHEARSAL", "true makes this deployment a rehearsal on a clock HR moves (default false)"},
 	{"HTTP_ADDR", "where /healthz, /readyz and /metrics are served (default 127.0.0.1:8080; off for none)"},

@@ -223,3 +223,60 @@ func TestMeritYearValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestReadPayFile(t *testing.T) {
+	y := year2007()
+	good := "\ufeffEmail,m_level,base_salary,class,hire_date,position_date,leave_months,military_leave,acting,collision\n" +
+		"Mona@X.org,m-iv,\"56,599.92\",,2006-12-29,,,,,\n" +
+		"eli@x.org,M-VII,$90300,statutory,2001-05-03,2003-01-01,9,true,yes,0\n"
+	entries, problems := ReadPayFile(strings.NewReader(good), y)
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	want := []PayEntry{
+		{Line: 2, Email: "mona@x.org", Record: PayRecord{Level: "M-IV", Salary: 5659992, Class: ClassClassified, HireDate: d("2006-12-29")}},
+		{Line: 3, Email: "eli@x.org", Record: PayRecord{Level: "M-VII", Salary: 9030000, Class: ClassStatutory, HireDate: d("2001-05-03"), PositionDate: d("2003-01-01"), LeaveMonths: 9, Military: true, Acting: true}},
+	}
+	if len(entries) != 2 || entries[0] != want[0] || entries[1] != want[1] {
+		t.Errorf("entries = %+v", entries)
+	}
+
+	bad := "email,m_level,base_salary,class,hire_date,leave_months,military_leave\n" +
+		"not-an-email,M-IV,56599.92,,2006-12-29,,\n" +
+		"a@x.org,M-XX,56599.92,,2006-12-29,,\n" +
+		"b@x.org,M-IV,1000.00,,2006-12-29,,\n" +
+		"c@x.org,M-IV,lots,tenured,12/29/2006,13,maybe\n" +
+		"a@x.org,M-IV,56599.92,,2006-12-29,,\n" +
+		"d@x.org,M-IV,56599.92,,2006-12-29,0,true\n" +
+		"e@x.org,M-IV\n"
+	_, problems = ReadPayFile(strings.NewReader(bad), y)
+	var got []string
+	for _, p := range problems {
+		got = append(got, p.String())
+	}
+	all := strings.Join(got, "\n")
+	for _, w := range []string{
+		"line 2: email:", "line 3: m_level \"M-XX\" is not an M-level", "line 4: base_salary is below M-IV's statutory minimum",
+		"line 5: base_salary is not an annual salary", "line 5: class must be", "line 5: hire_date \"12/29/2006\"", "line 5: leave_months must be",
+		"line 5: military_leave must be true or false", "line 6: a@x.org is also on line 3", "line 7: military_leave is true but leave_months is 0",
+		"line 8: expected 7 columns, found 2",
+	} {
+		if !strings.Contains(all, w) {
+			t.Errorf("problems do not say %q:\n%s", w, all)
+		}
+	}
+	if strings.Contains(all, "1000") || strings.Contains(all, "56599") {
+		t.Errorf("a problem repeats a salary:\n%s", all)
+	}
+	for _, tt := range []struct{ in, want string }{
+		{"", "the file is empty"},
+		{"email,base_salary\n", "missing column \"m_level\""},
+		{"email,m_level,base_salary,hire_date,salary\n", "unknown column \"salary\""},
+		{"email,m_level,base_salary,hire_date\n", "nobody in it"},
+	} {
+		_, problems := ReadPayFile(strings.NewReader(tt.in), y)
+		if len(problems) == 0 || !strings.Contains(problems[0].String(), tt.want) {
+			t.Errorf("%q: %v", tt.in, problems)
+		}
+	}
+}
