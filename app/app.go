@@ -408,10 +408,20 @@ func (a *App) serve(ctx context.Context, args []string) int {
 		}
 		log.Info("this is a rehearsal", "date", cfg.Calendar().LongDate(clock.Now()))
 	}
+	merit, err := config.LoadMeritYears(cfg.MeritDir)
+	switch {
+	case errors.Is(err, config.ErrNoMeritDir):
+		log.Info("no merit pay years: /perform merit says it isn't set up", "merit_dir", cfg.MeritDir)
+	case err != nil:
+		log.Error("a merit year's file has problems: fix it, or move it out of MERIT_DIR", "merit_dir", cfg.MeritDir, "err", err)
+		return ExitFailed
+	default:
+		log.Info("merit pay years", "merit_dir", cfg.MeritDir, "years", len(merit))
+	}
 	router := bot.NewRouter("/perform")
 	deps := handlers.Deps{
 		Store: store, Slack: api, Clock: clock, Cal: cfg.Calendar(), Holidays: cfg.Holidays, Scale: cfg.Scale,
-		HR: cfg.HR, Log: log.With("component", "handlers"), Wake: sender.Wake,
+		HR: cfg.HR, Log: log.With("component", "handlers"), Wake: sender.Wake, Merit: merit,
 	}
 	if rehearsal != nil {
 		deps.Rehearsal = rehearsal

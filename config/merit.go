@@ -122,6 +122,9 @@ func ReadMeritYear(name string, data []byte) (review.MeritYear, error) {
 	return y, nil
 }
 
+// ErrNoMeritDir is LoadMeritYears' error when the directory is not there.
+var ErrNoMeritDir = errors.New("the merit years' directory (MERIT_DIR) does not exist")
+
 // LoadMeritYears reads every *.yaml file in dir, ordered by the start of
 // their periods; a bad file is refused with all its problems, and two
 // files of the same year are refused.
@@ -132,7 +135,7 @@ func LoadMeritYears(dir string) ([]review.MeritYear, error) {
 	}
 	if len(paths) == 0 {
 		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("MERIT_DIR %s does not exist", dir)
+			return nil, fmt.Errorf("%w: %s", ErrNoMeritDir, dir)
 		}
 	}
 	var years []review.MeritYear

@@ -401,6 +401,12 @@ func (v values) text(block, value string) values {
 	return v
 }
 
+// input is what was typed in a text input whose action_id is not "text".
+func (v values) input(block, action, value string) values {
+	v[block] = map[string]slack.BlockAction{action: {ActionID: action, BlockID: block, Type: "plain_text_input", Value: value}}
+	return v
+}
+
 func (v values) date(block, day string) values {
 	v[block] = map[string]slack.BlockAction{"date": {ActionID: "date", BlockID: block, Type: "datepicker", SelectedDate: day}}
 	return v

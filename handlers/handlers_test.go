@@ -418,6 +418,15 @@ func (f *fakeStore) EarlierWrapUps(context.Context, int64, review.FiscalYear) ([
 func (f *fakeStore) MarkConversationHeld(context.Context, storage.Change, review.Person, review.FiscalYear) (review.YearState, error) {
 	return review.YearState{}, errNotInFake
 }
+func (f *fakeStore) MeritTeam(context.Context, int64, review.MeritYear) ([]storage.MeritCase, error) {
+	return nil, errNotInFake
+}
+func (f *fakeStore) MeritPoolOf(context.Context, review.MeritYear, string) (storage.MeritPool, error) {
+	return storage.MeritPool{}, errNotInFake
+}
+func (f *fakeStore) ProposeMerit(context.Context, review.Actor, review.MeritYear, int64, review.Proposal) (review.Award, error) {
+	return review.Award{}, errNotInFake
+}
 func (f *fakeStore) RatingPools(context.Context, review.FiscalYear) ([]review.UnitCount, []review.Pool, error) {
 	return nil, nil, errNotInFake
 }

@@ -498,9 +498,9 @@ CREATE TABLE digest_counts (
 )
 `
 
-// schema0014 holds what HR loads about pay for a merit year (salaries are
-// confidential: read by the person's manager chain and HR, never in a
-// channel, digest, log or metric).
+// schema0014 holds what HR loads about pay for a merit year, and the
+// managers' proposals (salaries are confidential: read by the person's
+// manager chain and HR, never in a channel, digest, log or metric).
 const schema0014 = `
 CREATE TABLE pay_records (
 	id {{PK}},
@@ -515,6 +515,20 @@ CREATE TABLE pay_records (
 	military_leave BOOLEAN NOT NULL DEFAULT FALSE,
 	acting BOOLEAN NOT NULL DEFAULT FALSE,
 	collision BOOLEAN NOT NULL DEFAULT FALSE,
+	created_at {{TS}} NOT NULL,
+	updated_at {{TS}} NOT NULL,
+	UNIQUE (person_id, merit_year)
+);
+CREATE TABLE merit_proposals (
+	id {{PK}},
+	person_id BIGINT NOT NULL REFERENCES people(id),
+	merit_year TEXT NOT NULL,
+	secretariat TEXT NOT NULL,
+	base_bp INTEGER NOT NULL,
+	bonus_cents BIGINT NOT NULL,
+	increase_cents BIGINT NOT NULL,
+	new_salary_cents BIGINT NOT NULL,
+	proposed_by TEXT NOT NULL,
 	created_at {{TS}} NOT NULL,
 	updated_at {{TS}} NOT NULL,
 	UNIQUE (person_id, merit_year)

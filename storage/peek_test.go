@@ -24,3 +24,10 @@ func (s *Store) PayRecordID(ctx context.Context, personID int64, year string) (i
 	err := s.read(ctx).Model(&payRow{}).Select("id").Where("person_id = ? AND merit_year = ?", personID, year).Scan(&id).Error
 	return id, err
 }
+
+// MeritProposalID returns the id of a person's merit proposal for a year.
+func (s *Store) MeritProposalID(ctx context.Context, personID int64, year string) (int64, error) {
+	var id int64
+	err := s.read(ctx).Model(&meritProposalRow{}).Select("id").Where("person_id = ? AND merit_year = ?", personID, year).Scan(&id).Error
+	return id, err
+}
