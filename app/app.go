@@ -70,6 +70,8 @@ Usage:
                                 load or update the roster of people in the program
   massperform pay import FILE.csv [--year 2007] [--dry-run]
                                 load HR's pay data (M-level, salary, eligibility) for a merit year
+  massperform pay export --year 2007 [--out FILE] [--no-bom]
+                                write payroll's file of the approved merit increases
   massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]
                                 write HR's compliance evidence as CSV, one line per person
   massperform jobs run nudges|kickoff|digest|timezones|purge [--as-of DATE] [--dry-run]

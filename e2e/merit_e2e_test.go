@@ -117,5 +117,29 @@ func TestMeritProposals(t *testing.T) {
 		list = w.waitFor(mona, func(v *slackemu.View) bool { return strings.Contains(rawText(v.Raw), "Proposed:") })
 		mustContain(t, "the list after", rawText(list.Raw), "Proposed: 3.5% to base ($1,981.00) → $58,580.92 a year", "$1,981.00 of $1,981.00 proposed so far, $0.00 left")
 		mustNotContain(t, "Eli's Home", w.home(eli), "56,599", "58,580")
+
+		// HR audits the pool: ratings first, then cost; central HR approves,
+		// and payroll's file has Eli's increase. Managers don't audit.
+		mustContain(t, "Mona auditing", w.reply(mona, "merit pool"), "for HR")
+		w.command(hugo, "merit pool")
+		pool := w.waitTopView(hugo, "merit_pool")
+		mustContain(t, "Hugo's merit pool", rawText(pool.Raw), "*EOHHS* · ratings ✅ approved", "$1,981.00 of $1,981.00 proposed so far, $0.00 left",
+			"Eligible 1 · proposed 1 · to propose 0 · outside the rules 0 · bonuses over the cap 0 · not eligible 1", "Successful Performer 0·1·0·0")
+		mustNotContain(t, "Hugo's merit pool", rawText(pool.Raw), "Eli Ortiz", "56,599")
+		if out, _ := w.cli("pay", "export", "--year", "2027"); strings.Contains(out, "eli@example.org") {
+			t.Errorf("payroll's file before approval: %s", out)
+		}
+		if _, err := w.emu.ClickViewButton(w.ctx(), hugo, pool.ID, "merit_approve", "EOHHS"); err != nil {
+			t.Fatal(err)
+		}
+		w.waitFor(hugo, func(v *slackemu.View) bool { return strings.Contains(rawText(v.Raw), "increases ✅ approved") })
+		out, code := w.cli("pay", "export", "--year", "2027", "--no-bom")
+		if code != 0 || !strings.HasPrefix(out, "email,name,m_level,quartile,rating,base_salary,increase_percent,increase,new_salary,biweekly,bonus,effective_date\n") ||
+			!strings.Contains(out, "eli@example.org,Eli Ortiz,M-IV,2,Successful Performer,56599.92,3.5,1981.00,58580.92,2253.11,0.00,2027-10-01\n") {
+			t.Errorf("payroll's file: %d\n%s", code, out)
+		}
+		if trail, _ := s.AuditTrail(ctx, "merit_pool", 0); len(trail) < 2 || trail[0].Action != "merit.audit.read" || trail[0].Actor != hugo {
+			t.Errorf("HR's reads of the pool are not in the audit log: %+v", trail)
+		}
 	})
 }

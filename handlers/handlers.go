@@ -81,6 +81,9 @@ type Store interface {
 	MeritTeam(ctx context.Context, managerID int64, y review.MeritYear) ([]storage.MeritCase, error)
 	MeritPoolOf(ctx context.Context, y review.MeritYear, secretariat string) (storage.MeritPool, error)
 	ProposeMerit(ctx context.Context, actor review.Actor, y review.MeritYear, personID int64, prop review.Proposal) (review.Award, error)
+	MeritSecretariats(ctx context.Context, y review.MeritYear) ([]string, error)
+	MeritAuditOf(ctx context.Context, actor review.Actor, y review.MeritYear, secretariat string) (storage.MeritAudit, error)
+	ApproveMerit(ctx context.Context, actor review.Actor, y review.MeritYear, secretariat string) (storage.MeritAudit, error)
 	CloseYear(ctx context.Context, actor review.Actor, fy review.FiscalYear, today review.Date, anyway bool) (review.YearBusiness, error)
 }
 

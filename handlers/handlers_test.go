@@ -427,6 +427,15 @@ func (f *fakeStore) MeritPoolOf(context.Context, review.MeritYear, string) (stor
 func (f *fakeStore) ProposeMerit(context.Context, review.Actor, review.MeritYear, int64, review.Proposal) (review.Award, error) {
 	return review.Award{}, errNotInFake
 }
+func (f *fakeStore) MeritSecretariats(context.Context, review.MeritYear) ([]string, error) {
+	return nil, errNotInFake
+}
+func (f *fakeStore) MeritAuditOf(context.Context, review.Actor, review.MeritYear, string) (storage.MeritAudit, error) {
+	return storage.MeritAudit{}, errNotInFake
+}
+func (f *fakeStore) ApproveMerit(context.Context, review.Actor, review.MeritYear, string) (storage.MeritAudit, error) {
+	return storage.MeritAudit{}, errNotInFake
+}
 func (f *fakeStore) RatingPools(context.Context, review.FiscalYear) ([]review.UnitCount, []review.Pool, error) {
 	return nil, nil, errNotInFake
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -22,20 +23,25 @@ const (
 	meritBaseAction  = "merit_base"    // Enter in the base field: work the figures out
 	meritBonusAction = "merit_bonus"   // the same in the bonus field
 	meritShown       = 40
+	// HR's merit pool.
+	meritPoolCallback  = "merit_pool"
+	meritApproveAction = "merit_approve" // value: the secretariat
+	meritPoolsShown    = 15
 )
 
 func (h *handlers) registerMerit(r *bot.Router) {
 	r.Command(bot.CommandSpec{
 		Name:    "merit",
-		Usage:   r.Slash() + " merit",
-		Summary: "your team's merit increases, once ratings are released: what the grid allows each person, and your proposals",
-		For:     bot.Managers,
+		Usage:   r.Slash() + " merit · merit pool [secretariat]",
+		Summary: "your team's merit increases, once ratings are released: what the grid allows each person, and your proposals; for HR, each secretariat's pool",
+		For:     bot.Managers | bot.HR,
 		Handle:  h.meritCommand,
 	})
 	r.Action(proposeAction, h.proposeClicked)
 	r.Action(meritBaseAction, h.meritCalc)
 	r.Action(meritBonusAction, h.meritCalc)
 	r.Submit(proposeCallback, h.proposeSubmit)
+	r.Action(meritApproveAction, h.meritApproveClicked)
 }
 
 // meritYear is the merit year being planned on today: the first whose
@@ -70,13 +76,22 @@ func (h *handlers) meritCommand(ctx context.Context, c *bot.Command) {
 		c.Reply(ctx, bot.Message{Text: noMeritYear})
 		return
 	}
-	actor, err := h.actor(ctx, c.UserID)
-	if err == nil && !actor.OnRoster() {
-		err = review.NotOnRoster
-	}
 	var view slack.ModalViewRequest
-	if err == nil {
-		view, err = h.meritView(ctx, actor, y)
+	actor, err := h.actor(ctx, c.UserID)
+	if verb, rest, _ := strings.Cut(strings.TrimSpace(fromSlack(c.Rest)), " "); strings.EqualFold(verb, "pool") {
+		if err == nil {
+			err = review.CanAuditRatings(actor)
+		}
+		if err == nil {
+			view, err = h.meritPoolView(ctx, actor, y, strings.Trim(strings.TrimSpace(rest), "/"))
+		}
+	} else {
+		if err == nil && !actor.OnRoster() {
+			err = review.NotOnRoster
+		}
+		if err == nil {
+			view, err = h.meritView(ctx, actor, y)
+		}
 	}
 	if err != nil {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "merit")})
@@ -390,4 +405,159 @@ func (h *handlers) proposeSubmit(ctx context.Context, s *bot.Submission) (*slack
 		})
 	}
 	return nil, nil
+}
+
+// meritPoolView is HR's audit of merit increases: each secretariat within
+// the viewer's scope (or the one named), its ratings' approval first, then
+// its cost against the pool, its counts, and central HR's approval. Every
+// look is in the audit log.
+func (h *handlers) meritPoolView(ctx context.Context, actor review.Actor, y review.MeritYear, only string) (slack.ModalViewRequest, error) {
+	all, err := h.Store.MeritSecretariats(ctx, y)
+	if err != nil {
+		return slack.ModalViewRequest{}, err
+	}
+	var shown []string
+	for _, sec := range all {
+		inScope := actor.Scope == "" || review.InScope(sec, actor.Scope) || review.InScope(actor.Scope, sec)
+		if inScope && (only == "" || strings.EqualFold(sec, only) || review.InUnit(only, sec)) {
+			shown = append(shown, sec)
+		}
+	}
+	if len(shown) == 0 {
+		if only != "" {
+			return slack.ModalViewRequest{}, review.Errorf(review.ENOTFOUND, "Nobody in %s, within your part of the organisation, has pay loaded for merit year %s.", only, y.Name)
+		}
+		return slack.ModalViewRequest{}, review.Errorf(review.ENOTFOUND, "Nobody in your part of the organisation has pay loaded for merit year %s yet: HR loads it with `massperform pay import`.", y.Name)
+	}
+	blocks := []slack.Block{section(fmt.Sprintf("*Merit pool · %s*, effective %s.\nEach secretariat's %s rating distribution is approved first, then what its increases cost against its pool (%s of its eligible base salaries). Amounts only: names are with the managers.",
+		esc(y.Name), y.Effective.Human(), y.RatingsYear, y.Pool))}
+	grid := meritGridNames(h.Scale, y)
+	for i, sec := range shown {
+		if i == meritPoolsShown {
+			blocks = append(blocks, note(fmt.Sprintf("…and %d more. Name one: `/perform merit pool <secretariat>`.", len(shown)-i)))
+			break
+		}
+		a, err := h.Store.MeritAuditOf(ctx, actor, y, sec)
+		if err != nil {
+			return slack.ModalViewRequest{}, err
+		}
+		if actor.Scope != "" && strings.Contains(actor.Scope, "/") {
+			var mine []storage.MeritCase
+			for _, c := range a.Cases {
+				if review.InScope(actor.Scope, c.Person.Unit) {
+					mine = append(mine, c)
+				}
+			}
+			a.Cases = mine
+		}
+		sum := a.Summary(y)
+		ratings := "⏳ ratings not approved yet: the cost is audited after"
+		if sum.RatingsApproved {
+			ratings = "ratings ✅ approved"
+		}
+		status := ""
+		if sum.Approved {
+			status = " · increases ✅ approved " + review.DateOf(a.ApprovedAt).Human()
+		}
+		lines := []string{
+			fmt.Sprintf("*%s* · %s%s", esc(sec), ratings, status),
+			poolLine(a.Pool),
+			fmt.Sprintf("Eligible %d · proposed %d · to propose %d · outside the rules %d · bonuses over the cap %d · not eligible %d",
+				sum.Eligible, sum.Proposed, sum.Missing, sum.Outside, sum.NeedsException, sum.NotEligible),
+		}
+		var cells []string
+		for _, g := range grid {
+			if row, ok := sum.Grid[g.key]; ok {
+				cells = append(cells, fmt.Sprintf("%s %d·%d·%d·%d", g.name, row[0], row[1], row[2], row[3]))
+			}
+		}
+		if len(cells) > 0 {
+			lines = append(lines, "_By rating, quartiles 1·2·3·4:_ "+strings.Join(cells, " | "))
+		}
+		lines = append(lines, agencyCosts(a.Cases)...)
+		text := fitLines(lines[0], lines[1:], "line", "lines")
+		if actor.HRRole().OrgWide() && review.CanApproveMerit(y, sec, sum) == nil {
+			b := button("Approve", meritApproveAction, sec, true)
+			b.Confirm = slack.NewConfirmationBlockObject(plain("Approve "+sec+"'s increases?", 100),
+				plain(fmt.Sprintf("%s of %s. Payroll's file will include them.", a.Pool.Used, a.Pool.Budget), 300), plain("Approve", 30), plain("Not yet", 30))
+			blocks = append(blocks, sectionWith(text, b))
+		} else {
+			blocks = append(blocks, section(text))
+		}
+	}
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      meritPoolCallback,
+		Title:           plain("Merit pool "+y.Name, 24),
+		Close:           plain("Close", 24),
+		PrivateMetadata: meritMeta{Year: y.Name, Parent: only}.String(),
+		Blocks:          slack.Blocks{BlockSet: blocks},
+	}, nil
+}
+
+type gridName struct{ key, name string }
+
+// meritGridNames are the ratings of the scale the merit grid pays for, in
+// the scale's order.
+func meritGridNames(scale review.Scale, y review.MeritYear) []gridName {
+	var out []gridName
+	for _, r := range scale.Ratings {
+		if _, ok := y.Grid[r.Key]; ok {
+			out = append(out, gridName{r.Key, r.Name})
+		}
+	}
+	return out
+}
+
+// agencyCosts sums the proposals by agency: amounts and counts only.
+func agencyCosts(cases []storage.MeritCase) []string {
+	cost := map[string]review.Cents{}
+	n := map[string]int{}
+	var order []string
+	for _, c := range cases {
+		parts := strings.SplitN(c.Person.Unit, "/", 3)
+		ag := strings.Join(parts[:min(2, len(parts))], "/")
+		if _, ok := n[ag]; !ok {
+			order = append(order, ag)
+		}
+		n[ag] += 0
+		if c.Proposal != nil {
+			cost[ag] += c.Proposal.Increase + c.Proposal.Bonus
+			n[ag]++
+		}
+	}
+	if len(order) < 2 {
+		return nil
+	}
+	sort.Strings(order)
+	lines := []string{"_By agency:_"}
+	for _, ag := range order {
+		lines = append(lines, fmt.Sprintf("%s: %s for %s", esc(ag), cost[ag], plural(n[ag], "proposal", "proposals")))
+	}
+	return lines
+}
+
+// meritApproveClicked approves a secretariat's increases, then redraws.
+func (h *handlers) meritApproveClicked(ctx context.Context, a *bot.Action) {
+	var m meritMeta
+	_ = json.Unmarshal([]byte(a.View.PrivateMetadata), &m)
+	y, ok := h.meritYearNamed(m.Year)
+	actor, err := h.hrActor(ctx, a.User.ID)
+	if err == nil && !ok {
+		err = review.Errorf(review.ECONFLICT, "That merit year is no longer set up.")
+	}
+	if err == nil {
+		_, err = h.Store.ApproveMerit(ctx, actor, y, a.Action.Value)
+	}
+	if err != nil {
+		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "approve merit")})
+		return
+	}
+	view, err := h.meritPoolView(ctx, actor, y, m.Parent)
+	if err == nil {
+		_, err = h.Slack.UpdateViewContext(ctx, view, "", "", a.View.ID)
+	}
+	if err != nil {
+		h.Log.Warn("refresh merit pool", "err", err)
+	}
 }

@@ -429,3 +429,80 @@ type MeritNotice struct {
 	Eligible  bool
 	Appeal    bool // a rating that denies the step: they may appeal
 }
+
+// MeritSummary counts a secretariat's merit increases for HR's audit, in
+// the seed's order: the rating distribution is approved first, then the
+// cost.
+type MeritSummary struct {
+	RatingsApproved bool
+	Approved        bool // HRD approved the increases
+	Budget, Cost    Cents
+	Eligible        int
+	Proposed        int
+	Missing         int // eligible, no proposal
+	Outside         int // a proposal outside the rules as they stand now
+	NeedsException  int // a bonus over the cap
+	NotEligible     int
+	// Grid counts the eligible by rating and quartile (index 0 the 1st).
+	Grid map[string][4]int
+}
+
+// Add counts one person: their pay record, whether they are still
+// employed, their released rating and their proposal (nil for none).
+func (s *MeritSummary) Add(y MeritYear, p PayRecord, employed bool, rating string, prop *Proposal) {
+	e := y.Eligible(p, employed, rating, false)
+	if !e.Eligible {
+		s.NotEligible++
+		return
+	}
+	s.Eligible++
+	if _, q, _, err := y.Allowed(p, rating); err == nil {
+		if s.Grid == nil {
+			s.Grid = map[string][4]int{}
+		}
+		row := s.Grid[rating]
+		row[q-1]++
+		s.Grid[rating] = row
+	}
+	if prop == nil {
+		s.Missing++
+		return
+	}
+	s.Proposed++
+	a, err := y.Award(p, rating, e, *prop, true)
+	switch {
+	case err != nil:
+		s.Outside++
+	case a.BonusException:
+		s.NeedsException++
+	}
+}
+
+// CanApproveMerit says whether a secretariat's merit increases may be
+// approved: its ratings first, then every eligible person proposed for
+// inside the rules, no bonus over the cap, the cost within the pool.
+func CanApproveMerit(y MeritYear, secretariat string, s MeritSummary) error {
+	switch {
+	case s.Approved:
+		return Errorf(ECONFLICT, "%s's merit increases are already approved.", secretariat)
+	case !s.RatingsApproved:
+		return Errorf(ECONFLICT, "%s's %s rating distribution isn't approved yet: it comes first, then the cost.", secretariat, y.RatingsYear)
+	case s.Eligible == 0:
+		return Errorf(ECONFLICT, "Nobody in %s is eligible for a merit increase yet.", secretariat)
+	case s.Missing > 0:
+		return Errorf(ECONFLICT, "%s still has %s to propose.", secretariat, countNoun(s.Missing, "increase", "increases"))
+	case s.Outside > 0:
+		return Errorf(ECONFLICT, "%s has %s outside the rules as they stand now: its managers must change them.", secretariat, countNoun(s.Outside, "proposal", "proposals"))
+	case s.NeedsException > 0:
+		return Errorf(ECONFLICT, "%s has %s over the bonus cap of %s.", secretariat, countNoun(s.NeedsException, "bonus", "bonuses"), y.BonusCap)
+	case s.Cost > s.Budget:
+		return Errorf(ECONFLICT, "%s's increases cost %s, over its pool of %s by %s.", secretariat, s.Cost, s.Budget, s.Cost-s.Budget)
+	}
+	return nil
+}
+
+// PayrollColumns are the payroll file's columns.
+var PayrollColumns = []string{"email", "name", "m_level", "quartile", "rating", "base_salary", "increase_percent", "increase", "new_salary", "biweekly", "bonus", "effective_date"}
+
+// Decimal writes cents as a plain decimal for a file: 58580.92.
+func (c Cents) Decimal() string { return fmt.Sprintf("%d.%02d", int64(c/100), int64(c%100)) }

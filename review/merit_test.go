@@ -280,3 +280,37 @@ func TestReadPayFile(t *testing.T) {
 		}
 	}
 }
+
+func TestCanApproveMerit(t *testing.T) {
+	y := year2007()
+	ok := MeritSummary{RatingsApproved: true, Eligible: 3, Proposed: 3, Budget: 10000, Cost: 10000}
+	with := func(f func(*MeritSummary)) MeritSummary { s := ok; f(&s); return s }
+	for name, tt := range map[string]struct {
+		s    MeritSummary
+		says string
+	}{
+		"all in order, the pool used to the cent": {ok, ""},
+		"ratings first":        {with(func(s *MeritSummary) { s.RatingsApproved = false }), "rating distribution isn't approved yet"},
+		"one to propose":       {with(func(s *MeritSummary) { s.Missing = 1 }), "1 increase to propose"},
+		"outside the rules":    {with(func(s *MeritSummary) { s.Outside = 2 }), "2 proposals outside the rules"},
+		"a bonus over the cap": {with(func(s *MeritSummary) { s.NeedsException = 1 }), "1 bonus over the bonus cap"},
+		"a cent over the pool": {with(func(s *MeritSummary) { s.Cost = 10001 }), "over its pool of $100.00 by $0.01"},
+		"nobody eligible":      {with(func(s *MeritSummary) { s.Eligible = 0 }), "Nobody in A is eligible"},
+		"approved already":     {with(func(s *MeritSummary) { s.Approved = true }), "already approved"},
+	} {
+		err := CanApproveMerit(y, "A", tt.s)
+		if tt.says == "" && err != nil || tt.says != "" && !strings.Contains(ErrorMessage(err), tt.says) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	var s MeritSummary
+	q2 := PayRecord{Level: "M-IV", Salary: 5659992, Class: ClassClassified, HireDate: d("2001-01-01")}
+	s.Add(y, q2, true, "successful", &Proposal{Base: 350})
+	s.Add(y, q2, true, "successful", &Proposal{Base: 500})
+	s.Add(y, q2, true, "successful", nil)
+	s.Add(y, q2, true, "below", nil)
+	s.Add(y, q2, false, "successful", nil)
+	if s.Eligible != 3 || s.Proposed != 2 || s.Outside != 1 || s.Missing != 1 || s.NotEligible != 2 || s.Grid["successful"] != [4]int{0, 3, 0, 0} {
+		t.Errorf("summary = %+v", s)
+	}
+}

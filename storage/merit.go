@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	"gorm.io/gorm"
@@ -206,4 +207,151 @@ func (s *Store) ProposeMerit(ctx context.Context, actor review.Actor, y review.M
 		return audit.flush(tx, s.batch)
 	})
 	return award, err
+}
+
+// meritApprovalRow is HRD's approval of a secretariat's merit increases.
+type meritApprovalRow struct {
+	ID          int64
+	MeritYear   string
+	Secretariat string
+	BudgetCents int64
+	CostCents   int64
+	ApprovedBy  string
+	ApprovedAt  time.Time
+}
+
+func (meritApprovalRow) TableName() string { return "merit_approvals" }
+
+// MeritAudit is a secretariat's merit increases as HR audits them: every
+// person in it with a pay record, its pool, whether its ratings are
+// approved, and whether its increases are.
+type MeritAudit struct {
+	Cases         []MeritCase
+	Pool          MeritPool
+	RatingsPassed bool      // the secretariat's rating distribution is approved
+	ApprovedAt    time.Time // HRD approved the increases; zero before
+	ApprovedBy    string
+}
+
+func meritAudit(db *gorm.DB, y review.MeritYear, secretariat string) (MeritAudit, error) {
+	var a MeritAudit
+	var err error
+	a.Cases, err = meritCases(db, y, "(p.unit = ? OR p.unit LIKE ?) AND EXISTS (SELECT 1 FROM pay_records pr WHERE pr.person_id = p.id AND pr.merit_year = ?)",
+		secretariat, secretariat+"/%", y.Name)
+	if err != nil {
+		return a, err
+	}
+	if a.Pool, err = meritPool(db, y, secretariat); err != nil {
+		return a, err
+	}
+	var approved int64
+	if err := db.Model(&ratingApprovalRow{}).Where("fiscal_year = ? AND unit = ? AND approved_at IS NOT NULL", int(y.RatingsYear), secretariat).Count(&approved).Error; err != nil {
+		return a, err
+	}
+	// (A secretariat combined with another for the cap has a row of its
+	// own, written with its pool's.)
+	a.RatingsPassed = approved > 0
+	var rows []meritApprovalRow
+	if err := db.Where("merit_year = ? AND secretariat = ?", y.Name, secretariat).Limit(1).Find(&rows).Error; err != nil {
+		return a, err
+	}
+	if len(rows) > 0 {
+		a.ApprovedAt, a.ApprovedBy = rows[0].ApprovedAt, rows[0].ApprovedBy
+	}
+	return a, nil
+}
+
+// MeritAuditOf returns a secretariat's merit audit, and records in the
+// audit log that actor read it (salaries are read only on the record).
+func (s *Store) MeritAuditOf(ctx context.Context, actor review.Actor, y review.MeritYear, secretariat string) (MeritAudit, error) {
+	var a MeritAudit
+	err := s.tx(ctx, "merit audit", func(tx *gorm.DB, now time.Time) error {
+		if !actor.HRFor(secretariat) && !actor.HR {
+			return review.Errorf(review.EFORBIDDEN, "The merit audit is for HR.")
+		}
+		var err error
+		if a, err = meritAudit(tx, y, secretariat); err != nil {
+			return err
+		}
+		audit := newAudit(actor.AuditName(), now)
+		audit.add("merit.audit.read", "merit_pool", 0, nil, map[string]any{"merit_year": y.Name, "secretariat": secretariat, "people": len(a.Cases), "scope": actor.Scope})
+		return audit.flush(tx, s.batch)
+	})
+	return a, err
+}
+
+// ApproveMerit records central HR's approval of a secretariat's merit
+// increases, checked as they stand: its ratings approved first, then every
+// eligible person with a proposal inside the rules, and the cost within
+// the pool. In the audit log.
+func (s *Store) ApproveMerit(ctx context.Context, actor review.Actor, y review.MeritYear, secretariat string) (MeritAudit, error) {
+	var a MeritAudit
+	err := s.tx(ctx, "approve merit", func(tx *gorm.DB, now time.Time) error {
+		if !actor.HRRole().OrgWide() {
+			return review.Errorf(review.EFORBIDDEN, "Central HR (HRD) approves merit increases.")
+		}
+		var err error
+		if a, err = meritAudit(tx, y, secretariat); err != nil {
+			return err
+		}
+		if err := review.CanApproveMerit(y, secretariat, a.summary(y)); err != nil {
+			return err
+		}
+		row := meritApprovalRow{MeritYear: y.Name, Secretariat: secretariat, BudgetCents: int64(a.Pool.Budget), CostCents: int64(a.Pool.Used), ApprovedBy: actor.AuditName(), ApprovedAt: now}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		a.ApprovedAt, a.ApprovedBy = now, row.ApprovedBy
+		audit := newAudit(actor.AuditName(), now)
+		audit.add("merit.approve", "merit_approval", row.ID, nil, map[string]any{"merit_year": y.Name, "secretariat": secretariat,
+			"budget_cents": row.BudgetCents, "cost_cents": row.CostCents, "proposals": a.Pool.Proposals})
+		return audit.flush(tx, s.batch)
+	})
+	return a, err
+}
+
+// Summary counts the audit's cases as review.MeritSummary.
+func (a MeritAudit) Summary(y review.MeritYear) review.MeritSummary { return a.summary(y) }
+
+func (a MeritAudit) summary(y review.MeritYear) review.MeritSummary {
+	sum := review.MeritSummary{RatingsApproved: a.RatingsPassed, Approved: !a.ApprovedAt.IsZero(), Budget: a.Pool.Budget, Cost: a.Pool.Used}
+	for _, c := range a.Cases {
+		var prop *review.Proposal
+		if c.Proposal != nil {
+			prop = &c.Proposal.Proposal
+		}
+		sum.Add(y, *c.Pay, c.Person.Active, c.Rating, prop)
+	}
+	return sum
+}
+
+// MeritSecretariats returns the secretariats with someone HR loaded pay
+// for in the merit year, in order.
+func (s *Store) MeritSecretariats(ctx context.Context, y review.MeritYear) ([]string, error) {
+	var units []string
+	err := s.read(ctx).Table("people AS p").Distinct("p.unit").Joins("JOIN pay_records pr ON pr.person_id = p.id AND pr.merit_year = ?", y.Name).
+		Pluck("p.unit", &units).Error
+	if err != nil {
+		return nil, s.wrap("merit secretariats", err)
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, u := range units {
+		sec := review.Person{Unit: u}.Secretariat()
+		if !seen[sec] {
+			seen[sec] = true
+			out = append(out, sec)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// MeritPayroll returns the people whose increases central HR approved for
+// the merit year (their secretariat's approval), ordered by name: what
+// payroll is given.
+func (s *Store) MeritPayroll(ctx context.Context, y review.MeritYear) ([]MeritCase, error) {
+	out, err := meritCases(s.read(ctx), y, `EXISTS (SELECT 1 FROM merit_proposals mp JOIN merit_approvals ma ON ma.merit_year = mp.merit_year AND ma.secretariat = mp.secretariat
+		WHERE mp.person_id = p.id AND mp.merit_year = ?) AND EXISTS (SELECT 1 FROM pay_records pr WHERE pr.person_id = p.id AND pr.merit_year = ?)`, y.Name, y.Name)
+	return out, s.wrap("merit payroll", err)
 }

@@ -98,6 +98,27 @@ func TestProposeMerit(t *testing.T) {
 		if _, err := s.ProposeMerit(ctx, asMgr, y, team[2].Person.ID, review.Proposal{Base: 350}); review.ErrorCode(err) != review.ECONFLICT || !strings.Contains(review.ErrorMessage(err), "No released rating") {
 			t.Errorf("before the rating is released = %v", err)
 		}
+		// Central HR approves only when everyone eligible has a proposal.
+		if _, err := s.ApproveMerit(ctx, asMgr, y, "A"); review.ErrorCode(err) != review.EFORBIDDEN {
+			t.Errorf("a manager approving = %v", err)
+		}
+		if _, err := s.ApproveMerit(ctx, hr, y, "A"); review.ErrorCode(err) != review.ECONFLICT || !strings.Contains(review.ErrorMessage(err), "1 increase to propose") {
+			t.Errorf("approving with one to propose = %v", err)
+		}
+		if _, err := s.ProposeMerit(ctx, asMgr, y, team[1].Person.ID, review.Proposal{Base: 325}); err != nil {
+			t.Fatal(err)
+		}
+		audit, err := s.ApproveMerit(ctx, hr, y, "A")
+		if err != nil || audit.ApprovedAt.IsZero() {
+			t.Fatalf("approve = %+v, %v", audit, err)
+		}
+		if _, err := s.ApproveMerit(ctx, hr, y, "A"); review.ErrorCode(err) != review.ECONFLICT {
+			t.Errorf("approving twice = %v", err)
+		}
+		payroll, _ := s.MeritPayroll(ctx, y)
+		if len(payroll) != 2 || payroll[0].Proposal == nil {
+			t.Errorf("payroll = %+v", payroll)
+		}
 		id, _ := s.MeritProposalID(ctx, emp.ID, y.Name)
 		trail, _ := s.AuditTrail(ctx, "merit_proposal", id)
 		if len(trail) != 2 || trail[1].Action != "merit.propose" || !strings.Contains(trail[1].Before, `"base_bp":350`) {

@@ -532,5 +532,15 @@ CREATE TABLE merit_proposals (
 	created_at {{TS}} NOT NULL,
 	updated_at {{TS}} NOT NULL,
 	UNIQUE (person_id, merit_year)
+);
+CREATE TABLE merit_approvals (
+	id {{PK}},
+	merit_year TEXT NOT NULL,
+	secretariat TEXT NOT NULL,
+	budget_cents BIGINT NOT NULL,
+	cost_cents BIGINT NOT NULL,
+	approved_by TEXT NOT NULL,
+	approved_at {{TS}} NOT NULL,
+	UNIQUE (merit_year, secretariat)
 )
 `
