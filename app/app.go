@@ -359,7 +359,8 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	defer store.Close()
 
 	m := metrics.New()
-	m.Outbox(store.OutboxCounts)
+	m.BuildInfo(a.buildVersion())
+	m.Outbox(store.OutboxCounts, store.OutboxOldestPending)
 	api := slackClient(cfg, store, log, m.Transport(nil))
 	// The database serves one Slack app: the one that first used it. A
 	// database that serves none yet is bound once Slack's first hello
