@@ -43,8 +43,11 @@ func TestMeritProposals(t *testing.T) {
 		for _, who := range []string{eli, zoe, mona, pat, hana} {
 			p, _ := s.PersonBySlackID(ctx, who)
 			mgr, _ := s.PersonByID(ctx, p.ManagerID)
-			if _, err := s.SaveManagerWrapUp(ctx, storage.Change{Actor: review.Actor{SlackID: mgr.SlackID, Person: &mgr}, Action: review.Rate}, p, 2027,
-				review.WrapUp{Rating: "successful", Answers: yes}); err != nil {
+			w := review.WrapUp{Rating: "successful", Answers: yes}
+			if who == hana {
+				w = review.WrapUp{Rating: "below", Answers: yes, DevelopmentNote: "Close the audit findings"}
+			}
+			if _, err := s.SaveManagerWrapUp(ctx, storage.Change{Actor: review.Actor{SlackID: mgr.SlackID, Person: &mgr}, Action: review.Rate}, p, 2027, w); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -58,8 +61,13 @@ func TestMeritProposals(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		danaP, _ := s.PersonBySlackID(ctx, dana)
+		hanaP, _ := s.PersonBySlackID(ctx, hana)
+		if _, err := s.MarkConversationHeld(ctx, storage.Change{Actor: review.Actor{SlackID: dana, Person: &danaP}, Action: review.Rate}, hanaP, 2027); err != nil {
+			t.Fatal(err)
+		}
 		pay := filepath.Join(t.TempDir(), "pay.csv")
-		if err := os.WriteFile(pay, []byte("email,m_level,base_salary,hire_date\neli@example.org,M-IV,56599.92,2020-01-06\nzoe@example.org,M-IV,48000.00,2027-07-15\n"), 0o600); err != nil {
+		if err := os.WriteFile(pay, []byte("email,m_level,base_salary,hire_date\neli@example.org,M-IV,56599.92,2020-01-06\nzoe@example.org,M-IV,48000.00,2027-07-15\nhana@example.org,M-III,50000.00,2015-03-01\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		if out, code := w.cli("pay", "import", pay); code != 0 {
@@ -124,7 +132,7 @@ func TestMeritProposals(t *testing.T) {
 		w.command(hugo, "merit pool")
 		pool := w.waitTopView(hugo, "merit_pool")
 		mustContain(t, "Hugo's merit pool", rawText(pool.Raw), "*EOHHS* · ratings ✅ approved", "$1,981.00 of $1,981.00 proposed so far, $0.00 left",
-			"Eligible 1 · proposed 1 · to propose 0 · outside the rules 0 · bonuses over the cap 0 · not eligible 1", "Successful Performer 0·1·0·0")
+			"Eligible 1 · proposed 1 · to propose 0 · outside the rules 0 · bonuses over the cap 0 · not eligible 2", "Successful Performer 0·1·0·0")
 		mustNotContain(t, "Hugo's merit pool", rawText(pool.Raw), "Eli Ortiz", "56,599")
 		if out, _ := w.cli("pay", "export", "--year", "2027"); strings.Contains(out, "eli@example.org") {
 			t.Errorf("payroll's file before approval: %s", out)
@@ -141,5 +149,48 @@ func TestMeritProposals(t *testing.T) {
 		if trail, _ := s.AuditTrail(ctx, "merit_pool", 0); len(trail) < 2 || trail[0].Action != "merit.audit.read" || trail[0].Actor != hugo {
 			t.Errorf("HR's reads of the pool are not in the audit log: %+v", trail)
 		}
+
+		// No notice before the effective date; on it, the day's sweep sends
+		// Eli his and Hana hers (Below Expectations: no increase, and a new
+		// appeal window with the button), once however often it runs.
+		eliDMs, hanaDMs := w.dmCount(eli), w.dmCount(hana)
+		w.cli("jobs", "run", "nudges")
+		w.outboxSettled()
+		if w.dmCount(eli) != eliDMs {
+			t.Errorf("a notice before the effective date: %s", messageText(w.dm(eli, eliDMs+1)))
+		}
+		w.clock.setDay("2027-10-01")
+		if out, code := w.cli("jobs", "run", "nudges"); code != 0 {
+			t.Fatalf("the sweep: %s", out)
+		}
+		notice := w.dmWith(eli, "merit notice")
+		mustContain(t, "Eli's notice", messageText(notice), "Your FY2027 merit notice: your new salary from Oct 1, 2027.", "*Rating:* Successful Performer",
+			"*New salary:* $58,580.92 a year, $2,253.11 biweekly ($1,981.00 more a year)", "*M-level:* M-IV, quartile 2")
+		denial := w.dmWith(hana, "merit notice")
+		mustContain(t, "Hana's notice", messageText(denial), "no step or merit increase", "Below Expectations", "$50,000.00 a year", "appeal it to central HR until Oct 8, 2027", "Appeal")
+		w.cli("jobs", "run", "nudges")
+		w.outboxSettled()
+		if got := w.dmCount(eli); got != eliDMs+1 {
+			t.Errorf("Eli got %d notices", got-eliDMs)
+		}
+		if got := w.dmCount(hana); got != hanaDMs+1 {
+			t.Errorf("Hana got %d messages", got-hanaDMs)
+		}
+		mustNotContain(t, "Mona's DMs", strings.Join(dmTexts(w, mona), "\n"), "58,580", "50,000")
+		// The notice's appeal window is open although her conversation's
+		// closed in July.
+		if _, err := w.emu.ClickMessageButton(w.ctx(), hana, denial.Channel, denial.TS, "review_appeal", "2027"); err != nil {
+			t.Fatal(err)
+		}
+		w.waitTopView(hana, "review_appeal")
 	})
+}
+
+// dmTexts is everything the bot posted to user, as text.
+func dmTexts(w *world, user string) []string {
+	var out []string
+	for _, m := range w.emu.MessagesTo(user) {
+		out = append(out, messageText(m))
+	}
+	return out
 }

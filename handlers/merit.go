@@ -12,6 +12,7 @@ import (
 
 	"github.com/massperform/massperform/bot"
 	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/scheduler"
 	"github.com/massperform/massperform/storage"
 )
 
@@ -560,4 +561,46 @@ func (h *handlers) meritApproveClicked(ctx context.Context, a *bot.Action) {
 	if err != nil {
 		h.Log.Warn("refresh merit pool", "err", err)
 	}
+}
+
+// MeritNoticeDM is the employee's merit notice on the effective date: the
+// rating, the new annual and biweekly salary, the effective date, the
+// M-level and quartile; or, when the rating denies the step, that it
+// does, with the right to appeal within five workdays and the Appeal
+// button. Salaries go to the employee's own DM only.
+func MeritNoticeDM(y review.MeritYear, scale review.Scale, holidays review.Holidays, today review.Date, c storage.MeritCase, award *review.Award) ([]byte, error) {
+	rating, _ := ratingText(scale, c.Rating)
+	if award == nil {
+		closes := review.DefaultYearEnd.AppealCloses(holidays, today)
+		text := fmt.Sprintf("Your %s merit notice: no step or merit increase this year.", y.RatingsYear)
+		return scheduler.EncodePayload(text, []slack.Block{
+			section(fmt.Sprintf("*%s*\nYour %s rating, *%s*, means no step or merit increase from %s. Your salary stays %s a year (%s, quartile %d).",
+				text, y.RatingsYear, rating, y.Effective.Human(), c.Pay.Salary, esc(c.Pay.Level), quartileOf(y, *c.Pay))),
+			section(fmt.Sprintf("If you think the rating is wrong, you can appeal it to central HR until %s (%d workdays from this notice). HR holds a hearing within %d workdays and decides.",
+				closes.Human(), review.DefaultYearEnd.AppealWindow, review.DefaultYearEnd.HearingWithin)),
+			slack.NewActionBlock("", button(appealButtonsLabel, appealAction, strconv.Itoa(int(y.RatingsYear)), false)),
+		})
+	}
+	text := fmt.Sprintf("Your %s merit notice: your new salary from %s.", y.RatingsYear, y.Effective.Human())
+	lines := []string{
+		"*" + text + "*",
+		fmt.Sprintf("*Rating:* %s", rating),
+		fmt.Sprintf("*New salary:* %s a year, %s biweekly (%s more a year)", award.NewSalary, award.Biweekly, award.Increase),
+		fmt.Sprintf("*Effective:* %s", y.Effective.Human()),
+		fmt.Sprintf("*M-level:* %s, quartile %d", esc(c.Pay.Level), award.Quartile),
+	}
+	if award.Bonus > 0 {
+		lines = append(lines, fmt.Sprintf("*One-time bonus:* %s", award.Bonus))
+	}
+	return scheduler.EncodePayload(text, []slack.Block{
+		section(strings.Join(lines, "\n")),
+		note("This is confidential: only you, your managers and HR see it."),
+	})
+}
+
+func quartileOf(y review.MeritYear, p review.PayRecord) int {
+	if b, ok := y.Band(p.Level); ok {
+		return b.Quartile(p.Salary)
+	}
+	return 0
 }

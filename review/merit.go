@@ -506,3 +506,10 @@ var PayrollColumns = []string{"email", "name", "m_level", "quartile", "rating", 
 
 // Decimal writes cents as a plain decimal for a file: 58580.92.
 func (c Cents) Decimal() string { return fmt.Sprintf("%d.%02d", int64(c/100), int64(c%100)) }
+
+// Denies reports whether a rating denies the step and merit increase
+// (Below Expectations, Fails to Meet): the grid pays it nothing.
+func (y MeritYear) Denies(rating string) bool {
+	row, ok := y.Grid[rating]
+	return !ok || row[0].High == 0 && row[3].High == 0
+}

@@ -355,3 +355,83 @@ func (s *Store) MeritPayroll(ctx context.Context, y review.MeritYear) ([]MeritCa
 		WHERE mp.person_id = p.id AND mp.merit_year = ?) AND EXISTS (SELECT 1 FROM pay_records pr WHERE pr.person_id = p.id AND pr.merit_year = ?)`, y.Name, y.Name)
 	return out, s.wrap("merit payroll", err)
 }
+
+// MeritNoticeBuild renders a person's merit notice: their case, and the
+// award (nil when their rating denies the step and merit).
+type MeritNoticeBuild func(c MeritCase, award *review.Award) ([]byte, error)
+
+// QueueMeritNotices queues, from the merit year's effective date on, the
+// notice of everyone in a secretariat whose increases central HR approved:
+// the award for those with one; for those whose released rating denies the
+// step, that it does, which opens their appeal window from today (once).
+// One notice per person and year, whoever runs it and however often.
+func (s *Store) QueueMeritNotices(ctx context.Context, y review.MeritYear, today review.Date, build MeritNoticeBuild) (int, error) {
+	if today.Before(y.Effective) {
+		return 0, nil
+	}
+	queued := 0
+	err := s.tx(ctx, "merit notices", func(tx *gorm.DB, now time.Time) error {
+		var secs []string
+		if err := tx.Model(&meritApprovalRow{}).Where("merit_year = ?", y.Name).Pluck("secretariat", &secs).Error; err != nil {
+			return err
+		}
+		var ns []Notification
+		for _, sec := range secs {
+			cases, err := meritCases(tx, y, "p.active AND (p.unit = ? OR p.unit LIKE ?) AND EXISTS (SELECT 1 FROM pay_records pr WHERE pr.person_id = p.id AND pr.merit_year = ?)",
+				sec, sec+"/%", y.Name)
+			if err != nil {
+				return err
+			}
+			for _, c := range cases {
+				var award *review.Award
+				switch {
+				case c.Proposal != nil:
+					e := y.Eligible(*c.Pay, true, c.Rating, false)
+					a, err := y.Award(*c.Pay, c.Rating, e, c.Proposal.Proposal, true)
+					if err != nil {
+						s.log.Warn("an approved merit increase no longer fits the rules: no notice", "merit_year", y.Name, "person_id", c.Person.ID, "reason", review.ErrorMessage(err))
+						continue
+					}
+					award = &a
+				case c.Rating != "" && y.Denies(c.Rating):
+					// The notice that denies the step opens the appeal
+					// window again, from its first day.
+					err := tx.Exec(`UPDATE wrap_ups SET merit_notice_on = ?, updated_at = ? WHERE merit_notice_on = '' AND review_id IN
+						(SELECT id FROM reviews WHERE person_id = ? AND fiscal_year = ?)`, today.String(), now, c.Person.ID, int(y.RatingsYear)).Error
+					if err != nil {
+						return err
+					}
+				default:
+					continue // eligible without a proposal, or not eligible for another reason
+				}
+				payload, err := build(c, award)
+				if err != nil {
+					return err
+				}
+				ns = append(ns, Notification{Key: "merit-notice:" + y.Name + ":" + c.Person.SlackID, Recipient: c.Person.SlackID, Kind: "merit", Payload: payload})
+			}
+		}
+		if len(ns) == 0 {
+			return nil
+		}
+		before, err := pendingKeys(tx, ns)
+		if err != nil {
+			return err
+		}
+		queued = len(ns) - before
+		return enqueue(tx, now, ns, s.batch)
+	})
+	return queued, err
+}
+
+// pendingKeys counts which of the notifications' keys the outbox already
+// holds.
+func pendingKeys(tx *gorm.DB, ns []Notification) (int, error) {
+	keys := make([]string, len(ns))
+	for i, n := range ns {
+		keys[i] = n.Key
+	}
+	var n int64
+	err := tx.Model(&outboxRow{}).Where("dedup_key IN ?", keys).Count(&n).Error
+	return int(n), err
+}

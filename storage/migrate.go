@@ -533,6 +533,7 @@ CREATE TABLE merit_proposals (
 	updated_at {{TS}} NOT NULL,
 	UNIQUE (person_id, merit_year)
 );
+ALTER TABLE wrap_ups ADD COLUMN merit_notice_on TEXT NOT NULL DEFAULT '';
 CREATE TABLE merit_approvals (
 	id {{PK}},
 	merit_year TEXT NOT NULL,
