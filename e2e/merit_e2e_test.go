@@ -134,6 +134,38 @@ func TestMeritProposals(t *testing.T) {
 		mustContain(t, "Hugo's merit pool", rawText(pool.Raw), "*EOHHS* · ratings ✅ approved", "$1,981.00 of $1,981.00 proposed so far, $0.00 left",
 			"Eligible 1 · proposed 1 · to propose 0 · outside the rules 0 · bonuses over the cap 0 · not eligible 2", "Successful Performer 0·1·0·0")
 		mustNotContain(t, "Hugo's merit pool", rawText(pool.Raw), "Eli Ortiz", "56,599")
+		w.emu.CloseView(w.ctx(), hugo, pool.ID)
+		w.command(hugo, "merit pool EOHHS")
+		pool = w.waitTopView(hugo, "merit_pool")
+		mustContain(t, "EOHHS's proposals", rawText(pool.Raw), "*Eli Ortiz* · EOHHS/Public Health · Successful Performer · 3.5% to base → $58,580.92 a year", "Return to the manager")
+		// HR returns it with a reason; Mona is told and proposes again.
+		monaDMs := w.dmCount(mona)
+		if _, err := w.emu.SelectInView(w.ctx(), hugo, pool.ID, "merit_case", "return:"+strconv.FormatInt(eliP.ID, 10)); err != nil {
+			t.Fatal(err)
+		}
+		ret := w.waitTopView(hugo, "merit_return")
+		if errs := ackErrors(w.submit(hugo, ret, values{}.text("reason", " "))); errs["reason"] == "" {
+			t.Fatalf("a return without a reason: %v", errs)
+		}
+		if errs := ackErrors(w.submit(hugo, w.topView(hugo), values{}.text("reason", "Eli moved <@U0ZOE> teams: check the rating's quartile"))); errs != nil {
+			t.Fatal(errs)
+		}
+		mustContain(t, "Mona's DM", messageText(w.dm(mona, monaDMs+1)), "HR returned your merit proposal for Eli Ortiz.", "check the rating's quartile", "&lt;@U0ZOE&gt;")
+		pool = w.waitFor(hugo, func(v *slackemu.View) bool { return strings.Contains(rawText(v.Raw), "Returned to the manager") })
+		mustContain(t, "the pool after the return", rawText(pool.Raw), "proposed 0 · to propose 1")
+		w.command(mona, "merit")
+		list = w.waitTopView(mona, "merit")
+		mustContain(t, "Mona's list after the return", rawText(list.Raw), "HR returned it: Eli moved")
+		if _, err := w.emu.ClickViewButton(w.ctx(), mona, list.ID, "merit_propose", strconv.FormatInt(eliP.ID, 10)); err != nil {
+			t.Fatal(err)
+		}
+		if errs := ackErrors(w.submit(mona, w.waitTopView(mona, "merit_propose"), values{}.input("merit_base", "merit_base", "3.5"))); errs != nil {
+			t.Fatalf("proposing again: %v", errs)
+		}
+		w.emu.CloseView(w.ctx(), hugo, pool.ID)
+		w.command(hugo, "merit pool")
+		pool = w.waitTopView(hugo, "merit_pool")
+		mustContain(t, "the pool after proposing again", rawText(pool.Raw), "proposed 1 · to propose 0")
 		if out, _ := w.cli("pay", "export", "--year", "2027"); strings.Contains(out, "eli@example.org") {
 			t.Errorf("payroll's file before approval: %s", out)
 		}

@@ -437,8 +437,14 @@ func (f *fakeStore) MeritTeam(context.Context, int64, review.MeritYear) ([]stora
 func (f *fakeStore) MeritPoolOf(context.Context, review.MeritYear, string) (storage.MeritPool, error) {
 	return storage.MeritPool{}, errNotInFake
 }
-func (f *fakeStore) ProposeMerit(context.Context, review.Actor, review.MeritYear, int64, review.Proposal) (review.Award, error) {
+func (f *fakeStore) ProposeMerit(context.Context, review.Actor, review.MeritYear, int64, review.Proposal, string) (review.Award, error) {
 	return review.Award{}, errNotInFake
+}
+func (f *fakeStore) ReturnMerit(context.Context, review.Actor, review.MeritYear, int64, string, func(storage.MeritCase, review.Person) (storage.Notification, error)) error {
+	return errNotInFake
+}
+func (f *fakeStore) GrantMeritException(context.Context, review.Actor, review.MeritYear, int64) error {
+	return errNotInFake
 }
 func (f *fakeStore) MeritSecretariats(context.Context, review.MeritYear) ([]string, error) {
 	return nil, errNotInFake

@@ -347,6 +347,8 @@ func (a Award) Cost() Cents { return a.Increase + a.Bonus }
 const (
 	FieldMeritBase  = "merit_base"
 	FieldMeritBonus = "merit_bonus"
+	// FieldMeritReason is why a bonus should go over the cap.
+	FieldMeritReason = "merit_reason"
 )
 
 // Allowed returns the grid's range for the rating and salary, with the
@@ -448,8 +450,9 @@ type MeritSummary struct {
 }
 
 // Add counts one person: their pay record, whether they are still
-// employed, their released rating and their proposal (nil for none).
-func (s *MeritSummary) Add(y MeritYear, p PayRecord, employed bool, rating string, prop *Proposal) {
+// employed, their released rating, their proposal (nil for none) and
+// whether HRD excepted its bonus from the cap.
+func (s *MeritSummary) Add(y MeritYear, p PayRecord, employed bool, rating string, prop *Proposal, bonusExcepted bool) {
 	e := y.Eligible(p, employed, rating, false)
 	if !e.Eligible {
 		s.NotEligible++
@@ -473,7 +476,7 @@ func (s *MeritSummary) Add(y MeritYear, p PayRecord, employed bool, rating strin
 	switch {
 	case err != nil:
 		s.Outside++
-	case a.BonusException:
+	case a.BonusException && !bonusExcepted:
 		s.NeedsException++
 	}
 }
