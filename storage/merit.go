@@ -15,13 +15,13 @@ import (
 
 // meritProposalRow is a manager's proposed merit increase for someone.
 type meritProposalRow struct {
-	ID             int64
-	PersonID       int64
-	MeritYear      string
-	Secretariat    string
-	BaseBP         int64 `gorm:"column:base_bp"`
-	BonusCents     int64
-	IncreaseCents  int64
+	ID                 int64
+	PersonID           int64
+	MeritYear          string
+	Secretariat        string
+	BaseBP             int64 `gorm:"column:base_bp"`
+	BonusCents         int64
+	IncreaseCents      int64
 	NewSalaryCents     int64
 	ProposedBy         string
 	ExceptionReason    string
