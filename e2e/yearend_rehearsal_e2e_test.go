@@ -97,6 +97,11 @@ func TestYearEndRehearsal(t *testing.T) {
 		mustContain(t, "the digest on July 2", out, "*FY2027, still open* (it ended on Jun 30, 2027)", "1 wrap-up of 3 not written")
 		mustNotContain(t, "the digest on July 2", out, "Below Expectations", "Exceptional")
 
+		// Home keeps the closing year's business: Pat's wrap-up for Dana;
+		// nothing for Mona, whose one report unrated is on leave.
+		mustContain(t, "Dana's Home on July 2", w.home(dana), "Still open in FY2027", "*Pat Kim*", "wrap-up not written yet")
+		mustNotContain(t, "Mona's Home on July 2", w.home(mona), "Still open in FY2027", "wrap-up not written yet")
+
 		// Dana writes it late: Pat is rated Below Expectations too.
 		w.command(dana, "wrapup <@U0PAT|pat>")
 		form = w.waitTopView(dana, "wrapup")
