@@ -54,6 +54,17 @@ func TestYearEndRehearsal(t *testing.T) {
 				t.Fatalf("massperform %s exited %d:\n%s", strings.Join(args, " "), code, out)
 			}
 		}
+		// A file with bad leave dates is refused whole, each line named.
+		bad := strings.Replace(strings.Replace(yearEndRoster, ",2026-01-05\n", ",2026-13-05\n", 1),
+			"Pat Kim,dana@example.org,EOHHS/Revenue,false,", "Pat Kim,dana@example.org,EOHHS/Revenue,false,January", 1)
+		out, code := w.importRoster(bad)
+		if code == app.ExitOK {
+			t.Fatalf("a roster with bad leave dates was imported:\n%s", out)
+		}
+		mustContain(t, "the refused roster", out, `line 5: leave_from "2026-13-05" is not a date like 2027-01-04`, `line 6: leave_from "January" is not a date like 2027-01-04`)
+		if people, _ := openStore(t, w).People(context.Background()); len(people) != 0 {
+			t.Fatalf("the refused roster stored %d people", len(people))
+		}
 		if out, code := w.importRoster(yearEndRoster); code != app.ExitOK {
 			t.Fatalf("roster import exited %d:\n%s", code, out)
 		}
@@ -90,7 +101,7 @@ func TestYearEndRehearsal(t *testing.T) {
 		}
 		mustContain(t, "Dana's reminder on July 2", messageText(w.dm(dana, danaDMs+1)), "Rehearsal — the date here is 2 July 2027",
 			"*Pat Kim*: FY2027 wrap-up and rating (was due Jun 30, 2027)")
-		out, code := w.cli("jobs", "run", "digest", "--dry-run")
+		out, code = w.cli("jobs", "run", "digest", "--dry-run")
 		if code != app.ExitOK {
 			t.Fatalf("digest dry run exited %d:\n%s", code, out)
 		}
