@@ -6,10 +6,12 @@
 //	massperform [serve]          run the bot (the default)
 //	massperform migrate          bring the database schema up to date
 //	massperform roster import FILE.csv [--dry-run] [--deactivate-missing]
+//	massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]
+//	massperform jobs run nudges|kickoff|digest|timezones|purge [--as-of DATE] [--dry-run]
 //	massperform rehearsal date|advance|reset|seed|status
 //	massperform rebind --yes     make the database serve a new Slack app
 //	massperform manifest         print the Slack app manifest
-//	massperform version          print the version
+//	massperform version          print the version (also --version)
 //
 // Settings come from the environment and an optional .env file in the
 // working directory; see .env.example. The program itself is in package

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -67,7 +68,11 @@ Usage:
   massperform migrate           bring the database schema up to date
   massperform roster import FILE.csv [--dry-run] [--deactivate-missing]
                                 load or update the roster of people in the program
-  massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE]
+  massperform pay import FILE.csv [--year 2007] [--dry-run]
+                                load HR's pay data (M-level, salary, eligibility) for a merit year
+  massperform pay export --year 2007 [--out FILE] [--no-bom]
+                                write payroll's file of the approved merit increases
+  massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]
                                 write HR's compliance evidence as CSV, one line per person
   massperform jobs run nudges|kickoff|digest|timezones|purge [--as-of DATE] [--dry-run]
                                 run the reminder sweep, HR's digest, the time zone
@@ -81,9 +86,11 @@ Usage:
                                 which replaced its app in the same workspace
   massperform manifest          print the Slack app manifest
   massperform version           print the version
+  massperform --version         the same
 
 Settings come from the environment and an optional .env file in the working
-directory: see .env.example. Run "massperform COMMAND --help" for a command's options.
+directory: see .env.example, or "massperform serve --help" for the list.
+Run "massperform COMMAND --help" for a command's options.
 `
 
 // Run runs the command args names (serve when none) and returns its exit
@@ -104,6 +111,8 @@ func (a *App) Run(ctx context.Context, args []string) int {
 		return a.rehearsal(ctx, args)
 	case "export":
 		return a.export(ctx, args)
+	case "pay":
+		return a.pay(ctx, args)
 	case "jobs":
 		return a.jobs(ctx, args)
 	case "rebind":
@@ -114,6 +123,9 @@ func (a *App) Run(ctx context.Context, args []string) int {
 		})
 	case "version":
 		return a.simple(args, "version", "Prints the version.", func() { fmt.Fprintln(a.Stdout, "massperform", a.buildVersion()) })
+	case "--version", "-version", "-v":
+		fmt.Fprintln(a.Stdout, "massperform", a.buildVersion())
+		return ExitOK
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(a.Stdout, usage)
 		return ExitOK
@@ -122,23 +134,70 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	return ExitUsage
 }
 
-// flags returns a flag set whose --help prints the command's usage to
-// stdout.
-func (a *App) flags(name, synopsis, about string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(a.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(a.Stdout, "Usage: massperform %s\n\n%s\n", synopsis, about)
-		fs.SetOutput(a.Stdout)
-		fs.PrintDefaults()
-		fs.SetOutput(a.Stderr)
+// settingsHelp lists the settings serve reads, for its --help.
+func settingsHelp() string {
+	var b strings.Builder
+	b.WriteString("Settings, from the environment or a .env file in the working directory\n(the environment wins; .env.example describes each one):\n")
+	for _, v := range config.Vars {
+		fmt.Fprintf(&b, "  %s\n      %s\n", v.Name, v.About)
 	}
-	return fs
+	return b.String()
 }
+
+// flagSet is a command's flags with its help, printed by --help.
+type flagSet struct {
+	*flag.FlagSet
+	name           string // the command, like "roster import"
+	synopsis       string
+	about          string
+	epilogue       string // printed after the options (serve: the settings)
+	stdout, stderr io.Writer
+}
+
+// flags returns a command's flag set; parse and parseMixed print its help
+// on --help and say what is wrong with a bad option.
+func (a *App) flags(name, synopsis, about string) *flagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // parse says what went wrong, in our words
+	fs.Usage = func() {}
+	return &flagSet{FlagSet: fs, name: name, synopsis: synopsis, about: about, stdout: a.Stdout, stderr: a.Stderr}
+}
+
+// help prints the command's usage, its options spelled --name as in the
+// usage lines, and its epilogue.
+func (fs *flagSet) help(w io.Writer) {
+	fmt.Fprintf(w, "Usage: massperform %s\n\n%s\n", fs.synopsis, fs.about)
+	first := true
+	fs.VisitAll(func(f *flag.Flag) {
+		if first {
+			fmt.Fprint(w, "\nOptions:\n")
+			first = false
+		}
+		value, usage := flag.UnquoteUsage(f)
+		if value == "value" || value == "string" {
+			value = strings.ToUpper(f.Name) // --managers MANAGERS
+		}
+		line := "  --" + f.Name
+		if value != "" {
+			line += " " + value
+		}
+		fmt.Fprintf(w, "%s\n      %s", line, usage)
+		if f.DefValue != "" && f.DefValue != "false" {
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
+	if fs.epilogue != "" {
+		fmt.Fprintf(w, "\n%s", fs.epilogue)
+	}
+}
+
+// singleDash finds an option as the flag package spells it in its errors.
+var singleDash = regexp.MustCompile(`(^|[\s:])-([A-Za-z])`)
 
 // parseMixed parses flags that may come before, between or after the
 // command's words, and returns the words.
-func parseMixed(fs *flag.FlagSet, args []string) (words []string, code int, done bool) {
+func parseMixed(fs *flagSet, args []string) (words []string, code int, done bool) {
 	for {
 		if code, done := parse(fs, args); done {
 			return nil, code, true
@@ -153,12 +212,16 @@ func parseMixed(fs *flag.FlagSet, args []string) (words []string, code int, done
 
 // parse parses flags; done is true when the command should stop now with
 // code (after --help, or on a usage error).
-func parse(fs *flag.FlagSet, args []string) (code int, done bool) {
+func parse(fs *flagSet, args []string) (code int, done bool) {
 	err := fs.Parse(args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
+		fs.help(fs.stdout)
 		return ExitOK, true
 	case err != nil:
+		msg := strings.Replace(err.Error(), "flag provided but not defined", "there is no option", 1)
+		msg = strings.Replace(msg, "flag needs an argument", "this option needs a value", 1)
+		fmt.Fprintf(fs.stderr, "massperform %s: %s\nSee \"massperform %s --help\".\n", fs.name, singleDash.ReplaceAllString(msg, "${1}--${2}"), fs.name)
 		return ExitUsage, true
 	}
 	return ExitOK, false
@@ -279,6 +342,7 @@ var _ interface {
 
 func (a *App) serve(ctx context.Context, args []string) int {
 	fs := a.flags("serve", "[serve]", "Runs the bot: connects to Slack over Socket Mode and answers /perform, buttons, forms and the Home tab.")
+	fs.epilogue = settingsHelp()
 	if code, done := parse(fs, args); done {
 		return code
 	}
@@ -295,7 +359,8 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	defer store.Close()
 
 	m := metrics.New()
-	m.Outbox(store.OutboxCounts)
+	m.BuildInfo(a.buildVersion())
+	m.Outbox(store.OutboxCounts, store.OutboxOldestPending)
 	api := slackClient(cfg, store, log, m.Transport(nil))
 	// The database serves one Slack app: the one that first used it. A
 	// database that serves none yet is bound once Slack's first hello
@@ -346,10 +411,20 @@ func (a *App) serve(ctx context.Context, args []string) int {
 		}
 		log.Info("this is a rehearsal", "date", cfg.Calendar().LongDate(clock.Now()))
 	}
+	merit, err := config.LoadMeritYears(cfg.MeritDir)
+	switch {
+	case errors.Is(err, config.ErrNoMeritDir):
+		log.Info("no merit pay years: /perform merit says it isn't set up", "merit_dir", cfg.MeritDir)
+	case err != nil:
+		log.Error("a merit year's file has problems: fix it, or move it out of MERIT_DIR", "merit_dir", cfg.MeritDir, "err", err)
+		return ExitFailed
+	default:
+		log.Info("merit pay years", "merit_dir", cfg.MeritDir, "years", len(merit))
+	}
 	router := bot.NewRouter("/perform")
 	deps := handlers.Deps{
 		Store: store, Slack: api, Clock: clock, Cal: cfg.Calendar(), Holidays: cfg.Holidays, Scale: cfg.Scale,
-		HR: cfg.HR, Log: log.With("component", "handlers"), Wake: sender.Wake,
+		HR: cfg.HR, Log: log.With("component", "handlers"), Wake: sender.Wake, Merit: merit,
 	}
 	if rehearsal != nil {
 		deps.Rehearsal = rehearsal
@@ -479,13 +554,17 @@ is rejected whole, with every problem listed by line, and nothing changes.`)
 	if api == nil {
 		return code
 	}
+	p := newProgress(a.Stderr, a.Clock.Now)
 	res, err := roster.Import(ctx, f, api, store, roster.Options{
 		Today:             review.Calendar{Loc: cfg.Location}.Today(clock.Now()),
 		DryRun:            *dryRun,
 		DeactivateMissing: *deactivate,
-		Progress:          func(msg string) { fmt.Fprintln(a.Stderr, msg) },
+		Progress:          p.Print,
+		Status:            p.Status,
+		Now:               a.Clock.Now,
 		Handoff:           handlers.HandoffRequest,
 	})
+	p.Done()
 	if err != nil {
 		fmt.Fprintln(a.Stderr, "massperform roster import:", err)
 		return ExitFailed
@@ -514,22 +593,24 @@ is rejected whole, with every problem listed by line, and nothing changes.`)
 func (a *App) export(ctx context.Context, args []string) int {
 	if len(args) == 0 || args[0] != "compliance" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprint(a.Stdout, "Usage: massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE]\n")
+			fmt.Fprint(a.Stdout, "Usage: massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]\n")
 			return ExitOK
 		}
-		fmt.Fprint(a.Stderr, "Usage: massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE]\n")
+		fmt.Fprint(a.Stderr, "Usage: massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]\n")
 		return ExitUsage
 	}
-	fs := a.flags("export compliance", "export compliance --year FY2027 [--unit U] [--redact] [--out FILE]",
+	fs := a.flags("export compliance", "export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]",
 		`Writes HR's evidence of the program as CSV, one line per person in the
 year's program: counts of expectations and goals, check-in dates by quarter,
 the employee's first check-in answers and the manager's wrap-up answers with
 when they were given, wrap-up dates, the rating and its release status.
---redact leaves out free text and ratings.`)
-	year := fs.String("year", "", "the review year, like FY2027 (required)")
-	unit := fs.String("unit", "", "only this unit and the units inside it, like EOHHS/DPH")
+--redact leaves out free text and ratings. The file starts with a byte-order
+mark so that Excel shows accented names right; --no-bom leaves it out.`)
+	year := fs.String("year", "", "the review `YEAR`, like FY2027 (required)")
+	unit := fs.String("unit", "", "only this `UNIT` and the units inside it, like EOHHS/DPH")
 	redact := fs.Bool("redact", false, "leave out free text and ratings")
-	out := fs.String("out", "", "write to this file instead of standard output")
+	out := fs.String("out", "", "write to this `FILE` instead of standard output")
+	noBOM := fs.Bool("no-bom", false, "leave out the byte-order mark that tells Excel the file is UTF-8 (accented names)")
 	if code, done := parse(fs, args[1:]); done {
 		return code
 	}
@@ -557,11 +638,17 @@ when they were given, wrap-up dates, the rating and its release status.
 		}
 		w = file
 	}
-	// The command line is an operator with the database in hand: HR's view
-	// of everyone.
-	n, _, err := review.WriteComplianceCSV(w, cfg.Scale, review.Actor{HR: true}, *redact, func(fn func(review.ComplianceRow) error) error {
-		return store.ComplianceExport(ctx, fy, strings.Trim(*unit, "/"), fn)
-	})
+	var n int
+	if !*noBOM {
+		_, err = io.WriteString(w, handlers.ByteOrderMark)
+	}
+	if err == nil {
+		// The command line is an operator with the database in hand: HR's
+		// view of everyone.
+		n, _, err = review.WriteComplianceCSV(w, cfg.Scale, review.Actor{HR: true}, *redact, func(fn func(review.ComplianceRow) error) error {
+			return store.ComplianceExport(ctx, fy, strings.Trim(*unit, "/"), fn)
+		})
+	}
 	if file != nil {
 		if cerr := file.Close(); err == nil {
 			err = cerr

@@ -35,8 +35,15 @@ const hrChannelTrust = time.Minute
 // logs and /readyz follow what HR puts right (or wrong) in Slack.
 const hrChannelRecheck = 10 * time.Minute
 
+// hrChannelUnset is what /readyz and the log say when HR_CHANNEL is empty.
+const hrChannelUnset = "HR_CHANNEL is not set, so the digest has nowhere to go: make a private channel for HR, type /invite @MassPerform in it, and put its ID (C…, at the bottom of its details) in HR_CHANNEL"
+
 func newHRChannel(id string, ask func(context.Context, string) error, log *slog.Logger) *hrChannel {
-	return &hrChannel{id: id, ask: ask, now: time.Now, log: log}
+	h := &hrChannel{id: id, ask: ask, now: time.Now, log: log}
+	if id == "" {
+		h.known, h.problem = true, hrChannelUnset
+	}
+	return h
 }
 
 // Check says whether channel may have the digest: nil, a
@@ -96,6 +103,7 @@ func (h *hrChannel) Problem() string {
 // Watch asks about HR_CHANNEL now and then every interval until ctx ends.
 func (h *hrChannel) Watch(ctx context.Context, every time.Duration) {
 	if h.id == "" {
+		h.log.Warn(hrChannelUnset)
 		return
 	}
 	for {

@@ -35,7 +35,8 @@ func nudger(cfg config.Config, store *storage.Store, api *bot.API, log *slog.Log
 // the digest (nil asks nothing: the running bot's sender checks before it
 // posts).
 func digester(cfg config.Config, store *storage.Store, check func(context.Context, string) error, log *slog.Logger) *scheduler.Digester {
-	return &scheduler.Digester{Store: store, Cal: cfg.Calendar(), Channel: cfg.HRChannel, Message: handlers.DigestMessage, CSV: handlers.DigestCSV,
+	return &scheduler.Digester{Store: store, Cal: cfg.Calendar(), Channel: cfg.HRChannel, Message: handlers.DigestMessage,
+		CSV:   func(d review.Digest) []byte { return handlers.DigestCSV(d, cfg.DigestCSVBOM) },
 		Check: check, Log: log}
 }
 
@@ -54,13 +55,23 @@ func digest(ctx context.Context, store *storage.Store, g *scheduler.Digester, no
 // (a thousand a call, at Tier 2 pace) and records the ones that changed,
 // so that reminders follow people who move, without asking Slack about
 // anyone one by one.
-func refreshTimeZones(ctx context.Context, store *storage.Store, api *bot.API) (int, error) {
+//
+// read, if set, is told after each page how many pages and accounts have
+// been read, and how many accounts the first page had.
+func refreshTimeZones(ctx context.Context, store *storage.Store, api *bot.API, read func(pages, accounts, pageSize int)) (int, error) {
 	zones := map[string]string{}
+	pages, accounts, pageSize := 0, 0, 0
 	err := api.ForEachUser(ctx, func(users []slack.User) error {
 		for _, u := range users {
 			if !u.Deleted && !u.IsBot && u.TZ != "" {
 				zones[u.ID] = u.TZ
 			}
+		}
+		pages++
+		accounts += len(users)
+		pageSize = max(pageSize, len(users))
+		if read != nil {
+			read(pages, accounts, pageSize)
 		}
 		return nil
 	})
@@ -130,7 +141,7 @@ func startJobs(ctx context.Context, cfg config.Config, clock review.Clock, store
 	_, err = c.AddFunc(cfg.TZSchedule, func() {
 		start := time.Now()
 		ran, err := store.WithJobLock(ctx, "timezones", func(ctx context.Context) error {
-			n, err := refreshTimeZones(ctx, store, api)
+			n, err := refreshTimeZones(ctx, store, api, nil)
 			if err == nil {
 				log.Info("time zones refreshed", "changed", n)
 			}
@@ -210,7 +221,7 @@ the messages of notifications older than RETENTION_PAYLOAD_DAYS that went out,
 failed or were cancelled (their rows and keys stay), and forgets the ids of
 requests handled more than RETENTION_REQUEST_DAYS ago. --dry-run prints what
 would be sent (or purged), and changes nothing.`)
-	asOf := fs.String("as-of", "", "run as if it were this day (YYYY-MM-DD, at 10:00 in ORG_TIMEZONE) or instant (RFC 3339)")
+	asOf := fs.String("as-of", "", "run as if it were this `DATE` (YYYY-MM-DD, at 10:00 in ORG_TIMEZONE) or instant (RFC 3339)")
 	dryRun := fs.Bool("dry-run", false, "print what would be sent, without sending or recording anything")
 	jobs, code, done := parseMixed(fs, args[1:])
 	if done {
@@ -267,7 +278,19 @@ would be sent (or purged), and changes nothing.`)
 	case "digest":
 		return a.runDigest(ctx, cfg, store, api, now, *dryRun, log)
 	case "timezones":
-		n, err := refreshTimeZones(ctx, store, api)
+		// Everyone in the program has an account: the list is at least as
+		// long as that, which is all that is known of the time left.
+		members, err := store.Members(ctx)
+		if err != nil {
+			fmt.Fprintln(a.Stderr, "massperform jobs run:", describe(err))
+			return ExitFailed
+		}
+		p := newProgress(a.Stderr, a.Clock.Now)
+		start := a.Clock.Now()
+		n, err := refreshTimeZones(ctx, store, api, func(pages, accounts, pageSize int) {
+			p.Status(timeZonesProgress(pages, accounts, len(members), pageSize, a.Clock.Now().Sub(start)/time.Duration(pages)))
+		})
+		p.Done()
 		if err != nil {
 			fmt.Fprintln(a.Stderr, "massperform jobs run:", err)
 			return ExitFailed
@@ -276,9 +299,21 @@ would be sent (or purged), and changes nothing.`)
 		return ExitOK
 	}
 	kickoff := jobs[0] == "kickoff"
+	p := newProgress(a.Stderr, a.Clock.Now)
+	defer p.Done()
+	what := "Nudge sweep"
+	if kickoff {
+		what = "Kickoff"
+	}
+	counting := func(done, total int) { p.Count(what, "people decided", done, total) }
 	if *dryRun {
 		n := nudger(cfg, store, nil, log)
 		n.PhasesOnly = kickoff
+		if !isTerminal(a.Stdout) {
+			// On a terminal the listing itself shows where the sweep is,
+			// and a status line would land in the middle of it.
+			n.Progress = counting
+		}
 		// Printed as the sweep decides, a page of people at a time.
 		out := bufio.NewWriter(a.Stdout)
 		defer out.Flush()
@@ -300,7 +335,9 @@ would be sent (or purged), and changes nothing.`)
 	}
 	n := nudger(cfg, store, api, log)
 	n.PhasesOnly = kickoff
+	n.Progress = counting
 	r, ran, err := sweep(ctx, store, n, now, log)
+	p.Done()
 	switch {
 	case err != nil:
 		fmt.Fprintln(a.Stderr, "massperform jobs run:", err)

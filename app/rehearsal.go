@@ -80,7 +80,7 @@ func rehearsalJobs(cfg config.Config, store *storage.Store, api *bot.API, checkH
 	}}), nil
 }
 
-const rehearsalSynopsis = "rehearsal date YYYY-MM-DD | advance 7d | reset --yes | seed --managers … --employees … [--hr …] | status"
+const rehearsalSynopsis = "rehearsal date YYYY-MM-DD | advance 7d | reset --yes | seed --managers … --employees … [--hr …] [--date YYYY-MM-DD] | status"
 
 // rehearsal moves a rehearsal's clock from the command line, or fills it
 // with a demo organisation.
@@ -103,7 +103,7 @@ moment after everything recorded.`)
 	fs.Var(&people.hr, "hr", "seed: HR people, as Slack IDs or emails separated by commas")
 	fs.Var(&people.managers, "managers", "seed: managers, as Slack IDs or emails; the first one leads the others")
 	fs.Var(&people.employees, "employees", "seed: employees, as Slack IDs or emails; shared out among the managers")
-	seedDate := fs.String("date", "", "seed: the day the rehearsal starts on (default: October 1 of the running review year)")
+	seedDate := fs.String("date", "", "seed: the `DATE` the rehearsal starts on (default: October 1 of the running review year)")
 	words, code, done := parseMixed(fs, args)
 	if done {
 		return code

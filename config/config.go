@@ -74,6 +74,12 @@ type Config struct {
 	// program runs on a virtual clock HR moves, and everything shown
 	// carries a banner with its date.
 	Rehearsal bool
+	// DigestCSVBOM (DIGEST_CSV_BOM; default true) starts the digest's CSV
+	// file with a byte-order mark, so that Excel reads accented names right.
+	DigestCSVBOM bool
+	// MeritDir (MERIT_DIR; default merit) is the directory of the merit
+	// years' files, one YAML file a year (merit/2007.yaml is the example).
+	MeritDir string
 }
 
 // Calendar is the program calendar the settings describe.
@@ -341,6 +347,10 @@ func Load(env Getenv, need Need) (Config, error) {
 			}
 		}
 	}
+	c.MeritDir = get("MERIT_DIR")
+	if c.MeritDir == "" {
+		c.MeritDir = "merit"
+	}
 	if list := get("HOLIDAYS"); list != "" {
 		if c.Holidays, err = review.ParseHolidays(list); err != nil {
 			return c, &Error{"HOLIDAYS", fmt.Sprintf("has a problem: %v. Write days as YYYY-MM-DD, separated by commas", err)}
@@ -362,6 +372,13 @@ func Load(env Getenv, need Need) (Config, error) {
 		c.Rehearsal = true
 	default:
 		return c, &Error{"REHEARSAL", fmt.Sprintf("%q is neither true nor false", get("REHEARSAL"))}
+	}
+	switch b := strings.ToLower(get("DIGEST_CSV_BOM")); b {
+	case "", "true", "1", "yes":
+		c.DigestCSVBOM = true
+	case "false", "0", "no":
+	default:
+		return c, &Error{"DIGEST_CSV_BOM", fmt.Sprintf("%q is neither true nor false", get("DIGEST_CSV_BOM"))}
 	}
 	switch c.LogFormat {
 	case "":

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/massperform/massperform/handlers"
 	"github.com/massperform/massperform/internal/slackemu"
 	"github.com/massperform/massperform/review"
 	"github.com/massperform/massperform/storage/storagetest"
@@ -153,7 +154,7 @@ func (l *ledger) reveals(i int, s slackemu.Shown) []*ratingVersion {
 			add(l.current(l.slackOf[m.P], i))
 		}
 	case "file":
-		rows, err := csv.NewReader(strings.NewReader(s.Content)).ReadAll()
+		rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(s.Content, handlers.ByteOrderMark))).ReadAll()
 		if err != nil || len(rows) == 0 {
 			break
 		}

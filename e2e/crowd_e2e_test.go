@@ -19,6 +19,7 @@ func TestEveryFormOpensInACrowd(t *testing.T) {
 		const n = 60
 		emu, _, roster := loadWorkspace(n)
 		t.Cleanup(emu.Close)
+		skipIfShort(t)
 		w := &world{t: t, emu: emu, dbURL: url, logs: &lockedBuffer{}, extra: map[string]string{"LOG_LEVEL": "warn"},
 			clock: &testClock{t: time.Date(2026, 8, 3, 14, 0, 0, 0, time.UTC)}}
 		t.Cleanup(w.checkSlackUse)

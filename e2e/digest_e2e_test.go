@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/slack-go/slack"
 
+	"github.com/massperform/massperform/handlers"
 	"github.com/massperform/massperform/internal/slackemu"
 	"github.com/massperform/massperform/review"
 	"github.com/massperform/massperform/storage"
@@ -146,6 +147,9 @@ func TestDigest(t *testing.T) {
 		mustContain(t, "the second digest", messageText(second), "The chart in words: overdue items at each week's digest this quarter")
 
 		mustContain(t, "the digest's file", csv, `overdue,EOHHS/Public Health,Mona Lee,Zoe Adams,"expectations to set (was due Sep 30, 2026)",2026-09-30`, "answered_no,EOHHS/Public Health,,Eli Ortiz")
+		if !strings.HasPrefix(csv, handlers.ByteOrderMark+"section,unit,") {
+			t.Errorf("the digest's file does not start with a byte-order mark and its header: %q", csv[:min(len(csv), 20)])
+		}
 	})
 }
 

@@ -124,10 +124,23 @@ type world struct {
 	stale   map[string]string
 }
 
+// skipIfShort skips a test that runs the real bot against the emulator,
+// or builds the binary, when go test has -short: `go test -short ./...` is
+// the quick run (well under a minute for the other packages), and these
+// take the end-to-end package's 18 minutes. What does not start a bot
+// (help, the import layout) still runs; benchmarks are never skipped.
+func skipIfShort(tb testing.TB) {
+	tb.Helper()
+	if _, test := tb.(*testing.T); test && testing.Short() {
+		tb.Skip("end to end: skipped with -short; go test ./e2e runs it")
+	}
+}
+
 // newWorld starts an emulated workspace holding the cast, on the given day
 // (10:00 in Boston).
 func newWorld(t testing.TB, dbURL, day string) *world {
 	t.Helper()
+	skipIfShort(t)
 	emu := slackemu.New(slackemu.Config{})
 	t.Cleanup(emu.Close)
 	for _, u := range cast {
@@ -388,6 +401,12 @@ func (v values) text(block, value string) values {
 	return v
 }
 
+// input is what was typed in a text input whose action_id is not "text".
+func (v values) input(block, action, value string) values {
+	v[block] = map[string]slack.BlockAction{action: {ActionID: action, BlockID: block, Type: "plain_text_input", Value: value}}
+	return v
+}
+
 func (v values) date(block, day string) values {
 	v[block] = map[string]slack.BlockAction{"date": {ActionID: "date", BlockID: block, Type: "datepicker", SelectedDate: day}}
 	return v
@@ -541,6 +560,7 @@ func (v values) options(block string, vals ...string) values {
 // buildBinary builds massperform, as a user would run it.
 func buildBinary(tb testing.TB) string {
 	tb.Helper()
+	skipIfShort(tb)
 	bin := filepath.Join(tb.TempDir(), "massperform")
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/massperform/massperform").CombinedOutput(); err != nil {
 		tb.Fatalf("build: %v\n%s", err, out)

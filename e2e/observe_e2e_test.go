@@ -32,7 +32,9 @@ func TestProbesAndMetrics(t *testing.T) {
 		if code, body := w.get("/healthz"); code != 200 || body != "ok\n" {
 			t.Fatalf("/healthz: %d %q", code, body)
 		}
-		if code, body := w.get("/readyz"); code != 200 || body != "ready\n" {
+		// Ready, and saying what is missing for HR's digest: the cast has no
+		// HR_CHANNEL.
+		if code, body := w.get("/readyz"); code != 200 || !strings.HasPrefix(body, "ready\nbut HR's digest is held back: HR_CHANNEL is not set, so the digest has nowhere to go: make a private channel for HR, type /invite @MassPerform in it") {
 			t.Fatalf("/readyz: %d %q", code, body)
 		}
 		setExpectations(t, w) // a command, a modal, a submission, a DM, a button
@@ -41,7 +43,8 @@ func TestProbesAndMetrics(t *testing.T) {
 		mustContain(t, "/metrics", body,
 			`massperform_envelopes_total{type="slash_commands"}`,
 			`massperform_envelopes_total{type="interactive"}`,
-			`massperform_ack_seconds_bucket{type="slash_commands",le="0.05"}`,
+			`massperform_ack_duration_seconds_bucket{type="slash_commands",le="0.05"}`,
+			`massperform_build_info{goversion="go`, `massperform_outbox_oldest_pending_age_seconds `,
 			`massperform_slack_calls_total{method="views.open",outcome="ok"}`,
 			`massperform_slack_calls_total{method="chat.postMessage",outcome="ok"}`,
 			`massperform_outbox_notifications{status="sent"}`,

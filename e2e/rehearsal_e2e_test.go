@@ -24,6 +24,7 @@ const trainer = "U0TRAIN"
 // rehearsalWorld is a rehearsal deployment of the bot in emu, on a real
 // clock stopped at 7:00 in Boston on 24 November 2026.
 func rehearsalWorld(t *testing.T, emu *slackemu.Server, url string, extra map[string]string) *world {
+	skipIfShort(t)
 	ny, _ := time.LoadLocation("America/New_York")
 	emu.AddUser(slackemu.User{ID: trainer, Name: "terry", RealName: "Terry Train", Email: "terry@x.org", TZ: "America/New_York"})
 	w := &world{t: t, emu: emu, dbURL: url, logs: &lockedBuffer{}, extra: map[string]string{"REHEARSAL": "true", "HR_USERS": trainer},

@@ -168,7 +168,8 @@ func simulatedYear(t *testing.T, url string) (log string, emu *slackemu.Server, 
 	sender := scheduler.NewSender(s, client, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	planned := map[string]int{} // "user day" → nudges planned
 	nudger := &scheduler.Nudger{Store: s, Cal: cal, Message: handlers.NudgeMessage}
-	digester := &scheduler.Digester{Store: s, Cal: cal, Channel: simHRChannel, Message: handlers.DigestMessage, CSV: handlers.DigestCSV}
+	digester := &scheduler.Digester{Store: s, Cal: cal, Channel: simHRChannel, Message: handlers.DigestMessage,
+		CSV: func(d review.Digest) []byte { return handlers.DigestCSV(d, true) }}
 	for day := review.NewDate(2026, 7, 1); !day.After(review.NewDate(2027, 6, 30)); day = day.AddDays(1) {
 		clock.t = at(day.String(), 7)
 		if ev, ok := events[day.String()]; ok {

@@ -22,6 +22,7 @@ func worldOf(t *testing.T, cfg slackemu.Config, url string) *world {
 	for _, u := range cast {
 		emu.AddUser(u)
 	}
+	skipIfShort(t)
 	w := &world{t: t, emu: emu, dbURL: url, logs: &lockedBuffer{}, extra: map[string]string{}, clock: &testClock{}}
 	w.clock.setDay("2026-11-24")
 	t.Cleanup(w.checkSlackUse)

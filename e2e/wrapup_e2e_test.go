@@ -10,6 +10,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/massperform/massperform/app"
+	"github.com/massperform/massperform/handlers"
 	"github.com/massperform/massperform/internal/slackemu"
 	"github.com/massperform/massperform/storage/storagetest"
 )
@@ -214,6 +215,11 @@ func TestWrapUpSeason(t *testing.T) {
 			t.Fatalf("files = %+v", byName)
 		}
 		redacted, full := string(rf.Data), string(ff.Data)
+		for name, data := range map[string]string{"redacted export": redacted, "full export": full} {
+			if !strings.HasPrefix(data, handlers.ByteOrderMark+"name,email,") {
+				t.Errorf("the %s does not start with a byte-order mark and its header: %q", name, data[:min(len(data), 20)])
+			}
+		}
 		mustContain(t, "redacted export", redacted, "rating_status", "Eli Ortiz,eli@example.org,EOHHS/Public Health,Mona Lee,active")
 		mustNotContain(t, "redacted export", redacted, "Exceptional", "Launched the clinic portal", ",rating,")
 		mustContain(t, "full export", full, "Thank you <!here>: the portal was a team effort.", "Exceptional,released", "Launched the clinic portal <!channel>", "Highly Effective,approved", "Hana Park,hana@example.org,EOHHS/HR,Dana Cho,active")
@@ -222,6 +228,17 @@ func TestWrapUpSeason(t *testing.T) {
 			comments += messageText(m)
 		}
 		mustContain(t, "the exports' comments", comments, "Your own line is withheld", "Ratings and free text are left out; add `full`")
+		// nobom: the same file without the mark.
+		mustContain(t, "export nobom", w.reply(hana, "export FY2027 nobom"), "Preparing your export")
+		var plain []byte
+		for _, f := range w.waitFiles(3) {
+			if f.Name == "compliance-FY2027-redacted.csv" && !strings.HasPrefix(string(f.Data), handlers.ByteOrderMark) {
+				plain = f.Data
+			}
+		}
+		if string(plain) != strings.TrimPrefix(redacted, handlers.ByteOrderMark) {
+			t.Errorf("export nobom: %q, want the redacted export without its mark", plain)
+		}
 
 		// The same from the command line, to a file or standard output.
 		out, code := w.cli("export", "compliance", "--year", "FY2027", "--unit", "EOHHS/Public Health", "--redact")
@@ -234,8 +251,15 @@ func TestWrapUpSeason(t *testing.T) {
 		if out, code := w.cli("export", "compliance", "--year", "FY2027", "--out", path); code != 0 {
 			t.Fatalf("export --out exited %d:\n%s", code, out)
 		}
-		if data, _ := os.ReadFile(path); !strings.Contains(string(data), "Exceptional,released") || strings.Count(string(data), "\n") != 6 {
-			t.Errorf("evidence.csv:\n%s", data)
+		data, _ := os.ReadFile(path)
+		if !strings.Contains(string(data), "Exceptional,released") || strings.Count(string(data), "\n") != 6 || !strings.HasPrefix(string(data), handlers.ByteOrderMark+"name,") {
+			t.Errorf("evidence.csv:\n%q", data)
+		}
+		if out, code := w.cli("export", "compliance", "--year", "FY2027", "--out", path, "--no-bom"); code != 0 {
+			t.Fatalf("export --no-bom exited %d:\n%s", code, out)
+		}
+		if plain, _ := os.ReadFile(path); string(plain) != strings.TrimPrefix(string(data), handlers.ByteOrderMark) {
+			t.Errorf("evidence.csv with --no-bom: %q, want the same without the mark", plain)
 		}
 		if out, code := w.cli("export", "compliance"); code != app.ExitUsage || !strings.Contains(out, "--year") {
 			t.Errorf("export without a year: %d\n%s", code, out)

@@ -255,9 +255,10 @@ func overdueChart(d review.Digest) []slack.Block {
 }
 
 // DigestCSV is the digest's full lists, one line per unit, overdue item and
-// No answer.
-func DigestCSV(d review.Digest) []byte {
+// No answer, after a byte-order mark when bom is set (DIGEST_CSV_BOM).
+func DigestCSV(d review.Digest, bom bool) []byte {
 	var b bytes.Buffer
+	b.WriteString(bomIf(bom))
 	w := csv.NewWriter(&b)
 	_ = w.Write([]string{"section", "unit", "manager", "person", "what", "date", "people", "expectations", "goals", "first_checkin", "this_quarter", "confirmations", "plans", "wrapups"})
 	pct := func(c review.Completion) string {

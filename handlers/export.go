@@ -13,40 +13,50 @@ import (
 func (h *handlers) registerExport(r *bot.Router) {
 	r.Command(bot.CommandSpec{
 		Name:    "export",
-		Usage:   r.Slash() + " export [FY2027] [unit] [full]",
+		Usage:   r.Slash() + " export [FY2027] [unit] [full] [nobom]",
 		Summary: "the compliance evidence as a CSV file, one line per person, sent to you in a DM; without ratings and free text unless you add full",
 		For:     bot.HR,
 		Handle:  h.exportCommand,
 	})
 }
 
-// exportArgs reads "[FY2027] [unit] [full|redact]" in any order. The
-// export is redacted unless full is asked for by name.
-func exportArgs(rest string, fy review.FiscalYear) (review.FiscalYear, string, bool, error) {
-	var unit string
-	full, redact := false, false
+// exportOptions is what `/perform export` was asked for.
+type exportOptions struct {
+	year review.FiscalYear
+	unit string
+	full bool // ratings and free text
+	bom  bool // a byte-order mark first, for spreadsheets (the default)
+}
+
+// exportArgs reads "[FY2027] [unit] [full|redact] [nobom]" in any order.
+// The export is redacted unless full is asked for by name.
+func exportArgs(rest string, fy review.FiscalYear) (exportOptions, error) {
+	o := exportOptions{year: fy, bom: true}
+	redact := false
 	for _, w := range strings.Fields(fromSlack(rest)) {
 		switch {
 		case strings.EqualFold(w, "full") || strings.EqualFold(w, "--full"):
-			full = true
+			o.full = true
 		case strings.EqualFold(w, "redact") || strings.EqualFold(w, "redacted") || strings.EqualFold(w, "--redact"):
 			redact = true
+		case strings.EqualFold(w, "nobom") || strings.EqualFold(w, "--no-bom"):
+			o.bom = false
 		case strings.HasPrefix(strings.ToUpper(w), "FY"):
 			y, err := review.ParseFiscalYear(w)
 			if err != nil {
-				return 0, "", false, review.Errorf(review.EINVALID, "%q isn't a review year: write it like FY2027.", w)
+				return exportOptions{}, review.Errorf(review.EINVALID, "%q isn't a review year: write it like FY2027.", w)
 			}
-			fy = y
-		case unit == "":
-			unit = strings.Trim(w, "/")
+			o.year = y
+		case o.unit == "":
+			o.unit = strings.Trim(w, "/")
 		default:
-			return 0, "", false, review.Errorf(review.EINVALID, "Name one unit at most, like `/perform export FY2027 EOHHS/DPH full`.")
+			return exportOptions{}, review.Errorf(review.EINVALID, "Name one unit at most, like `/perform export FY2027 EOHHS/DPH full`.")
 		}
 	}
-	if full && redact {
-		return 0, "", false, review.Errorf(review.EINVALID, "Ask for one or the other: `full` (with ratings and free text) or `redact` (without, the default).")
+	if o.full && redact {
+		return exportOptions{}, review.Errorf(review.EINVALID, "Ask for one or the other: `full` (with ratings and free text) or `redact` (without, the default).")
 	}
-	return fy, unit, full, nil
+	return o, nil
 }
 
 func (h *handlers) exportCommand(ctx context.Context, c *bot.Command) {
@@ -56,7 +66,8 @@ func (h *handlers) exportCommand(ctx context.Context, c *bot.Command) {
 		return
 	}
 	current, _ := h.wrapUpYear()
-	fy, unit, full, err := exportArgs(c.Rest, current)
+	o, err := exportArgs(c.Rest, current)
+	fy, unit, full := o.year, o.unit, o.full
 	if err != nil {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "export")})
 		return
@@ -72,6 +83,7 @@ func (h *handlers) exportCommand(ctx context.Context, c *bot.Command) {
 	}
 	c.Reply(ctx, bot.Message{Text: "Preparing your export. It will arrive in your DM with MassPerform."})
 	var buf bytes.Buffer
+	buf.WriteString(bomIf(o.bom))
 	n, withheld, err := review.WriteComplianceCSV(&buf, h.Scale, actor, !full, func(fn func(review.ComplianceRow) error) error {
 		return h.Store.ComplianceExport(ctx, fy, unit, fn)
 	})

@@ -78,6 +78,12 @@ type Store interface {
 	LiveYears(ctx context.Context, cal review.Calendar, now time.Time) ([]review.FiscalYear, error)
 	YearBusiness(ctx context.Context, fy review.FiscalYear) (review.YearBusiness, error)
 	ClosedYears(ctx context.Context) (map[review.FiscalYear]storage.YearClosing, error)
+	MeritTeam(ctx context.Context, managerID int64, y review.MeritYear) ([]storage.MeritCase, error)
+	MeritPoolOf(ctx context.Context, y review.MeritYear, secretariat string) (storage.MeritPool, error)
+	ProposeMerit(ctx context.Context, actor review.Actor, y review.MeritYear, personID int64, prop review.Proposal) (review.Award, error)
+	MeritSecretariats(ctx context.Context, y review.MeritYear) ([]string, error)
+	MeritAuditOf(ctx context.Context, actor review.Actor, y review.MeritYear, secretariat string) (storage.MeritAudit, error)
+	ApproveMerit(ctx context.Context, actor review.Actor, y review.MeritYear, secretariat string) (storage.MeritAudit, error)
 	CloseYear(ctx context.Context, actor review.Actor, fy review.FiscalYear, today review.Date, anyway bool) (review.YearBusiness, error)
 }
 
@@ -98,6 +104,8 @@ type Deps struct {
 	// Rehearsal moves the clock of a rehearsal deployment; nil in a live
 	// one.
 	Rehearsal Rehearsal
+	// Merit are the merit pay years (MERIT_DIR), earliest first.
+	Merit []review.MeritYear
 }
 
 // handlers is the set of surfaces, sharing Deps.
@@ -133,6 +141,7 @@ func Register(r *bot.Router, d Deps) {
 	h.registerStatus(r)
 	h.registerHome(r)
 	h.registerRehearsal(r)
+	h.registerMerit(r)
 }
 
 // actor loads who is acting: their roster entry, if any, and HR rights.

@@ -296,6 +296,19 @@ func TestLargestSurfacesStayInsideBlockKit(t *testing.T) {
 	bigPlan := review.DevelopmentPlan{LongTerm: long(review.MaxPlanText), ShortTerm: long(review.MaxPlanText), Needs: long(review.MaxPlanText), Shared: true}
 	year.Plan = &bigPlan
 	view("development modal", developmentModal(emp, mgr, year))
+	// The ratings audit at its largest: twenty secretariats of long names,
+	// each over the cap, with many agencies, and its two charts.
+	var manyCounts []review.UnitCount
+	for i := range 25 {
+		for j := range 12 {
+			manyCounts = append(manyCounts, review.UnitCount{Unit: fmt.Sprintf("%s %02d <!channel>/Agency of %s %02d", long(40), i, long(30), j), People: 40,
+				Counts: map[string]int{"exceptional": 9, "highly_effective": 10, "successful": 20, "below": 1}})
+		}
+	}
+	manyPools := review.Pools(manyCounts, nil)
+	hrd := review.NewHRDirectory(nil).Actor("UHR", &review.Person{ID: 90, SlackID: "UHR", Unit: "ANF", Active: true, HR: true, HRRole: review.HRD})
+	view("ratings modal, at its largest", ratingsModal(ratingsAudit{Year: 2027, Scale: review.ProgramScale, Actor: hrd, Pools: manyPools, Counts: manyCounts,
+		Approvals: map[string]storage.Approval{}, Chains: map[string]review.Chain{}}))
 	ddm, _ := developmentRequestDM(emp, bigPlan)
 	message("development DM", ddm)
 	cdm, _ := checkInDM(mgr.Name, year, full, true)
@@ -418,6 +431,24 @@ func (f *fakeStore) EarlierWrapUps(context.Context, int64, review.FiscalYear) ([
 func (f *fakeStore) MarkConversationHeld(context.Context, storage.Change, review.Person, review.FiscalYear) (review.YearState, error) {
 	return review.YearState{}, errNotInFake
 }
+func (f *fakeStore) MeritTeam(context.Context, int64, review.MeritYear) ([]storage.MeritCase, error) {
+	return nil, errNotInFake
+}
+func (f *fakeStore) MeritPoolOf(context.Context, review.MeritYear, string) (storage.MeritPool, error) {
+	return storage.MeritPool{}, errNotInFake
+}
+func (f *fakeStore) ProposeMerit(context.Context, review.Actor, review.MeritYear, int64, review.Proposal) (review.Award, error) {
+	return review.Award{}, errNotInFake
+}
+func (f *fakeStore) MeritSecretariats(context.Context, review.MeritYear) ([]string, error) {
+	return nil, errNotInFake
+}
+func (f *fakeStore) MeritAuditOf(context.Context, review.Actor, review.MeritYear, string) (storage.MeritAudit, error) {
+	return storage.MeritAudit{}, errNotInFake
+}
+func (f *fakeStore) ApproveMerit(context.Context, review.Actor, review.MeritYear, string) (storage.MeritAudit, error) {
+	return storage.MeritAudit{}, errNotInFake
+}
 func (f *fakeStore) RatingPools(context.Context, review.FiscalYear) ([]review.UnitCount, []review.Pool, error) {
 	return nil, nil, errNotInFake
 }
@@ -534,25 +565,28 @@ func TestWrapUpSurfaces(t *testing.T) {
 func TestExportArgs(t *testing.T) {
 	tests := []struct {
 		in   string
-		fy   review.FiscalYear
-		unit string
-		full bool
+		want exportOptions
 		bad  bool
 	}{
-		{"", 2027, "", false, false},
-		{"FY2026", 2026, "", false, false},
-		{"redact EOHHS/DPH/ fy2025", 2025, "EOHHS/DPH", false, false},
-		{"full EOHHS", 2027, "EOHHS", true, false},
-		{"EOHHS FULL", 2027, "EOHHS", true, false},
-		{"full redact", 0, "", false, true},
-		{"FYX", 0, "", false, true},
-		{"A B", 0, "", false, true},
+		{"", exportOptions{year: 2027, bom: true}, false},
+		{"FY2026", exportOptions{year: 2026, bom: true}, false},
+		{"redact EOHHS/DPH/ fy2025", exportOptions{year: 2025, unit: "EOHHS/DPH", bom: true}, false},
+		{"full EOHHS", exportOptions{year: 2027, unit: "EOHHS", full: true, bom: true}, false},
+		{"EOHHS FULL", exportOptions{year: 2027, unit: "EOHHS", full: true, bom: true}, false},
+		{"full nobom", exportOptions{year: 2027, full: true}, false},
+		{"--no-bom EOHHS", exportOptions{year: 2027, unit: "EOHHS"}, false},
+		{"NoBOM", exportOptions{year: 2027}, false},
+		{"full redact", exportOptions{}, true},
+		{"FYX", exportOptions{}, true},
+		{"A B", exportOptions{}, true},
 	}
 	for _, tt := range tests {
-		fy, unit, full, err := exportArgs(tt.in, 2027)
-		if (err != nil) != tt.bad || !tt.bad && (fy != tt.fy || unit != tt.unit || full != tt.full) {
-			t.Errorf("exportArgs(%q) = %v %q %v %v", tt.in, fy, unit, full, err)
-		}
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := exportArgs(tt.in, 2027)
+			if (err != nil) != tt.bad || !tt.bad && got != tt.want {
+				t.Errorf("exportArgs(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
+			}
+		})
 	}
 }
 func (f *fakeStore) Snooze(context.Context, int64, review.Date) error { return errNotInFake }

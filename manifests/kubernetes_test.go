@@ -4,10 +4,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // k8s reads one manifest of manifests/kubernetes.
@@ -41,6 +42,17 @@ type container struct {
 		Name          string `yaml:"name"`
 		ContainerPort int    `yaml:"containerPort"`
 	} `yaml:"ports"`
+	Env []struct {
+		Name      string `yaml:"name"`
+		Value     string `yaml:"value"`
+		ValueFrom *struct {
+			ResourceFieldRef *struct {
+				ContainerName string `yaml:"containerName"`
+				Resource      string `yaml:"resource"`
+				Divisor       string `yaml:"divisor"`
+			} `yaml:"resourceFieldRef"`
+		} `yaml:"valueFrom"`
+	} `yaml:"env"`
 	Liveness  *probe `yaml:"livenessProbe"`
 	Readiness *probe `yaml:"readinessProbe"`
 	Resources struct {
@@ -155,6 +167,191 @@ func TestKubernetesManifests(t *testing.T) {
 	for k := range secret.StringData {
 		if !known[k] {
 			t.Errorf("the Secret sets %s, which the program does not read", k)
+		}
+	}
+}
+
+// labels is a label selector's matchLabels.
+type labels struct {
+	MatchLabels map[string]string `yaml:"matchLabels"`
+}
+
+// TestKubernetesHardening checks what an operator's first hour asks of the
+// manifests: a pinned image tag, no service account token, GOMEMLIMIT from
+// the memory limit, a disruption budget that never blocks a drain on an
+// unhealthy pod, and a network policy that lets only the metrics scraper
+// in.
+func TestKubernetesHardening(t *testing.T) {
+	var kust struct {
+		Resources []string `yaml:"resources"`
+		Images    []struct {
+			Name    string `yaml:"name"`
+			NewName string `yaml:"newName"`
+			NewTag  string `yaml:"newTag"`
+			Digest  string `yaml:"digest"`
+		} `yaml:"images"`
+	}
+	k8s(t, "kustomization.yaml", &kust)
+	var dep struct {
+		Spec struct {
+			Template struct {
+				Metadata struct {
+					Labels map[string]string `yaml:"labels"`
+				} `yaml:"metadata"`
+				Spec struct {
+					AutomountServiceAccountToken *bool       `yaml:"automountServiceAccountToken"`
+					InitContainers               []container `yaml:"initContainers"`
+					Containers                   []container `yaml:"containers"`
+				} `yaml:"spec"`
+			} `yaml:"template"`
+		} `yaml:"spec"`
+	}
+	k8s(t, "deployment.yaml", &dep)
+	pod := dep.Spec.Template.Spec
+	app := pod.Containers[0]
+
+	t.Run("image tag", func(t *testing.T) {
+		used := map[string]bool{}
+		for _, c := range append(pod.InitContainers, pod.Containers...) {
+			used[c.Image] = true
+		}
+		for _, img := range kust.Images {
+			delete(used, img.Name)
+			if img.Digest == "" && (img.NewTag == "" || img.NewTag == "latest") {
+				t.Errorf("image %s: tag %q; name the version built, not latest", img.Name, img.NewTag)
+			}
+		}
+		for img := range used {
+			t.Errorf("image %s is not given a tag by kustomization.yaml", img)
+		}
+	})
+	t.Run("no service account token", func(t *testing.T) {
+		if a := pod.AutomountServiceAccountToken; a == nil || *a {
+			t.Error("automountServiceAccountToken is not false: the pod gets a token to the Kubernetes API it never uses")
+		}
+	})
+	t.Run("GOMEMLIMIT", func(t *testing.T) {
+		for _, e := range app.Env {
+			if e.Name != "GOMEMLIMIT" {
+				continue
+			}
+			if e.ValueFrom == nil || e.ValueFrom.ResourceFieldRef == nil {
+				t.Fatalf("GOMEMLIMIT is not read from the memory limit: %+v", e)
+			}
+			r := e.ValueFrom.ResourceFieldRef
+			// A plain number is bytes to the Go runtime: the divisor must
+			// leave it in bytes.
+			if r.Resource != "limits.memory" || r.ContainerName != app.Name || r.Divisor != "1" {
+				t.Errorf("GOMEMLIMIT from %+v; want limits.memory of %s in bytes (divisor 1)", *r, app.Name)
+			}
+			if app.Resources.Limits["memory"] == "" {
+				t.Error("GOMEMLIMIT follows a memory limit that is not set")
+			}
+			return
+		}
+		t.Error("the container has no GOMEMLIMIT")
+	})
+	t.Run("disruption budget", func(t *testing.T) {
+		var pdb struct {
+			Kind string `yaml:"kind"`
+			Spec struct {
+				Selector                   labels `yaml:"selector"`
+				UnhealthyPodEvictionPolicy string `yaml:"unhealthyPodEvictionPolicy"`
+			} `yaml:"spec"`
+		}
+		k8s(t, "pdb.yaml", &pdb)
+		if pdb.Kind != "PodDisruptionBudget" || pdb.Spec.UnhealthyPodEvictionPolicy != "AlwaysAllow" {
+			t.Errorf("%s: unhealthyPodEvictionPolicy %q, want AlwaysAllow so a pod that is not ready never blocks a drain", pdb.Kind, pdb.Spec.UnhealthyPodEvictionPolicy)
+		}
+		if !selects(pdb.Spec.Selector, dep.Spec.Template.Metadata.Labels) {
+			t.Errorf("the budget's selector %v does not select the pods %v", pdb.Spec.Selector, dep.Spec.Template.Metadata.Labels)
+		}
+	})
+	t.Run("network policy", func(t *testing.T) {
+		if !slices.Contains(kust.Resources, "networkpolicy.yaml") {
+			t.Error("kustomization.yaml does not apply networkpolicy.yaml")
+		}
+		var np struct {
+			Kind string `yaml:"kind"`
+			Spec struct {
+				PodSelector labels   `yaml:"podSelector"`
+				PolicyTypes []string `yaml:"policyTypes"`
+				Ingress     []struct {
+					From []struct {
+						NamespaceSelector *labels `yaml:"namespaceSelector"`
+						PodSelector       *labels `yaml:"podSelector"`
+						IPBlock           any     `yaml:"ipBlock"`
+					} `yaml:"from"`
+					Ports []struct {
+						Protocol string `yaml:"protocol"`
+						Port     any    `yaml:"port"`
+					} `yaml:"ports"`
+				} `yaml:"ingress"`
+			} `yaml:"spec"`
+		}
+		k8s(t, "networkpolicy.yaml", &np)
+		if np.Kind != "NetworkPolicy" || !slices.Contains(np.Spec.PolicyTypes, "Ingress") {
+			t.Fatalf("%s with policy types %v: incoming traffic is not restricted", np.Kind, np.Spec.PolicyTypes)
+		}
+		if !selects(np.Spec.PodSelector, dep.Spec.Template.Metadata.Labels) || len(np.Spec.PodSelector.MatchLabels) == 0 {
+			t.Errorf("the policy's selector %v does not select the pods %v", np.Spec.PodSelector, dep.Spec.Template.Metadata.Labels)
+		}
+		if len(np.Spec.Ingress) != 1 {
+			t.Fatalf("%d ingress rules, want one: the metrics scraper's", len(np.Spec.Ingress))
+		}
+		rule := np.Spec.Ingress[0]
+		if len(rule.From) != 1 || rule.From[0].PodSelector == nil || len(rule.From[0].PodSelector.MatchLabels) == 0 ||
+			rule.From[0].NamespaceSelector == nil || len(rule.From[0].NamespaceSelector.MatchLabels) == 0 || rule.From[0].IPBlock != nil {
+			t.Errorf("the rule lets in %+v; want the scraper's pods in its namespace, by labels, and nothing else", rule.From)
+		}
+		metricsPort := app.Ports[0]
+		if len(rule.Ports) != 1 || (rule.Ports[0].Port != metricsPort.ContainerPort && rule.Ports[0].Port != metricsPort.Name) {
+			t.Errorf("the rule opens %+v; want the port /metrics is served on, %d, alone", rule.Ports, metricsPort.ContainerPort)
+		}
+	})
+}
+
+// selects says whether a selector's labels are all among a pod's.
+func selects(sel labels, pod map[string]string) bool {
+	for k, v := range sel.MatchLabels {
+		if pod[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestDockerfile checks the image: base images pinned by digest, the
+// listener reachable from outside the container on the port it exposes,
+// and OCI labels with the version built.
+func TestDockerfile(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	df := string(b)
+	pinned := regexp.MustCompile(`@sha256:[0-9a-f]{64}(\s|$)`)
+	froms := regexp.MustCompile(`(?m)^FROM\s+(\S+)`).FindAllStringSubmatch(df, -1)
+	if len(froms) == 0 {
+		t.Fatal("no FROM line")
+	}
+	for _, f := range froms {
+		if !pinned.MatchString(f[1] + " ") {
+			t.Errorf("FROM %s is not pinned by digest", f[1])
+		}
+	}
+	for _, want := range []string{
+		"ENV HTTP_ADDR=0.0.0.0:8080",
+		"EXPOSE 8080",
+		"ARG VERSION=",
+		`org.opencontainers.image.version="${VERSION}"`,
+		`org.opencontainers.image.revision="${REVISION}"`,
+		`org.opencontainers.image.created="${CREATED}"`,
+		`org.opencontainers.image.title=`,
+		`-X main.version=${VERSION}`,
+	} {
+		if !strings.Contains(df, want) {
+			t.Errorf("the Dockerfile has no %s", want)
 		}
 	}
 }

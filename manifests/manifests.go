@@ -7,7 +7,7 @@ import (
 	_ "embed"
 	"fmt"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // SlackApp is the Slack app manifest, as YAML.

@@ -127,3 +127,19 @@ func Can(actor Actor, act Action, target Person) error {
 	}
 	return Errorf(EFORBIDDEN, "That isn't something you can do here.")
 }
+
+// CanProposeMerit decides whether actor may propose employee's merit
+// increase: their manager now.
+func CanProposeMerit(actor Actor, employee Person) error {
+	me := actor.Person
+	if !actor.OnRoster() {
+		return NotOnRoster
+	}
+	if !employee.Active {
+		return Errorf(EFORBIDDEN, "%s is no longer in the program.", employee.Name)
+	}
+	if employee.ManagerID == 0 || employee.ManagerID != me.ID {
+		return Errorf(EFORBIDDEN, "Only %s's manager proposes their merit increase.", employee.Name)
+	}
+	return nil
+}

@@ -73,6 +73,9 @@ func (d Date) After(o Date) bool { return d.Compare(o) > 0 }
 // AddDays returns d moved by n days.
 func (d Date) AddDays(n int) Date { return DateOf(d.utc().AddDate(0, 0, n)) }
 
+// AddYears returns d n years on (Feb 29 becomes Mar 1 in a common year).
+func (d Date) AddYears(n int) Date { return DateOf(d.utc().AddDate(n, 0, 0)) }
+
 // DaysUntil returns the number of days from d to o (negative if o is earlier).
 func (d Date) DaysUntil(o Date) int {
 	return int(o.utc().Sub(d.utc()).Hours() / 24)

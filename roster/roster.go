@@ -46,7 +46,15 @@ type Options struct {
 	Today             review.Date // effective date of manager changes
 	DryRun            bool        // check and count, change nothing
 	DeactivateMissing bool        // people missing from the file leave the program
-	Progress          func(msg string)
+	// Progress, if set, is told what the import is doing, a line to keep
+	// at a time.
+	Progress func(msg string)
+	// Status, if set, is told after each page of Slack's user list how far
+	// the reading is, with the time left: a line the next one replaces.
+	// Without it, Progress is given one every 10 pages.
+	Status func(line string)
+	// Now is the clock the time left is measured with (time.Now if nil).
+	Now func() time.Time
 	// Handoff, if set, builds the message asking someone's former manager
 	// for a hand-off note when the import moves them to another manager.
 	Handoff func(employee, from, to review.Person) (storage.Notification, error)
@@ -67,6 +75,14 @@ func Import(ctx context.Context, r io.Reader, dir Directory, store Store, opts O
 	progress := opts.Progress
 	if progress == nil {
 		progress = func(string) {}
+	}
+	status := opts.Status
+	if status == nil {
+		status = everyTenthPage(progress)
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
 	}
 	entries, problems := review.ReadRoster(r)
 	res := Result{People: len(entries), Problems: problems}
@@ -96,7 +112,7 @@ func Import(ctx context.Context, r io.Reader, dir Directory, store Store, opts O
 	if draft != nil {
 		found = draft.add
 	}
-	problems, err := resolve(ctx, entries, dir, progress, found)
+	problems, err := resolve(ctx, entries, dir, progress, status, now, found)
 	if err != nil {
 		return res, err
 	}
@@ -245,11 +261,17 @@ type storedPeople struct {
 
 // resolve fills in each entry's Slack user ID and time zone, and reports
 // every email it could not use.
-func resolve(ctx context.Context, entries []review.RosterEntry, dir Directory, progress func(string), found func([]review.RosterEntry)) ([]review.Problem, error) {
+func resolve(ctx context.Context, entries []review.RosterEntry, dir Directory, progress, status func(string), now func() time.Time, found func([]review.RosterEntry)) ([]review.Problem, error) {
 	var users map[string]*slack.User
 	if len(entries) <= LookupLimit {
 		users = map[string]*slack.User{}
-		for _, e := range entries {
+		start := now()
+		for i, e := range entries {
+			if i > 0 {
+				// About 50 a minute: a file of 50 takes one.
+				perLookup := now().Sub(start) / time.Duration(i)
+				status(fmt.Sprintf("Looked up %d of %s in Slack, %s", i, people(len(entries)), minutesLeft(time.Duration(len(entries)-i)*perLookup)))
+			}
 			u, err := dir.GetUserByEmailContext(ctx, e.Email)
 			var se slack.SlackErrorResponse
 			if errors.As(err, &se) && se.Err == "users_not_found" {
@@ -261,7 +283,7 @@ func resolve(ctx context.Context, entries []review.RosterEntry, dir Directory, p
 			users[e.Email] = u
 		}
 	} else {
-		m, err := readUserList(ctx, entries, dir, progress, found)
+		m, err := readUserList(ctx, entries, dir, progress, status, now, found)
 		if err != nil {
 			return nil, err
 		}
@@ -291,8 +313,20 @@ func settle(entries []review.RosterEntry, users map[string]*slack.User) []review
 	return problems
 }
 
+// everyTenthPage passes on the status lines of pages 10, 20, 30… of
+// Slack's user list to progress, for a caller that takes no status line.
+// The status lines start at the second page.
+func everyTenthPage(progress func(string)) func(string) {
+	lines := 0
+	return func(line string) {
+		if lines++; (lines+1)%progressEvery == 0 {
+			progress(line)
+		}
+	}
+}
+
 // progressEvery is how many pages of Slack's user list go by between two
-// progress lines.
+// progress lines, when nobody takes the status after each page.
 const progressEvery = 10
 
 // errAllFound stops the reading of Slack's user list: every email of the
@@ -305,12 +339,16 @@ var errAllFound = errors.New("every email of the file is found")
 // can change the outcome then (see userMatch.complete). found (if not
 // nil) is given the entries each page finds a live account for, with
 // their Slack ID and time zone.
-func readUserList(ctx context.Context, entries []review.RosterEntry, dir Directory, progress func(string), found func([]review.RosterEntry)) (*userMatch, error) {
+//
+// status is told how far the reading is after every page from the second
+// (the pace needs two), with the time left at the pace so far, measured
+// on now; progress gets the lines to keep.
+func readUserList(ctx context.Context, entries []review.RosterEntry, dir Directory, progress, status func(string), now func() time.Time, found func([]review.RosterEntry)) (*userMatch, error) {
 	m := newUserMatch(entries)
 	var first, last time.Time
 	pages, pageSize := 0, 0
 	err := dir.ForEachUser(ctx, func(page []slack.User) error {
-		last = time.Now()
+		last = now()
 		if pages == 0 {
 			first = last
 		}
@@ -330,9 +368,9 @@ func readUserList(ctx context.Context, entries []review.RosterEntry, dir Directo
 		if m.complete() {
 			return errAllFound
 		}
-		if pages%progressEvery == 0 {
+		if pages > 1 {
 			perPage := last.Sub(first) / time.Duration(pages-1)
-			progress(readingProgress(pages, m.found, len(m.want), timeLeft(pages, m.found, len(m.want), pageSize, perPage)))
+			status(readingProgress(pages, m.found, len(m.want), timeLeft(pages, m.found, len(m.want), pageSize, perPage)))
 		}
 		return nil
 	})
@@ -414,11 +452,15 @@ func timeLeft(pages, found, total, pageSize int, perPage time.Duration) time.Dur
 // readingProgress is the line an import shows while it reads Slack's
 // user list.
 func readingProgress(pages, found, total int, left time.Duration) string {
-	when := "less than a minute left"
-	if left >= time.Minute {
-		when = fmt.Sprintf("about %d min left", (left+30*time.Second)/time.Minute)
+	return fmt.Sprintf("Read %s of Slack's user list (%s of %s found), %s", count(pages, "page", "pages"), thousands(found), people(total), minutesLeft(left))
+}
+
+// minutesLeft says how long is left, to the minute.
+func minutesLeft(left time.Duration) string {
+	if left < time.Minute {
+		return "less than a minute left"
 	}
-	return fmt.Sprintf("Read %s of Slack's user list (%s of %s found), %s", count(pages, "page", "pages"), thousands(found), people(total), when)
+	return fmt.Sprintf("about %d min left", (left+30*time.Second)/time.Minute)
 }
 
 func count(n int, one, many string) string {

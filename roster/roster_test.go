@@ -224,7 +224,7 @@ func TestReadingStopsOnceEveryoneIsFound(t *testing.T) {
 				entries = append(entries, review.RosterEntry{Line: i + 1, Email: email})
 			}
 			dir := &fakeDirectory{users: tt.users, pageSize: 3}
-			m, err := readUserList(context.Background(), entries, dir, func(string) {}, nil)
+			m, err := readUserList(context.Background(), entries, dir, func(string) {}, func(string) {}, time.Now, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -295,7 +295,9 @@ func TestReadingProgress(t *testing.T) {
 }
 
 // TestReadingShowsProgress reads 2,500 people from a list of 100 accounts
-// a page: a line every 10 pages, and one when everyone is found.
+// a page, 3.1 s a page on the clock it is given: after every page from the
+// second, where the reading is and the time left; and a line to keep when
+// everyone is found.
 func TestReadingShowsProgress(t *testing.T) {
 	var entries []review.RosterEntry
 	dir := &fakeDirectory{pageSize: 100}
@@ -306,20 +308,45 @@ func TestReadingShowsProgress(t *testing.T) {
 			entries = append(entries, review.RosterEntry{Line: i + 2, Email: email})
 		}
 	}
-	var lines []string
-	if _, err := readUserList(context.Background(), entries, dir, func(s string) { lines = append(lines, s) }, nil); err != nil {
+	clock := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
+	now := func() time.Time { clock = clock.Add(3100 * time.Millisecond); return clock } // once a page
+	var lines, status []string
+	if _, err := readUserList(context.Background(), entries, dir, func(s string) { lines = append(lines, s) }, func(s string) { status = append(status, s) }, now, nil); err != nil {
 		t.Fatal(err)
 	}
-	// The fake directory answers at once: less than a minute left.
-	want := []string{
-		"Read 10 pages of Slack's user list (1,000 of 2,500 people found), less than a minute left",
-		"Read 20 pages of Slack's user list (2,000 of 2,500 people found), less than a minute left",
-		"Found all 2,500 people in 25 pages of Slack's user list, so the rest is not needed.",
+	if diff := cmp.Diff([]string{"Found all 2,500 people in 25 pages of Slack's user list, so the rest is not needed."}, lines); diff != "" {
+		t.Errorf("lines to keep (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(want, lines); diff != "" {
-		t.Errorf("progress (-want +got):\n%s", diff)
+	if len(status) != 23 {
+		t.Fatalf("%d status lines, want one for each of pages 2 to 24:\n%s", len(status), strings.Join(status, "\n"))
+	}
+	for _, tc := range []struct {
+		page int
+		want string
+	}{
+		// 23 pages still needed for 2,300 people, at 3.1 s a page.
+		{2, "Read 2 pages of Slack's user list (200 of 2,500 people found), about 1 min left"},
+		{10, "Read 10 pages of Slack's user list (1,000 of 2,500 people found), less than a minute left"},
+		{24, "Read 24 pages of Slack's user list (2,400 of 2,500 people found), less than a minute left"},
+	} {
+		if got := status[tc.page-2]; got != tc.want {
+			t.Errorf("after page %d:\n got %q\nwant %q", tc.page, got, tc.want)
+		}
 	}
 	if dir.pages != 25 {
 		t.Errorf("read %d pages, want 25 of 30", dir.pages)
+	}
+}
+
+// TestWithoutStatusEveryTenthPage: a caller that takes no status line gets
+// the lines of pages 10, 20, … as lines to keep, as before there was one.
+func TestWithoutStatusEveryTenthPage(t *testing.T) {
+	var kept []string
+	status := everyTenthPage(func(s string) { kept = append(kept, s) })
+	for page := 2; page <= 31; page++ { // status lines start at the second page
+		status(fmt.Sprintf("page %d", page))
+	}
+	if diff := cmp.Diff([]string{"page 10", "page 20", "page 30"}, kept); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

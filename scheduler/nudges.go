@@ -67,6 +67,9 @@ type Nudger struct {
 	// on now; they are left for a later sweep.
 	DND func(ctx context.Context, userIDs []string) (map[string]bool, error)
 	Log *slog.Logger
+	// Progress, if set, is told after each page of people how many of
+	// those the sweep may nudge now it has decided for, and of how many.
+	Progress func(done, total int)
 
 	pageSize int // sweepChunk when 0; tests make pages small
 }
@@ -249,12 +252,23 @@ func (n *Nudger) PlanEach(ctx context.Context, now time.Time, each func(Nudge) e
 		}
 		stages.Wait()
 	}()
+	total, done := 0, 0
+	if n.Progress != nil {
+		for _, d := range r.day {
+			if d >= 0 {
+				total++
+			}
+		}
+	}
 	for p := range routed {
 		if p.err != nil {
 			return p.err
 		}
 		if err := n.decidePage(ctx, now, r, p, each); err != nil {
 			return err
+		}
+		if done += len(p.page); n.Progress != nil {
+			n.Progress(done, total)
 		}
 	}
 	return ctx.Err()

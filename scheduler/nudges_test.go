@@ -51,10 +51,23 @@ func TestPagedPlanIsTheWholeOrganisationsPlan(t *testing.T) {
 					phases += len(x.Phases)
 				}
 				for _, size := range []int{1, 2, 3, 7, 1000} {
-					n := &Nudger{Store: s, Cal: cal, PhasesOnly: kickoff, pageSize: size}
+					var progress [][2]int
+					n := &Nudger{Store: s, Cal: cal, PhasesOnly: kickoff, pageSize: size,
+						Progress: func(done, total int) { progress = append(progress, [2]int{done, total}) }}
 					paged, err := n.Plan(context.Background(), now)
 					if err != nil {
 						t.Fatal(err)
+					}
+					// Told after each page, counting up to everyone it may nudge.
+					for i, p := range progress {
+						if p[0] <= 0 || p[0] > p[1] || i > 0 && (p[0] <= progress[i-1][0] || p[1] != progress[i-1][1]) {
+							t.Errorf("%s, kickoff %v, pages of %d: progress %v", day, kickoff, size, progress)
+							break
+						}
+					}
+					if len(paged) > 0 && (len(progress) == 0 || progress[len(progress)-1][0] != progress[len(progress)-1][1] ||
+						size == 1 && len(progress) != progress[len(progress)-1][1]) {
+						t.Errorf("%s, kickoff %v, pages of %d: progress %v, want it to end with everyone, a page at a time", day, kickoff, size, progress)
 					}
 					// The whole-organisation plan reads people with
 					// ActivePeople, which has more of them than

@@ -60,6 +60,7 @@ func migrations(dialect string) []*gormigrate.Migration {
 		{ID: "0011_improvement_plans", Migrate: ddl(dialect, schema0011)},
 		{ID: "0012_approval_chain", Migrate: ddl(dialect, schema0012)},
 		{ID: "0013_digest_counts", Migrate: ddl(dialect, schema0013)},
+		{ID: "0014_pay", Migrate: ddl(dialect, schema0014)},
 	}
 }
 
@@ -494,5 +495,52 @@ CREATE TABLE digest_counts (
 	day TEXT PRIMARY KEY,
 	overdue INTEGER NOT NULL,
 	created_at {{TS}} NOT NULL
+)
+`
+
+// schema0014 holds what HR loads about pay for a merit year, and the
+// managers' proposals (salaries are confidential: read by the person's
+// manager chain and HR, never in a channel, digest, log or metric).
+const schema0014 = `
+CREATE TABLE pay_records (
+	id {{PK}},
+	person_id BIGINT NOT NULL REFERENCES people(id),
+	merit_year TEXT NOT NULL,
+	m_level TEXT NOT NULL,
+	base_salary BIGINT NOT NULL,
+	class TEXT NOT NULL,
+	hire_date TEXT NOT NULL,
+	position_date TEXT NOT NULL DEFAULT '',
+	leave_months INTEGER NOT NULL DEFAULT 0,
+	military_leave BOOLEAN NOT NULL DEFAULT FALSE,
+	acting BOOLEAN NOT NULL DEFAULT FALSE,
+	collision BOOLEAN NOT NULL DEFAULT FALSE,
+	created_at {{TS}} NOT NULL,
+	updated_at {{TS}} NOT NULL,
+	UNIQUE (person_id, merit_year)
+);
+CREATE TABLE merit_proposals (
+	id {{PK}},
+	person_id BIGINT NOT NULL REFERENCES people(id),
+	merit_year TEXT NOT NULL,
+	secretariat TEXT NOT NULL,
+	base_bp INTEGER NOT NULL,
+	bonus_cents BIGINT NOT NULL,
+	increase_cents BIGINT NOT NULL,
+	new_salary_cents BIGINT NOT NULL,
+	proposed_by TEXT NOT NULL,
+	created_at {{TS}} NOT NULL,
+	updated_at {{TS}} NOT NULL,
+	UNIQUE (person_id, merit_year)
+);
+CREATE TABLE merit_approvals (
+	id {{PK}},
+	merit_year TEXT NOT NULL,
+	secretariat TEXT NOT NULL,
+	budget_cents BIGINT NOT NULL,
+	cost_cents BIGINT NOT NULL,
+	approved_by TEXT NOT NULL,
+	approved_at {{TS}} NOT NULL,
+	UNIQUE (merit_year, secretariat)
 )
 `

@@ -71,7 +71,7 @@ func TestMigrateTwiceAndConcurrently(t *testing.T) {
 		}
 		s := storagetest.Open(t, url, clock) // migrates once more: nothing to do
 		v, err := s.SchemaVersion(ctx)
-		if err != nil || v != "0013_digest_counts" {
+		if err != nil || v != "0014_pay" {
 			t.Errorf("SchemaVersion = %q, %v", v, err)
 		}
 	})

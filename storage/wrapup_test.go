@@ -22,9 +22,10 @@ func ratingOrg(t *testing.T, s *storage.Store, sizes map[string]int) (map[string
 	entries := []review.RosterEntry{{Email: "head@x.org", Name: "Head", Unit: "S", SlackID: "UHEAD"}}
 	for unit, n := range sizes {
 		m := strings.ReplaceAll(unit, "/", "-")
-		entries = append(entries, review.RosterEntry{Email: m + "@x.org", Name: "Mgr " + unit, ManagerEmail: "head@x.org", Unit: "S", SlackID: "UM" + m})
+		mail := strings.ToLower(m)
+		entries = append(entries, review.RosterEntry{Email: mail + "@x.org", Name: "Mgr " + unit, ManagerEmail: "head@x.org", Unit: "S", SlackID: "UM" + m})
 		for i := range n {
-			entries = append(entries, review.RosterEntry{Email: fmt.Sprintf("%s-%d@x.org", m, i), Name: fmt.Sprintf("%s %02d", unit, i), ManagerEmail: m + "@x.org", Unit: unit, SlackID: fmt.Sprintf("U%s%d", m, i)})
+			entries = append(entries, review.RosterEntry{Email: fmt.Sprintf("%s-%d@x.org", mail, i), Name: fmt.Sprintf("%s %02d", unit, i), ManagerEmail: mail + "@x.org", Unit: unit, SlackID: fmt.Sprintf("U%s%d", m, i)})
 		}
 	}
 	importRoster(t, s, "2026-07-01", entries, false)

@@ -1,0 +1,128 @@
+package storage_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/massperform/massperform/config"
+	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/storage"
+	"github.com/massperform/massperform/storage/storagetest"
+)
+
+// merit2027 is the shipped 2007 merit year moved twenty years on, so that
+// it pays for FY2027's ratings.
+func merit2027(t *testing.T) review.MeritYear {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "merit", "2007.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.NewReplacer("2006-", "2026-", "2007-", "2027-", "FY2007", "FY2027", `name: "2007"`, `name: "2027"`).Replace(string(data))
+	y, err := config.ReadMeritYear("2027.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return y
+}
+
+func TestProposeMerit(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		clock := newClock("2027-06-20T14:00:00Z")
+		s := storagetest.Open(t, url, clock)
+		y := merit2027(t)
+		mgrs, hr := ratingOrg(t, s, map[string]int{"A/X": 3})
+		mgr := mgrs["A/X"]
+		rateTeam(t, s, mgr, 0)
+		if _, err := s.ApproveRatings(ctx, hr, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "A"}); err != nil {
+			t.Fatal(err)
+		}
+		team, _ := s.Team(ctx, mgr.ID, 2027)
+		asMgr := review.Actor{SlackID: mgr.SlackID, Person: &mgr}
+		for _, m := range team[:2] {
+			if _, err := s.MarkConversationHeld(ctx, storage.Change{Actor: asMgr, Action: review.Rate}, m.Person, 2027); err != nil {
+				t.Fatal(err)
+			}
+		}
+		day := func(v string) review.Date { x, _ := review.ParseDate(v); return x }
+		var entries []review.PayEntry
+		for i, m := range team {
+			entries = append(entries, review.PayEntry{Line: i + 2, Email: strings.ToLower(m.Person.Email),
+				Record: review.PayRecord{Level: "M-IV", Salary: 5659992, Class: review.ClassClassified, HireDate: day("2020-01-06")}})
+		}
+		if _, problems, err := s.ImportPay(ctx, "pay import", y.Name, entries[:2], false); err != nil || len(problems) > 0 {
+			t.Fatal(problems, err)
+		}
+		clock.Set(clock.Now().AddDate(0, 2, 0)) // August
+
+		cases, err := s.MeritTeam(ctx, mgr.ID, y)
+		if err != nil || len(cases) != 3 || cases[0].Rating != "successful" || cases[0].Pay == nil || cases[2].Pay != nil || cases[2].Rating != "" {
+			t.Fatalf("MeritTeam = %+v, %v", cases, err)
+		}
+		pool, _ := s.MeritPoolOf(ctx, y, "A")
+		if pool.Eligible != 2 || pool.Salaries != 2*5659992 || pool.Budget != 396199 || pool.Used != 0 {
+			t.Fatalf("pool before = %+v", pool)
+		}
+
+		emp := team[0].Person
+		if _, err := s.ProposeMerit(ctx, review.Actor{SlackID: "UHEAD"}, y, emp.ID, review.Proposal{Base: 350}); review.ErrorCode(err) != review.EFORBIDDEN {
+			t.Errorf("someone else proposing = %v", err)
+		}
+		if _, err := s.ProposeMerit(ctx, asMgr, y, emp.ID, review.Proposal{Base: 500}); review.FieldErrors(err)[review.FieldMeritBase] == "" {
+			t.Errorf("5%% for Successful in the 2nd quartile = %v", err)
+		}
+		a, err := s.ProposeMerit(ctx, asMgr, y, emp.ID, review.Proposal{Base: 350})
+		if err != nil || a.Increase != 198100 || a.NewSalary != 5858092 {
+			t.Fatalf("3.5%% = %+v, %v", a, err)
+		}
+		if _, err := s.ProposeMerit(ctx, asMgr, y, emp.ID, review.Proposal{Base: 300, Bonus: 28300}); err != nil {
+			t.Fatalf("a changed proposal: %v", err)
+		}
+		if _, err := s.ProposeMerit(ctx, asMgr, y, team[2].Person.ID, review.Proposal{Base: 350}); review.ErrorCode(err) != review.ECONFLICT {
+			t.Errorf("without a pay record = %v", err)
+		}
+		pool, _ = s.MeritPoolOf(ctx, y, "A")
+		if pool.Used != 169800+28300 || pool.Proposals != 1 || pool.Left() != 396199-198100 {
+			t.Errorf("pool after = %+v", pool)
+		}
+		cases, _ = s.MeritTeam(ctx, mgr.ID, y)
+		if p := cases[0].Proposal; p == nil || p.Base != 300 || p.Bonus != 28300 || p.By != mgr.SlackID {
+			t.Errorf("the proposal stored = %+v", p)
+		}
+		// Not released: the third report's conversation was not held.
+		if _, _, err := s.ImportPay(ctx, "pay import", y.Name, entries, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ProposeMerit(ctx, asMgr, y, team[2].Person.ID, review.Proposal{Base: 350}); review.ErrorCode(err) != review.ECONFLICT || !strings.Contains(review.ErrorMessage(err), "No released rating") {
+			t.Errorf("before the rating is released = %v", err)
+		}
+		// Central HR approves only when everyone eligible has a proposal.
+		if _, err := s.ApproveMerit(ctx, asMgr, y, "A"); review.ErrorCode(err) != review.EFORBIDDEN {
+			t.Errorf("a manager approving = %v", err)
+		}
+		if _, err := s.ApproveMerit(ctx, hr, y, "A"); review.ErrorCode(err) != review.ECONFLICT || !strings.Contains(review.ErrorMessage(err), "1 increase to propose") {
+			t.Errorf("approving with one to propose = %v", err)
+		}
+		if _, err := s.ProposeMerit(ctx, asMgr, y, team[1].Person.ID, review.Proposal{Base: 325}); err != nil {
+			t.Fatal(err)
+		}
+		audit, err := s.ApproveMerit(ctx, hr, y, "A")
+		if err != nil || audit.ApprovedAt.IsZero() {
+			t.Fatalf("approve = %+v, %v", audit, err)
+		}
+		if _, err := s.ApproveMerit(ctx, hr, y, "A"); review.ErrorCode(err) != review.ECONFLICT {
+			t.Errorf("approving twice = %v", err)
+		}
+		payroll, _ := s.MeritPayroll(ctx, y)
+		if len(payroll) != 2 || payroll[0].Proposal == nil {
+			t.Errorf("payroll = %+v", payroll)
+		}
+		id, _ := s.MeritProposalID(ctx, emp.ID, y.Name)
+		trail, _ := s.AuditTrail(ctx, "merit_proposal", id)
+		if len(trail) != 2 || trail[1].Action != "merit.propose" || !strings.Contains(trail[1].Before, `"base_bp":350`) {
+			t.Errorf("audit = %+v", trail)
+		}
+	})
+}
