@@ -518,9 +518,11 @@ func (a *App) roster(ctx context.Context, args []string) int {
 	}
 	fs := a.flags("roster import", "roster import FILE.csv [--dry-run] [--deactivate-missing]",
 		`Loads the people in the program from a CSV file with the header
-  email,name,manager_email,unit,hr[,hire_date]
-(manager_email empty for the top of the tree, hr true or false, hire_date
-YYYY-MM-DD). Every email must belong to a Slack user. A file with any problem
+  email,name,manager_email,unit,hr[,hire_date][,leave_from,leave_to]
+(manager_email empty for the top of the tree; hr empty, false, agency,
+secretariat, hrd or chro; dates YYYY-MM-DD; leave_from records the person's
+leave from that day, open unless leave_to ends it, and an empty pair leaves
+their leave as it is). Every email must belong to a Slack user. A file with any problem
 is rejected whole, with every problem listed by line, and nothing changes.`)
 	dryRun := fs.Bool("dry-run", false, "check the file and report what would change, without changing anything")
 	deactivate := fs.Bool("deactivate-missing", false, "take people who are not in the file out of the program")

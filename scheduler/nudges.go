@@ -430,8 +430,11 @@ func (n *Nudger) route(now time.Time, r *roster, pr *pageRead) {
 				pr.lines[to] = append(pr.lines[to], NudgeLine{Item: it, About: p, Year: y.About(it), Key: review.ReminderKey(fy, p.ID, it)})
 			}
 			cy, ok := pr.closing[c][p.ID]
-			if !ok || cy.ReviewID == 0 {
-				continue // nothing of the closing year for them
+			if !ok || cy.ReviewID == 0 && cy.Since.After(cy.Year.End()) {
+				// Not in the closing year's program. Someone who was, with
+				// nothing recorded in it (who joined in June, say), still
+				// owes its wrap-up.
+				continue
 			}
 			for _, it := range review.ClosingItems(n.Cal.Due(cy, now), cy.Year, n.Cal.Today(now)) {
 				to := p.ID
