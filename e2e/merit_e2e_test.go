@@ -125,6 +125,18 @@ func TestMeritProposals(t *testing.T) {
 		list = w.waitFor(mona, func(v *slackemu.View) bool { return strings.Contains(rawText(v.Raw), "Proposed:") })
 		mustContain(t, "the list after", rawText(list.Raw), "Proposed: 3.5% to base ($1,981.00) → $58,580.92 a year", "$1,981.00 of $1,981.00 proposed so far, $0.00 left")
 		mustNotContain(t, "Eli's Home", w.home(eli), "56,599", "58,580")
+		// Mona's manager sees her team's, read only (and the look is in
+		// the audit log); Pat, beside her, does not.
+		w.command(dana, "merit <@U0MONA|mona>")
+		skip := w.waitTopView(dana, "merit")
+		mustContain(t, "Dana's view", rawText(skip.Raw), "Mona Lee's team", "read only", "*Eli Ortiz* · Successful Performer", "Proposed: 3.5% to base")
+		if strings.Contains(string(skip.Raw), `"merit_propose"`) {
+			t.Errorf("Dana's read-only view has a Propose button: %s", skip.Raw)
+		}
+		mustContain(t, "Pat asking", w.reply(pat, "merit <@U0MONA|mona>"), "not one of them")
+		if trail, _ := s.AuditTrail(ctx, "person", monaP.ID); len(trail) == 0 || trail[len(trail)-1].Action != "merit.team.read" || trail[len(trail)-1].Actor != dana {
+			t.Errorf("Dana's look is not in the audit log: %+v", trail)
+		}
 
 		// HR audits the pool: ratings first, then cost; central HR approves,
 		// and payroll's file has Eli's increase. Managers don't audit.
