@@ -35,7 +35,7 @@ func nudger(cfg config.Config, store *storage.Store, api *bot.API, log *slog.Log
 // the digest (nil asks nothing: the running bot's sender checks before it
 // posts).
 func digester(cfg config.Config, store *storage.Store, check func(context.Context, string) error, log *slog.Logger) *scheduler.Digester {
-	return &scheduler.Digester{Store: store, Cal: cfg.Calendar(), Channel: cfg.HRChannel, Message: handlers.DigestMessage,
+	return &scheduler.Digester{Store: store, Cal: cfg.Calendar(), Channel: cfg.HRChannel, Message: handlers.DigestMessage, Listed: handlers.DigestItems,
 		CSV:   func(d review.Digest) []byte { return handlers.DigestCSV(d, cfg.DigestCSVBOM) },
 		Check: check, Log: log}
 }

@@ -20,13 +20,17 @@ import (
 const (
 	digestUnits    = 15
 	digestManagers = 15
-	digestItems    = 3 // per manager
+	digestItems    = DigestItems
 	digestNo       = 10
 	// digestChartUnits is how many units the completion chart draws, the
 	// largest first; the others are one group, "the rest". With it, 10
 	// groups of 3 bars: inside Slack's 20 points a series, and readable.
 	digestChartUnits = 9
 )
+
+// DigestItems is how many of each manager's overdue items the digest's
+// message names; the file has them all (review.DigestBuilder.Listed).
+const DigestItems = 3
 
 // completionLine shows a group's completion rates, part by part.
 func completionLine(p *review.Standing, wrapUps bool) string {
@@ -83,18 +87,18 @@ func DigestMessage(d review.Digest) ([]byte, error) {
 				break
 			}
 			var items []string
-			for j, o := range m.Items {
-				if j == digestItems {
-					items = append(items, fmt.Sprintf("%d more", len(m.Items)-j))
-					break
-				}
+			shown := m.Items[:min(len(m.Items), digestItems)] // Items may hold only these (review.DigestBuilder.Listed)
+			for _, o := range shown {
 				items = append(items, fmt.Sprintf("%s: %s", esc(o.Person.Name), dueText(o.Year, o.Item, false)))
+			}
+			if more := m.Total() - len(shown); more > 0 {
+				items = append(items, fmt.Sprintf("%d more", more))
 			}
 			manager := m.Manager.Name
 			if manager == "" {
 				manager = "(no manager)"
 			}
-			lines = append(lines, fmt.Sprintf("• *%s* (%d): %s", esc(manager), len(m.Items), strings.Join(items, "; ")))
+			lines = append(lines, fmt.Sprintf("• *%s* (%d): %s", esc(manager), m.Total(), strings.Join(items, "; ")))
 		}
 		blocks = append(blocks, section(fitLines(fmt.Sprintf("*Overdue, by manager* (%s)", plural(d.OverdueCount(), "item", "items")), lines, "manager", "managers")))
 	}
@@ -271,12 +275,10 @@ func DigestCSV(d review.Digest, bom bool) []byte {
 		p := d.Units[u]
 		_ = w.Write([]string{"unit", review.SpreadsheetSafe(u), "", "", "", "", fmt.Sprint(p.People), pct(p.Expectations), pct(p.Goals), pct(p.FirstCheckIn), pct(p.ThisQuarter), pct(p.Confirmed), pct(p.Plans), pct(p.WrapUps)})
 	}
-	for _, m := range d.Overdue {
-		for _, o := range m.Items {
-			what := fromSlack(dueText(o.Year, o.Item, false))
-			_ = w.Write([]string{"overdue", review.SpreadsheetSafe(o.Person.Unit), review.SpreadsheetSafe(m.Manager.Name), review.SpreadsheetSafe(o.Person.Name), what, o.Item.DueBy.String()})
-		}
-	}
+	d.EachOverdue(func(m *review.ManagerOverdue, o review.Overdue) {
+		what := fromSlack(dueText(o.Year, o.Item, false))
+		_ = w.Write([]string{"overdue", review.SpreadsheetSafe(o.Person.Unit), review.SpreadsheetSafe(m.Manager.Name), review.SpreadsheetSafe(o.Person.Name), what, o.Item.DueBy.String()})
+	})
 	for _, n := range d.No {
 		_ = w.Write([]string{"answered_no", review.SpreadsheetSafe(n.Person.Unit), "", review.SpreadsheetSafe(n.Person.Name), review.QuestionText(n.Answer.Stage, n.Answer.Question), review.DateOf(n.Answer.AnsweredAt).String()})
 	}

@@ -35,6 +35,10 @@ type Digester struct {
 	// Message and CSV render the digest; a nil CSV leaves the file out.
 	Message func(review.Digest) ([]byte, error)
 	CSV     func(review.Digest) []byte
+	// Listed, when above 0, is how many of each manager's overdue items
+	// the digest writes out in ManagerOverdue.Items (what Message shows);
+	// CSV has them all through Digest.EachOverdue. 0 writes out all.
+	Listed int
 	// Check, if set, says whether a channel may receive the digest, which
 	// names people (bot.API.ConfidentialChannel): nil, a
 	// *bot.ChannelProblem, or another error when it could not be asked.
@@ -42,27 +46,37 @@ type Digester struct {
 	Log   *slog.Logger
 }
 
-// Build gathers the digest at now: one pass over everyone reviewed this
-// fiscal year, a thousand at a time, then the No answers, the week's
+// Build gathers the digest at now: the No answers, then one pass over
+// everyone reviewed this fiscal year, a thousand at a time, keeping of
+// each what the digest needs (review.DigestBuilder), then the week's
 // failed deliveries, and the quarter's overdue items week by week (what
 // earlier digests counted, and this one).
 func (g *Digester) Build(ctx context.Context, now time.Time) (review.Digest, error) {
 	fy := g.Cal.Year(now)
 	b := review.NewDigest(g.Cal, now)
-	people := map[int64]*review.Person{}
-	err := g.Store.EachReviewed(ctx, fy, func(p, m *review.Person, y review.YearState) {
-		people[p.ID] = p
+	b.Listed = g.Listed
+	no, err := g.Store.NoAnswers(ctx, fy)
+	if err != nil {
+		return review.Digest{}, err
+	}
+	// Those who answered No, as the pass meets them: a copy, since the
+	// pass's people come a page at a time.
+	people := make(map[int64]*review.Person, len(no))
+	for _, n := range no {
+		people[n.PersonID] = nil
+	}
+	err = g.Store.EachReviewed(ctx, fy, func(p, m *review.Person, y review.YearState) {
+		if _, ok := people[p.ID]; ok {
+			cp := *p
+			people[p.ID] = &cp
+		}
 		b.Add(p, m, y)
 	})
 	if err != nil {
 		return review.Digest{}, err
 	}
-	no, err := g.Store.NoAnswers(ctx, fy)
-	if err != nil {
-		return review.Digest{}, err
-	}
 	for _, n := range no {
-		if p, ok := people[n.PersonID]; ok {
+		if p := people[n.PersonID]; p != nil {
 			b.AddNo(p, n.Answer)
 		}
 	}
