@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -36,8 +37,8 @@ func nudger(cfg config.Config, store *storage.Store, api *bot.API, log *slog.Log
 // posts).
 func digester(cfg config.Config, store *storage.Store, check func(context.Context, string) error, log *slog.Logger) *scheduler.Digester {
 	return &scheduler.Digester{Store: store, Cal: cfg.Calendar(), Channel: cfg.HRChannel, Message: handlers.DigestMessage, Listed: handlers.DigestItems,
-		CSV:   func(d review.Digest) []byte { return handlers.DigestCSV(d, cfg.DigestCSVBOM) },
-		Check: check, Log: log}
+		WriteCSV: func(w io.Writer, d review.Digest) error { return handlers.WriteDigestCSV(w, d, cfg.DigestCSVBOM) },
+		Check:    check, Log: log}
 }
 
 // digest runs HR's digest at now under the job lock.

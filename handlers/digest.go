@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strings"
@@ -262,8 +263,17 @@ func overdueChart(d review.Digest) []slack.Block {
 // No answer, after a byte-order mark when bom is set (DIGEST_CSV_BOM).
 func DigestCSV(d review.Digest, bom bool) []byte {
 	var b bytes.Buffer
-	b.WriteString(bomIf(bom))
-	w := csv.NewWriter(&b)
+	_ = WriteDigestCSV(&b, d, bom) // a bytes.Buffer takes every write
+	return b.Bytes()
+}
+
+// WriteDigestCSV writes DigestCSV's file to w as it goes, so that the
+// file of a large organisation need not be held whole.
+func WriteDigestCSV(out io.Writer, d review.Digest, bom bool) error {
+	if _, err := io.WriteString(out, bomIf(bom)); err != nil {
+		return err
+	}
+	w := csv.NewWriter(out)
 	_ = w.Write([]string{"section", "unit", "manager", "person", "what", "date", "people", "expectations", "goals", "first_checkin", "this_quarter", "confirmations", "plans", "wrapups"})
 	pct := func(c review.Completion) string {
 		if c.Of == 0 {
@@ -283,5 +293,5 @@ func DigestCSV(d review.Digest, bom bool) []byte {
 		_ = w.Write([]string{"answered_no", review.SpreadsheetSafe(n.Person.Unit), "", review.SpreadsheetSafe(n.Person.Name), review.QuestionText(n.Answer.Stage, n.Answer.Question), review.DateOf(n.Answer.AnsweredAt).String()})
 	}
 	w.Flush()
-	return b.Bytes()
+	return w.Error()
 }
