@@ -178,17 +178,20 @@ func TestMeritProposals(t *testing.T) {
 		w.command(hugo, "merit pool")
 		pool = w.waitTopView(hugo, "merit_pool")
 		mustContain(t, "the pool after proposing again", rawText(pool.Raw), "proposed 1 · to propose 0")
-		if out, _ := w.cli("pay", "export", "--year", "2027"); strings.Contains(out, "eli@example.org") {
+		if out, _ := w.cli("export", "merit", "--year", "2027", "--no-bom"); !strings.Contains(out, ",2027-10-01,waiting for approval\n") {
 			t.Errorf("payroll's file before approval: %s", out)
 		}
 		if _, err := w.emu.ClickViewButton(w.ctx(), hugo, pool.ID, "merit_approve", "EOHHS"); err != nil {
 			t.Fatal(err)
 		}
 		w.waitFor(hugo, func(v *slackemu.View) bool { return strings.Contains(rawText(v.Raw), "increases ✅ approved") })
-		out, code := w.cli("pay", "export", "--year", "2027", "--no-bom")
-		if code != 0 || !strings.HasPrefix(out, "email,name,m_level,quartile,rating,base_salary,increase_percent,increase,new_salary,biweekly,bonus,effective_date\n") ||
-			!strings.Contains(out, "eli@example.org,Eli Ortiz,M-IV,2,Successful Performer,56599.92,3.5,1981.00,58580.92,2253.11,0.00,2027-10-01\n") {
+		out, code := w.cli("export", "merit", "--year", "2027", "--secretariat", "EOHHS", "--no-bom")
+		if code != 0 || !strings.HasPrefix(out, "email,name,secretariat,unit,m_level,quartile,rating,old_salary,base_increase_percent,base_increase,new_salary,biweekly,bonus,prorate,effective_date,status\n") ||
+			!strings.Contains(out, "eli@example.org,Eli Ortiz,EOHHS,EOHHS/Public Health,M-IV,2,Successful Performer,56599.92,3.5,1981.00,58580.92,2253.11,0.00,1.0000,2027-10-01,approved\n") {
 			t.Errorf("payroll's file: %d\n%s", code, out)
+		}
+		if out, _ := w.cli("export", "merit", "--year", "2027", "--secretariat", "EOTSS", "--no-bom"); strings.Contains(out, "eli@example.org") {
+			t.Errorf("another secretariat's file: %s", out)
 		}
 		if trail, _ := s.AuditTrail(ctx, "merit_pool", 0); len(trail) < 2 || trail[0].Action != "merit.audit.read" || trail[0].Actor != hugo {
 			t.Errorf("HR's reads of the pool are not in the audit log: %+v", trail)
