@@ -1,0 +1,77 @@
+package scheduler
+
+import (
+	"context"
+	"time"
+
+	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/storage"
+)
+
+// ScopeStore is what a digest for one part of the organisation reads.
+type ScopeStore interface {
+	// EachReviewedIn walks only the people whose unit lies inside scope.
+	EachReviewedIn(ctx context.Context, fy review.FiscalYear, scope string, fn func(p, manager *review.Person, y review.YearState)) error
+	NoAnswers(ctx context.Context, fy review.FiscalYear) ([]storage.NoAnswer, error)
+	Appeals(ctx context.Context, fy review.FiscalYear, open bool) ([]storage.AppealCase, error)
+}
+
+// Scoped is a digest for one part of the organisation, with the
+// improvement plans open in it.
+type Scoped struct {
+	Digest    review.Digest
+	PlansOpen int
+}
+
+// BuildScope is the digest at now for the people inside scope ("" is
+// everyone), as HR of that part of the organisation sees it: completion by
+// unit, what is overdue by manager, the No answers and the open appeals,
+// all within the scope and walking only the people in it, with the
+// improvement plans open there. What belongs to
+// the whole organisation is left out: failed deliveries, the week-by-week
+// trend (earlier digests counted everyone) and the closing year's counts.
+func BuildScope(ctx context.Context, st ScopeStore, cal review.Calendar, now time.Time, scope string) (Scoped, error) {
+	fy := cal.Year(now)
+	b := review.NewDigest(cal, now)
+	people := map[int64]*review.Person{}
+	plans := 0
+	err := st.EachReviewedIn(ctx, fy, scope, func(p, m *review.Person, y review.YearState) {
+		people[p.ID] = p
+		b.Add(p, m, y)
+		if !y.Left {
+			for _, pl := range y.Plans {
+				if pl.Open() {
+					plans++
+				}
+			}
+		}
+	})
+	if err != nil {
+		return Scoped{}, err
+	}
+	no, err := st.NoAnswers(ctx, fy)
+	if err != nil {
+		return Scoped{}, err
+	}
+	for _, n := range no {
+		if p, ok := people[n.PersonID]; ok {
+			b.AddNo(p, n.Answer)
+		}
+	}
+	d := b.Build(0)
+	open, err := st.Appeals(ctx, 0, true)
+	if err != nil {
+		return Scoped{}, err
+	}
+	today := cal.Today(now)
+	for _, a := range open {
+		if !review.InScope(scope, a.Person.Unit) {
+			continue
+		}
+		d.Appeals++
+		if today.After(a.HearingDue) {
+			d.HearingsOverdue++
+		}
+	}
+	return Scoped{Digest: d, PlansOpen: plans}, nil
+}
