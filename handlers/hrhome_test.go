@@ -176,4 +176,3 @@ func TestHRHome(t *testing.T) {
 		}
 	})
 }
-
