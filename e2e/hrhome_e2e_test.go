@@ -108,6 +108,16 @@ func TestHRHome(t *testing.T) {
 		home = w.home(hugo)
 		mustContain(t, "Hugo's Home in October", home, "*Dana Cho* (", "Eli Ortiz: expectations to set")
 
+		// Someone without HR rights gets neither, whatever they send.
+		files := len(w.emu.Files())
+		w.clickForged(t, eli, "home_hr_export", "redacted", "", "HR's overview, its export and its digest are for HR.")
+		w.clickForged(t, eli, "home_hr_digest", "scope", "", "HR's overview, its export and its digest are for HR.")
+		w.outboxSettled()
+		if n := len(w.emu.Files()); n != files {
+			t.Errorf("a forged Export click uploaded %d files", n-files)
+		}
+		mustNotContain(t, "Eli's DMs", messageText(w.dm(eli, w.dmCount(eli))), "MassPerform · FY20")
+
 		if strings.Contains(w.logs.String(), "panic") {
 			t.Errorf("a panic in the logs:\n%s", w.logs)
 		}

@@ -340,7 +340,7 @@ func (h *handlers) hrLastDigest(ctx context.Context) (string, error) {
 // hrExportClicked queues the redacted compliance export of the viewer's
 // scope to their DM, as `/perform export` does.
 func (h *handlers) hrExportClicked(ctx context.Context, a *bot.Action) {
-	actor, err := h.hrActor(ctx, a.User.ID)
+	actor, err := h.hrOnly(ctx, a.User.ID)
 	if err != nil {
 		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "export")})
 		return
@@ -352,7 +352,7 @@ func (h *handlers) hrExportClicked(ctx context.Context, a *bot.Action) {
 // hrDigestClicked sends the viewer, by DM, the digest of their scope: the
 // channel's blocks, built for the part of the organisation they see.
 func (h *handlers) hrDigestClicked(ctx context.Context, a *bot.Action) {
-	actor, err := h.hrActor(ctx, a.User.ID)
+	actor, err := h.hrOnly(ctx, a.User.ID)
 	if err != nil {
 		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "digest")})
 		return
@@ -375,6 +375,16 @@ func (h *handlers) hrDigestClicked(ctx context.Context, a *bot.Action) {
 		return
 	}
 	h.Wake()
+}
+
+// hrOnly loads the user and refuses anyone without HR rights, in the
+// words of HR's Home.
+func (h *handlers) hrOnly(ctx context.Context, userID string) (review.Actor, error) {
+	actor, err := h.actor(ctx, userID)
+	if err == nil && !actor.HR {
+		err = review.Errorf(review.EFORBIDDEN, "HR's overview, its export and its digest are for HR.")
+	}
+	return actor, err
 }
 
 // scopePayload makes the digest's first line say whose it is: the scope,
