@@ -176,3 +176,35 @@ func TestHRHome(t *testing.T) {
 		}
 	})
 }
+
+// TestHRHomeBesideAFullTeam: a secretariat HR person who manages a team
+// of more than a page keeps Home within Block Kit's limits.
+func TestHRHomeBesideAFullTeam(t *testing.T) {
+	store := hrOrg()
+	boss := store.people[1]
+	boss.SlackID, boss.HR, boss.HRRole = "UBOSS", true, review.HRSecretariat
+	store.people[1] = boss
+	for i := int64(0); i < 30; i++ {
+		store.people[5000+i] = review.Person{ID: 5000 + i, SlackID: fmt.Sprintf("U%d", 5000+i), Name: fmt.Sprintf("Report %02d", i), Unit: "EOHHS", ManagerID: 1, Active: true}
+	}
+	h := testHandlers(store.fakeStore, "2026-10-12")
+	h.Store = store
+	h.Scale = review.ProgramScale
+	view, err := h.homeView(context.Background(), "UBOSS", 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(view)
+	for _, is := range slackemu.ValidateView(raw) {
+		t.Errorf("%s at %s: %s", is.Rule, is.Pointer, is.Message)
+	}
+	text := string(raw)
+	for _, want := range []string{"Your team", "team_pages", "HR · EOHHS", "page 2 of 3", "home_overdue_prev", "home_overdue_next", "HR_CHANNEL isn't set"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("missing %q", want)
+		}
+	}
+	if n := len(view.Blocks.BlockSet); n > maxHomeBlocks {
+		t.Errorf("%d blocks", n)
+	}
+}
