@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -23,6 +24,8 @@ type HRHomeStore interface {
 	EachReviewedIn(ctx context.Context, fy review.FiscalYear, scope string, fn func(p, manager *review.Person, y review.YearState)) error
 	NoAnswers(ctx context.Context, fy review.FiscalYear) ([]storage.NoAnswer, error)
 	LastDigest(ctx context.Context) (storage.DigestSent, error)
+	FailedSince(ctx context.Context, since time.Time) (int, error)
+	DigestCounts(ctx context.Context, from, to review.Date) ([]review.DigestCount, error)
 }
 
 // Identifiers and sizes of HR's part of the Home tab.

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/massperform/massperform/internal/slackemu"
 	"github.com/massperform/massperform/review"
@@ -40,6 +41,11 @@ func (f *fakeStore) NoAnswers(context.Context, review.FiscalYear) ([]storage.NoA
 }
 func (f *fakeStore) LastDigest(context.Context) (storage.DigestSent, error) {
 	return storage.DigestSent{}, review.Errorf(review.ENOTFOUND, "none")
+}
+
+func (f *fakeStore) FailedSince(context.Context, time.Time) (int, error) { return 0, nil }
+func (f *fakeStore) DigestCounts(context.Context, review.Date, review.Date) ([]review.DigestCount, error) {
+	return nil, nil
 }
 
 // hrFake is the fake store with ratings to approve and appeals open.

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/massperform/massperform/review"
@@ -14,6 +15,11 @@ type ScopeStore interface {
 	EachReviewedIn(ctx context.Context, fy review.FiscalYear, scope string, fn func(p, manager *review.Person, y review.YearState)) error
 	NoAnswers(ctx context.Context, fy review.FiscalYear) ([]storage.NoAnswer, error)
 	Appeals(ctx context.Context, fy review.FiscalYear, open bool) ([]storage.AppealCase, error)
+	// What only the whole organisation's digest has.
+	FailedSince(ctx context.Context, since time.Time) (int, error)
+	DigestCounts(ctx context.Context, from, to review.Date) ([]review.DigestCount, error)
+	LiveYears(ctx context.Context, cal review.Calendar, now time.Time) ([]review.FiscalYear, error)
+	YearBusiness(ctx context.Context, fy review.FiscalYear) (review.YearBusiness, error)
 }
 
 // Scoped is a digest for one part of the organisation, with the
@@ -23,13 +29,14 @@ type Scoped struct {
 	PlansOpen int
 }
 
-// BuildScope is the digest at now for the people inside scope ("" is
-// everyone), as HR of that part of the organisation sees it: completion by
-// unit, what is overdue by manager, the No answers and the open appeals,
-// all within the scope and walking only the people in it, with the
-// improvement plans open there. What belongs to
-// the whole organisation is left out: failed deliveries, the week-by-week
-// trend (earlier digests counted everyone) and the closing year's counts.
+// BuildScope is the digest at now for the people inside scope, as HR of
+// that part of the organisation sees it: completion by unit, what is
+// overdue by manager, the No answers and the open appeals, all within the
+// scope and walking only the people in it, with the improvement plans
+// open there. For scope "" (everyone) it is the channel's digest, as
+// Digester.Build makes it; for a part of the organisation, what belongs
+// to the whole is left out: failed deliveries, the week-by-week trend
+// (earlier digests counted everyone) and the closing year's counts.
 func BuildScope(ctx context.Context, st ScopeStore, cal review.Calendar, now time.Time, scope string) (Scoped, error) {
 	fy := cal.Year(now)
 	b := review.NewDigest(cal, now)
@@ -58,7 +65,32 @@ func BuildScope(ctx context.Context, st ScopeStore, cal review.Calendar, now tim
 			b.AddNo(p, n.Answer)
 		}
 	}
-	d := b.Build(0)
+	failed := 0
+	if scope == "" {
+		if failed, err = st.FailedSince(ctx, now.Add(-7*24*time.Hour)); err != nil {
+			return Scoped{}, err
+		}
+	}
+	d := b.Build(failed)
+	if scope == "" {
+		first, _ := fy.Quarter(review.QuarterOf(d.Day))
+		past, err := st.DigestCounts(ctx, first, d.Day)
+		if err != nil {
+			return Scoped{}, err
+		}
+		d.Trend = review.OverdueTrend(d.Day, past, d.OverdueCount())
+		live, err := st.LiveYears(ctx, cal, now)
+		if err != nil {
+			return Scoped{}, err
+		}
+		if slices.Contains(live, fy-1) {
+			closing, err := st.YearBusiness(ctx, fy-1)
+			if err != nil {
+				return Scoped{}, err
+			}
+			d.Closing = &closing
+		}
+	}
 	open, err := st.Appeals(ctx, 0, true)
 	if err != nil {
 		return Scoped{}, err

@@ -1,12 +1,15 @@
 package storage_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/scheduler"
 	"github.com/massperform/massperform/storage"
 	"github.com/massperform/massperform/storage/storagetest"
 )
@@ -73,6 +76,62 @@ func TestLastDigest(t *testing.T) {
 		}
 		if got.Day.String() != "2026-10-12" || got.Status != storage.OutboxPending || got.Channel != "C0HR" || got.SentAt != nil {
 			t.Errorf("LastDigest = %+v", got)
+		}
+	})
+}
+
+// TestBuildScope: for everyone, the scoped digest is the channel's
+// digest; for a secretariat, only its people and units are counted.
+func TestBuildScope(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		const at = "2026-10-12T14:00:00Z"
+		s := storagetest.Open(t, url, newClock(at))
+		var entries []review.RosterEntry
+		for i := range 40 {
+			e := review.RosterEntry{Email: fmt.Sprintf("p%02d@x.org", i), SlackID: fmt.Sprintf("U%02d", i), Name: fmt.Sprintf("P%02d", i),
+				Unit: []string{"EOHHS/DPH", "EOHHS/Revenue", "EOTSS"}[i%3]}
+			if i > 0 {
+				e.ManagerEmail = fmt.Sprintf("p%02d@x.org", i/5)
+			}
+			entries = append(entries, e)
+		}
+		if err := s.ApplyRoster(ctx, "test", review.NewDate(2026, 7, 1), review.PlanRoster(nil, entries, false)); err != nil {
+			t.Fatal(err)
+		}
+		now, _ := time.Parse(time.RFC3339, at)
+		storagetest.SeedYears(t, url, 2027, now)
+		cal := review.Calendar{Loc: time.UTC}
+		whole, err := (&scheduler.Digester{Store: s, Cal: cal}).Build(ctx, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if whole.Org.People != 39 || whole.OverdueCount() == 0 {
+			t.Fatalf("the channel's digest counts %d people, %d overdue", whole.Org.People, whole.OverdueCount())
+		}
+		all, err := scheduler.BuildScope(ctx, s, cal, now, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(whole, all.Digest); diff != "" {
+			t.Errorf("everyone's digest (-channel +scope):\n%s", diff)
+		}
+		eohhs, err := scheduler.BuildScope(ctx, s, cal, now, "EOHHS")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := eohhs.Digest
+		if got, want := d.UnitNames(), []string{"EOHHS/DPH", "EOHHS/Revenue"}; !slices.Equal(got, want) {
+			t.Errorf("EOHHS's units = %v", got)
+		}
+		if d.Org.People != whole.Org.People-whole.Units["EOTSS"].People {
+			t.Errorf("EOHHS counts %d people of %d", d.Org.People, whole.Org.People)
+		}
+		for _, m := range d.Overdue {
+			for _, o := range m.Items {
+				if !review.InUnit(o.Person.Unit, "EOHHS") {
+					t.Errorf("EOHHS's digest lists %s of %s", o.Person.Name, o.Person.Unit)
+				}
+			}
 		}
 	})
 }
