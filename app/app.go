@@ -70,8 +70,8 @@ Usage:
                                 load or update the roster of people in the program
   massperform pay import FILE.csv [--year 2007] [--dry-run]
                                 load HR's pay data (M-level, salary, eligibility) for a merit year
-  massperform pay export --year 2007 [--out FILE] [--no-bom]
-                                write payroll's file of the approved merit increases
+  massperform export merit --year 2027 [--secretariat S] [--out FILE] [--no-bom]
+                                write payroll's file of the merit increases, with their status
   massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]
                                 write HR's compliance evidence as CSV, one line per person
   massperform jobs run nudges|kickoff|digest|timezones|purge [--as-of DATE] [--dry-run]
@@ -594,12 +594,15 @@ is rejected whole, with every problem listed by line, and nothing changes.`)
 }
 
 func (a *App) export(ctx context.Context, args []string) int {
+	if len(args) > 0 && args[0] == "merit" {
+		return a.exportMerit(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "compliance" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprint(a.Stdout, "Usage: massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]\n")
+			fmt.Fprint(a.Stdout, "Usage: massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]\n       massperform export merit --year 2027 [--secretariat S] [--out FILE] [--no-bom]\n")
 			return ExitOK
 		}
-		fmt.Fprint(a.Stderr, "Usage: massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]\n")
+		fmt.Fprint(a.Stderr, "Usage: massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]\n       massperform export merit --year 2027 [--secretariat S] [--out FILE] [--no-bom]\n")
 		return ExitUsage
 	}
 	fs := a.flags("export compliance", "export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]",

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -68,9 +69,9 @@ func meritNotices(ctx context.Context, cfg config.Config, store *storage.Store, 
 // the digest (nil asks nothing: the running bot's sender checks before it
 // posts).
 func digester(cfg config.Config, store *storage.Store, check func(context.Context, string) error, log *slog.Logger) *scheduler.Digester {
-	return &scheduler.Digester{Store: store, Cal: cfg.Calendar(), Channel: cfg.HRChannel, Message: handlers.DigestMessage,
-		CSV:   func(d review.Digest) []byte { return handlers.DigestCSV(d, cfg.DigestCSVBOM) },
-		Check: check, Log: log}
+	return &scheduler.Digester{Store: store, Cal: cfg.Calendar(), Channel: cfg.HRChannel, Message: handlers.DigestMessage, Listed: handlers.DigestItems,
+		WriteCSV: func(w io.Writer, d review.Digest) error { return handlers.WriteDigestCSV(w, d, cfg.DigestCSVBOM) },
+		Check:    check, Log: log}
 }
 
 // digest runs HR's digest at now under the job lock.

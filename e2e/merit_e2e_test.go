@@ -125,6 +125,18 @@ func TestMeritProposals(t *testing.T) {
 		list = w.waitFor(mona, func(v *slackemu.View) bool { return strings.Contains(rawText(v.Raw), "Proposed:") })
 		mustContain(t, "the list after", rawText(list.Raw), "Proposed: 3.5% to base ($1,981.00) → $58,580.92 a year", "$1,981.00 of $1,981.00 proposed so far, $0.00 left")
 		mustNotContain(t, "Eli's Home", w.home(eli), "56,599", "58,580")
+		// Mona's manager sees her team's, read only (and the look is in
+		// the audit log); Pat, beside her, does not.
+		w.command(dana, "merit <@U0MONA|mona>")
+		skip := w.waitTopView(dana, "merit")
+		mustContain(t, "Dana's view", rawText(skip.Raw), "Mona Lee's team", "read only", "*Eli Ortiz* · Successful Performer", "Proposed: 3.5% to base")
+		if strings.Contains(string(skip.Raw), `"merit_propose"`) {
+			t.Errorf("Dana's read-only view has a Propose button: %s", skip.Raw)
+		}
+		mustContain(t, "Pat asking", w.reply(pat, "merit <@U0MONA|mona>"), "not one of them")
+		if trail, _ := s.AuditTrail(ctx, "person", monaP.ID); len(trail) == 0 || trail[len(trail)-1].Action != "merit.team.read" || trail[len(trail)-1].Actor != dana {
+			t.Errorf("Dana's look is not in the audit log: %+v", trail)
+		}
 
 		// HR audits the pool: ratings first, then cost; central HR approves,
 		// and payroll's file has Eli's increase. Managers don't audit.
@@ -166,17 +178,20 @@ func TestMeritProposals(t *testing.T) {
 		w.command(hugo, "merit pool")
 		pool = w.waitTopView(hugo, "merit_pool")
 		mustContain(t, "the pool after proposing again", rawText(pool.Raw), "proposed 1 · to propose 0")
-		if out, _ := w.cli("pay", "export", "--year", "2027"); strings.Contains(out, "eli@example.org") {
+		if out, _ := w.cli("export", "merit", "--year", "2027", "--no-bom"); !strings.Contains(out, ",2027-10-01,waiting for approval\n") {
 			t.Errorf("payroll's file before approval: %s", out)
 		}
 		if _, err := w.emu.ClickViewButton(w.ctx(), hugo, pool.ID, "merit_approve", "EOHHS"); err != nil {
 			t.Fatal(err)
 		}
 		w.waitFor(hugo, func(v *slackemu.View) bool { return strings.Contains(rawText(v.Raw), "increases ✅ approved") })
-		out, code := w.cli("pay", "export", "--year", "2027", "--no-bom")
-		if code != 0 || !strings.HasPrefix(out, "email,name,m_level,quartile,rating,base_salary,increase_percent,increase,new_salary,biweekly,bonus,effective_date\n") ||
-			!strings.Contains(out, "eli@example.org,Eli Ortiz,M-IV,2,Successful Performer,56599.92,3.5,1981.00,58580.92,2253.11,0.00,2027-10-01\n") {
+		out, code := w.cli("export", "merit", "--year", "2027", "--secretariat", "EOHHS", "--no-bom")
+		if code != 0 || !strings.HasPrefix(out, "email,name,secretariat,unit,m_level,quartile,rating,old_salary,base_increase_percent,base_increase,new_salary,biweekly,bonus,prorate,effective_date,status\n") ||
+			!strings.Contains(out, "eli@example.org,Eli Ortiz,EOHHS,EOHHS/Public Health,M-IV,2,Successful Performer,56599.92,3.5,1981.00,58580.92,2253.11,0.00,1.0000,2027-10-01,approved\n") {
 			t.Errorf("payroll's file: %d\n%s", code, out)
+		}
+		if out, _ := w.cli("export", "merit", "--year", "2027", "--secretariat", "EOTSS", "--no-bom"); strings.Contains(out, "eli@example.org") {
+			t.Errorf("another secretariat's file: %s", out)
 		}
 		if trail, _ := s.AuditTrail(ctx, "merit_pool", 0); len(trail) < 2 || trail[0].Action != "merit.audit.read" || trail[0].Actor != hugo {
 			t.Errorf("HR's reads of the pool are not in the audit log: %+v", trail)

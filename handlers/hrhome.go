@@ -34,10 +34,10 @@ const (
 	hrOverdueNextAction = "home_overdue_next"
 	hrExportAction      = "home_hr_export"
 	hrDigestAction      = "home_hr_digest"
-	hrManagersPage      = 10 // managers a page in "Overdue, by manager"
-	hrItemsShown        = 3  // items a manager
-	hrUnitsShown        = 15 // units by name; the others are "the rest"
-	hrWaitingShown      = 5  // pools waiting for the viewer, each with its button
+	hrManagersPage      = 10          // managers a page in "Overdue, by manager"
+	hrItemsShown        = DigestItems // items a manager
+	hrUnitsShown        = 15          // units by name; the others are "the rest"
+	hrWaitingShown      = 5           // pools waiting for the viewer, each with its button
 	hrAppealsNamed      = 5
 	maxHomeBlocks       = 100
 )
@@ -76,7 +76,7 @@ func hrScopeName(actor review.Actor) string {
 // scopedDigest is the digest for the part of the organisation the actor
 // is HR for, with its open improvement plans.
 func (h *handlers) scopedDigest(ctx context.Context, actor review.Actor) (scheduler.Scoped, error) {
-	return scheduler.BuildScope(ctx, h.Store, h.Cal, h.Clock.Now(), actor.Scope)
+	return scheduler.BuildScope(ctx, h.Store, h.Cal, h.Clock.Now(), actor.Scope, DigestItems)
 }
 
 // hrHome is HR's overview on Home, within their scope: completion by unit,
@@ -174,12 +174,12 @@ func (h *handlers) hrOverdue(actor review.Actor, d review.Digest, teamPage, p in
 	var lines []string
 	for _, m := range shown {
 		var items []string
-		for j, o := range m.Items {
-			if j == hrItemsShown {
-				items = append(items, fmt.Sprintf("%d more", len(m.Items)-j))
-				break
-			}
+		shown := m.Items[:min(len(m.Items), hrItemsShown)] // Items holds DigestItems at most
+		for _, o := range shown {
 			items = append(items, fmt.Sprintf("%s: %s", esc(o.Person.Name), dueText(o.Year, o.Item, false)))
+		}
+		if more := m.Total() - len(shown); more > 0 {
+			items = append(items, fmt.Sprintf("%d more", more))
 		}
 		name := "*" + esc(m.Manager.Name) + "*"
 		switch {
@@ -188,7 +188,7 @@ func (h *handlers) hrOverdue(actor review.Actor, d review.Digest, teamPage, p in
 		case !review.InScope(actor.Scope, m.Manager.Unit):
 			name = "_a manager outside " + esc(actor.Scope) + "_"
 		}
-		lines = append(lines, fmt.Sprintf("• %s (%d): %s", name, len(m.Items), strings.Join(items, "; ")))
+		lines = append(lines, fmt.Sprintf("• %s (%d): %s", name, m.Total(), strings.Join(items, "; ")))
 	}
 	head := fmt.Sprintf("*Overdue, by manager* (%s, %s)", plural(d.OverdueCount(), "item", "items"), plural(len(d.Overdue), "manager", "managers"))
 	if pages > 1 {

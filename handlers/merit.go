@@ -36,7 +36,7 @@ const (
 func (h *handlers) registerMerit(r *bot.Router) {
 	r.Command(bot.CommandSpec{
 		Name:    "merit",
-		Usage:   r.Slash() + " merit · merit pool [secretariat]",
+		Usage:   r.Slash() + " merit [@manager] · merit pool [secretariat]",
 		Summary: "your team's merit increases, once ratings are released: what the grid allows each person, and your proposals; for HR, each secretariat's pool",
 		For:     bot.Managers | bot.HR,
 		Handle:  h.meritCommand,
@@ -92,12 +92,22 @@ func (h *handlers) meritCommand(ctx context.Context, c *bot.Command) {
 		if err == nil {
 			view, err = h.meritPoolView(ctx, actor, y, strings.Trim(strings.TrimSpace(rest), "/"))
 		}
+	} else if strings.TrimSpace(c.Rest) != "" {
+		// A team below the viewer's (their own manager's chain), or one
+		// inside HR's scope: read only, and in the audit log.
+		viewer, manager, ok := h.commandTarget(ctx, c, review.ViewTeam, "/perform merit @Mona")
+		if !ok {
+			return
+		}
+		if err = h.Store.RecordRead(ctx, viewer, "merit.team.read", "person", manager.ID, map[string]any{"merit_year": y.Name}); err == nil {
+			view, err = h.meritView(ctx, viewer, manager, y)
+		}
 	} else {
 		if err == nil && !actor.OnRoster() {
 			err = review.NotOnRoster
 		}
 		if err == nil {
-			view, err = h.meritView(ctx, actor, y)
+			view, err = h.meritView(ctx, actor, *actor.Person, y)
 		}
 	}
 	if err != nil {
@@ -108,13 +118,19 @@ func (h *handlers) meritCommand(ctx context.Context, c *bot.Command) {
 	h.openModal(ctx, c, c.TriggerID, view, false)
 }
 
-// meritView lists the actor's direct reports for merit year y.
-func (h *handlers) meritView(ctx context.Context, actor review.Actor, y review.MeritYear) (slack.ModalViewRequest, error) {
-	cases, err := h.Store.MeritTeam(ctx, actor.Person.ID, y)
+// meritView lists manager's direct reports for merit year y, as viewer
+// sees them: with Propose buttons when the viewer is the manager, read
+// only otherwise.
+func (h *handlers) meritView(ctx context.Context, viewer review.Actor, manager review.Person, y review.MeritYear) (slack.ModalViewRequest, error) {
+	cases, err := h.Store.MeritTeam(ctx, manager.ID, y)
 	if err != nil {
 		return slack.ModalViewRequest{}, err
 	}
+	own := viewer.Person != nil && viewer.Person.ID == manager.ID
 	if len(cases) == 0 {
+		if !own {
+			return slack.ModalViewRequest{}, review.Errorf(review.ENOTFOUND, "%s has no direct reports on the roster.", manager.Name)
+		}
 		return slack.ModalViewRequest{}, review.Errorf(review.ENOTFOUND, "You have no direct reports on the roster, so there are no merit increases to propose.")
 	}
 	pools := map[string]storage.MeritPool{}
@@ -131,8 +147,12 @@ func (h *handlers) meritView(ctx context.Context, actor review.Actor, y review.M
 		pools[s] = p
 		order = append(order, s)
 	}
-	blocks := []slack.Block{section(fmt.Sprintf("*Merit increases · %s*, effective %s, for the %s ratings.\nEach line is what the merit grid allows for the person's rating and place in their salary band. Salaries are confidential: they stay between you, your managers and HR.",
-		esc(y.Name), y.Effective.Human(), y.RatingsYear))}
+	intro := fmt.Sprintf("*Merit increases · %s*, effective %s, for the %s ratings.\nEach line is what the merit grid allows for the person's rating and place in their salary band. Salaries are confidential: they stay between you, your managers and HR.",
+		esc(y.Name), y.Effective.Human(), y.RatingsYear)
+	if !own {
+		intro = fmt.Sprintf("*Merit increases · %s* · %s's team, effective %s. %s proposes them; you're seeing them read only.", esc(y.Name), esc(manager.Name), y.Effective.Human(), esc(manager.Name))
+	}
+	blocks := []slack.Block{section(intro)}
 	for _, s := range order {
 		blocks = append(blocks, note(poolLine(pools[s])))
 	}
@@ -143,7 +163,7 @@ func (h *handlers) meritView(ctx context.Context, actor review.Actor, y review.M
 			break
 		}
 		text, can := h.meritLine(y, c)
-		if can {
+		if can && own {
 			label := "Propose"
 			if c.Proposal != nil {
 				label = "Change"
@@ -420,7 +440,7 @@ func (h *handlers) proposeSubmit(ctx context.Context, s *bot.Submission) (*slack
 	}
 	if m.Parent != "" {
 		s.After(func(ctx context.Context) {
-			view, err := h.meritView(ctx, actor, y)
+			view, err := h.meritView(ctx, actor, *actor.Person, y)
 			if err == nil {
 				_, err = h.Slack.UpdateViewContext(ctx, view, "", "", m.Parent)
 			}

@@ -505,7 +505,21 @@ func CanApproveMerit(y MeritYear, secretariat string, s MeritSummary) error {
 }
 
 // PayrollColumns are the payroll file's columns.
-var PayrollColumns = []string{"email", "name", "m_level", "quartile", "rating", "base_salary", "increase_percent", "increase", "new_salary", "biweekly", "bonus", "effective_date"}
+var PayrollColumns = []string{"email", "name", "secretariat", "unit", "m_level", "quartile", "rating", "old_salary", "base_increase_percent", "base_increase",
+	"new_salary", "biweekly", "bonus", "prorate", "effective_date", "status"}
+
+// The statuses of a proposal in payroll's file.
+const (
+	PayrollApproved = "approved"
+	PayrollWaiting  = "waiting for approval"
+	PayrollReturned = "returned to the manager"
+	PayrollOutside  = "outside the rules now"
+)
+
+// Factor writes a pro-rating share (ten-thousandths) as a decimal: 0.7562.
+func Factor(tenThousandths int64) string {
+	return fmt.Sprintf("%d.%04d", tenThousandths/10000, tenThousandths%10000)
+}
 
 // Decimal writes cents as a plain decimal for a file: 58580.92.
 func (c Cents) Decimal() string { return fmt.Sprintf("%d.%02d", int64(c/100), int64(c%100)) }

@@ -37,13 +37,29 @@ type Scoped struct {
 // Digester.Build makes it; for a part of the organisation, what belongs
 // to the whole is left out: failed deliveries, the week-by-week trend
 // (earlier digests counted everyone) and the closing year's counts.
-func BuildScope(ctx context.Context, st ScopeStore, cal review.Calendar, now time.Time, scope string) (Scoped, error) {
+//
+// listed is how many of each manager's overdue items are written out in
+// full (review.DigestBuilder.Listed; 0 for all of them).
+func BuildScope(ctx context.Context, st ScopeStore, cal review.Calendar, now time.Time, scope string, listed int) (Scoped, error) {
 	fy := cal.Year(now)
 	b := review.NewDigest(cal, now)
-	people := map[int64]*review.Person{}
+	b.Listed = listed
+	no, err := st.NoAnswers(ctx, fy)
+	if err != nil {
+		return Scoped{}, err
+	}
+	// Those who answered No, as the walk meets them: a copy, since its
+	// people come a page at a time.
+	people := make(map[int64]*review.Person, len(no))
+	for _, n := range no {
+		people[n.PersonID] = nil
+	}
 	plans := 0
-	err := st.EachReviewedIn(ctx, fy, scope, func(p, m *review.Person, y review.YearState) {
-		people[p.ID] = p
+	err = st.EachReviewedIn(ctx, fy, scope, func(p, m *review.Person, y review.YearState) {
+		if _, ok := people[p.ID]; ok {
+			cp := *p
+			people[p.ID] = &cp
+		}
 		b.Add(p, m, y)
 		if !y.Left {
 			for _, pl := range y.Plans {
@@ -56,12 +72,8 @@ func BuildScope(ctx context.Context, st ScopeStore, cal review.Calendar, now tim
 	if err != nil {
 		return Scoped{}, err
 	}
-	no, err := st.NoAnswers(ctx, fy)
-	if err != nil {
-		return Scoped{}, err
-	}
 	for _, n := range no {
-		if p, ok := people[n.PersonID]; ok {
+		if p := people[n.PersonID]; p != nil {
 			b.AddNo(p, n.Answer)
 		}
 	}

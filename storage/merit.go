@@ -480,13 +480,30 @@ func (s *Store) MeritSecretariats(ctx context.Context, y review.MeritYear) ([]st
 	return out, nil
 }
 
-// MeritPayroll returns the people whose increases central HR approved for
-// the merit year (their secretariat's approval), ordered by name: what
-// payroll is given.
-func (s *Store) MeritPayroll(ctx context.Context, y review.MeritYear) ([]MeritCase, error) {
-	out, err := meritCases(s.read(ctx), y, `EXISTS (SELECT 1 FROM merit_proposals mp JOIN merit_approvals ma ON ma.merit_year = mp.merit_year AND ma.secretariat = mp.secretariat
-		WHERE mp.person_id = p.id AND mp.merit_year = ?) AND EXISTS (SELECT 1 FROM pay_records pr WHERE pr.person_id = p.id AND pr.merit_year = ?)`, y.Name, y.Name)
-	return out, s.wrap("merit payroll", err)
+// MeritExport returns everyone with a proposal for the merit year (in
+// the secretariat, if one is named), ordered by name, and which
+// secretariats central HR approved: what payroll is given.
+func (s *Store) MeritExport(ctx context.Context, y review.MeritYear, secretariat string) ([]MeritCase, map[string]bool, error) {
+	where := `EXISTS (SELECT 1 FROM merit_proposals mp WHERE mp.person_id = p.id AND mp.merit_year = ?) AND EXISTS (SELECT 1 FROM pay_records pr WHERE pr.person_id = p.id AND pr.merit_year = ?)`
+	args := []any{y.Name, y.Name}
+	if secretariat != "" {
+		where += " AND (p.unit = ? OR p.unit LIKE ?)"
+		args = append(args, secretariat, secretariat+"/%")
+	}
+	db := s.read(ctx)
+	out, err := meritCases(db, y, where, args...)
+	if err != nil {
+		return nil, nil, s.wrap("merit export", err)
+	}
+	var secs []string
+	if err := db.Model(&meritApprovalRow{}).Where("merit_year = ?", y.Name).Pluck("secretariat", &secs).Error; err != nil {
+		return nil, nil, s.wrap("merit export", err)
+	}
+	approved := make(map[string]bool, len(secs))
+	for _, sec := range secs {
+		approved[sec] = true
+	}
+	return out, approved, nil
 }
 
 // MeritNoticeBuild renders a person's merit notice: their case, and the

@@ -161,9 +161,12 @@ func TestProposeMerit(t *testing.T) {
 		if err := s.ReturnMerit(ctx, hr, y, emp.ID, "late", nil); review.ErrorCode(err) != review.ECONFLICT {
 			t.Errorf("a return after approval = %v", err)
 		}
-		payroll, _ := s.MeritPayroll(ctx, y)
-		if len(payroll) != 2 || payroll[0].Proposal == nil {
-			t.Errorf("payroll = %+v", payroll)
+		payroll, approved, _ := s.MeritExport(ctx, y, "")
+		if len(payroll) != 2 || payroll[0].Proposal == nil || !approved["A"] {
+			t.Errorf("payroll = %+v, %v", payroll, approved)
+		}
+		if other, _, _ := s.MeritExport(ctx, y, "B"); len(other) != 0 {
+			t.Errorf("another secretariat's = %+v", other)
 		}
 		id, _ := s.MeritProposalID(ctx, emp.ID, y.Name)
 		trail, _ := s.AuditTrail(ctx, "merit_proposal", id)
