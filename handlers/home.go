@@ -17,7 +17,7 @@ import (
 
 // Identifiers of the Home tab.
 const (
-	homeTeamPrevAction = "home_team_prev" // button value: the page to show
+	homeTeamPrevAction = "home_team_prev" // button value: "<team page>:<HR's overdue page>"
 	homeTeamNextAction = "home_team_next"
 	teamMenuAction     = "team_menu" // overflow option values: "<what>:<person id>"
 	teamPageSize       = 25
@@ -93,7 +93,7 @@ func (h *handlers) homeView(ctx context.Context, userID string, p, overdue int) 
 		return slack.HomeTabViewRequest{}, err
 	}
 	if len(team) > 0 {
-		blocks = append(blocks, h.teamBlocks(me.ID, team, p)...)
+		blocks = append(blocks, h.teamBlocks(me.ID, team, p, overdue)...)
 	}
 	closing, err := h.closingTeam(ctx, me.ID, fy)
 	if err != nil {
@@ -236,8 +236,9 @@ func quarterStrip(y review.YearState, now time.Time, cal review.Calendar) string
 }
 
 // teamBlocks lists one page of the user's direct reports with how far each
-// has got, and a button to set their expectations.
-func (h *handlers) teamBlocks(me int64, team []storage.TeamMember, p int) []slack.Block {
+// has got, and a button to set their expectations. Its page buttons keep
+// overdue, the page of HR's overdue list.
+func (h *handlers) teamBlocks(me int64, team []storage.TeamMember, p, overdue int) []slack.Block {
 	shown, at, pages := page(team, p, teamPageSize)
 	now := h.Clock.Now()
 	summary := plural(len(team), "direct report", "direct reports")
@@ -290,10 +291,10 @@ func (h *handlers) teamBlocks(me int64, team []storage.TeamMember, p int) []slac
 	if pages > 1 {
 		var nav []slack.BlockElement
 		if at > 0 {
-			nav = append(nav, button("◀ Previous", homeTeamPrevAction, strconv.Itoa(at-1), false))
+			nav = append(nav, button("◀ Previous", homeTeamPrevAction, homeValue(at-1, overdue), false))
 		}
 		if at < pages-1 {
-			nav = append(nav, button("Next ▶", homeTeamNextAction, strconv.Itoa(at+1), false))
+			nav = append(nav, button("Next ▶", homeTeamNextAction, homeValue(at+1, overdue), false))
 		}
 		blocks = append(blocks, slack.NewActionBlock("team_pages", nav...))
 	}
