@@ -429,6 +429,7 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	if rehearsal != nil {
 		deps.Rehearsal = rehearsal
 	}
+	deps.HRChannel = cfg.HRChannel
 	handlers.Register(router, deps)
 	b := bot.New(api, router, log.With("component", "bot"))
 	b.Observe(m)

@@ -81,7 +81,15 @@ func (h *handlers) exportCommand(ctx context.Context, c *bot.Command) {
 			return
 		}
 	}
-	c.Reply(ctx, bot.Message{Text: "Preparing your export. It will arrive in your DM with MassPerform."})
+	h.export(ctx, actor, c.UserID, exportOptions{year: fy, unit: unit, full: full, bom: o.bom}, func(text string) { c.Reply(ctx, bot.Message{Text: text}) })
+}
+
+// export writes the compliance evidence o asks for, as actor may see it,
+// and uploads it to userID's DM with the app, telling them through reply
+// that it is coming, or what went wrong. o.unit must lie in actor's scope.
+func (h *handlers) export(ctx context.Context, actor review.Actor, userID string, o exportOptions, reply func(text string)) {
+	fy, unit, full := o.year, o.unit, o.full
+	reply("Preparing your export. It will arrive in your DM with MassPerform.")
 	var buf bytes.Buffer
 	buf.WriteString(bomIf(o.bom))
 	n, withheld, err := review.WriteComplianceCSV(&buf, h.Scale, actor, !full, func(fn func(review.ComplianceRow) error) error {
@@ -91,7 +99,7 @@ func (h *handlers) exportCommand(ctx context.Context, c *bot.Command) {
 		err = review.Errorf(review.ENOTFOUND, "Nobody in %s was in the %s program, so there's nothing to export.", orAll(unit), fy)
 	}
 	if err != nil {
-		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "export")})
+		reply(h.userMessage(err, "export"))
 		return
 	}
 	name := "compliance-" + fy.String()
@@ -111,9 +119,9 @@ func (h *handlers) exportCommand(ctx context.Context, c *bot.Command) {
 		// Only the viewer's own line can be: HR sees everyone else's.
 		comment += " Your own line is withheld (your rating and your manager's comments) until your rating is released to you."
 	}
-	if err := h.Slack.UploadFile(ctx, c.UserID, bot.File{Name: name + ".csv", Title: name, Comment: comment, Data: buf.Bytes()}); err != nil {
+	if err := h.Slack.UploadFile(ctx, userID, bot.File{Name: name + ".csv", Title: name, Comment: comment, Data: buf.Bytes()}); err != nil {
 		h.Log.Warn("upload export", "err", err)
-		c.Reply(ctx, bot.Message{Text: "Slack didn't take the file. Please try again in a minute."})
+		reply("Slack didn't take the file. Please try again in a minute.")
 	}
 }
 

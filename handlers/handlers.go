@@ -88,6 +88,7 @@ type Store interface {
 	MeritAuditOf(ctx context.Context, actor review.Actor, y review.MeritYear, secretariat string) (storage.MeritAudit, error)
 	ApproveMerit(ctx context.Context, actor review.Actor, y review.MeritYear, secretariat string) (storage.MeritAudit, error)
 	CloseYear(ctx context.Context, actor review.Actor, fy review.FiscalYear, today review.Date, anyway bool) (review.YearBusiness, error)
+	HRHomeStore
 }
 
 // Deps is what the handlers need.
@@ -109,6 +110,8 @@ type Deps struct {
 	Rehearsal Rehearsal
 	// Merit are the merit pay years (MERIT_DIR), earliest first.
 	Merit []review.MeritYear
+	// HRChannel is HR_CHANNEL, where the digest goes ("" when not set).
+	HRChannel string
 }
 
 // handlers is the set of surfaces, sharing Deps.

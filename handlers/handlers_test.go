@@ -170,12 +170,12 @@ func TestGoldenSurfaces(t *testing.T) {
 	golden(t, "goals_list", list)
 	gdm, _ := goalsDM(eli, year)
 	golden(t, "goals_dm", json.RawMessage(gdm))
-	home, err := h.homeView(context.Background(), "U1", 0)
+	home, err := h.homeView(context.Background(), "U1", 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "home_manager", home)
-	home, _ = h.homeView(context.Background(), "U2", 0)
+	home, _ = h.homeView(context.Background(), "U2", 0, 0)
 	golden(t, "home_employee", home)
 	r := bot.NewRouter("/perform")
 	Register(r, h.Deps)
@@ -320,13 +320,13 @@ func TestLargestSurfacesStayInsideBlockKit(t *testing.T) {
 	list, _ := h.goalsList(ctx, emp, year)
 	view("goals list", list)
 	for p := range 13 {
-		home, err := h.homeView(ctx, "U1", p)
+		home, err := h.homeView(ctx, "U1", p, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		view(fmt.Sprintf("manager home page %d", p), home)
 	}
-	home, _ := h.homeView(ctx, "U2", 0)
+	home, _ := h.homeView(ctx, "U2", 0, 0)
 	view("employee home", home)
 	dm, _ := expectationsDM(mgr.Name, year, false, h.Cal.Due(year, h.Clock.Now()))
 	message("expectations DM", dm)

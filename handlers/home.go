@@ -17,7 +17,7 @@ import (
 
 // Identifiers of the Home tab.
 const (
-	homeTeamPrevAction = "home_team_prev" // button value: the page to show
+	homeTeamPrevAction = "home_team_prev" // button value: "<team page>:<HR's overdue page>"
 	homeTeamNextAction = "home_team_next"
 	teamMenuAction     = "team_menu" // overflow option values: "<what>:<person id>"
 	teamPageSize       = 25
@@ -25,20 +25,22 @@ const (
 )
 
 func (h *handlers) registerHome(r *bot.Router) {
-	r.Home(func(ctx context.Context, o *bot.HomeOpened) { h.publishHome(ctx, o.UserID, 0) })
+	r.Home(func(ctx context.Context, o *bot.HomeOpened) { h.publishHomeAt(ctx, o.UserID, 0, 0) })
 	turn := func(ctx context.Context, a *bot.Action) {
-		p, _ := strconv.Atoi(a.Action.Value)
-		h.publishHome(ctx, a.User.ID, p)
+		team, overdue := homePages(a.Action.Value)
+		h.publishHomeAt(ctx, a.User.ID, team, overdue)
 	}
 	r.Action(homeTeamPrevAction, turn)
 	r.Action(homeTeamNextAction, turn)
 	r.Action(teamMenuAction, h.teamMenu)
+	h.registerHRHome(r)
 }
 
-// publishHome shows the user their year and, if they manage anyone, page
-// p of their team.
-func (h *handlers) publishHome(ctx context.Context, userID string, p int) {
-	view, err := h.homeView(ctx, userID, p)
+// publishHomeAt shows the user their year, page team of their team if
+// they manage anyone, and for HR, page overdue of what is overdue in their
+// part of the organisation.
+func (h *handlers) publishHomeAt(ctx context.Context, userID string, team, overdue int) {
+	view, err := h.homeView(ctx, userID, team, overdue)
 	if err != nil {
 		view = slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: []slack.Block{
 			section(h.userMessage(err, "home")),
@@ -49,7 +51,7 @@ func (h *handlers) publishHome(ctx context.Context, userID string, p int) {
 	}
 }
 
-func (h *handlers) homeView(ctx context.Context, userID string, p int) (slack.HomeTabViewRequest, error) {
+func (h *handlers) homeView(ctx context.Context, userID string, p, overdue int) (slack.HomeTabViewRequest, error) {
 	now := h.Clock.Now()
 	fy := h.Cal.Year(now)
 	actor, err := h.actor(ctx, userID)
@@ -58,6 +60,16 @@ func (h *handlers) homeView(ctx context.Context, userID string, p int) (slack.Ho
 	}
 	blocks := []slack.Block{header("Your " + fy.String())}
 	if !actor.OnRoster() {
+		if actor.HR {
+			// Central HR from HR_USERS, not in the program themselves.
+			blocks = append(blocks, section("You're not in the program yourself; you have HR's view of it."))
+			hr, err := h.hrHome(ctx, actor, p, overdue, maxHomeBlocks-len(blocks))
+			if err != nil {
+				return slack.HomeTabViewRequest{}, err
+			}
+			blocks = append(blocks, hr...)
+			return slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: "home", Blocks: slack.Blocks{BlockSet: blocks}}, nil
+		}
 		blocks = append(blocks, section(esc(review.NotOnRoster.Message)))
 		return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}, nil
 	}
@@ -81,7 +93,7 @@ func (h *handlers) homeView(ctx context.Context, userID string, p int) (slack.Ho
 		return slack.HomeTabViewRequest{}, err
 	}
 	if len(team) > 0 {
-		blocks = append(blocks, h.teamBlocks(me.ID, team, p)...)
+		blocks = append(blocks, h.teamBlocks(me.ID, team, p, overdue)...)
 	}
 	closing, err := h.closingTeam(ctx, me.ID, fy)
 	if err != nil {
@@ -98,6 +110,13 @@ func (h *handlers) homeView(ctx context.Context, userID string, p int) (slack.Ho
 			lines = append(lines, fmt.Sprintf("• %s · %s", r.Day.Human(), plural(r.Items, "item", "items")))
 		}
 		blocks = append(blocks, slack.NewDividerBlock(), section("*Reminders we sent you*\n"+strings.Join(lines, "\n")))
+	}
+	if actor.HR {
+		hr, err := h.hrHome(ctx, actor, p, overdue, maxHomeBlocks-len(blocks))
+		if err != nil {
+			return slack.HomeTabViewRequest{}, err
+		}
+		blocks = append(blocks, hr...)
 	}
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: "home", Blocks: slack.Blocks{BlockSet: blocks}}, nil
 }
@@ -217,8 +236,9 @@ func quarterStrip(y review.YearState, now time.Time, cal review.Calendar) string
 }
 
 // teamBlocks lists one page of the user's direct reports with how far each
-// has got, and a button to set their expectations.
-func (h *handlers) teamBlocks(me int64, team []storage.TeamMember, p int) []slack.Block {
+// has got, and a button to set their expectations. Its page buttons keep
+// overdue, the page of HR's overdue list.
+func (h *handlers) teamBlocks(me int64, team []storage.TeamMember, p, overdue int) []slack.Block {
 	shown, at, pages := page(team, p, teamPageSize)
 	now := h.Clock.Now()
 	summary := plural(len(team), "direct report", "direct reports")
@@ -271,10 +291,10 @@ func (h *handlers) teamBlocks(me int64, team []storage.TeamMember, p int) []slac
 	if pages > 1 {
 		var nav []slack.BlockElement
 		if at > 0 {
-			nav = append(nav, button("◀ Previous", homeTeamPrevAction, strconv.Itoa(at-1), false))
+			nav = append(nav, button("◀ Previous", homeTeamPrevAction, homeValue(at-1, overdue), false))
 		}
 		if at < pages-1 {
-			nav = append(nav, button("Next ▶", homeTeamNextAction, strconv.Itoa(at+1), false))
+			nav = append(nav, button("Next ▶", homeTeamNextAction, homeValue(at+1, overdue), false))
 		}
 		blocks = append(blocks, slack.NewActionBlock("team_pages", nav...))
 	}

@@ -128,7 +128,7 @@ func (h *handlers) ackClicked(ctx context.Context, a *bot.Action) {
 	}
 	a.Reply(ctx, bot.Message{Text: fmt.Sprintf("Noted: you've seen your %s review. You can still write a response until %s.",
 		y.Year, review.DefaultYearEnd.ResponseCloses(h.Holidays, review.DateOf(y.WrapUp.HeldAt.In(h.Cal.Loc))).Human())})
-	h.publishHome(ctx, a.User.ID, 0) // its button goes
+	h.publishHomeAt(ctx, a.User.ID, 0, 0) // its button goes
 }
 
 // respondClicked opens the response form, with what the employee wrote
