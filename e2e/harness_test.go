@@ -281,14 +281,22 @@ func (w *world) reply(user, text string) string {
 	w.t.Helper()
 	before := len(w.emu.MessagesTo(user))
 	w.command(user, text)
-	msgs, err := w.emu.WaitMessages(w.ctx(), user, before+1)
-	if err != nil {
-		w.t.Fatalf("no answer to /perform %s: %v", text, err)
+	ctx := w.ctx()
+	for n := before + 1; ; n++ {
+		msgs, err := w.emu.WaitMessages(ctx, user, n)
+		if err != nil {
+			w.t.Fatalf("no answer to /perform %s: %v", text, err)
+		}
+		// The command's answer (in its ack, through its response_url or
+		// as an ephemeral message), not a DM or a file that happened to
+		// arrive beside it.
+		if m := msgs[n-1]; m.Via == "command_ack" || m.Via == "response_url" || m.Via == "chat.postEphemeral" {
+			w.staleMu.Lock()
+			delete(w.stale, user) // answered in words: no form opened
+			w.staleMu.Unlock()
+			return messageText(m)
+		}
 	}
-	w.staleMu.Lock()
-	delete(w.stale, user) // answered in words: no form opened
-	w.staleMu.Unlock()
-	return messageText(msgs[len(msgs)-1])
 }
 
 // dms waits for the n-th direct message the bot posts to user and returns it.
