@@ -343,12 +343,19 @@ func (s *Server) DropConnections() {
 // connectWait bounds how long deliver waits for a Socket Mode connection.
 const connectWait = 10 * time.Second
 
-// deliver sends an envelope on a live connection (round-robin), waits for
+// deliver sends an envelope on a live connection (round-robin), or posts
+// it to the bot's request URL after DeliverTo (see deliverHTTP); waits for
 // its ack and returns it. It waits (up to 10 seconds) for a connection if
 // there is none. The
 // ack is awaited up to Config.AckWait (or until ctx is done); an ack after
 // Config.AckTimeout is Late. No ack at all is a violation and ErrNoAck.
 func (s *Server) deliver(ctx context.Context, typ string, payload any, acceptsResponsePayload bool, retryAttempt int, retryReason string) (*Ack, error) {
+	s.mu.Lock()
+	overHTTP := s.requestURL != ""
+	s.mu.Unlock()
+	if overHTTP {
+		return s.deliverHTTP(ctx, typ, payload, retryAttempt, retryReason)
+	}
 	body, err := json.Marshal(payload)
 	if err != nil {
 		return nil, err
