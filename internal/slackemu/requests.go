@@ -36,16 +36,22 @@ const (
 const maxResponseBytes = maxAckBytes
 
 // DeliverTo makes the emulator deliver slash commands, interactions and
-// events over HTTP, signed with SigningSecret, to base + CommandsPath,
-// InteractivityPath and EventsPath, instead of over Socket Mode ("" goes
-// back to Socket Mode). Slack's rules apply: a response later than
-// AckTimeout is a violation (the user sees an error), an event that
-// fails or times out is retried with X-Slack-Retry-Num and
-// X-Slack-Retry-Reason after each of EventRetryDelays, signed anew.
-func (s *Server) DeliverTo(base string) {
+// events over HTTP, signed with SigningSecret, to a base URL's
+// CommandsPath, InteractivityPath and EventsPath, instead of over Socket
+// Mode (no base goes back to Socket Mode). With several bases, each
+// request goes to the next, as a load balancer in front of replicas would
+// send them. Slack's rules apply: an answer later than AckTimeout is a
+// violation (the user sees an error); an event whose request fails or
+// times out is posted again after each of EventRetryDelays, signed anew,
+// with X-Slack-Retry-Num and X-Slack-Retry-Reason, and is a violation
+// only when no try succeeds.
+func (s *Server) DeliverTo(bases ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requestURL = strings.TrimRight(base, "/")
+	s.requestURLs = nil
+	for _, b := range bases {
+		s.requestURLs = append(s.requestURLs, strings.TrimRight(b, "/"))
+	}
 }
 
 // SigningSecret is the app's signing secret, which signs every request
@@ -82,7 +88,11 @@ type Response struct {
 // bot refuses it.
 func (s *Server) Post(ctx context.Context, r Request, sig Signing) (*Response, error) {
 	s.mu.Lock()
-	base := s.requestURL
+	var base string
+	if n := len(s.requestURLs); n > 0 {
+		base = s.requestURLs[s.nextURL%n]
+		s.nextURL++
+	}
 	s.mu.Unlock()
 	if base == "" {
 		return nil, errors.New("slackemu: Post needs DeliverTo")
@@ -228,9 +238,9 @@ func (s *Server) deliverHTTP(ctx context.Context, typ string, payload any, retry
 
 	var first *Ack
 	var firstErr error
-	for copy := range times {
+	for n := range times {
 		attempt, reason := retryAttempt, retryReason
-		if copy > 0 {
+		if n > 0 {
 			attempt, reason = attempt+1, "http_timeout"
 		}
 		ack, err := s.postEnvelope(ctx, typ, r, attempt, reason, trigger.TriggerID)
@@ -246,6 +256,7 @@ func (s *Server) deliverHTTP(ctx context.Context, typ string, payload any, retry
 				if err != nil && !errors.Is(err, ErrNoAck) {
 					why = "http_error"
 				}
+				s.logf("slackemu: %s request failed (%v); trying again in %v", typ, err, d)
 				select {
 				case <-time.After(d):
 				case <-ctx.Done():
@@ -255,7 +266,10 @@ func (s *Server) deliverHTTP(ctx context.Context, typ string, payload any, retry
 				ack, err = s.postEnvelope(ctx, typ, r, attempt, why, trigger.TriggerID)
 			}
 		}
-		if copy == 0 {
+		if err != nil && ctx.Err() == nil && s.ctx.Err() == nil {
+			s.violate("%v", err)
+		}
+		if n == 0 {
 			first, firstErr = ack, err
 		}
 	}
@@ -288,16 +302,13 @@ func (s *Server) postEnvelope(ctx context.Context, typ string, r Request, attemp
 		if s.ctx.Err() != nil {
 			return nil, ErrClosed
 		}
-		s.violate("no answer to the %s request %s within %v: %v", typ, envID, s.cfg.AckWait, err)
-		return nil, fmt.Errorf("%w for %s request %s: %v", ErrNoAck, typ, envID, err)
+		return nil, fmt.Errorf("%w to the %s request %s within %v: %v", ErrNoAck, typ, envID, s.cfg.AckWait, err)
 	}
 	if resp.Status != http.StatusOK {
-		s.violate("the bot answered the %s request %s with %d: %.200s", typ, envID, resp.Status, resp.Body)
-		return nil, fmt.Errorf("slackemu: %s request %s: status %d", typ, envID, resp.Status)
+		return nil, fmt.Errorf("slackemu: the bot answered the %s request %s with %d: %.200s", typ, envID, resp.Status, resp.Body)
 	}
 	if len(resp.Body) >= maxResponseBytes {
-		s.violate("the answer to the %s request %s is %d bytes (the emulator takes less than %d, as Slack does of an ack)", typ, envID, len(resp.Body), maxResponseBytes)
-		return nil, fmt.Errorf("%w: the answer to %s request %s is too large", ErrNoAck, typ, envID)
+		return nil, fmt.Errorf("%w: the answer to the %s request %s is %d bytes (Slack takes less than %d, as of an ack)", ErrNoAck, typ, envID, len(resp.Body), maxResponseBytes)
 	}
 	ack := Ack{EnvelopeID: envID, Type: typ, Latency: time.Since(sent), Size: len(resp.Body), SentAt: sent, TriggerID: triggerID}
 	if len(bytes.TrimSpace(resp.Body)) > 0 {

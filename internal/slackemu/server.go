@@ -165,10 +165,11 @@ type Server struct {
 	pending   map[string]*pendingAck
 	delivered map[string]string // envelope ID -> type, for late/unknown ack detection
 	repeat    int               // envelopes still to be sent twice (RepeatNextEnvelopes)
-	// requestURL, once set (DeliverTo), is where envelopes are posted
-	// instead of sent over Socket Mode.
-	requestURL string
-	extraAcks  map[string]int // envelope ID -> acks still welcome for a repeated envelope
+	// requestURLs, once set (DeliverTo), are where envelopes are posted
+	// instead of sent over Socket Mode, each in turn (nextURL).
+	requestURLs []string
+	nextURL     int
+	extraAcks   map[string]int // envelope ID -> acks still welcome for a repeated envelope
 
 	limiter *rateLimiter
 	faults  map[string][]fault

@@ -351,7 +351,7 @@ const connectWait = 10 * time.Second
 // Config.AckTimeout is Late. No ack at all is a violation and ErrNoAck.
 func (s *Server) deliver(ctx context.Context, typ string, payload any, acceptsResponsePayload bool, retryAttempt int, retryReason string) (*Ack, error) {
 	s.mu.Lock()
-	overHTTP := s.requestURL != ""
+	overHTTP := len(s.requestURLs) > 0
 	s.mu.Unlock()
 	if overHTTP {
 		return s.deliverHTTP(ctx, typ, payload, retryAttempt, retryReason)
