@@ -49,10 +49,10 @@ func TestRequestURLsRefuseWhatSlackDidNotSign(t *testing.T) {
 		challenge := slackemu.Request{Path: slackemu.EventsPath, ContentType: "application/json",
 			Body: []byte(`{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`)}
 		if resp := post(challenge, slackemu.Signing{Unsigned: true}); resp.Status != http.StatusUnauthorized {
-			t.Errorf("an unsigned challenge: %d %q", resp.Status, resp.Body)
+			t.Errorf("an unsigned challenge: %d %s", resp.Status, truncate(resp.Body))
 		}
 		if resp := post(challenge, slackemu.Signing{}); resp.Status != http.StatusOK || string(resp.Body) != "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" {
-			t.Errorf("the challenge was answered with %d %q", resp.Status, resp.Body)
+			t.Errorf("the challenge was answered with %d %s", resp.Status, truncate(resp.Body))
 		}
 
 		// A command: refused every way but Slack's, which answers it.
@@ -63,7 +63,7 @@ func TestRequestURLsRefuseWhatSlackDidNotSign(t *testing.T) {
 				t.Fatal(err)
 			}
 			if resp := post(cmd, tt.sig); resp.Status != http.StatusUnauthorized || bytes.Contains(resp.Body, []byte("/perform goals")) {
-				t.Errorf("a command %s: %d %q, want 401 and no answer", tt.name, resp.Status, resp.Body)
+				t.Errorf("a command %s: %d %s, want 401 and no answer", tt.name, resp.Status, truncate(resp.Body))
 			}
 		}
 		cmd, err := w.emu.CommandRequest(eli, "/perform", "help")
@@ -73,11 +73,11 @@ func TestRequestURLsRefuseWhatSlackDidNotSign(t *testing.T) {
 		at := time.Now()
 		resp := post(cmd, slackemu.Signing{At: at})
 		if resp.Status != http.StatusOK || !bytes.Contains(resp.Body, []byte("/perform goals")) {
-			t.Fatalf("the command, signed: %d %q", resp.Status, resp.Body)
+			t.Fatalf("the command, signed: %d %s", resp.Status, truncate(resp.Body))
 		}
 		// The same request again, signature and all: a replay.
 		if resp := post(cmd, slackemu.Signing{At: at}); resp.Status != http.StatusUnauthorized || len(resp.Body) > 0 && bytes.Contains(resp.Body, []byte("/perform goals")) {
-			t.Errorf("the command replayed: %d %q, want 401 and no answer", resp.Status, resp.Body)
+			t.Errorf("the command replayed: %d %s, want 401 and no answer", resp.Status, truncate(resp.Body))
 		}
 
 		// An event: a forged app_home_opened publishes no Home.
@@ -88,7 +88,7 @@ func TestRequestURLsRefuseWhatSlackDidNotSign(t *testing.T) {
 				t.Fatal(err)
 			}
 			if resp := post(ev, tt.sig); resp.Status != http.StatusUnauthorized {
-				t.Errorf("an event %s: %d %q, want 401", tt.name, resp.Status, resp.Body)
+				t.Errorf("an event %s: %d %s, want 401", tt.name, resp.Status, truncate(resp.Body))
 			}
 		}
 		ev, err := w.emu.EventRequest(home, "Ev0SIGNED")
@@ -96,7 +96,7 @@ func TestRequestURLsRefuseWhatSlackDidNotSign(t *testing.T) {
 			t.Fatal(err)
 		}
 		if resp := post(ev, slackemu.Signing{}); resp.Status != http.StatusOK {
-			t.Fatalf("the event, signed: %d %q", resp.Status, resp.Body)
+			t.Fatalf("the event, signed: %d %s", resp.Status, truncate(resp.Body))
 		}
 		waitUntil(t, func() bool { return len(w.emu.CallsTo("views.publish")) == 1 })
 
@@ -144,4 +144,12 @@ func TestSlackRetriesAFailedEvent(t *testing.T) {
 			t.Errorf("the retry did not carry X-Slack-Retry-Num")
 		}
 	})
+}
+
+// truncate keeps a failure's message short.
+func truncate(b []byte) string {
+	if len(b) > 80 {
+		return string(b[:80]) + "…"
+	}
+	return string(b)
 }
