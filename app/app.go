@@ -473,6 +473,9 @@ func (a *App) serve(ctx context.Context, args []string) int {
 			return ExitFailed
 		}
 		defer stop()
+		if overHTTP {
+			log.Info("taking Slack's requests over HTTP, checked with the signing secret", "addr", cfg.HTTPAddr, "paths", strings.Join(bot.Paths, " "))
+		}
 	}
 
 	ctx, cancel := context.WithCancel(ctx)

@@ -83,6 +83,16 @@ func TestEveryCommandHasHelp(t *testing.T) {
 	if code := a.Run(t.Context(), []string{"manifest"}); code != app.ExitOK || !strings.Contains(out.String(), "socket_mode_enabled: true") {
 		t.Errorf("manifest: exit %d, %q", code, out.String())
 	}
+	out.Reset()
+	if code := a.Run(t.Context(), []string{"manifest", "--mode", "http", "--url", "https://hr.example.org"}); code != app.ExitOK ||
+		!strings.Contains(out.String(), "socket_mode_enabled: false") || !strings.Contains(out.String(), "url: https://hr.example.org/slack/commands") {
+		t.Errorf("manifest --mode http: exit %d, %q", code, out.String())
+	}
+	out.Reset()
+	errb.Reset()
+	if code := a.Run(t.Context(), []string{"manifest", "--mode", "http"}); code != app.ExitUsage || out.Len() > 0 || !strings.Contains(errb.String(), "--mode http needs --url") {
+		t.Errorf("manifest --mode http without --url: exit %d, %q %q", code, out.String(), errb.String())
+	}
 }
 
 // TestRedeliveredEventsHaveNoSecondEffect: Slack redelivers an event with
