@@ -744,7 +744,10 @@ func (a *App) listen(addr string, h http.Handler, log *slog.Logger) (stop func()
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	// A request's body must come within ReadTimeout: in http mode the
+	// listener may face the internet, and Slack sends its requests whole
+	// at once.
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("health and metrics listener stopped", "err", err)

@@ -168,96 +168,100 @@ func expectationBlocks(t *testing.T, v *slackemu.View) (string, string) {
 }
 
 func TestRefusals(t *testing.T) {
-	storagetest.Each(t, func(t *testing.T, url string) {
-		w := startCast(t, url, "2026-08-03")
-		tests := []struct {
-			name       string
-			user, text string
-			want       string
-		}{
-			{"an employee for a peer", eli, "expectations <@U0ZOE|zoe>", "Only Zoe Adams's current manager can set their expectations."},
-			{"an employee for themselves", eli, "expectations <@U0ELI|eli>", "Expectations are set by your manager."},
-			{"another manager", pat, "expectations <@U0ELI|eli>", "Only Eli Ortiz's current manager"},
-			{"the manager's manager", dana, "expectations <@U0ELI|eli>", "Only Eli Ortiz's current manager"},
-			{"HR", hana, "expectations <@U0ELI|eli>", "Only Eli Ortiz's current manager"},
-			{"nobody named", mona, "expectations", "Who is it about? Mention them"},
-			{"plain text instead of a mention", mona, "expectations eli", "Who is it about? Mention them"},
-			{"someone off the roster", mona, "expectations <@U0OMAR|omar>", "omar isn't on the MassPerform roster"},
-			{"a stranger", omar, "expectations <@U0ELI|eli>", "not part of the MassPerform program"},
-			{"a stranger's goals", omar, "goals", "not part of the MassPerform program"},
-			{"someone else's goals", mona, "goals <@U0ELI|eli>", "Goals are written by each employee"},
-		}
-		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				mustContain(t, "refusal", w.reply(tt.user, tt.text), tt.want)
-				if v := w.emu.TopView(tt.user); v != nil {
-					t.Errorf("a modal opened for %s: %s", tt.user, v.CallbackID)
-				}
-			})
-		}
-		if n := w.dmCount(eli) + w.dmCount(zoe); n != 0 {
-			t.Errorf("refused commands sent %d DMs", n)
-		}
+	eachMode(t, func(t *testing.T, mode func(*world)) {
+		storagetest.Each(t, func(t *testing.T, url string) {
+			w := startCast(t, url, "2026-08-03", mode)
+			tests := []struct {
+				name       string
+				user, text string
+				want       string
+			}{
+				{"an employee for a peer", eli, "expectations <@U0ZOE|zoe>", "Only Zoe Adams's current manager can set their expectations."},
+				{"an employee for themselves", eli, "expectations <@U0ELI|eli>", "Expectations are set by your manager."},
+				{"another manager", pat, "expectations <@U0ELI|eli>", "Only Eli Ortiz's current manager"},
+				{"the manager's manager", dana, "expectations <@U0ELI|eli>", "Only Eli Ortiz's current manager"},
+				{"HR", hana, "expectations <@U0ELI|eli>", "Only Eli Ortiz's current manager"},
+				{"nobody named", mona, "expectations", "Who is it about? Mention them"},
+				{"plain text instead of a mention", mona, "expectations eli", "Who is it about? Mention them"},
+				{"someone off the roster", mona, "expectations <@U0OMAR|omar>", "omar isn't on the MassPerform roster"},
+				{"a stranger", omar, "expectations <@U0ELI|eli>", "not part of the MassPerform program"},
+				{"a stranger's goals", omar, "goals", "not part of the MassPerform program"},
+				{"someone else's goals", mona, "goals <@U0ELI|eli>", "Goals are written by each employee"},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					mustContain(t, "refusal", w.reply(tt.user, tt.text), tt.want)
+					if v := w.emu.TopView(tt.user); v != nil {
+						t.Errorf("a modal opened for %s: %s", tt.user, v.CallbackID)
+					}
+				})
+			}
+			if n := w.dmCount(eli) + w.dmCount(zoe); n != 0 {
+				t.Errorf("refused commands sent %d DMs", n)
+			}
+		})
 	})
 }
 
 func TestSubmitIsAuthorisedAgain(t *testing.T) {
-	storagetest.Each(t, func(t *testing.T, url string) {
-		w := startCast(t, url, "2026-08-03")
+	eachMode(t, func(t *testing.T, mode func(*world)) {
+		storagetest.Each(t, func(t *testing.T, url string) {
+			w := startCast(t, url, "2026-08-03", mode)
 
-		// Mona opens the form; before she saves, Eli moves to Pat.
-		w.command(mona, "expectations <@U0ELI|eli>")
-		form := w.waitTopView(mona, "expectations")
-		moved := strings.Replace(castRoster, "eli@example.org,Eli Ortiz,mona@example.org", "eli@example.org,Eli Ortiz,pat@example.org", 1)
-		if out, code := w.importRoster(moved); code != 0 || !strings.Contains(out, "moved        1") {
-			t.Fatalf("move import exited %d:\n%s", code, out)
-		}
-		ack := w.submit(mona, form, values{}.text("new:0", "Stale expectation"))
-		errs := ackErrors(ack)
-		if len(errs) == 0 || !strings.Contains(errs["new:0"], "Only Eli Ortiz's current manager") {
-			t.Fatalf("a former manager's save was not refused: %s", ack.Payload)
-		}
-		if w.topView(mona).ID != form.ID {
-			t.Error("the refused form was closed")
-		}
+			// Mona opens the form; before she saves, Eli moves to Pat.
+			w.command(mona, "expectations <@U0ELI|eli>")
+			form := w.waitTopView(mona, "expectations")
+			moved := strings.Replace(castRoster, "eli@example.org,Eli Ortiz,mona@example.org", "eli@example.org,Eli Ortiz,pat@example.org", 1)
+			if out, code := w.importRoster(moved); code != 0 || !strings.Contains(out, "moved        1") {
+				t.Fatalf("move import exited %d:\n%s", code, out)
+			}
+			ack := w.submit(mona, form, values{}.text("new:0", "Stale expectation"))
+			errs := ackErrors(ack)
+			if len(errs) == 0 || !strings.Contains(errs["new:0"], "Only Eli Ortiz's current manager") {
+				t.Fatalf("a former manager's save was not refused: %s", ack.Payload)
+			}
+			if w.topView(mona).ID != form.ID {
+				t.Error("the refused form was closed")
+			}
 
-		// A hand-made submission naming Eli's review, sent as Zoe.
-		eliID := personID(t, w, eli)
-		forged := map[string]any{
-			"type": "view_submission",
-			"user": map[string]any{"id": zoe, "name": "zoe"},
-			"team": map[string]any{"id": "T0EMU"},
-			"view": map[string]any{
-				"id": "VFORGED", "type": "modal", "callback_id": "expectations", "hash": "h",
-				"private_metadata": fmt.Sprintf(`{"p":%d,"fy":2027}`, eliID),
-				"blocks":           []any{map[string]any{"type": "input", "block_id": "new:0", "label": map[string]any{"type": "plain_text", "text": "x"}, "element": map[string]any{"type": "plain_text_input", "action_id": "text"}}},
-				"state":            map[string]any{"values": map[string]any{"new:0": map[string]any{"text": map[string]any{"type": "plain_text_input", "value": "hijacked"}}}},
-			},
-		}
-		ack, err := w.emu.SendInteractive(w.ctx(), forged)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if errs := ackErrors(ack); !strings.Contains(errs["new:0"], "Only Eli Ortiz's current manager") {
-			t.Errorf("forged submission not refused: %s", ack.Payload)
-		}
-		// A hand-made button click asking for Eli's form, as Zoe.
-		before := w.dmCount(zoe)
-		_, err = w.emu.SendInteractive(w.ctx(), map[string]any{
-			"type": "block_actions", "user": map[string]any{"id": zoe}, "team": map[string]any{"id": "T0EMU"},
-			"trigger_id": "1.2.forged", "container": map[string]any{"type": "view", "view_id": "VHOME"},
-			"actions": []any{map[string]any{"action_id": "expectations_open", "block_id": "b", "type": "button", "value": strconv.FormatInt(eliID, 10)}},
+			// A hand-made submission naming Eli's review, sent as Zoe.
+			eliID := personID(t, w, eli)
+			forged := map[string]any{
+				"type": "view_submission",
+				"user": map[string]any{"id": zoe, "name": "zoe"},
+				"team": map[string]any{"id": "T0EMU"},
+				"view": map[string]any{
+					"id": "VFORGED", "type": "modal", "callback_id": "expectations", "hash": "h",
+					"private_metadata": fmt.Sprintf(`{"p":%d,"fy":2027}`, eliID),
+					"blocks":           []any{map[string]any{"type": "input", "block_id": "new:0", "label": map[string]any{"type": "plain_text", "text": "x"}, "element": map[string]any{"type": "plain_text_input", "action_id": "text"}}},
+					"state":            map[string]any{"values": map[string]any{"new:0": map[string]any{"text": map[string]any{"type": "plain_text_input", "value": "hijacked"}}}},
+				},
+			}
+			ack, err := w.emu.SendInteractive(w.ctx(), forged)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if errs := ackErrors(ack); !strings.Contains(errs["new:0"], "Only Eli Ortiz's current manager") {
+				t.Errorf("forged submission not refused: %s", ack.Payload)
+			}
+			// A hand-made button click asking for Eli's form, as Zoe.
+			before := w.dmCount(zoe)
+			_, err = w.emu.SendInteractive(w.ctx(), map[string]any{
+				"type": "block_actions", "user": map[string]any{"id": zoe}, "team": map[string]any{"id": "T0EMU"},
+				"trigger_id": "1.2.forged", "container": map[string]any{"type": "view", "view_id": "VHOME"},
+				"actions": []any{map[string]any{"action_id": "expectations_open", "block_id": "b", "type": "button", "value": strconv.FormatInt(eliID, 10)}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustContain(t, "Zoe's refusal", messageText(w.dm(zoe, before+1)), "That button is for the person's manager.")
+			if w.emu.TopView(zoe) != nil {
+				t.Error("a forged click opened a form")
+			}
+			if n := w.dmCount(eli); n != 0 {
+				t.Errorf("Eli got %d DMs from refused saves", n)
+			}
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		mustContain(t, "Zoe's refusal", messageText(w.dm(zoe, before+1)), "That button is for the person's manager.")
-		if w.emu.TopView(zoe) != nil {
-			t.Error("a forged click opened a form")
-		}
-		if n := w.dmCount(eli); n != 0 {
-			t.Errorf("Eli got %d DMs from refused saves", n)
-		}
 	})
 }
 
