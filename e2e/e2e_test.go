@@ -451,6 +451,9 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		{"no tokens", map[string]string{}, "massperform serve: SLACK_BOT_TOKEN is not set"},
 		{"user token", map[string]string{"SLACK_BOT_TOKEN": "xoxp-1-2", "SLACK_APP_TOKEN": "xapp-1"}, "massperform serve: SLACK_BOT_TOKEN does not look like a bot token"},
 		{"no app token", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1-2"}, "massperform serve: SLACK_APP_TOKEN is not set"},
+		{"http mode without a signing secret", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1-2", "SLACK_MODE": "http"}, "massperform serve: SLACK_SIGNING_SECRET is not set, and SLACK_MODE=http needs it"},
+		{"an app token for a signing secret", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1-2", "SLACK_MODE": "http", "SLACK_SIGNING_SECRET": "xapp-1-A1-2"}, "massperform serve: SLACK_SIGNING_SECRET does not look like a signing secret"},
+		{"a mode Slack has not", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1-2", "SLACK_MODE": "webhooks"}, `massperform serve: SLACK_MODE "webhooks" is not a mode`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
