@@ -228,9 +228,9 @@ func (s *Server) deliverHTTP(ctx context.Context, typ string, payload any, retry
 	}
 	s.mu.Lock()
 	times := 1
-	if s.repeat > 0 {
-		// Over HTTP a copy is Slack's retry: the same body, signed anew,
-		// with the retry headers.
+	if s.repeat > 0 && typ == "events_api" {
+		// Over HTTP a copy is Slack's retry, which only events get: the
+		// same body, signed anew, with the retry headers.
 		s.repeat--
 		times = 2
 	}

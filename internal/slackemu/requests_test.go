@@ -161,3 +161,26 @@ func TestHTTPLateAndLargeAnswers(t *testing.T) {
 	}
 	wantViolation(t, s, "bytes (Slack takes less than")
 }
+
+// TestHTTPRepeatsOnlyEvents: over request URLs a repeated envelope is an
+// event posted again with X-Slack-Retry-Num; a command is never repeated.
+func TestHTTPRepeatsOnlyEvents(t *testing.T) {
+	s := newEmu(t, Config{})
+	s.AddUser(User{ID: "U1", Name: "ann", RealName: "Ann", Email: "ann@example.org"})
+	got := requestURL(t, s, func(int, http.ResponseWriter) {})
+	s.RepeatNextEnvelopes(1)
+	if _, err := s.SlashCommand(ctxT(t), "U1", "/perform", ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(got()); n != 1 {
+		t.Errorf("a command was posted %d times", n)
+	}
+	if _, err := s.SendEventsAPI(ctxT(t), map[string]any{"type": "app_home_opened", "user": "U1", "tab": "home"}, 0, "Ev1"); err != nil {
+		t.Fatal(err)
+	}
+	reqs := got()
+	if len(reqs) != 3 || reqs[1].retryNum != "" || reqs[2].retryNum != "1" || reqs[2].reason != "http_timeout" || !bytes.Equal(reqs[1].body, reqs[2].body) {
+		t.Errorf("the event's copy: %+v", reqs)
+	}
+	wantNoViolations(t, s)
+}

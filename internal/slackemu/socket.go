@@ -446,7 +446,9 @@ func (s *Server) deliver(ctx context.Context, typ string, payload any, acceptsRe
 
 // RepeatNextEnvelopes makes the next n envelopes arrive twice, with the
 // same envelope_id, as when Slack resends one it thinks was lost. Each copy
-// may be acked; the first ack is the one the caller gets.
+// may be acked; the first ack is the one the caller gets. Over request
+// URLs (DeliverTo) only events are repeated, as Slack's retries, with
+// X-Slack-Retry-Num: Slack never posts a command or an interaction twice.
 func (s *Server) RepeatNextEnvelopes(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
