@@ -43,10 +43,9 @@ const (
 	signatureWindow = 5 * time.Minute
 )
 
-// Why a request was refused, for the log.
-var (
-	errReplayed = errors.New("this signature was seen before: a replayed request")
-)
+// errReplayed is why a request with a signature taken before is refused,
+// for the log.
+var errReplayed = errors.New("this signature was seen before: a replayed request")
 
 // RequestURLs makes the bot take Slack's requests over HTTP, checked with
 // the app's signing secret, instead of opening a Socket Mode connection:
