@@ -70,8 +70,8 @@ Usage:
                                 load or update the roster of people in the program
   massperform pay import FILE.csv [--year 2007] [--dry-run]
                                 load HR's pay data (M-level, salary, eligibility) for a merit year
-  massperform pay export --year 2007 [--out FILE] [--no-bom]
-                                write payroll's file of the approved merit increases
+  massperform export merit --year 2027 [--secretariat S] [--out FILE] [--no-bom]
+                                write payroll's file of the merit increases, with their status
   massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]
                                 write HR's compliance evidence as CSV, one line per person
   massperform jobs run nudges|kickoff|digest|timezones|purge [--as-of DATE] [--dry-run]
@@ -384,7 +384,8 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	defer store.Close()
 
 	m := metrics.New()
-	m.Outbox(store.OutboxCounts)
+	m.BuildInfo(a.buildVersion())
+	m.Outbox(store.OutboxCounts, store.OutboxOldestPending)
 	api := slackClient(cfg, store, log, m.Transport(nil))
 	// The database serves one Slack app: the one that first used it. A
 	// database that serves none yet is bound once Slack's first hello
@@ -553,9 +554,11 @@ func (a *App) roster(ctx context.Context, args []string) int {
 	}
 	fs := a.flags("roster import", "roster import FILE.csv [--dry-run] [--deactivate-missing]",
 		`Loads the people in the program from a CSV file with the header
-  email,name,manager_email,unit,hr[,hire_date]
-(manager_email empty for the top of the tree, hr true or false, hire_date
-YYYY-MM-DD). Every email must belong to a Slack user. A file with any problem
+  email,name,manager_email,unit,hr[,hire_date][,leave_from,leave_to]
+(manager_email empty for the top of the tree; hr empty, false, agency,
+secretariat, hrd or chro; dates YYYY-MM-DD; leave_from records the person's
+leave from that day, open unless leave_to ends it, and an empty pair leaves
+their leave as it is). Every email must belong to a Slack user. A file with any problem
 is rejected whole, with every problem listed by line, and nothing changes.`)
 	dryRun := fs.Bool("dry-run", false, "check the file and report what would change, without changing anything")
 	deactivate := fs.Bool("deactivate-missing", false, "take people who are not in the file out of the program")
@@ -626,12 +629,15 @@ is rejected whole, with every problem listed by line, and nothing changes.`)
 }
 
 func (a *App) export(ctx context.Context, args []string) int {
+	if len(args) > 0 && args[0] == "merit" {
+		return a.exportMerit(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "compliance" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprint(a.Stdout, "Usage: massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]\n")
+			fmt.Fprint(a.Stdout, "Usage: massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]\n       massperform export merit --year 2027 [--secretariat S] [--out FILE] [--no-bom]\n")
 			return ExitOK
 		}
-		fmt.Fprint(a.Stderr, "Usage: massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]\n")
+		fmt.Fprint(a.Stderr, "Usage: massperform export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]\n       massperform export merit --year 2027 [--secretariat S] [--out FILE] [--no-bom]\n")
 		return ExitUsage
 	}
 	fs := a.flags("export compliance", "export compliance --year FY2027 [--unit U] [--redact] [--out FILE] [--no-bom]",

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -24,20 +26,52 @@ import (
 // nudger builds the nudge sweep; api may be nil (a dry run asks Slack
 // nothing).
 func nudger(cfg config.Config, store *storage.Store, api *bot.API, log *slog.Logger) *scheduler.Nudger {
-	n := &scheduler.Nudger{Store: store, Cal: cfg.Calendar(), Holidays: cfg.Holidays, Message: handlers.NudgeMessage, Log: log}
+	n := &scheduler.Nudger{Store: store, Cal: cfg.Calendar(), Holidays: cfg.Holidays, Message: handlers.NudgeMessage, Log: log,
+		Notices: func(ctx context.Context, now time.Time) (int, error) { return meritNotices(ctx, cfg, store, now, log) }}
 	if api != nil {
 		n.DND = api.DNDOn
 	}
 	return n
 }
 
+// meritNotices queues the merit notices due at now: those of every merit
+// year in MERIT_DIR whose effective date has come, for the secretariats
+// central HR approved (once each; see storage.QueueMeritNotices).
+func meritNotices(ctx context.Context, cfg config.Config, store *storage.Store, now time.Time, log *slog.Logger) (int, error) {
+	years, err := config.LoadMeritYears(cfg.MeritDir)
+	if errors.Is(err, config.ErrNoMeritDir) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	today := cfg.Calendar().Today(now)
+	queued := 0
+	for _, y := range years {
+		if today.Before(y.Effective) || today.After(y.Effective.AddDays(120)) {
+			continue // not yet, or long past: HR's approvals after that are told by hand
+		}
+		n, err := store.QueueMeritNotices(ctx, y, today, func(c storage.MeritCase, a *review.Award) ([]byte, error) {
+			return handlers.MeritNoticeDM(y, cfg.Scale, cfg.Holidays, today, c, a)
+		})
+		queued += n
+		if err != nil {
+			return queued, err
+		}
+	}
+	if queued > 0 {
+		log.Info("merit notices queued", "notices", queued)
+	}
+	return queued, nil
+}
+
 // digester builds HR's digest job. check says whether HR_CHANNEL may have
 // the digest (nil asks nothing: the running bot's sender checks before it
 // posts).
 func digester(cfg config.Config, store *storage.Store, check func(context.Context, string) error, log *slog.Logger) *scheduler.Digester {
-	return &scheduler.Digester{Store: store, Cal: cfg.Calendar(), Channel: cfg.HRChannel, Message: handlers.DigestMessage,
-		CSV:   func(d review.Digest) []byte { return handlers.DigestCSV(d, cfg.DigestCSVBOM) },
-		Check: check, Log: log}
+	return &scheduler.Digester{Store: store, Cal: cfg.Calendar(), Channel: cfg.HRChannel, Message: handlers.DigestMessage, Listed: handlers.DigestItems,
+		WriteCSV: func(w io.Writer, d review.Digest) error { return handlers.WriteDigestCSV(w, d, cfg.DigestCSVBOM) },
+		Check:    check, Log: log}
 }
 
 // digest runs HR's digest at now under the job lock.

@@ -14,15 +14,12 @@ import (
 	"github.com/massperform/massperform/review"
 )
 
-const payUsage = "Usage: massperform pay import FILE.csv [--year 2007] [--dry-run]\n       massperform pay export --year 2007 [--out FILE] [--no-bom]\n"
+const payUsage = "Usage: massperform pay import FILE.csv [--year 2007] [--dry-run]\n"
 
 // pay loads HR's pay file for a merit year. It prints counts and problems
 // by line, never a salary: its output may land in a terminal's scrollback
 // or a job's log.
 func (a *App) pay(ctx context.Context, args []string) int {
-	if len(args) > 0 && args[0] == "export" {
-		return a.payExport(ctx, args[1:])
-	}
 	if len(args) == 0 || args[0] != "import" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 			fmt.Fprint(a.Stdout, payUsage)
@@ -124,43 +121,47 @@ func (a *App) meritYear(cmd string, cfg config.Config, name string) (review.Meri
 	return review.MeritYear{}, ExitUsage, false
 }
 
-// payExport writes payroll's file: one line per person whose increase
-// central HR approved, with the figures payroll needs.
-func (a *App) payExport(ctx context.Context, args []string) int {
-	fs := a.flags("pay export", "pay export --year 2007 [--out FILE] [--no-bom]",
-		`Writes payroll's file for a merit year: one line per person whose merit
-increase central HR approved (their secretariat's approval), with the M-level,
-quartile, rating, base salary, the increase in percent and dollars, the new
-annual and biweekly salary, the one-time bonus and the effective date.
-Amounts are plain decimals (58580.92). The file holds salaries: keep it
-where payroll's files are kept.`)
+// exportMerit writes payroll's file: one line per person with a merit
+// proposal, its figures and its status; only approved lines are to be
+// paid. Cells are spreadsheet-safe.
+func (a *App) exportMerit(ctx context.Context, args []string) int {
+	fs := a.flags("export merit", "export merit --year 2027 [--secretariat S] [--out FILE] [--no-bom]",
+		`Writes payroll's file for a merit year: one line per person with a merit
+proposal (in the secretariat, if one is named), with the old and new salary,
+the base increase in percent and dollars, the biweekly salary, the one-time
+bonus, the pro-rating factor, the effective date and the status: approved
+(central HR approved the secretariat's increases: pay these), waiting for
+approval, returned to the manager, or outside the rules now (the pay data or
+the rating changed since). Amounts are plain decimals (58580.92). The file
+holds salaries: keep it where payroll's files are kept.`)
 	year := fs.String("year", "", "the merit `YEAR`, as its file names it (required)")
+	secretariat := fs.String("secretariat", "", "only this `SECRETARIAT`")
 	out := fs.String("out", "", "write to this `FILE` instead of standard output")
 	noBOM := fs.Bool("no-bom", false, "leave out the byte-order mark that tells Excel the file is UTF-8 (accented names)")
 	if code, done := parse(fs, args); done {
 		return code
 	}
 	if *year == "" {
-		fmt.Fprint(a.Stderr, "massperform pay export: --year is required, like --year 2007\n")
+		fmt.Fprint(a.Stderr, "massperform export merit: --year is required, like --year 2027\n")
 		return ExitUsage
 	}
-	cfg, ok := a.settings("pay export", config.NeedDatabase)
+	cfg, ok := a.settings("export merit", config.NeedDatabase)
 	if !ok {
 		return ExitUsage
 	}
-	y, code, ok := a.meritYear("pay export", cfg, *year)
+	y, code, ok := a.meritYear("export merit", cfg, *year)
 	if !ok {
 		return code
 	}
 	store, _, err := a.openStore(ctx, cfg, a.logger(cfg))
 	if err != nil {
-		fmt.Fprintln(a.Stderr, "massperform pay export:", describe(err))
+		fmt.Fprintln(a.Stderr, "massperform export merit:", describe(err))
 		return ExitFailed
 	}
 	defer store.Close()
-	cases, err := store.MeritPayroll(ctx, y)
+	cases, approved, err := store.MeritExport(ctx, y, strings.Trim(*secretariat, "/"))
 	if err != nil {
-		fmt.Fprintln(a.Stderr, "massperform pay export:", err)
+		fmt.Fprintln(a.Stderr, "massperform export merit:", err)
 		return ExitFailed
 	}
 	var buf bytes.Buffer
@@ -169,30 +170,40 @@ where payroll's files are kept.`)
 	}
 	w := csv.NewWriter(&buf)
 	_ = w.Write(review.PayrollColumns)
-	n := 0
+	counts := map[string]int{}
 	for _, c := range cases {
 		e := y.Eligible(*c.Pay, c.Person.Active, c.Rating, false)
-		award, err := y.Award(*c.Pay, c.Rating, e, c.Proposal.Proposal, true)
-		if err != nil {
-			fmt.Fprintf(a.Stderr, "massperform pay export: %s's approved increase no longer fits the rules (%s): left out; ask HR to look at it\n", c.Person.Email, review.ErrorMessage(err))
-			continue
+		award, err := y.Award(*c.Pay, c.Rating, e, c.Proposal.Proposal, c.Proposal.Excepted)
+		status := review.PayrollWaiting
+		switch {
+		case c.Proposal.Returned != "":
+			status = review.PayrollReturned
+		case err != nil:
+			status = review.PayrollOutside
+		case approved[c.Person.Secretariat()]:
+			status = review.PayrollApproved
 		}
+		counts[status]++
 		rating, _ := cfg.Scale.Find(c.Rating)
-		_ = w.Write([]string{c.Person.Email, c.Person.Name, c.Pay.Level, strconv.Itoa(award.Quartile), rating.Name, c.Pay.Salary.Decimal(),
-			strings.TrimSuffix(c.Proposal.Base.String(), "%"), award.Increase.Decimal(), award.NewSalary.Decimal(), award.Biweekly.Decimal(), award.Bonus.Decimal(), y.Effective.String()})
-		n++
+		row := []string{c.Person.Email, c.Person.Name, c.Person.Secretariat(), c.Person.Unit, c.Pay.Level, strconv.Itoa(award.Quartile), rating.Name,
+			c.Pay.Salary.Decimal(), strings.TrimSuffix(c.Proposal.Base.String(), "%"), award.Increase.Decimal(), award.NewSalary.Decimal(),
+			award.Biweekly.Decimal(), award.Bonus.Decimal(), review.Factor(e.Prorate), y.Effective.String(), status}
+		for i := range row {
+			row[i] = review.SpreadsheetSafe(row[i])
+		}
+		_ = w.Write(row)
 	}
 	w.Flush()
-	dst := a.Stdout
 	if *out != "" {
 		if err := os.WriteFile(*out, buf.Bytes(), 0o600); err != nil {
-			fmt.Fprintln(a.Stderr, "massperform pay export:", err)
+			fmt.Fprintln(a.Stderr, "massperform export merit:", err)
 			return ExitFailed
 		}
-	} else if _, err := dst.Write(buf.Bytes()); err != nil {
-		fmt.Fprintln(a.Stderr, "massperform pay export:", err)
+	} else if _, err := a.Stdout.Write(buf.Bytes()); err != nil {
+		fmt.Fprintln(a.Stderr, "massperform export merit:", err)
 		return ExitFailed
 	}
-	fmt.Fprintf(a.Stderr, "Exported %s approved for merit year %s.\n", countOf(n, "increase", "increases"), y.Name)
+	fmt.Fprintf(a.Stderr, "Exported %s for merit year %s: %d approved, %d waiting for approval, %d returned, %d outside the rules now.\n",
+		countOf(len(cases), "proposal", "proposals"), y.Name, counts[review.PayrollApproved], counts[review.PayrollWaiting], counts[review.PayrollReturned], counts[review.PayrollOutside])
 	return ExitOK
 }

@@ -162,3 +162,71 @@ func TestApprovalChain(t *testing.T) {
 		}
 	})
 }
+
+// TestHRRolesBySurface: each HR role against each HR surface, for people
+// inside and outside its scope: agency HR (Ari, EOHHS/Revenue), secretariat
+// HR (Sol, EOHHS), central HR (Hugo) and the CHRO (Cleo). Allowed answers
+// show what was asked for; refusals say why, and show nothing of it.
+func TestHRRolesBySurface(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		w := startChain(t, url, "2027-06-21")
+		type check struct {
+			who, text string
+			want      string // in the answer
+			not       string // never in it ("" for none)
+		}
+		refusedTeam := "You can see your own team, and the teams of managers who report to you"
+		for _, c := range []check{
+			// The team views: Mona's team is in EOHHS/Public Health, Dana's
+			// in EOHHS (Tom, in EOTSS, among them).
+			{ari, "team <@U0MONA|mona>", refusedTeam, "Eli Ortiz"},
+			{sol, "team <@U0MONA|mona>", "Eli Ortiz", ""},
+			{hugo, "team <@U0MONA|mona>", "Eli Ortiz", ""},
+			{cleo, "team <@U0MONA|mona>", "Eli Ortiz", ""},
+			{ari, "team <@U0DANA|dana>", refusedTeam, "Tom Ng"},
+			{sol, "team <@U0DANA|dana>", "Mona Lee", "Tom Ng"}, // Tom is in EOTSS
+			{hugo, "team <@U0DANA|dana>", "Tom Ng", ""},
+			// Exports: a secretariat outside the scope is refused.
+			{ari, "export FY2027 EOTSS", "outside your part of the organisation (EOHHS/Revenue)", ""},
+			{sol, "export FY2027 EOTSS", "outside your part of the organisation (EOHHS)", ""},
+			{hugo, "export FY2027 EOTSS", "Preparing your export", ""},
+			{cleo, "export FY2027 EOTSS", "Preparing your export", ""},
+			// Leave: recorded by HR whose scope holds the person.
+			{ari, "leave <@U0TOM|tom>", "outside your part of the organisation", ""},
+			{sol, "leave <@U0TOM|tom>", "outside your part of the organisation", ""},
+			{sol, "leave <@U0ELI|eli>", "Eli Ortiz", "outside your part"},
+			{hugo, "leave <@U0TOM|tom>", "Tom Ng", "outside your part"},
+			// Closing a year: central HR's.
+			{ari, "year close FY2027", "Only central HR (HRD) can close a review year.", ""},
+			{sol, "year close FY2027", "Only central HR (HRD) can close a review year.", ""},
+			{hugo, "year close FY2027", "runs until Jun 30, 2027", ""},
+			{cleo, "year close FY2027", "runs until Jun 30, 2027", ""},
+			// Combining secretariats for the cap: central HR's.
+			{sol, "ratings combine EOTSS into EOHHS: small", "Only central HR (HRD) combines", ""},
+		} {
+			got := w.reply(c.who, c.text)
+			mustContain(t, c.who+" /perform "+c.text, got, c.want)
+			if c.not != "" {
+				mustNotContain(t, c.who+" /perform "+c.text, got, c.not)
+			}
+		}
+		// The ratings audit: each sees its own part.
+		for _, c := range []struct {
+			who       string
+			want, not []string
+		}{
+			{ari, []string{"EOHHS/Revenue"}, []string{"EOTSS", "EOHHS/Public Health"}},
+			{sol, []string{"*EOHHS*", "EOHHS/Public Health"}, []string{"EOTSS"}},
+			{hugo, []string{"*EOHHS*", "*EOTSS*"}, nil},
+			{cleo, []string{"*EOHHS*", "*EOTSS*"}, nil},
+		} {
+			w.command(c.who, "ratings")
+			v := w.waitTopView(c.who, "ratings")
+			mustContain(t, c.who+"'s ratings", rawText(v.Raw), c.want...)
+			if len(c.not) > 0 {
+				mustNotContain(t, c.who+"'s ratings", rawText(v.Raw), c.not...)
+			}
+			w.emu.CloseView(w.ctx(), c.who, v.ID)
+		}
+	})
+}

@@ -164,8 +164,12 @@ func (l *ledger) reveals(i int, s slackemu.Shown) []*ratingVersion {
 		}
 		for _, r := range rows[1:] {
 			person := l.byName[r[col["name"]]]
-			if j, ok := col["rating"]; ok && r[j] != "" && r[j] != review.Withheld {
-				add(l.current(person, i))
+			// The rating, and the appeal's columns (its rating, and a new
+			// one on appeal, tell of it too).
+			for _, c := range []string{"rating", "appeal_rating", "appeal_new_rating"} {
+				if j, ok := col[c]; ok && r[j] != "" && r[j] != review.Withheld {
+					add(l.current(person, i))
+				}
 			}
 			if j, ok := col["earlier_wrapups"]; ok && r[j] != "" {
 				for _, e := range strings.Split(r[j], "; ") {
@@ -440,6 +444,9 @@ func TestLedgerCatchesWhatItShould(t *testing.T) {
 	var csvOut bytes.Buffer
 	cw := csv.NewWriter(&csvOut)
 	_ = cw.WriteAll([][]string{{"name", "rating", "earlier_wrapups"}, {"Eli Ortiz", "Below Expectations", ""}})
+	var appealOut bytes.Buffer
+	aw := csv.NewWriter(&appealOut)
+	_ = aw.WriteAll([][]string{{"name", "rating", "appeal_new_rating"}, {"Eli Ortiz", review.Withheld, "Successful Performer"}})
 	tests := []struct {
 		name   string
 		i      int
@@ -456,6 +463,7 @@ func TestLedgerCatchesWhatItShould(t *testing.T) {
 		{"the rating to Eli once released", 6, slackemu.Shown{To: eli, Via: "home", Content: "Your FY2027 rating: Below Expectations"}, true, true},
 		{"the rating to Eli after a reopening", 9, slackemu.Shown{To: eli, Via: "chat.postMessage", Content: "*Your FY2027 rating: Below Expectations*"}, true, false},
 		{"an export to Zoe", 2, slackemu.Shown{To: zoe, Via: "file", Content: csvOut.String()}, true, false},
+		{"an appeal's new rating to Zoe", 2, slackemu.Shown{To: zoe, Via: "file", Content: appealOut.String()}, true, false},
 		{"anything to a channel", 2, slackemu.Shown{To: "C0HR", Via: "chat.postMessage", Content: "M1"}, true, false},
 	}
 	for _, tt := range tests {

@@ -338,7 +338,7 @@ func TestRosterImport(t *testing.T) {
 		}
 		mustContain(t, "bad import", out, "was not imported: 3 problems. Nothing was changed.",
 			"line 9: eli@example.org is already on line 4",
-			"line 10: hr must be true or false",
+			"line 10: hr must be agency, secretariat, hrd, chro, true or false",
 			"line 10: manager ghost@example.org is not in the file")
 		// Slack lookups happen only for a file that passes its own checks.
 		out, code = w.importRoster(castRoster + "omar@nowhere.org,Omar,dana@example.org,EOHHS,false\n")

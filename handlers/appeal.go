@@ -46,12 +46,16 @@ func (h *handlers) appealNote(y review.YearState) (text string, open bool) {
 	if !w.Released() || !h.Scale.Appealable(w.Rating) {
 		return "", false
 	}
-	closes := review.DefaultYearEnd.AppealCloses(h.Holidays, review.DateOf(w.HeldAt.In(h.Cal.Loc)))
+	closes := review.DefaultYearEnd.AppealCloses(h.Holidays, w.AppealNotice(h.Cal.Loc))
 	if h.Cal.Today(h.Clock.Now()).After(closes) {
 		return fmt.Sprintf("The time to appeal this rating closed on %s.", closes.Human()), false
 	}
-	return fmt.Sprintf("If you think this rating is wrong, you can appeal it to central HR until %s (%d workdays after your conversation). HR holds a hearing and decides.",
-		closes.Human(), review.DefaultYearEnd.AppealWindow), true
+	from := "your conversation"
+	if w.MeritNoticeOn.After(review.DateOf(w.HeldAt.In(h.Cal.Loc))) {
+		from = "your merit notice"
+	}
+	return fmt.Sprintf("If you think this rating is wrong, you can appeal it to central HR until %s (%d workdays after %s). HR holds a hearing and decides.",
+		closes.Human(), review.DefaultYearEnd.AppealWindow, from), true
 }
 
 // appealClicked opens the appeal form for the employee's own rating of

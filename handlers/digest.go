@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strings"
@@ -20,13 +21,17 @@ import (
 const (
 	digestUnits    = 15
 	digestManagers = 15
-	digestItems    = 3 // per manager
+	digestItems    = DigestItems
 	digestNo       = 10
 	// digestChartUnits is how many units the completion chart draws, the
 	// largest first; the others are one group, "the rest". With it, 10
 	// groups of 3 bars: inside Slack's 20 points a series, and readable.
 	digestChartUnits = 9
 )
+
+// DigestItems is how many of each manager's overdue items the digest's
+// message names; the file has them all (review.DigestBuilder.Listed).
+const DigestItems = 3
 
 // completionLine shows a group's completion rates, part by part.
 func completionLine(p *review.Standing, wrapUps bool) string {
@@ -83,18 +88,18 @@ func DigestMessage(d review.Digest) ([]byte, error) {
 				break
 			}
 			var items []string
-			for j, o := range m.Items {
-				if j == digestItems {
-					items = append(items, fmt.Sprintf("%d more", len(m.Items)-j))
-					break
-				}
+			shown := m.Items[:min(len(m.Items), digestItems)] // Items may hold only these (review.DigestBuilder.Listed)
+			for _, o := range shown {
 				items = append(items, fmt.Sprintf("%s: %s", esc(o.Person.Name), dueText(o.Year, o.Item, false)))
+			}
+			if more := m.Total() - len(shown); more > 0 {
+				items = append(items, fmt.Sprintf("%d more", more))
 			}
 			manager := m.Manager.Name
 			if manager == "" {
 				manager = "(no manager)"
 			}
-			lines = append(lines, fmt.Sprintf("• *%s* (%d): %s", esc(manager), len(m.Items), strings.Join(items, "; ")))
+			lines = append(lines, fmt.Sprintf("• *%s* (%d): %s", esc(manager), m.Total(), strings.Join(items, "; ")))
 		}
 		blocks = append(blocks, section(fitLines(fmt.Sprintf("*Overdue, by manager* (%s)", plural(d.OverdueCount(), "item", "items")), lines, "manager", "managers")))
 	}
@@ -258,8 +263,17 @@ func overdueChart(d review.Digest) []slack.Block {
 // No answer, after a byte-order mark when bom is set (DIGEST_CSV_BOM).
 func DigestCSV(d review.Digest, bom bool) []byte {
 	var b bytes.Buffer
-	b.WriteString(bomIf(bom))
-	w := csv.NewWriter(&b)
+	_ = WriteDigestCSV(&b, d, bom) // a bytes.Buffer takes every write
+	return b.Bytes()
+}
+
+// WriteDigestCSV writes DigestCSV's file to w as it goes, so that the
+// file of a large organisation need not be held whole.
+func WriteDigestCSV(out io.Writer, d review.Digest, bom bool) error {
+	if _, err := io.WriteString(out, bomIf(bom)); err != nil {
+		return err
+	}
+	w := csv.NewWriter(out)
 	_ = w.Write([]string{"section", "unit", "manager", "person", "what", "date", "people", "expectations", "goals", "first_checkin", "this_quarter", "confirmations", "plans", "wrapups"})
 	pct := func(c review.Completion) string {
 		if c.Of == 0 {
@@ -271,15 +285,13 @@ func DigestCSV(d review.Digest, bom bool) []byte {
 		p := d.Units[u]
 		_ = w.Write([]string{"unit", review.SpreadsheetSafe(u), "", "", "", "", fmt.Sprint(p.People), pct(p.Expectations), pct(p.Goals), pct(p.FirstCheckIn), pct(p.ThisQuarter), pct(p.Confirmed), pct(p.Plans), pct(p.WrapUps)})
 	}
-	for _, m := range d.Overdue {
-		for _, o := range m.Items {
-			what := fromSlack(dueText(o.Year, o.Item, false))
-			_ = w.Write([]string{"overdue", review.SpreadsheetSafe(o.Person.Unit), review.SpreadsheetSafe(m.Manager.Name), review.SpreadsheetSafe(o.Person.Name), what, o.Item.DueBy.String()})
-		}
-	}
+	d.EachOverdue(func(m *review.ManagerOverdue, o review.Overdue) {
+		what := fromSlack(dueText(o.Year, o.Item, false))
+		_ = w.Write([]string{"overdue", review.SpreadsheetSafe(o.Person.Unit), review.SpreadsheetSafe(m.Manager.Name), review.SpreadsheetSafe(o.Person.Name), what, o.Item.DueBy.String()})
+	})
 	for _, n := range d.No {
 		_ = w.Write([]string{"answered_no", review.SpreadsheetSafe(n.Person.Unit), "", review.SpreadsheetSafe(n.Person.Name), review.QuestionText(n.Answer.Stage, n.Answer.Question), review.DateOf(n.Answer.AnsweredAt).String()})
 	}
 	w.Flush()
-	return b.Bytes()
+	return w.Error()
 }

@@ -296,6 +296,19 @@ func TestLargestSurfacesStayInsideBlockKit(t *testing.T) {
 	bigPlan := review.DevelopmentPlan{LongTerm: long(review.MaxPlanText), ShortTerm: long(review.MaxPlanText), Needs: long(review.MaxPlanText), Shared: true}
 	year.Plan = &bigPlan
 	view("development modal", developmentModal(emp, mgr, year))
+	// The ratings audit at its largest: twenty secretariats of long names,
+	// each over the cap, with many agencies, and its two charts.
+	var manyCounts []review.UnitCount
+	for i := range 25 {
+		for j := range 12 {
+			manyCounts = append(manyCounts, review.UnitCount{Unit: fmt.Sprintf("%s %02d <!channel>/Agency of %s %02d", long(40), i, long(30), j), People: 40,
+				Counts: map[string]int{"exceptional": 9, "highly_effective": 10, "successful": 20, "below": 1}})
+		}
+	}
+	manyPools := review.Pools(manyCounts, nil)
+	hrd := review.NewHRDirectory(nil).Actor("UHR", &review.Person{ID: 90, SlackID: "UHR", Unit: "ANF", Active: true, HR: true, HRRole: review.HRD})
+	view("ratings modal, at its largest", ratingsModal(ratingsAudit{Year: 2027, Scale: review.ProgramScale, Actor: hrd, Pools: manyPools, Counts: manyCounts,
+		Approvals: map[string]storage.Approval{}, Chains: map[string]review.Chain{}}))
 	ddm, _ := developmentRequestDM(emp, bigPlan)
 	message("development DM", ddm)
 	cdm, _ := checkInDM(mgr.Name, year, full, true)
@@ -424,8 +437,17 @@ func (f *fakeStore) MeritTeam(context.Context, int64, review.MeritYear) ([]stora
 func (f *fakeStore) MeritPoolOf(context.Context, review.MeritYear, string) (storage.MeritPool, error) {
 	return storage.MeritPool{}, errNotInFake
 }
-func (f *fakeStore) ProposeMerit(context.Context, review.Actor, review.MeritYear, int64, review.Proposal) (review.Award, error) {
+func (f *fakeStore) ProposeMerit(context.Context, review.Actor, review.MeritYear, int64, review.Proposal, string) (review.Award, error) {
 	return review.Award{}, errNotInFake
+}
+func (f *fakeStore) ReturnMerit(context.Context, review.Actor, review.MeritYear, int64, string, func(storage.MeritCase, review.Person) (storage.Notification, error)) error {
+	return errNotInFake
+}
+func (f *fakeStore) RecordRead(context.Context, review.Actor, string, string, int64, map[string]any) error {
+	return errNotInFake
+}
+func (f *fakeStore) GrantMeritException(context.Context, review.Actor, review.MeritYear, int64) error {
+	return errNotInFake
 }
 func (f *fakeStore) MeritSecretariats(context.Context, review.MeritYear) ([]string, error) {
 	return nil, errNotInFake

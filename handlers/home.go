@@ -281,6 +281,13 @@ func (h *handlers) teamBlocks(me int64, team []storage.TeamMember, p int) []slac
 	return blocks
 }
 
+// owesWrapUp reports whether the year y that ended calls for a wrap-up,
+// as the reminders decide it: not for someone on leave for most of it,
+// nor for someone who came after it ended with nothing recorded in it.
+func owesWrapUp(y review.YearState) bool {
+	return !review.DefaultYearEnd.NotRatedForLeave(y.Leaves, y.Year) && (y.ReviewID != 0 || !y.Since.After(y.Year.End()))
+}
+
 // closingTeam is, from July 1 until HR closes the year that ended, what
 // the manager still has to do in it: the wrap-ups they have not written
 // (late, until September 30) and the final conversations they have to hold.
@@ -303,7 +310,7 @@ func (h *handlers) closingTeam(ctx context.Context, me int64, current review.Fis
 		switch {
 		case w.Approved() && w.HeldAt.IsZero() && w.RaterID == me:
 			line, option, label = "rating approved: talk it through", "held:"+id, "Final conversation held"
-		case !w.Rated() && !m.Year.Left && review.WrapUpSeason(today) == fy:
+		case !w.Rated() && !m.Year.Left && review.WrapUpSeason(today) == fy && owesWrapUp(m.Year):
 			line, option, label = "⚠️ wrap-up not written yet (late wrap-ups close on "+review.NewDate(int(current)-1, time.September, 30).Human()+")", "wrapup:"+id, "Write the wrap-up"
 		default:
 			continue

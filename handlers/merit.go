@@ -12,6 +12,7 @@ import (
 
 	"github.com/massperform/massperform/bot"
 	"github.com/massperform/massperform/review"
+	"github.com/massperform/massperform/scheduler"
 	"github.com/massperform/massperform/storage"
 )
 
@@ -27,12 +28,15 @@ const (
 	meritPoolCallback  = "merit_pool"
 	meritApproveAction = "merit_approve" // value: the secretariat
 	meritPoolsShown    = 15
+	meritCaseAction    = "merit_case" // HR's menu on a proposal: return:<id> or grant:<id>
+	meritReturnCB      = "merit_return"
+	meritCasesShown    = 40
 )
 
 func (h *handlers) registerMerit(r *bot.Router) {
 	r.Command(bot.CommandSpec{
 		Name:    "merit",
-		Usage:   r.Slash() + " merit · merit pool [secretariat]",
+		Usage:   r.Slash() + " merit [@manager] · merit pool [secretariat]",
 		Summary: "your team's merit increases, once ratings are released: what the grid allows each person, and your proposals; for HR, each secretariat's pool",
 		For:     bot.Managers | bot.HR,
 		Handle:  h.meritCommand,
@@ -42,6 +46,8 @@ func (h *handlers) registerMerit(r *bot.Router) {
 	r.Action(meritBonusAction, h.meritCalc)
 	r.Submit(proposeCallback, h.proposeSubmit)
 	r.Action(meritApproveAction, h.meritApproveClicked)
+	r.Action(meritCaseAction, h.meritCaseMenu)
+	r.Submit(meritReturnCB, h.meritReturnSubmit)
 }
 
 // meritYear is the merit year being planned on today: the first whose
@@ -66,6 +72,7 @@ type meritMeta struct {
 	Year   string `json:"y"`
 	Person int64  `json:"p,omitempty"`
 	Parent string `json:"v,omitempty"`
+	Filter string `json:"f,omitempty"`
 }
 
 func (m meritMeta) String() string { b, _ := json.Marshal(m); return string(b) }
@@ -85,12 +92,22 @@ func (h *handlers) meritCommand(ctx context.Context, c *bot.Command) {
 		if err == nil {
 			view, err = h.meritPoolView(ctx, actor, y, strings.Trim(strings.TrimSpace(rest), "/"))
 		}
+	} else if strings.TrimSpace(c.Rest) != "" {
+		// A team below the viewer's (their own manager's chain), or one
+		// inside HR's scope: read only, and in the audit log.
+		viewer, manager, ok := h.commandTarget(ctx, c, review.ViewTeam, "/perform merit @Mona")
+		if !ok {
+			return
+		}
+		if err = h.Store.RecordRead(ctx, viewer, "merit.team.read", "person", manager.ID, map[string]any{"merit_year": y.Name}); err == nil {
+			view, err = h.meritView(ctx, viewer, manager, y)
+		}
 	} else {
 		if err == nil && !actor.OnRoster() {
 			err = review.NotOnRoster
 		}
 		if err == nil {
-			view, err = h.meritView(ctx, actor, y)
+			view, err = h.meritView(ctx, actor, *actor.Person, y)
 		}
 	}
 	if err != nil {
@@ -101,13 +118,19 @@ func (h *handlers) meritCommand(ctx context.Context, c *bot.Command) {
 	h.openModal(ctx, c, c.TriggerID, view, false)
 }
 
-// meritView lists the actor's direct reports for merit year y.
-func (h *handlers) meritView(ctx context.Context, actor review.Actor, y review.MeritYear) (slack.ModalViewRequest, error) {
-	cases, err := h.Store.MeritTeam(ctx, actor.Person.ID, y)
+// meritView lists manager's direct reports for merit year y, as viewer
+// sees them: with Propose buttons when the viewer is the manager, read
+// only otherwise.
+func (h *handlers) meritView(ctx context.Context, viewer review.Actor, manager review.Person, y review.MeritYear) (slack.ModalViewRequest, error) {
+	cases, err := h.Store.MeritTeam(ctx, manager.ID, y)
 	if err != nil {
 		return slack.ModalViewRequest{}, err
 	}
+	own := viewer.Person != nil && viewer.Person.ID == manager.ID
 	if len(cases) == 0 {
+		if !own {
+			return slack.ModalViewRequest{}, review.Errorf(review.ENOTFOUND, "%s has no direct reports on the roster.", manager.Name)
+		}
 		return slack.ModalViewRequest{}, review.Errorf(review.ENOTFOUND, "You have no direct reports on the roster, so there are no merit increases to propose.")
 	}
 	pools := map[string]storage.MeritPool{}
@@ -124,8 +147,12 @@ func (h *handlers) meritView(ctx context.Context, actor review.Actor, y review.M
 		pools[s] = p
 		order = append(order, s)
 	}
-	blocks := []slack.Block{section(fmt.Sprintf("*Merit increases · %s*, effective %s, for the %s ratings.\nEach line is what the merit grid allows for the person's rating and place in their salary band. Salaries are confidential: they stay between you, your managers and HR.",
-		esc(y.Name), y.Effective.Human(), y.RatingsYear))}
+	intro := fmt.Sprintf("*Merit increases · %s*, effective %s, for the %s ratings.\nEach line is what the merit grid allows for the person's rating and place in their salary band. Salaries are confidential: they stay between you, your managers and HR.",
+		esc(y.Name), y.Effective.Human(), y.RatingsYear)
+	if !own {
+		intro = fmt.Sprintf("*Merit increases · %s* · %s's team, effective %s. %s proposes them; you're seeing them read only.", esc(y.Name), esc(manager.Name), y.Effective.Human(), esc(manager.Name))
+	}
+	blocks := []slack.Block{section(intro)}
 	for _, s := range order {
 		blocks = append(blocks, note(poolLine(pools[s])))
 	}
@@ -136,7 +163,7 @@ func (h *handlers) meritView(ctx context.Context, actor review.Actor, y review.M
 			break
 		}
 		text, can := h.meritLine(y, c)
-		if can {
+		if can && own {
 			label := "Propose"
 			if c.Proposal != nil {
 				label = "Change"
@@ -201,6 +228,12 @@ func (h *handlers) meritLine(y review.MeritYear, c storage.MeritCase) (text stri
 			prop += fmt.Sprintf(" and a %s bonus", p.Bonus)
 		}
 		lines = append(lines, prop+fmt.Sprintf(" → %s a year", p.NewSalary))
+		switch {
+		case p.Returned != "":
+			lines = append(lines, "↩️ _HR returned it: "+esc(truncate(oneLine(p.Returned), 300))+"_ Propose again.")
+		case p.Bonus > y.BonusCap && !p.Excepted:
+			lines = append(lines, fmt.Sprintf("⏳ _The bonus is over %s: waiting for HRD's exception._", y.BonusCap))
+		}
 	}
 	return strings.Join(lines, "\n"), true
 }
@@ -283,6 +316,11 @@ func (h *handlers) proposeForm(ctx context.Context, userID string, y review.Meri
 	}
 	baseIn := textInput(review.FieldMeritBase, "Increase to base salary, in %", base, "e.g. 3.5", 6, false, false)
 	bonusIn := textInput(review.FieldMeritBonus, "One-time bonus, in $ (optional)", bonus, "e.g. 500", 12, false, true)
+	reasonText := ""
+	if c.Proposal != nil {
+		reasonText = c.Proposal.ExceptionReason
+	}
+	reasonIn := textInput(review.FieldMeritReason, fmt.Sprintf("Why the bonus should go over %s (only then)", y.BonusCap), reasonText, "", 1000, true, true)
 	for in, action := range map[*slack.InputBlock]string{baseIn: meritBaseAction, bonusIn: meritBonusAction} {
 		el := in.Element.(*slack.PlainTextInputBlockElement)
 		el.ActionID = action
@@ -292,7 +330,7 @@ func (h *handlers) proposeForm(ctx context.Context, userID string, y review.Meri
 	blocks := []slack.Block{
 		section(text),
 		note(fmt.Sprintf("Base and bonus together must fall inside the range; the salary may not pass the band's maximum (give the rest as a bonus); a bonus over %s needs HRD's exception. Press Enter in a field to see what it comes to.", y.BonusCap)),
-		baseIn, bonusIn,
+		baseIn, bonusIn, reasonIn,
 	}
 	if prop != nil {
 		blocks = append(blocks, note(h.awardLine(y, c, *prop)))
@@ -312,7 +350,7 @@ func (h *handlers) proposeForm(ctx context.Context, userID string, y review.Meri
 // awardLine is what a proposal comes to, or why it can't be.
 func (h *handlers) awardLine(y review.MeritYear, c storage.MeritCase, prop review.Proposal) string {
 	e := y.Eligible(*c.Pay, c.Person.Active, c.Rating, false)
-	a, err := y.Award(*c.Pay, c.Rating, e, prop, false)
+	a, err := y.Award(*c.Pay, c.Rating, e, prop, true)
 	if fields := review.FieldErrors(err); fields != nil {
 		var msgs []string
 		for _, k := range []string{review.FieldMeritBase, review.FieldMeritBonus} {
@@ -327,6 +365,9 @@ func (h *handlers) awardLine(y review.MeritYear, c storage.MeritCase, prop revie
 	text := fmt.Sprintf("*Comes to:* %s more a year: %s a year, %s biweekly, from %s.", a.Increase, a.NewSalary, a.Biweekly, y.Effective.Human())
 	if a.Bonus > 0 {
 		text += fmt.Sprintf(" Plus a one-time bonus of %s.", a.Bonus)
+	}
+	if a.BonusException {
+		text += fmt.Sprintf(" The bonus is over %s: say why below, and HRD is asked for an exception.", y.BonusCap)
 	}
 	return text
 }
@@ -387,7 +428,11 @@ func (h *handlers) proposeSubmit(ctx context.Context, s *bot.Submission) (*slack
 	if err != nil {
 		return nil, err
 	}
-	if _, err := h.Store.ProposeMerit(ctx, actor, y, m.Person, prop); err != nil {
+	reason := strings.TrimSpace(textValue(s.View, review.FieldMeritReason))
+	if msg := tooLongText(reason, 1000); msg != "" {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{review.FieldMeritReason: msg}), nil
+	}
+	if _, err := h.Store.ProposeMerit(ctx, actor, y, m.Person, prop, reason); err != nil {
 		if fields := review.FieldErrors(err); fields != nil {
 			return fieldErrors(fields, func(k string) string { return k }, s.View), nil
 		}
@@ -395,7 +440,7 @@ func (h *handlers) proposeSubmit(ctx context.Context, s *bot.Submission) (*slack
 	}
 	if m.Parent != "" {
 		s.After(func(ctx context.Context) {
-			view, err := h.meritView(ctx, actor, y)
+			view, err := h.meritView(ctx, actor, *actor.Person, y)
 			if err == nil {
 				_, err = h.Slack.UpdateViewContext(ctx, view, "", "", m.Parent)
 			}
@@ -429,9 +474,10 @@ func (h *handlers) meritPoolView(ctx context.Context, actor review.Actor, y revi
 		}
 		return slack.ModalViewRequest{}, review.Errorf(review.ENOTFOUND, "Nobody in your part of the organisation has pay loaded for merit year %s yet: HR loads it with `massperform pay import`.", y.Name)
 	}
-	blocks := []slack.Block{section(fmt.Sprintf("*Merit pool · %s*, effective %s.\nEach secretariat's %s rating distribution is approved first, then what its increases cost against its pool (%s of its eligible base salaries). Amounts only: names are with the managers.",
+	blocks := []slack.Block{section(fmt.Sprintf("*Merit pool · %s*, effective %s.\nEach secretariat's %s rating distribution is approved first, then what its increases cost against its pool (%s of its eligible base salaries). Counts and amounts here; name a secretariat (`/perform merit pool EOHHS`) to see its proposals by name, to return one or grant a bonus's exception.",
 		esc(y.Name), y.Effective.Human(), y.RatingsYear, y.Pool))}
 	grid := meritGridNames(h.Scale, y)
+	var cases []slack.Block // one secretariat's proposals, by name
 	for i, sec := range shown {
 		if i == meritPoolsShown {
 			blocks = append(blocks, note(fmt.Sprintf("…and %d more. Name one: `/perform merit pool <secretariat>`.", len(shown)-i)))
@@ -476,6 +522,9 @@ func (h *handlers) meritPoolView(ctx context.Context, actor review.Actor, y revi
 		}
 		lines = append(lines, agencyCosts(a.Cases)...)
 		text := fitLines(lines[0], lines[1:], "line", "lines")
+		if only != "" && len(shown) == 1 {
+			cases = h.meritCaseBlocks(actor, y, a)
+		}
 		if actor.HRRole().OrgWide() && review.CanApproveMerit(y, sec, sum) == nil {
 			b := button("Approve", meritApproveAction, sec, true)
 			b.Confirm = slack.NewConfirmationBlockObject(plain("Approve "+sec+"'s increases?", 100),
@@ -485,12 +534,13 @@ func (h *handlers) meritPoolView(ctx context.Context, actor review.Actor, y revi
 			blocks = append(blocks, section(text))
 		}
 	}
+	blocks = append(blocks, cases...)
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      meritPoolCallback,
 		Title:           plain("Merit pool "+y.Name, 24),
 		Close:           plain("Close", 24),
-		PrivateMetadata: meritMeta{Year: y.Name, Parent: only}.String(),
+		PrivateMetadata: meritMeta{Year: y.Name, Filter: only}.String(),
 		Blocks:          slack.Blocks{BlockSet: blocks},
 	}, nil
 }
@@ -553,11 +603,180 @@ func (h *handlers) meritApproveClicked(ctx context.Context, a *bot.Action) {
 		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "approve merit")})
 		return
 	}
-	view, err := h.meritPoolView(ctx, actor, y, m.Parent)
+	h.refreshMeritPool(ctx, actor, y, m.Filter, a.View.ID)
+}
+
+// MeritNoticeDM is the employee's merit notice on the effective date: the
+// rating, the new annual and biweekly salary, the effective date, the
+// M-level and quartile; or, when the rating denies the step, that it
+// does, with the right to appeal within five workdays and the Appeal
+// button. Salaries go to the employee's own DM only.
+func MeritNoticeDM(y review.MeritYear, scale review.Scale, holidays review.Holidays, today review.Date, c storage.MeritCase, award *review.Award) ([]byte, error) {
+	rating, _ := ratingText(scale, c.Rating)
+	if award == nil {
+		closes := review.DefaultYearEnd.AppealCloses(holidays, today)
+		text := fmt.Sprintf("Your %s merit notice: no step or merit increase this year.", y.RatingsYear)
+		return scheduler.EncodePayload(text, []slack.Block{
+			section(fmt.Sprintf("*%s*\nYour %s rating, *%s*, means no step or merit increase from %s. Your salary stays %s a year (%s, quartile %d).",
+				text, y.RatingsYear, rating, y.Effective.Human(), c.Pay.Salary, esc(c.Pay.Level), quartileOf(y, *c.Pay))),
+			section(fmt.Sprintf("If you think the rating is wrong, you can appeal it to central HR until %s (%d workdays from this notice). HR holds a hearing within %d workdays and decides.",
+				closes.Human(), review.DefaultYearEnd.AppealWindow, review.DefaultYearEnd.HearingWithin)),
+			slack.NewActionBlock("", button(appealButtonsLabel, appealAction, strconv.Itoa(int(y.RatingsYear)), false)),
+		})
+	}
+	text := fmt.Sprintf("Your %s merit notice: your new salary from %s.", y.RatingsYear, y.Effective.Human())
+	lines := []string{
+		"*" + text + "*",
+		fmt.Sprintf("*Rating:* %s", rating),
+		fmt.Sprintf("*New salary:* %s a year, %s biweekly (%s more a year)", award.NewSalary, award.Biweekly, award.Increase),
+		fmt.Sprintf("*Effective:* %s", y.Effective.Human()),
+		fmt.Sprintf("*M-level:* %s, quartile %d", esc(c.Pay.Level), award.Quartile),
+	}
+	if award.Bonus > 0 {
+		lines = append(lines, fmt.Sprintf("*One-time bonus:* %s", award.Bonus))
+	}
+	return scheduler.EncodePayload(text, []slack.Block{
+		section(strings.Join(lines, "\n")),
+		note("This is confidential: only you, your managers and HR see it."),
+	})
+}
+
+func quartileOf(y review.MeritYear, p review.PayRecord) int {
+	if b, ok := y.Band(p.Level); ok {
+		return b.Quartile(p.Salary)
+	}
+	return 0
+}
+
+// meritCaseBlocks lists a secretariat's proposals for HR, by name, with
+// a menu to return one to its manager or grant its bonus's exception
+// (HRD). HR within its scope may see them; the look is in the audit log.
+func (h *handlers) meritCaseBlocks(actor review.Actor, y review.MeritYear, a storage.MeritAudit) []slack.Block {
+	var out []slack.Block
+	shown := 0
+	for _, c := range a.Cases {
+		p := c.Proposal
+		if p == nil {
+			continue
+		}
+		if shown == meritCasesShown {
+			out = append(out, note("…and more: name an agency, `/perform merit pool <secretariat/agency>`."))
+			break
+		}
+		shown++
+		rating, _ := ratingText(h.Scale, c.Rating)
+		line := fmt.Sprintf("*%s* · %s · %s · %s to base", esc(c.Person.Name), esc(c.Person.Unit), rating, p.Base)
+		if p.Bonus > 0 {
+			line += fmt.Sprintf(", %s bonus", p.Bonus)
+		}
+		line += fmt.Sprintf(" → %s a year", p.NewSalary)
+		var opts []*slack.OptionBlockObject
+		switch {
+		case p.Returned != "":
+			line += "\n↩️ _Returned to the manager: " + esc(truncate(oneLine(p.Returned), 200)) + "_"
+		case a.ApprovedAt.IsZero():
+			opts = append(opts, slack.NewOptionBlockObject("return:"+strconv.FormatInt(c.Person.ID, 10), plain("Return to the manager", 75), nil))
+		}
+		if p.Bonus > y.BonusCap && p.Returned == "" {
+			if p.Excepted {
+				line += "\n_Bonus over the cap: excepted by HRD._"
+			} else {
+				line += fmt.Sprintf("\n⏳ _Bonus over %s: %s_", y.BonusCap, esc(truncate(oneLine(p.ExceptionReason), 300)))
+				if actor.HRRole().OrgWide() && a.ApprovedAt.IsZero() {
+					opts = append(opts, slack.NewOptionBlockObject("grant:"+strconv.FormatInt(c.Person.ID, 10), plain("Grant the bonus exception", 75), nil))
+				}
+			}
+		}
+		if len(opts) > 0 {
+			out = append(out, sectionWith(line, slack.NewOverflowBlockElement(meritCaseAction, opts...)))
+		} else {
+			out = append(out, section(line))
+		}
+	}
+	if len(out) > 0 {
+		out = append([]slack.Block{slack.NewDividerBlock(), section("*Proposals*")}, out...)
+	}
+	return out
+}
+
+// meritCaseMenu returns a proposal (asking why) or grants its bonus's
+// exception, then redraws the pool.
+func (h *handlers) meritCaseMenu(ctx context.Context, a *bot.Action) {
+	var m meritMeta
+	_ = json.Unmarshal([]byte(a.View.PrivateMetadata), &m)
+	y, ok := h.meritYearNamed(m.Year)
+	verb, idText, _ := strings.Cut(a.Action.SelectedOption.Value, ":")
+	id, _ := strconv.ParseInt(idText, 10, 64)
+	actor, err := h.hrActor(ctx, a.User.ID)
+	if err == nil && (!ok || id == 0) {
+		err = review.Errorf(review.EINVALID, "This view is out of date: run `/perform merit pool` again.")
+	}
+	if err == nil && verb == "return" {
+		h.openModal(ctx, a, a.TriggerID, slack.ModalViewRequest{
+			Type: slack.VTModal, CallbackID: meritReturnCB, Title: plain("Return a proposal", 24), Submit: plain("Return", 24), Close: plain("Back", 24),
+			PrivateMetadata: meritMeta{Year: y.Name, Person: id, Parent: a.View.ID, Filter: m.Filter}.String(),
+			Blocks: slack.Blocks{BlockSet: []slack.Block{
+				section("The manager is told why, by DM, and proposes again; until then it counts as not proposed."),
+				textInput(reasonBlock, "Why", "", "", 1000, true, false),
+			}},
+		}, true)
+		return
+	}
 	if err == nil {
-		_, err = h.Slack.UpdateViewContext(ctx, view, "", "", a.View.ID)
+		err = h.Store.GrantMeritException(ctx, actor, y, id)
+	}
+	if err != nil {
+		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "merit")})
+		return
+	}
+	h.refreshMeritPool(ctx, actor, y, m.Filter, a.View.ID)
+}
+
+func (h *handlers) refreshMeritPool(ctx context.Context, actor review.Actor, y review.MeritYear, only, viewID string) {
+	view, err := h.meritPoolView(ctx, actor, y, only)
+	if err == nil {
+		_, err = h.Slack.UpdateViewContext(ctx, view, "", "", viewID)
 	}
 	if err != nil {
 		h.Log.Warn("refresh merit pool", "err", err)
 	}
+}
+
+func (h *handlers) meritReturnSubmit(ctx context.Context, s *bot.Submission) (*slack.ViewSubmissionResponse, error) {
+	actor, err := h.hrActor(ctx, s.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	var m meritMeta
+	y, ok := review.MeritYear{}, false
+	if json.Unmarshal([]byte(s.View.PrivateMetadata), &m) == nil {
+		y, ok = h.meritYearNamed(m.Year)
+	}
+	if !ok || m.Person == 0 {
+		return nil, review.Errorf(review.EINVALID, "This form is damaged. Please close it and open it again.")
+	}
+	reason := strings.TrimSpace(textValue(s.View, reasonBlock))
+	if reason == "" {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{reasonBlock: "Say why: the manager reads it."}), nil
+	}
+	if msg := tooLongText(reason, 1000); msg != "" {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{reasonBlock: msg}), nil
+	}
+	at := h.Clock.Now().UnixNano()
+	err = h.Store.ReturnMerit(ctx, actor, y, m.Person, reason, func(c storage.MeritCase, mgr review.Person) (storage.Notification, error) {
+		text := fmt.Sprintf("HR returned your merit proposal for %s.", c.Person.Name)
+		payload, err := scheduler.EncodePayload(text, []slack.Block{
+			section("*" + esc(text) + "*\n" + quote(reason)),
+			note("Propose again with `/perform merit`."),
+		})
+		return storage.Notification{Key: fmt.Sprintf("merit-return:%s:%d:%d", y.Name, c.Person.ID, at), Recipient: mgr.SlackID, Kind: "merit", Payload: payload}, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	h.Wake()
+	if m.Parent != "" {
+		s.After(func(ctx context.Context) { h.refreshMeritPool(ctx, actor, y, m.Filter, m.Parent) })
+	}
+	return nil, nil
 }

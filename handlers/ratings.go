@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -254,6 +255,7 @@ func ratingsModal(a ratingsAudit) slack.ModalViewRequest {
 		shown = shown[:poolsShown]
 	}
 	agencyView := strings.Contains(a.Actor.Scope, "/")
+	charts := 0
 	for _, p := range shown {
 		ap := a.Approvals[p.Unit]
 		chain := a.Chains[p.Unit]
@@ -281,6 +283,16 @@ func ratingsModal(a ratingsAudit) slack.ModalViewRequest {
 			lines = append(lines, "_Your own rating is in "+esc(p.Unit)+", so someone else in HR decides it._")
 		}
 		blocks = append(blocks, section(fitLines(lines[0], lines[1:], "line", "lines")))
+		if charts < maxRatingCharts {
+			counted, name := p.UnitCount, p.Unit
+			if agencyView && len(agencies) > 0 {
+				counted, name = agencies[0], agencies[0].Unit
+			}
+			if counted.Rated() > 0 {
+				blocks = append(blocks, distributionChart(a.Scale, name, counted)...)
+				charts++
+			}
+		}
 		if !agencyView && len(agencies) > 1 && capped {
 			var al []string
 			for _, ag := range agencies {
@@ -310,6 +322,33 @@ func ratingsModal(a ratingsAudit) slack.ModalViewRequest {
 		Close:           plain("Close", 24),
 		PrivateMetadata: ratingsMeta{Year: int(a.Year), Filter: a.Filter}.String(),
 		Blocks:          slack.Blocks{BlockSet: blocks},
+	}
+}
+
+// maxRatingCharts is how many distribution charts the audit draws (Slack
+// takes two charts a view): the first secretariats shown.
+const maxRatingCharts = 2
+
+// distributionChart draws a count's distribution against the guideline
+// bands, as grouped bars (the share given, and the band's low and high
+// ends), with the same figures in words for screen readers and clients
+// that draw no charts.
+func distributionChart(scale review.Scale, name string, u review.UnitCount) []slack.Block {
+	var names, words []string
+	share := chartSeries{Name: "Given"}
+	low := chartSeries{Name: "Guideline, low"}
+	high := chartSeries{Name: "Guideline, high"}
+	for _, r := range scale.Ratings {
+		names = append(names, r.Name)
+		v := review.Share(u.Counts[r.Key], u.Rated())
+		share.Values = append(share.Values, math.Round(v*10)/10)
+		low.Values = append(low.Values, r.BandMin)
+		high.Values = append(high.Values, r.BandMax)
+		words = append(words, fmt.Sprintf("%s %.1f%% (guideline %s)", r.Name, v, r.GuidelineText()))
+	}
+	return []slack.Block{
+		seriesChart(false, name+": ratings against the guideline", "Rating", "% of those rated", chartLabels(names), []chartSeries{share, low, high}),
+		note("_The chart in words:_ " + esc(name) + ": " + strings.Join(words, "; ") + "."),
 	}
 }
 

@@ -95,6 +95,17 @@ func (h *handlers) teamMessage(ctx context.Context, viewerID string, manager rev
 		return bot.Message{}, err
 	}
 	own := actor.Person != nil && actor.Person.ID == manager.ID
+	inChain := own || actor.Person != nil && manager.ManagerID == actor.Person.ID
+	if !inChain && actor.Scope != "" {
+		// HR sees, of a team, the people inside its own scope.
+		kept := team[:0:0]
+		for _, m := range team {
+			if actor.HRFor(m.Person.Unit) {
+				kept = append(kept, m)
+			}
+		}
+		team = kept
+	}
 	return teamView(manager, own, fy, team, p, now, h.Cal), nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -42,7 +43,7 @@ func New() *Metrics {
 			Name: "massperform_envelopes_total", Help: "Socket Mode envelopes received, by type.",
 		}, []string{"type"}),
 		ack: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "massperform_ack_seconds", Help: "Time from an envelope's arrival to its ack, by type.",
+			Name: "massperform_ack_duration_seconds", Help: "Time from an envelope's arrival to its ack, by type.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2, 3},
 		}, []string{"type"}),
 		handlerErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -64,7 +65,7 @@ func New() *Metrics {
 			Name: "massperform_job_runs_total", Help: "Scheduled job runs, by job and outcome (ok, failed, skipped).",
 		}, []string{"job", "outcome"}),
 		jobSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "massperform_job_seconds", Help: "How long scheduled jobs ran, by job.",
+			Name: "massperform_job_duration_seconds", Help: "How long scheduled jobs ran, by job.",
 			Buckets: prometheus.ExponentialBuckets(.01, 4, 10),
 		}, []string{"job"}),
 	}
@@ -105,18 +106,30 @@ func (m *Metrics) Job(job string, ran bool, err error, d time.Duration) {
 	}
 }
 
-// Outbox reports the outbox's notifications by status when scraped.
-func (m *Metrics) Outbox(counts func(ctx context.Context) (map[string]int, error)) {
-	m.Registry.MustRegister(&outboxCollector{counts: counts, desc: prometheus.NewDesc("massperform_outbox_notifications",
-		"Notifications in the outbox, by status (pending, sent, failed, cancelled).", []string{"status"}, nil)})
+// BuildInfo exports massperform_build_info{version,goversion} 1.
+func (m *Metrics) BuildInfo(version string) {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "massperform_build_info", Help: "The running build: its version and Go's, always 1."}, []string{"version", "goversion"})
+	g.WithLabelValues(version, runtime.Version()).Set(1)
+	m.Registry.MustRegister(g)
+}
+
+// Outbox reports, when scraped, the outbox's notifications by status and
+// the age of the oldest one still pending (0 when none is). Every replica
+// reads the same database, so each reports the same figures: read them
+// with max() across replicas, never sum().
+func (m *Metrics) Outbox(counts func(ctx context.Context) (map[string]int, error), oldest func(ctx context.Context) (time.Duration, error)) {
+	m.Registry.MustRegister(&outboxCollector{counts: counts, oldest: oldest,
+		desc: prometheus.NewDesc("massperform_outbox_notifications", "Notifications in the outbox, by status (pending, sent, failed, cancelled).", []string{"status"}, nil),
+		age:  prometheus.NewDesc("massperform_outbox_oldest_pending_age_seconds", "How long the oldest notification still to send has waited (0 when none is).", nil, nil)})
 }
 
 type outboxCollector struct {
-	counts func(ctx context.Context) (map[string]int, error)
-	desc   *prometheus.Desc
+	counts    func(ctx context.Context) (map[string]int, error)
+	oldest    func(ctx context.Context) (time.Duration, error)
+	desc, age *prometheus.Desc
 }
 
-func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc; ch <- c.age }
 
 func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -124,10 +137,15 @@ func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	counts, err := c.counts(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.desc, err)
-		return
+	} else {
+		for _, status := range []string{"pending", "sent", "failed", "cancelled"} {
+			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[status]), status)
+		}
 	}
-	for _, status := range []string{"pending", "sent", "failed", "cancelled"} {
-		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[status]), status)
+	if age, err := c.oldest(ctx); err != nil {
+		ch <- prometheus.NewInvalidMetric(c.age, err)
+	} else {
+		ch <- prometheus.MustNewConstMetric(c.age, prometheus.GaugeValue, age.Seconds())
 	}
 }
 

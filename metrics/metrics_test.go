@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -131,4 +132,36 @@ func grep(s, word string) string {
 		}
 	}
 	return strings.Join(out, "")
+}
+
+// TestBuildInfoAndOutbox: the build's version, and the outbox by status
+// with the age of its oldest pending notification; a failing read shows
+// as an error of the scrape's series, not as zeros.
+func TestBuildInfoAndOutbox(t *testing.T) {
+	m := metrics.New()
+	m.BuildInfo("1.2.3")
+	fail := false
+	m.Outbox(func(context.Context) (map[string]int, error) { return map[string]int{"pending": 3, "sent": 40}, nil },
+		func(context.Context) (time.Duration, error) {
+			if fail {
+				return 0, fmt.Errorf("database gone")
+			}
+			return 90 * time.Second, nil
+		})
+	body := scrape(t, m)
+	for _, want := range []string{
+		`massperform_build_info{goversion="go`, `version="1.2.3"} 1`,
+		`massperform_outbox_notifications{status="pending"} 3`, `massperform_outbox_notifications{status="sent"} 40`,
+		"massperform_outbox_oldest_pending_age_seconds 90",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, grep(body, "massperform_"))
+		}
+	}
+	fail = true
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusInternalServerError || !strings.Contains(rec.Body.String(), "database gone") {
+		t.Errorf("a failed read: %d %s", rec.Code, rec.Body)
+	}
 }

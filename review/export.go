@@ -16,6 +16,7 @@ type ComplianceRow struct {
 	Year    YearState
 	Rater   Person          // who gave the rating, when there is one
 	Earlier []EarlierWrapUp // wrap-ups set aside when the person moved, oldest first
+	Appeal  *Appeal         // the appeal of the year's rating, if there is one
 }
 
 // NotRatedLeave is the rating status of someone on leave for more than
@@ -44,9 +45,16 @@ func ComplianceHeader(redact bool) []string {
 	h = append(h, "rating_status", "approved_at", "released_at", "acknowledged_at")
 	if !redact {
 		h = append(h, "reflection", "manager_comments", "development_note", "employee_response", "earlier_wrapups")
+		h = append(h, appealColumns...)
 	}
 	return h
 }
+
+// appealColumns are the export's columns about an appeal. An appeal tells
+// of a low rating, so they go with the rating: only in the full export,
+// and withheld where the rating is.
+var appealColumns = []string{"appeal_rating", "appeal_filed_on", "appeal_hearing_due", "appeal_hearing_on",
+	"appeal_outcome", "appeal_new_rating", "appeal_decided_on", "appeal_reasons"}
 
 // ComplianceRecord is the row's line of the export for viewer, in the
 // header's order. Ratings are written by name, from the scale. A rating
@@ -130,11 +138,40 @@ func ComplianceRecord(r ComplianceRow, scale Scale, viewer Actor, redact bool) (
 			}
 		}
 		rec = append(rec, SpreadsheetSafe(strings.Join(earlier, "; ")))
+		rec = append(rec, appealCells(r.Appeal, scale, withheld)...)
 	}
 	for i := range 4 {
 		rec[i] = SpreadsheetSafe(rec[i])
 	}
 	return rec, withheld
+}
+
+// appealCells are the appeal's cells: empty without one, and withheld on a
+// line whose rating is (a changed rating, not yet released again, would
+// show through them).
+func appealCells(a *Appeal, scale Scale, withheld bool) []string {
+	out := make([]string, len(appealColumns))
+	if a == nil {
+		return out
+	}
+	if withheld {
+		for i := range out {
+			out[i] = Withheld
+		}
+		return out
+	}
+	day := func(d Date) string {
+		if d.IsZero() {
+			return ""
+		}
+		return d.String()
+	}
+	newRating := ""
+	if a.NewRating != "" {
+		newRating = scale.NameOf(a.NewRating)
+	}
+	return []string{scale.NameOf(a.Rating), day(a.FiledOn), day(a.HearingDue), day(a.HearingOn),
+		a.Outcome, newRating, day(a.DecidedOn), SpreadsheetSafe(a.Reasons)}
 }
 
 func answerCells(by map[string]Answer, key string) []string {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestComplianceRecord(t *testing.T) {
@@ -185,3 +187,66 @@ func TestWriteComplianceCSV(t *testing.T) {
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// TestExportAppealColumns: an appeal's cells are in the full export only,
+// open or decided, and withheld on a line whose rating is withheld.
+func TestExportAppealColumns(t *testing.T) {
+	at := time.Date(2027, 6, 20, 14, 0, 0, 0, time.UTC)
+	hana := Person{ID: 6, Name: "Hana", Unit: "S/HR", ManagerID: 1, Active: true, HR: true}
+	eli := Person{ID: 3, Name: "Eli", Unit: "S/A", ManagerID: 1, Active: true}
+	dana := Person{ID: 1, Name: "Dana", Active: true}
+	hr := Actor{SlackID: "UHANA", Person: &hana, HR: true}
+	released := &WrapUp{Rating: "below", RaterID: 1, RatedAt: at, ApprovedAt: at, HeldAt: at}
+	rechanged := &WrapUp{Rating: "successful", RaterID: 1, RatedAt: at, ApprovedAt: at} // changed on appeal, not talked through again
+	open := &Appeal{Rating: "below", Reasons: "=My Q3 work", FiledOn: d("2027-06-24"), HearingDue: d("2027-07-16")}
+	changed := &Appeal{Rating: "below", Reasons: "Missed", FiledOn: d("2027-06-24"), HearingDue: d("2027-07-16"),
+		HearingOn: d("2027-07-08"), Outcome: AppealChanged, NewRating: "successful", DecidedOn: d("2027-07-09")}
+	upheld := &Appeal{Rating: "below", Reasons: "Missed", FiledOn: d("2027-06-24"), HearingDue: d("2027-07-16"),
+		HearingOn: d("2027-07-08"), Outcome: AppealUpheld, DecidedOn: d("2027-07-08")}
+	blank := []string{"", "", "", "", "", "", "", ""}
+	all := func(s string) []string { return []string{s, s, s, s, s, s, s, s} }
+	for _, tc := range []struct {
+		name string
+		row  ComplianceRow
+		want []string // appeal_rating … appeal_reasons
+	}{
+		{"no appeal", ComplianceRow{Person: eli, Rater: dana, Year: YearState{Year: 2027, WrapUp: released}}, blank},
+		{"open", ComplianceRow{Person: eli, Rater: dana, Year: YearState{Year: 2027, WrapUp: released}, Appeal: open},
+			[]string{"Below Expectations", "2027-06-24", "2027-07-16", "", "", "", "", "'=My Q3 work"}},
+		{"upheld", ComplianceRow{Person: eli, Rater: dana, Year: YearState{Year: 2027, WrapUp: released}, Appeal: upheld},
+			[]string{"Below Expectations", "2027-06-24", "2027-07-16", "2027-07-08", "upheld", "", "2027-07-08", "Missed"}},
+		{"changed", ComplianceRow{Person: eli, Rater: dana, Year: YearState{Year: 2027, WrapUp: rechanged}, Appeal: changed},
+			[]string{"Below Expectations", "2027-06-24", "2027-07-16", "2027-07-08", "changed", "Successful Performer", "2027-07-09", "Missed"}},
+		{"own, released", ComplianceRow{Person: hana, Rater: dana, Year: YearState{Year: 2027, WrapUp: released}, Appeal: open},
+			[]string{"Below Expectations", "2027-06-24", "2027-07-16", "", "", "", "", "'=My Q3 work"}},
+		{"own, changed and not released again", ComplianceRow{Person: hana, Rater: dana, Year: YearState{Year: 2027, WrapUp: rechanged}, Appeal: changed}, all(Withheld)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			head := ComplianceHeader(false)
+			rec, _ := ComplianceRecord(tc.row, ProgramScale, hr, false)
+			if len(rec) != len(head) {
+				t.Fatalf("header has %d columns, record %d", len(head), len(rec))
+			}
+			i := slices.Index(head, "appeal_rating")
+			if i < 0 || head[len(head)-1] != "appeal_reasons" {
+				t.Fatalf("header = %v", head)
+			}
+			if diff := cmp.Diff(tc.want, rec[i:]); diff != "" {
+				t.Errorf("appeal cells (-want +got):\n%s", diff)
+			}
+			rh := ComplianceHeader(true)
+			rr, _ := ComplianceRecord(tc.row, ProgramScale, hr, true)
+			if len(rr) != len(rh) {
+				t.Fatalf("redacted: header %d, record %d", len(rh), len(rr))
+			}
+			for _, col := range rh {
+				if strings.HasPrefix(col, "appeal") {
+					t.Errorf("the redacted export has %s", col)
+				}
+			}
+			if tc.row.Appeal != nil && (strings.Contains(strings.Join(rr, ","), "2027-06-24") || strings.Contains(strings.Join(rr, ","), "Q3")) {
+				t.Errorf("the redacted line tells of the appeal: %v", rr)
+			}
+		})
+	}
+}

@@ -347,6 +347,8 @@ func (a Award) Cost() Cents { return a.Increase + a.Bonus }
 const (
 	FieldMeritBase  = "merit_base"
 	FieldMeritBonus = "merit_bonus"
+	// FieldMeritReason is why a bonus should go over the cap.
+	FieldMeritReason = "merit_reason"
 )
 
 // Allowed returns the grid's range for the rating and salary, with the
@@ -448,8 +450,9 @@ type MeritSummary struct {
 }
 
 // Add counts one person: their pay record, whether they are still
-// employed, their released rating and their proposal (nil for none).
-func (s *MeritSummary) Add(y MeritYear, p PayRecord, employed bool, rating string, prop *Proposal) {
+// employed, their released rating, their proposal (nil for none) and
+// whether HRD excepted its bonus from the cap.
+func (s *MeritSummary) Add(y MeritYear, p PayRecord, employed bool, rating string, prop *Proposal, bonusExcepted bool) {
 	e := y.Eligible(p, employed, rating, false)
 	if !e.Eligible {
 		s.NotEligible++
@@ -473,7 +476,7 @@ func (s *MeritSummary) Add(y MeritYear, p PayRecord, employed bool, rating strin
 	switch {
 	case err != nil:
 		s.Outside++
-	case a.BonusException:
+	case a.BonusException && !bonusExcepted:
 		s.NeedsException++
 	}
 }
@@ -502,7 +505,28 @@ func CanApproveMerit(y MeritYear, secretariat string, s MeritSummary) error {
 }
 
 // PayrollColumns are the payroll file's columns.
-var PayrollColumns = []string{"email", "name", "m_level", "quartile", "rating", "base_salary", "increase_percent", "increase", "new_salary", "biweekly", "bonus", "effective_date"}
+var PayrollColumns = []string{"email", "name", "secretariat", "unit", "m_level", "quartile", "rating", "old_salary", "base_increase_percent", "base_increase",
+	"new_salary", "biweekly", "bonus", "prorate", "effective_date", "status"}
+
+// The statuses of a proposal in payroll's file.
+const (
+	PayrollApproved = "approved"
+	PayrollWaiting  = "waiting for approval"
+	PayrollReturned = "returned to the manager"
+	PayrollOutside  = "outside the rules now"
+)
+
+// Factor writes a pro-rating share (ten-thousandths) as a decimal: 0.7562.
+func Factor(tenThousandths int64) string {
+	return fmt.Sprintf("%d.%04d", tenThousandths/10000, tenThousandths%10000)
+}
 
 // Decimal writes cents as a plain decimal for a file: 58580.92.
 func (c Cents) Decimal() string { return fmt.Sprintf("%d.%02d", int64(c/100), int64(c%100)) }
+
+// Denies reports whether a rating denies the step and merit increase
+// (Below Expectations, Fails to Meet): the grid pays it nothing.
+func (y MeritYear) Denies(rating string) bool {
+	row, ok := y.Grid[rating]
+	return !ok || row[0].High == 0 && row[3].High == 0
+}

@@ -305,11 +305,11 @@ func TestCanApproveMerit(t *testing.T) {
 	}
 	var s MeritSummary
 	q2 := PayRecord{Level: "M-IV", Salary: 5659992, Class: ClassClassified, HireDate: d("2001-01-01")}
-	s.Add(y, q2, true, "successful", &Proposal{Base: 350})
-	s.Add(y, q2, true, "successful", &Proposal{Base: 500})
-	s.Add(y, q2, true, "successful", nil)
-	s.Add(y, q2, true, "below", nil)
-	s.Add(y, q2, false, "successful", nil)
+	s.Add(y, q2, true, "successful", &Proposal{Base: 350}, false)
+	s.Add(y, q2, true, "successful", &Proposal{Base: 500}, false)
+	s.Add(y, q2, true, "successful", nil, false)
+	s.Add(y, q2, true, "below", nil, false)
+	s.Add(y, q2, false, "successful", nil, false)
 	if s.Eligible != 3 || s.Proposed != 2 || s.Outside != 1 || s.Missing != 1 || s.NotEligible != 2 || s.Grid["successful"] != [4]int{0, 3, 0, 0} {
 		t.Errorf("summary = %+v", s)
 	}

@@ -22,6 +22,10 @@ type RosterEntry struct {
 	HR           bool   // HRRole is not HRNone
 	HRRole       HRRole // the hr column: agency, secretariat, hrd or chro
 	HireDate     Date   // zero when the column is absent or empty
+	// Leave is the leave the file records for the person, starting on
+	// Leave.From (To zero: open); From is zero when leave_from is absent
+	// or empty, and the leave recorded is then left as it is.
+	Leave Leave
 
 	// Set when the email has been resolved to a Slack user.
 	SlackID string
@@ -42,10 +46,11 @@ func (p Problem) String() string {
 	return fmt.Sprintf("line %d: %s", p.Line, p.Message)
 }
 
-// Roster columns. The first five are required; hire_date is optional.
+// Roster columns. The first five are required; hire_date and the leave's
+// pair are optional.
 var (
 	rosterRequired = []string{"email", "name", "manager_email", "unit", "hr"}
-	rosterOptional = []string{"hire_date"}
+	rosterOptional = []string{"hire_date", "leave_from", "leave_to"}
 )
 
 // Roster field limits.
@@ -55,7 +60,7 @@ const (
 )
 
 // ReadRoster reads a roster CSV (header email,name,manager_email,unit,hr
-// and optionally hire_date) and checks it as a whole: every malformed row,
+// and optionally hire_date, leave_from and leave_to) and checks it as a whole: every malformed row,
 // duplicate email, manager missing from the file and reporting cycle is
 // reported with its line number. Problems come back sorted by line; when
 // there are any, the entries must not be used.
@@ -214,7 +219,36 @@ func rosterEntry(line int, rec []string, col map[string]int) (RosterEntry, []str
 			msgs = append(msgs, fmt.Sprintf("hire_date %q is not a date like 2026-07-01", h))
 		}
 	}
-	return e, msgs
+	return e, append(msgs, rosterLeave(&e, field("leave_from"), field("leave_to"))...)
+}
+
+// rosterLeave reads a row's leave_from and leave_to into e.Leave: a start
+// and an optional end, not before the start; an end alone is a problem
+// (to end a leave, the file gives its start too).
+func rosterLeave(e *RosterEntry, from, to string) []string {
+	var msgs []string
+	var l Leave
+	var err error
+	if from != "" {
+		if l.From, err = ParseDate(from); err != nil {
+			msgs = append(msgs, fmt.Sprintf("leave_from %q is not a date like 2027-01-04", from))
+		}
+	}
+	if to != "" {
+		if l.To, err = ParseDate(to); err != nil {
+			msgs = append(msgs, fmt.Sprintf("leave_to %q is not a date like 2027-03-31", to))
+		}
+	}
+	switch {
+	case len(msgs) > 0:
+		return msgs
+	case from == "" && to != "":
+		return []string{"leave_to needs the leave's start in leave_from"}
+	case !l.To.IsZero() && l.To.Before(l.From):
+		return []string{fmt.Sprintf("leave_to %s is before leave_from %s", l.To, l.From)}
+	}
+	e.Leave = l
+	return nil
 }
 
 func parseEmail(s string) (string, error) {

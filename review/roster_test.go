@@ -48,6 +48,43 @@ func TestReadRosterHireDateAndBOM(t *testing.T) {
 	}
 }
 
+// TestReadRosterLeave: leave_from and leave_to are optional; a start
+// alone is an open leave, a start and an end (the same day at least) a
+// closed one, and an empty pair no leave at all.
+func TestReadRosterLeave(t *testing.T) {
+	in := `email,name,manager_email,unit,hr,leave_to,leave_from
+a@x.org,A,,U,false,,
+b@x.org,B,a@x.org,U,false,,2027-01-04
+c@x.org,C,a@x.org,U,false,2027-03-31,2027-01-04
+d@x.org,D,a@x.org,U,false, 2027-02-01 , 2027-02-01
+`
+	entries, problems := ReadRoster(strings.NewReader(in))
+	if problems != nil {
+		t.Fatalf("problems: %v", problems)
+	}
+	got := map[string]Leave{}
+	for _, e := range entries {
+		got[e.Email] = e.Leave
+	}
+	want := map[string]Leave{
+		"a@x.org": {},
+		"b@x.org": {From: d("2027-01-04")},
+		"c@x.org": {From: d("2027-01-04"), To: d("2027-03-31")},
+		"d@x.org": {From: d("2027-02-01"), To: d("2027-02-01")},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("leaves (-want +got):\n%s", diff)
+	}
+	plan := PlanRoster(nil, entries, false)
+	var with []string
+	for _, e := range plan.Leaves {
+		with = append(with, e.Email)
+	}
+	if diff := cmp.Diff([]string{"b@x.org", "c@x.org", "d@x.org"}, with); diff != "" {
+		t.Errorf("the plan's leaves (-want +got):\n%s", diff)
+	}
+}
+
 func TestReadRosterProblems(t *testing.T) {
 	tests := []struct {
 		name string
@@ -60,7 +97,7 @@ func TestReadRosterProblems(t *testing.T) {
 			"bad header",
 			"email,name,boss,unit\n",
 			[]string{
-				`line 1: unknown column "boss" (the columns are email,name,manager_email,unit,hr, and optionally hire_date)`,
+				`line 1: unknown column "boss" (the columns are email,name,manager_email,unit,hr, and optionally hire_date,leave_from,leave_to)`,
 				`line 1: missing column "manager_email"`,
 				`line 1: missing column "hr"`,
 			},
@@ -157,6 +194,26 @@ y@x.org,Y,x@x.org,U,false
 			[]string{"line 3: reporting cycle: y@x.org → x@x.org → z@x.org → y@x.org"},
 		},
 		{"bad hire date", "email,name,manager_email,unit,hr,hire_date\na@x.org,A,,U,false,01/07/2026\n", []string{`line 2: hire_date "01/07/2026" is not a date like 2026-07-01`}},
+		{
+			"every leave problem, by line, with the rest of the row's",
+			`email,name,manager_email,unit,hr,leave_from,leave_to
+a@x.org,A,,U,false,2027-01-04,
+b@x.org,B,a@x.org,U,false,4 Jan 2027,
+c@x.org,C,a@x.org,U,false,2027-01-04,2027-02-30
+d@x.org,D,a@x.org,U,false,,2027-03-31
+e@x.org,E,a@x.org,U,false,2027-03-31,2027-01-04
+f@x.org,,a@x.org,U,false,01/04/2027,soon
+`,
+			[]string{
+				`line 3: leave_from "4 Jan 2027" is not a date like 2027-01-04`,
+				`line 4: leave_to "2027-02-30" is not a date like 2027-03-31`,
+				"line 5: leave_to needs the leave's start in leave_from",
+				"line 6: leave_to 2027-01-04 is before leave_from 2027-03-31",
+				"line 7: name is empty",
+				`line 7: leave_from "01/04/2027" is not a date like 2027-01-04`,
+				`line 7: leave_to "soon" is not a date like 2027-03-31`,
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,6 +23,10 @@ type RosterPlan struct {
 	Unchanged  int
 	Deactivate []Person // active people missing from the file, when asked to deactivate them
 	Missing    int      // active people missing from the file, left as they are
+	// Leaves are the entries that record a leave (Leave.From set), in the
+	// file's order: each is recorded, or its end updated, once the people
+	// are stored.
+	Leaves []RosterEntry
 	// Matched maps each email in the file that belongs to someone already
 	// stored to their person id.
 	Matched map[string]int64
@@ -83,6 +87,9 @@ func PlanRoster(current []Person, entries []RosterEntry, deactivateMissing bool)
 		}
 	}
 	for _, e := range entries {
+		if !e.Leave.From.IsZero() {
+			plan.Leaves = append(plan.Leaves, e)
+		}
 		p := bySlack[e.SlackID]
 		if p == nil {
 			plan.Add = append(plan.Add, e)

@@ -23,6 +23,9 @@ type WrapUp struct {
 	RatedAt         time.Time
 	ApprovedAt      time.Time // HR approved the unit's ratings; zero before, and after a reopening
 	HeldAt          time.Time // the manager held the final conversation
+	// MeritNoticeOn is the day the merit notice told the employee their
+	// rating denies the step: the appeal window runs from it too.
+	MeritNoticeOn Date
 	// AcknowledgedAt is when the employee said they have seen the released
 	// review (not that they agree); Response is what they wrote back.
 	AcknowledgedAt time.Time

@@ -388,6 +388,9 @@ func OnLeave(leaves []Leave, d Date) bool {
 
 // LeaveDaysIn counts the days of fy someone is on leave (overlaps counted once).
 func LeaveDaysIn(leaves []Leave, fy FiscalYear) int {
+	if len(leaves) == 0 {
+		return 0 // most people: Due asks for everyone, and walking the year's days is its costliest part
+	}
 	n := 0
 	for d := fy.Start(); !d.After(fy.End()); d = d.AddDays(1) {
 		if OnLeave(leaves, d) {
@@ -478,6 +481,17 @@ func CanCloseYear(actor Actor, fy FiscalYear, today Date, b YearBusiness, anyway
 	return nil
 }
 
+// AppealNotice is the day an appeal's window runs from: the final
+// conversation, or the merit notice that denied the step, whichever is
+// later.
+func (w *WrapUp) AppealNotice(loc *time.Location) Date {
+	held := DateOf(w.HeldAt.In(loc))
+	if w.MeritNoticeOn.After(held) {
+		return w.MeritNoticeOn
+	}
+	return held
+}
+
 // FieldResponse is the employee's written response to their review.
 const FieldResponse = "response"
 
@@ -556,7 +570,7 @@ func (y YearEndRules) PlanAppeal(h Holidays, cal Calendar, scale Scale, w *WrapU
 	if !scale.Appealable(w.Rating) {
 		return Appeal{}, Errorf(ECONFLICT, "Only a %s rating can be appealed here.", strings.Join(appealableNames(scale), " or "))
 	}
-	if err := y.CanAppeal(h, DateOf(w.HeldAt.In(cal.Loc)), today); err != nil {
+	if err := y.CanAppeal(h, w.AppealNotice(cal.Loc), today); err != nil {
 		return Appeal{}, err
 	}
 	reasons = strings.TrimSpace(reasons)

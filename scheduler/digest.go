@@ -1,9 +1,12 @@
 package scheduler
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"time"
@@ -35,6 +38,14 @@ type Digester struct {
 	// Message and CSV render the digest; a nil CSV leaves the file out.
 	Message func(review.Digest) ([]byte, error)
 	CSV     func(review.Digest) []byte
+	// WriteCSV, if set, is used instead of CSV: it writes the file
+	// straight into the queued payload, so that the file of a large
+	// organisation is not held twice over (as CSV, then encoded).
+	WriteCSV func(io.Writer, review.Digest) error
+	// Listed, when above 0, is how many of each manager's overdue items
+	// the digest writes out in ManagerOverdue.Items (what Message shows);
+	// CSV has them all through Digest.EachOverdue. 0 writes out all.
+	Listed int
 	// Check, if set, says whether a channel may receive the digest, which
 	// names people (bot.API.ConfidentialChannel): nil, a
 	// *bot.ChannelProblem, or another error when it could not be asked.
@@ -42,27 +53,37 @@ type Digester struct {
 	Log   *slog.Logger
 }
 
-// Build gathers the digest at now: one pass over everyone reviewed this
-// fiscal year, a thousand at a time, then the No answers, the week's
+// Build gathers the digest at now: the No answers, then one pass over
+// everyone reviewed this fiscal year, a thousand at a time, keeping of
+// each what the digest needs (review.DigestBuilder), then the week's
 // failed deliveries, and the quarter's overdue items week by week (what
 // earlier digests counted, and this one).
 func (g *Digester) Build(ctx context.Context, now time.Time) (review.Digest, error) {
 	fy := g.Cal.Year(now)
 	b := review.NewDigest(g.Cal, now)
-	people := map[int64]*review.Person{}
-	err := g.Store.EachReviewed(ctx, fy, func(p, m *review.Person, y review.YearState) {
-		people[p.ID] = p
+	b.Listed = g.Listed
+	no, err := g.Store.NoAnswers(ctx, fy)
+	if err != nil {
+		return review.Digest{}, err
+	}
+	// Those who answered No, as the pass meets them: a copy, since the
+	// pass's people come a page at a time.
+	people := make(map[int64]*review.Person, len(no))
+	for _, n := range no {
+		people[n.PersonID] = nil
+	}
+	err = g.Store.EachReviewed(ctx, fy, func(p, m *review.Person, y review.YearState) {
+		if _, ok := people[p.ID]; ok {
+			cp := *p
+			people[p.ID] = &cp
+		}
 		b.Add(p, m, y)
 	})
 	if err != nil {
 		return review.Digest{}, err
 	}
-	no, err := g.Store.NoAnswers(ctx, fy)
-	if err != nil {
-		return review.Digest{}, err
-	}
 	for _, n := range no {
-		if p, ok := people[n.PersonID]; ok {
+		if p := people[n.PersonID]; p != nil {
 			b.AddNo(p, n.Answer)
 		}
 	}
@@ -129,9 +150,16 @@ func (g *Digester) Run(ctx context.Context, now time.Time, dryRun bool) (review.
 	}
 	key := "digest:" + d.Day.String()
 	ns := []storage.Notification{{Key: key, Recipient: g.Channel, Kind: "digest", Payload: payload}}
-	if g.CSV != nil {
-		file, err := EncodeFile(bot.File{Name: fmt.Sprintf("massperform-digest-%s.csv", d.Day), Title: "MassPerform digest, " + d.Day.Human(),
-			Comment: "The full lists for this week's digest.", Data: g.CSV(d)})
+	if g.CSV != nil || g.WriteCSV != nil {
+		f := bot.File{Name: fmt.Sprintf("massperform-digest-%s.csv", d.Day), Title: "MassPerform digest, " + d.Day.Human(),
+			Comment: "The full lists for this week's digest."}
+		var file []byte
+		if g.WriteCSV != nil {
+			file, err = encodeFileWriting(f, func(w io.Writer) error { return g.WriteCSV(w, d) })
+		} else {
+			f.Data = g.CSV(d)
+			file, err = EncodeFile(f)
+		}
 		if err != nil {
 			return d, err
 		}
@@ -153,4 +181,31 @@ func (g *Digester) check(ctx context.Context) error {
 		g.Log.Warn("could not check HR_CHANNEL with Slack; the digest is queued, and checked again before it is posted", "err", err)
 	}
 	return nil
+}
+
+// encodeFileWriting encodes f as EncodeFile does, byte for byte, with the
+// data write writes: encoded as it is written, never held on its own.
+func encodeFileWriting(f bot.File, write func(io.Writer) error) ([]byte, error) {
+	f.Data = nil
+	head, err := EncodeFile(f)
+	if err != nil {
+		return nil, err
+	}
+	// The data is the file's last field: nil, it ends the payload so.
+	const tail = `"Data":null}}`
+	if !bytes.HasSuffix(head, []byte(tail)) {
+		return nil, fmt.Errorf("encode file: the payload ends %q, not with its data", head[max(0, len(head)-len(tail)):])
+	}
+	var b bytes.Buffer
+	b.Write(head[:len(head)-len("null}}")])
+	b.WriteByte('"') // encoding/json writes a []byte as a string in standard base64
+	enc := base64.NewEncoder(base64.StdEncoding, &b)
+	if err := write(enc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	b.WriteString(`"}}`)
+	return b.Bytes(), nil
 }

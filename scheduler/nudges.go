@@ -70,6 +70,10 @@ type Nudger struct {
 	// Progress, if set, is told after each page of people how many of
 	// those the sweep may nudge now it has decided for, and of how many.
 	Progress func(done, total int)
+	// Notices, if set, queues the other notices due on the sweep's day
+	// (merit pay's, on its effective date) after a sweep that is not a
+	// dry run, and says how many it queued.
+	Notices func(ctx context.Context, now time.Time) (int, error)
 
 	pageSize int // sweepChunk when 0; tests make pages small
 }
@@ -426,8 +430,11 @@ func (n *Nudger) route(now time.Time, r *roster, pr *pageRead) {
 				pr.lines[to] = append(pr.lines[to], NudgeLine{Item: it, About: p, Year: y.About(it), Key: review.ReminderKey(fy, p.ID, it)})
 			}
 			cy, ok := pr.closing[c][p.ID]
-			if !ok || cy.ReviewID == 0 {
-				continue // nothing of the closing year for them
+			if !ok || cy.ReviewID == 0 && cy.Since.After(cy.Year.End()) {
+				// Not in the closing year's program. Someone who was, with
+				// nothing recorded in it (who joined in June, say), still
+				// owes its wrap-up.
+				continue
 			}
 			for _, it := range review.ClosingItems(n.Cal.Due(cy, now), cy.Year, n.Cal.Today(now)) {
 				to := p.ID
@@ -542,6 +549,7 @@ type SweepReport struct {
 	Planned  int     // how many nudges were planned, not counting those deferred
 	Deferred int     // left for later: Do Not Disturb was on
 	Queued   int     // queued now (the rest were queued before)
+	Notices  int     // other notices queued now (merit pay's)
 }
 
 // recordBatch is how many nudges one transaction queues, and the most the
@@ -645,6 +653,11 @@ func (n *Nudger) SweepEach(ctx context.Context, now time.Time, dryRun bool, each
 	})
 	if err == nil {
 		err = queue()
+	}
+	if err == nil && n.Notices != nil && !n.PhasesOnly {
+		var q int
+		q, err = n.Notices(ctx, now)
+		r.Notices = q
 	}
 	return r, err
 }

@@ -437,3 +437,58 @@ func TestSweepPages(t *testing.T) {
 		})
 	}
 }
+
+// TestClosingYearWithNothingRecorded: on July 2 the manager of someone
+// who joined in June, with nothing recorded in the year that ended, is
+// reminded of their late wrap-up; someone who joined after that year
+// ended owes none of it.
+func TestClosingYearWithNothingRecorded(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		ny, _ := time.LoadLocation("America/New_York")
+		clock := &settableClock{t: time.Date(2027, 6, 21, 14, 0, 0, 0, time.UTC)}
+		s := storagetest.Open(t, url, clock)
+		entry := func(email, manager, slack string) review.RosterEntry {
+			return review.RosterEntry{Email: email, Name: "Name " + email, ManagerEmail: manager, Unit: "U", SlackID: slack, TZ: "America/New_York"}
+		}
+		entries := []review.RosterEntry{entry("boss@x.org", "", "U1"), entry("june@x.org", "boss@x.org", "U2"), entry("rated@x.org", "boss@x.org", "U4")}
+		apply := func(day review.Date) {
+			t.Helper()
+			current, err := s.People(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.ApplyRoster(ctx, "test", day, review.PlanRoster(current, entries, false)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		apply(review.NewDate(2027, 6, 21))
+		// One wrap-up written in June: FY2027 has business, and stays live.
+		boss, _ := s.PersonBySlackID(ctx, "U1")
+		rated, _ := s.PersonBySlackID(ctx, "U4")
+		yes := []review.Answer{{Stage: review.StageWrapUp, Question: "four_checkins", Yes: true}, {Stage: review.StageWrapUp, Question: "expectations", Yes: true}, {Stage: review.StageWrapUp, Question: "feedback", Yes: true}}
+		if _, err := s.SaveManagerWrapUp(ctx, storage.Change{Actor: review.Actor{SlackID: "U1", Person: &boss}, Action: review.Rate}, rated, 2027,
+			review.WrapUp{Rating: "successful", Answers: yes}); err != nil {
+			t.Fatal(err)
+		}
+		clock.add(11 * 24 * time.Hour) // July 2
+		entries = append(entries, entry("july@x.org", "boss@x.org", "U3"))
+		apply(review.NewDate(2027, 7, 2))
+
+		nudges, err := (&Nudger{Store: s, Cal: review.Calendar{Loc: ny}}).Plan(ctx, time.Date(2027, 7, 2, 10, 0, 0, 0, ny))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var late []string
+		for _, n := range nudges {
+			for _, l := range n.Lines {
+				if l.Year.Year == 2027 {
+					late = append(late, fmt.Sprintf("%s: %s about %s", n.Recipient.SlackID, l.Item.Kind, l.About.SlackID))
+				}
+			}
+		}
+		if diff := cmp.Diff([]string{"U1: wrapup about U2"}, late); diff != "" {
+			t.Errorf("FY2027's lines on July 2 (-want +got):\n%s", diff)
+		}
+	})
+}

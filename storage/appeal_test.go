@@ -41,6 +41,28 @@ func TestAppeals(t *testing.T) {
 		if _, err := s.FileAppeal(ctx, asMgrAppeal, emp, 2027, plan); review.ErrorCode(err) != review.EFORBIDDEN {
 			t.Errorf("the manager appealing for them = %v", err)
 		}
+		appealOf := func() (*review.Appeal, int) {
+			t.Helper()
+			var got *review.Appeal
+			n := s.CountQueries(func() {
+				err := s.ComplianceExport(ctx, 2027, "", func(r review.ComplianceRow) error {
+					if r.Person.ID == emp.ID {
+						got = r.Appeal
+					} else if r.Appeal != nil {
+						t.Errorf("%s's line has an appeal: %+v", r.Person.Name, r.Appeal)
+					}
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			})
+			return got, n
+		}
+		before, queries := appealOf()
+		if before != nil {
+			t.Errorf("the export has an appeal before one is filed: %+v", before)
+		}
 		clock.Set(clock.Now().AddDate(0, 0, 2)) // June 18
 		a, err := s.FileAppeal(ctx, asEmp, emp, 2027, plan)
 		if err != nil || a.FiledOn.String() != "2027-06-18" || a.HearingDue.String() != "2027-07-12" || a.Rating != "below" {
@@ -48,6 +70,11 @@ func TestAppeals(t *testing.T) {
 		}
 		if _, err := s.FileAppeal(ctx, asEmp, emp, 2027, plan); review.ErrorCode(err) != review.ECONFLICT {
 			t.Errorf("appealing twice = %v", err)
+		}
+		if got, n := appealOf(); got == nil || got.FiledOn.String() != "2027-06-18" || got.HearingDue.String() != "2027-07-12" || !got.Open() || got.Reasons != "My Q3 work was missed" {
+			t.Errorf("exported appeal = %+v", got)
+		} else if n != queries {
+			t.Errorf("the export asked %d queries with an appeal, %d without: not one a page", n, queries)
 		}
 		open, err := s.Appeals(ctx, 2027, true)
 		if err != nil || len(open) != 1 || open[0].Person.ID != emp.ID || open[0].Rater.ID != mgr.ID || open[0].Reasons != "My Q3 work was missed" {
@@ -74,6 +101,9 @@ func TestAppeals(t *testing.T) {
 		y, _ := s.Year(ctx, emp.ID, 2027)
 		if y.WrapUp.Rating != "successful" || !y.WrapUp.Approved() || y.WrapUp.Released() {
 			t.Errorf("after the changed rating: %+v", y.WrapUp)
+		}
+		if got, _ := appealOf(); got == nil || got.Outcome != review.AppealChanged || got.NewRating != "successful" || got.HearingOn.String() != "2027-06-30" || got.DecidedOn.String() != "2027-06-30" {
+			t.Errorf("exported decided appeal = %+v", got)
 		}
 		if _, err := s.DecideAppeal(ctx, hr, a.ID, decide, notify); review.ErrorCode(err) != review.ECONFLICT {
 			t.Errorf("deciding twice = %v", err)

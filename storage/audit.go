@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/massperform/massperform/review"
 )
 
 type auditRow struct {
@@ -82,4 +84,15 @@ func (s *Store) AuditTrail(ctx context.Context, entity string, id int64) ([]Audi
 		out[i] = AuditEntry{r.Actor, r.Action, r.Entity, r.EntityID, r.BeforeJSON, r.AfterJSON, r.At}
 	}
 	return out, nil
+}
+
+// RecordRead writes to the audit log that actor read something
+// confidential (a team's salaries, say): action, the entity and its id,
+// and what was read.
+func (s *Store) RecordRead(ctx context.Context, actor review.Actor, action, entity string, id int64, details map[string]any) error {
+	return s.tx(ctx, action, func(tx *gorm.DB, now time.Time) error {
+		audit := newAudit(actor.AuditName(), now)
+		audit.add(action, entity, id, nil, details)
+		return audit.flush(tx, s.batch)
+	})
 }

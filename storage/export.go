@@ -14,7 +14,9 @@ const exportPage = 1000
 // (everyone to be rated that year, and anyone who had a review in it and
 // has since left), in unit then name order, optionally only inside unit.
 // It reads a page of people at a time, so memory stays bounded however
-// large the organisation.
+// large the organisation, with a query for each of what a page's people
+// have (years, managers and raters, earlier wrap-ups, appeals), never one
+// per person.
 func (s *Store) ComplianceExport(ctx context.Context, fy review.FiscalYear, unit string, fn func(review.ComplianceRow) error) error {
 	db := s.read(ctx)
 	var after *personRow
@@ -75,6 +77,14 @@ func (s *Store) ComplianceExport(ctx context.Context, fy review.FiscalYear, unit
 		for i, e := range earlier {
 			byReview[earlierRows[i].ReviewID] = append(byReview[earlierRows[i].ReviewID], e)
 		}
+		appeals, err := findIn[appealRow](db, "review_id", reviews, "", "id")
+		if err != nil {
+			return s.wrap("export", err)
+		}
+		appealOf := make(map[int64]appealRow, len(appeals)) // by review: one appeal each
+		for _, a := range appeals {
+			appealOf[a.ReviewID] = a
+		}
 		for _, r := range rows {
 			row := review.ComplianceRow{Person: r.domain(), Year: years[r.ID]}
 			if row.Year.Year == 0 {
@@ -87,6 +97,10 @@ func (s *Store) ComplianceExport(ctx context.Context, fy review.FiscalYear, unit
 				row.Rater = byID[row.Year.WrapUp.RaterID]
 			}
 			row.Earlier = byReview[row.Year.ReviewID]
+			if a, ok := appealOf[row.Year.ReviewID]; ok && row.Year.ReviewID != 0 {
+				appeal := a.domain(r.ID, fy)
+				row.Appeal = &appeal
+			}
 			if err := fn(row); err != nil {
 				return err
 			}

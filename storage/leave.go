@@ -57,33 +57,47 @@ func (s *Store) RecordLeave(ctx context.Context, actor review.Actor, personID in
 			return review.Errorf(review.EINVALID, "The leave ends before it starts: %s is before %s.", l.To.Human(), l.From.Human())
 		}
 		audit := newAudit(actor.AuditName(), now)
-		var rows []leaveRow
-		if err := tx.Where("person_id = ?", personID).Order("from_day").Find(&rows).Error; err != nil {
+		if err := recordLeave(tx, audit, now, personID, l); err != nil {
 			return err
 		}
-		for _, r := range rows {
-			old := r
-			switch {
-			case r.FromDay == l.From.String():
-				r.ToDay, r.UpdatedAt = dateText(l.To), now
-				if err := tx.Save(&r).Error; err != nil {
-					return err
-				}
-				audit.add("leave.change", "leave", r.ID, old, r)
-				return audit.flush(tx, 10)
-			case r.ToDay == "" && parseDay(r.FromDay).Before(l.From):
-				r.ToDay, r.UpdatedAt = l.From.AddDays(-1).String(), now
-				if err := tx.Save(&r).Error; err != nil {
-					return err
-				}
-				audit.add("leave.end", "leave", r.ID, old, r)
-			}
-		}
-		row := leaveRow{PersonID: personID, FromDay: l.From.String(), ToDay: dateText(l.To), RecordedBy: actor.AuditName(), CreatedAt: now, UpdatedAt: now}
-		if err := tx.Create(&row).Error; err != nil {
-			return err
-		}
-		audit.add("leave.record", "leave", row.ID, nil, row)
 		return audit.flush(tx, 10)
 	})
+}
+
+// recordLeave records in tx that the person is on leave from l.From, as
+// RecordLeave says, with its audit rows in audit (recorded by its actor).
+// A leave recorded already as it is changes nothing, so that a roster
+// imported twice records it once.
+func recordLeave(tx *gorm.DB, audit *auditLog, now time.Time, personID int64, l review.Leave) error {
+	var rows []leaveRow
+	if err := tx.Where("person_id = ?", personID).Order("from_day").Find(&rows).Error; err != nil {
+		return err
+	}
+	for _, r := range rows {
+		old := r
+		switch {
+		case r.FromDay == l.From.String():
+			if r.ToDay == dateText(l.To) {
+				return nil
+			}
+			r.ToDay, r.UpdatedAt = dateText(l.To), now
+			if err := tx.Save(&r).Error; err != nil {
+				return err
+			}
+			audit.add("leave.change", "leave", r.ID, old, r)
+			return nil
+		case r.ToDay == "" && parseDay(r.FromDay).Before(l.From):
+			r.ToDay, r.UpdatedAt = l.From.AddDays(-1).String(), now
+			if err := tx.Save(&r).Error; err != nil {
+				return err
+			}
+			audit.add("leave.end", "leave", r.ID, old, r)
+		}
+	}
+	row := leaveRow{PersonID: personID, FromDay: l.From.String(), ToDay: dateText(l.To), RecordedBy: audit.actor, CreatedAt: now, UpdatedAt: now}
+	if err := tx.Create(&row).Error; err != nil {
+		return err
+	}
+	audit.add("leave.record", "leave", row.ID, nil, row)
+	return nil
 }

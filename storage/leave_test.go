@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/massperform/massperform/review"
@@ -56,6 +57,31 @@ func TestLeave(t *testing.T) {
 		}
 		if _, due, _ := s.PeopleDue(ctx, 2028, []int64{away.ID, back.ID}); len(due[away.ID].Leaves) != 1 || len(due[back.ID].Leaves) != 0 {
 			t.Errorf("FY2028's due states hold the leaves that touch it: %+v", due)
+		}
+
+		// With no review of the year, the one away still has their leaves
+		// in the team's view and the export: not rated, for the leave.
+		members, err := s.Team(ctx, mgr.ID, 2027)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range members {
+			if m.Person.ID == away.ID && (m.Year.ReviewID != 0 || len(m.Year.Leaves) != 2) {
+				t.Errorf("the team's year of the one away = %+v", m.Year)
+			}
+		}
+		status := ""
+		if err := s.ComplianceExport(ctx, 2027, "", func(r review.ComplianceRow) error {
+			if r.Person.ID == away.ID {
+				rec, _ := review.ComplianceRecord(r, review.ProgramScale, hr, true)
+				status = rec[slices.Index(review.ComplianceHeader(true), "rating_status")]
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if status != review.NotRatedLeave {
+			t.Errorf("the export's rating_status of the one away = %q, want %q", status, review.NotRatedLeave)
 		}
 
 		// The one away since December is not waited for; the one back in

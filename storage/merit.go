@@ -2,7 +2,9 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -13,17 +15,23 @@ import (
 
 // meritProposalRow is a manager's proposed merit increase for someone.
 type meritProposalRow struct {
-	ID             int64
-	PersonID       int64
-	MeritYear      string
-	Secretariat    string
-	BaseBP         int64 `gorm:"column:base_bp"`
-	BonusCents     int64
-	IncreaseCents  int64
-	NewSalaryCents int64
-	ProposedBy     string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	ID                 int64
+	PersonID           int64
+	MeritYear          string
+	Secretariat        string
+	BaseBP             int64 `gorm:"column:base_bp"`
+	BonusCents         int64
+	IncreaseCents      int64
+	NewSalaryCents     int64
+	ProposedBy         string
+	ExceptionReason    string
+	ExceptionGrantedBy string
+	ExceptionGrantedAt *time.Time
+	ReturnedReason     string
+	ReturnedBy         string
+	ReturnedAt         *time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 func (meritProposalRow) TableName() string { return "merit_proposals" }
@@ -34,11 +42,23 @@ type MeritProposal struct {
 	Increase, NewSalary review.Cents
 	By                  string
 	At                  time.Time
+	// ExceptionReason is why the manager asks HRD to let the bonus go
+	// over the cap; Excepted says HRD granted it.
+	ExceptionReason string
+	Excepted        bool
+	// Returned is HR's reason for sending the proposal back to the
+	// manager ("" when it was not): it then counts as not proposed.
+	Returned   string
+	ReturnedBy string
 }
+
+// Standing reports whether the proposal counts: it was not returned.
+func (p *MeritProposal) Standing() bool { return p != nil && p.Returned == "" }
 
 func (r meritProposalRow) domain() *MeritProposal {
 	return &MeritProposal{Proposal: review.Proposal{Base: review.BasisPoints(r.BaseBP), Bonus: review.Cents(r.BonusCents)},
-		Increase: review.Cents(r.IncreaseCents), NewSalary: review.Cents(r.NewSalaryCents), By: r.ProposedBy, At: r.UpdatedAt}
+		Increase: review.Cents(r.IncreaseCents), NewSalary: review.Cents(r.NewSalaryCents), By: r.ProposedBy, At: r.UpdatedAt,
+		ExceptionReason: r.ExceptionReason, Excepted: r.ExceptionGrantedAt != nil, Returned: r.ReturnedReason, ReturnedBy: r.ReturnedBy}
 }
 
 // MeritCase is one person as merit pay sees them: their pay record (nil if
@@ -140,7 +160,7 @@ func meritPool(db *gorm.DB, y review.MeritYear, secretariat string) (MeritPool, 
 		}
 		pool.Eligible++
 		pool.Salaries += c.Pay.Salary
-		if c.Proposal != nil {
+		if c.Proposal.Standing() {
 			pool.Proposals++
 			pool.Used += c.Proposal.Increase + c.Proposal.Bonus
 		}
@@ -158,9 +178,11 @@ func (s *Store) MeritPoolOf(ctx context.Context, y review.MeritYear, secretariat
 // ProposeMerit records the actor's proposal for the person, checked inside
 // the transaction against what is stored then: the actor must be their
 // manager now, the person eligible (a released rating, a pay record), and
-// the proposal inside the grid, the band and the bonus cap. It returns the
-// award, and is in the audit log.
-func (s *Store) ProposeMerit(ctx context.Context, actor review.Actor, y review.MeritYear, personID int64, prop review.Proposal) (review.Award, error) {
+// the proposal inside the grid and the band. A bonus over the cap is kept
+// with the manager's reason, waiting for HRD's exception (one granted
+// stands while the bonus stays the same). A proposal HR returned stands
+// again. It returns the award, and is in the audit log.
+func (s *Store) ProposeMerit(ctx context.Context, actor review.Actor, y review.MeritYear, personID int64, prop review.Proposal, reason string) (review.Award, error) {
 	var award review.Award
 	err := s.tx(ctx, "propose merit", func(tx *gorm.DB, now time.Time) error {
 		cases, err := meritCases(tx, y, "p.id = ?", personID)
@@ -177,16 +199,38 @@ func (s *Store) ProposeMerit(ctx context.Context, actor review.Actor, y review.M
 		if c.Pay == nil {
 			return review.Errorf(review.ECONFLICT, "HR hasn't loaded %s's pay for the %s merit year yet.", c.Person.Name, y.Name)
 		}
+		var approved int64
+		if err := tx.Model(&meritApprovalRow{}).Where("merit_year = ? AND secretariat = ?", y.Name, c.Person.Secretariat()).Count(&approved).Error; err != nil {
+			return err
+		}
+		if approved > 0 {
+			return review.Errorf(review.ECONFLICT, "%s's merit increases are approved already, so they can't change here: ask HR.", c.Person.Secretariat())
+		}
 		e := y.Eligible(*c.Pay, c.Person.Active, c.Rating, false)
-		award, err = y.Award(*c.Pay, c.Rating, e, prop, false)
+		award, err = y.Award(*c.Pay, c.Rating, e, prop, true)
 		if err != nil {
 			return err
 		}
+		reason = strings.TrimSpace(reason)
+		kept := c.Proposal != nil && c.Proposal.Excepted && c.Proposal.Bonus == prop.Bonus
+		switch {
+		case !award.BonusException:
+			reason = ""
+		case kept:
+			reason = c.Proposal.ExceptionReason
+		case reason == "":
+			return &review.Error{Code: review.EINVALID, Message: "A bonus over the cap needs a reason.", Fields: map[string]string{
+				review.FieldMeritReason: fmt.Sprintf("A bonus over %s needs HRD's exception: say why, and HRD is asked.", y.BonusCap)}}
+		}
 		row := meritProposalRow{PersonID: personID, MeritYear: y.Name, Secretariat: c.Person.Secretariat(), BaseBP: int64(prop.Base), BonusCents: int64(prop.Bonus),
-			IncreaseCents: int64(award.Increase), NewSalaryCents: int64(award.NewSalary), ProposedBy: actor.AuditName(), CreatedAt: now, UpdatedAt: now}
+			IncreaseCents: int64(award.Increase), NewSalaryCents: int64(award.NewSalary), ProposedBy: actor.AuditName(), ExceptionReason: reason, CreatedAt: now, UpdatedAt: now}
+		cols := []string{"secretariat", "base_bp", "bonus_cents", "increase_cents", "new_salary_cents", "proposed_by", "exception_reason", "returned_reason", "returned_by", "returned_at", "updated_at"}
+		if !kept {
+			cols = append(cols, "exception_granted_by", "exception_granted_at")
+		}
 		err = tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "person_id"}, {Name: "merit_year"}},
-			DoUpdates: clause.AssignmentColumns([]string{"secretariat", "base_bp", "bonus_cents", "increase_cents", "new_salary_cents", "proposed_by", "updated_at"}),
+			DoUpdates: clause.AssignmentColumns(cols),
 		}).Create(&row).Error
 		if err != nil {
 			return err
@@ -203,10 +247,98 @@ func (s *Store) ProposeMerit(ctx context.Context, actor review.Actor, y review.M
 		audit.add("merit.propose", "merit_proposal", id, before, map[string]any{
 			"person_id": personID, "merit_year": y.Name, "base_bp": int64(prop.Base), "bonus_cents": int64(prop.Bonus),
 			"increase_cents": int64(award.Increase), "new_salary_cents": int64(award.NewSalary), "rating": c.Rating, "quartile": award.Quartile,
+			"exception_reason": reason,
 		})
 		return audit.flush(tx, s.batch)
 	})
 	return award, err
+}
+
+// meritProposalOf loads a person's proposal row and case for HR's
+// decisions, refusing HR outside the person's scope.
+func meritProposalOf(tx *gorm.DB, actor review.Actor, y review.MeritYear, personID int64) (MeritCase, meritProposalRow, error) {
+	cases, err := meritCases(tx, y, "p.id = ?", personID)
+	if err != nil {
+		return MeritCase{}, meritProposalRow{}, err
+	}
+	if len(cases) == 0 || !actor.HRFor(cases[0].Person.Unit) {
+		return MeritCase{}, meritProposalRow{}, review.Errorf(review.EFORBIDDEN, "That proposal is outside your part of the organisation.")
+	}
+	var row meritProposalRow
+	if err := tx.Where("person_id = ? AND merit_year = ?", personID, y.Name).Take(&row).Error; err != nil {
+		return MeritCase{}, row, review.Errorf(review.ENOTFOUND, "There is no proposal for %s to decide.", cases[0].Person.Name)
+	}
+	var approved int64
+	if err := tx.Model(&meritApprovalRow{}).Where("merit_year = ? AND secretariat = ?", y.Name, row.Secretariat).Count(&approved).Error; err != nil {
+		return MeritCase{}, row, err
+	}
+	if approved > 0 {
+		return MeritCase{}, row, review.Errorf(review.ECONFLICT, "%s's merit increases are approved already.", row.Secretariat)
+	}
+	return cases[0], row, nil
+}
+
+// ReturnMerit sends a proposal back to its manager with HR's reason: it
+// then counts as not proposed until the manager proposes again, and
+// notify tells them. In the audit log.
+func (s *Store) ReturnMerit(ctx context.Context, actor review.Actor, y review.MeritYear, personID int64, reason string, notify func(c MeritCase, manager review.Person) (Notification, error)) error {
+	return s.tx(ctx, "return merit", func(tx *gorm.DB, now time.Time) error {
+		c, row, err := meritProposalOf(tx, actor, y, personID)
+		if err != nil {
+			return err
+		}
+		if row.ReturnedReason != "" {
+			return review.Errorf(review.ECONFLICT, "%s's proposal is with their manager already.", c.Person.Name)
+		}
+		reason = strings.TrimSpace(reason)
+		if err := tx.Model(&row).Updates(map[string]any{"returned_reason": reason, "returned_by": actor.AuditName(), "returned_at": now, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		audit := newAudit(actor.AuditName(), now)
+		audit.add("merit.return", "merit_proposal", row.ID, nil, map[string]any{"person_id": personID, "merit_year": y.Name, "reason": reason})
+		if err := audit.flush(tx, s.batch); err != nil {
+			return err
+		}
+		if notify == nil || c.Person.ManagerID == 0 {
+			return nil
+		}
+		var mgr personRow
+		if err := tx.Take(&mgr, c.Person.ManagerID).Error; err != nil {
+			return err
+		}
+		n, err := notify(c, mgr.domain())
+		if err != nil {
+			return err
+		}
+		return enqueue(tx, now, []Notification{n}, s.batch)
+	})
+}
+
+// GrantMeritException lets a proposal's bonus go over the cap: central HR
+// only, on the manager's reason. In the audit log.
+func (s *Store) GrantMeritException(ctx context.Context, actor review.Actor, y review.MeritYear, personID int64) error {
+	return s.tx(ctx, "grant merit exception", func(tx *gorm.DB, now time.Time) error {
+		if !actor.HRRole().OrgWide() {
+			return review.Errorf(review.EFORBIDDEN, "Only central HR (HRD) lets a bonus go over the cap.")
+		}
+		c, row, err := meritProposalOf(tx, actor, y, personID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case review.Cents(row.BonusCents) <= y.BonusCap:
+			return review.Errorf(review.ECONFLICT, "%s's bonus is within the cap: it needs no exception.", c.Person.Name)
+		case row.ExceptionGrantedAt != nil:
+			return review.Errorf(review.ECONFLICT, "%s's bonus exception is granted already.", c.Person.Name)
+		}
+		if err := tx.Model(&row).Updates(map[string]any{"exception_granted_by": actor.AuditName(), "exception_granted_at": now, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		audit := newAudit(actor.AuditName(), now)
+		audit.add("merit.exception.grant", "merit_proposal", row.ID, nil, map[string]any{"person_id": personID, "merit_year": y.Name,
+			"bonus_cents": row.BonusCents, "reason": row.ExceptionReason})
+		return audit.flush(tx, s.batch)
+	})
 }
 
 // meritApprovalRow is HRD's approval of a secretariat's merit increases.
@@ -317,10 +449,11 @@ func (a MeritAudit) summary(y review.MeritYear) review.MeritSummary {
 	sum := review.MeritSummary{RatingsApproved: a.RatingsPassed, Approved: !a.ApprovedAt.IsZero(), Budget: a.Pool.Budget, Cost: a.Pool.Used}
 	for _, c := range a.Cases {
 		var prop *review.Proposal
-		if c.Proposal != nil {
-			prop = &c.Proposal.Proposal
+		excepted := false
+		if c.Proposal.Standing() {
+			prop, excepted = &c.Proposal.Proposal, c.Proposal.Excepted
 		}
-		sum.Add(y, *c.Pay, c.Person.Active, c.Rating, prop)
+		sum.Add(y, *c.Pay, c.Person.Active, c.Rating, prop, excepted)
 	}
 	return sum
 }
@@ -347,11 +480,108 @@ func (s *Store) MeritSecretariats(ctx context.Context, y review.MeritYear) ([]st
 	return out, nil
 }
 
-// MeritPayroll returns the people whose increases central HR approved for
-// the merit year (their secretariat's approval), ordered by name: what
-// payroll is given.
-func (s *Store) MeritPayroll(ctx context.Context, y review.MeritYear) ([]MeritCase, error) {
-	out, err := meritCases(s.read(ctx), y, `EXISTS (SELECT 1 FROM merit_proposals mp JOIN merit_approvals ma ON ma.merit_year = mp.merit_year AND ma.secretariat = mp.secretariat
-		WHERE mp.person_id = p.id AND mp.merit_year = ?) AND EXISTS (SELECT 1 FROM pay_records pr WHERE pr.person_id = p.id AND pr.merit_year = ?)`, y.Name, y.Name)
-	return out, s.wrap("merit payroll", err)
+// MeritExport returns everyone with a proposal for the merit year (in
+// the secretariat, if one is named), ordered by name, and which
+// secretariats central HR approved: what payroll is given.
+func (s *Store) MeritExport(ctx context.Context, y review.MeritYear, secretariat string) ([]MeritCase, map[string]bool, error) {
+	where := `EXISTS (SELECT 1 FROM merit_proposals mp WHERE mp.person_id = p.id AND mp.merit_year = ?) AND EXISTS (SELECT 1 FROM pay_records pr WHERE pr.person_id = p.id AND pr.merit_year = ?)`
+	args := []any{y.Name, y.Name}
+	if secretariat != "" {
+		where += " AND (p.unit = ? OR p.unit LIKE ?)"
+		args = append(args, secretariat, secretariat+"/%")
+	}
+	db := s.read(ctx)
+	out, err := meritCases(db, y, where, args...)
+	if err != nil {
+		return nil, nil, s.wrap("merit export", err)
+	}
+	var secs []string
+	if err := db.Model(&meritApprovalRow{}).Where("merit_year = ?", y.Name).Pluck("secretariat", &secs).Error; err != nil {
+		return nil, nil, s.wrap("merit export", err)
+	}
+	approved := make(map[string]bool, len(secs))
+	for _, sec := range secs {
+		approved[sec] = true
+	}
+	return out, approved, nil
+}
+
+// MeritNoticeBuild renders a person's merit notice: their case, and the
+// award (nil when their rating denies the step and merit).
+type MeritNoticeBuild func(c MeritCase, award *review.Award) ([]byte, error)
+
+// QueueMeritNotices queues, from the merit year's effective date on, the
+// notice of everyone in a secretariat whose increases central HR approved:
+// the award for those with one; for those whose released rating denies the
+// step, that it does, which opens their appeal window from today (once).
+// One notice per person and year, whoever runs it and however often.
+func (s *Store) QueueMeritNotices(ctx context.Context, y review.MeritYear, today review.Date, build MeritNoticeBuild) (int, error) {
+	if today.Before(y.Effective) {
+		return 0, nil
+	}
+	queued := 0
+	err := s.tx(ctx, "merit notices", func(tx *gorm.DB, now time.Time) error {
+		var secs []string
+		if err := tx.Model(&meritApprovalRow{}).Where("merit_year = ?", y.Name).Pluck("secretariat", &secs).Error; err != nil {
+			return err
+		}
+		var ns []Notification
+		for _, sec := range secs {
+			cases, err := meritCases(tx, y, "p.active AND (p.unit = ? OR p.unit LIKE ?) AND EXISTS (SELECT 1 FROM pay_records pr WHERE pr.person_id = p.id AND pr.merit_year = ?)",
+				sec, sec+"/%", y.Name)
+			if err != nil {
+				return err
+			}
+			for _, c := range cases {
+				var award *review.Award
+				switch {
+				case c.Proposal.Standing():
+					e := y.Eligible(*c.Pay, true, c.Rating, false)
+					a, err := y.Award(*c.Pay, c.Rating, e, c.Proposal.Proposal, true)
+					if err != nil {
+						s.log.Warn("an approved merit increase no longer fits the rules: no notice", "merit_year", y.Name, "person_id", c.Person.ID, "reason", review.ErrorMessage(err))
+						continue
+					}
+					award = &a
+				case c.Rating != "" && y.Denies(c.Rating):
+					// The notice that denies the step opens the appeal
+					// window again, from its first day.
+					err := tx.Exec(`UPDATE wrap_ups SET merit_notice_on = ?, updated_at = ? WHERE merit_notice_on = '' AND review_id IN
+						(SELECT id FROM reviews WHERE person_id = ? AND fiscal_year = ?)`, today.String(), now, c.Person.ID, int(y.RatingsYear)).Error
+					if err != nil {
+						return err
+					}
+				default:
+					continue // eligible without a proposal, or not eligible for another reason
+				}
+				payload, err := build(c, award)
+				if err != nil {
+					return err
+				}
+				ns = append(ns, Notification{Key: "merit-notice:" + y.Name + ":" + c.Person.SlackID, Recipient: c.Person.SlackID, Kind: "merit", Payload: payload})
+			}
+		}
+		if len(ns) == 0 {
+			return nil
+		}
+		before, err := pendingKeys(tx, ns)
+		if err != nil {
+			return err
+		}
+		queued = len(ns) - before
+		return enqueue(tx, now, ns, s.batch)
+	})
+	return queued, err
+}
+
+// pendingKeys counts which of the notifications' keys the outbox already
+// holds.
+func pendingKeys(tx *gorm.DB, ns []Notification) (int, error) {
+	keys := make([]string, len(ns))
+	for i, n := range ns {
+		keys[i] = n.Key
+	}
+	var n int64
+	err := tx.Model(&outboxRow{}).Where("dedup_key IN ?", keys).Count(&n).Error
+	return int(n), err
 }

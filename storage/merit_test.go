@@ -67,20 +67,20 @@ func TestProposeMerit(t *testing.T) {
 		}
 
 		emp := team[0].Person
-		if _, err := s.ProposeMerit(ctx, review.Actor{SlackID: "UHEAD"}, y, emp.ID, review.Proposal{Base: 350}); review.ErrorCode(err) != review.EFORBIDDEN {
+		if _, err := s.ProposeMerit(ctx, review.Actor{SlackID: "UHEAD"}, y, emp.ID, review.Proposal{Base: 350}, ""); review.ErrorCode(err) != review.EFORBIDDEN {
 			t.Errorf("someone else proposing = %v", err)
 		}
-		if _, err := s.ProposeMerit(ctx, asMgr, y, emp.ID, review.Proposal{Base: 500}); review.FieldErrors(err)[review.FieldMeritBase] == "" {
+		if _, err := s.ProposeMerit(ctx, asMgr, y, emp.ID, review.Proposal{Base: 500}, ""); review.FieldErrors(err)[review.FieldMeritBase] == "" {
 			t.Errorf("5%% for Successful in the 2nd quartile = %v", err)
 		}
-		a, err := s.ProposeMerit(ctx, asMgr, y, emp.ID, review.Proposal{Base: 350})
+		a, err := s.ProposeMerit(ctx, asMgr, y, emp.ID, review.Proposal{Base: 350}, "")
 		if err != nil || a.Increase != 198100 || a.NewSalary != 5858092 {
 			t.Fatalf("3.5%% = %+v, %v", a, err)
 		}
-		if _, err := s.ProposeMerit(ctx, asMgr, y, emp.ID, review.Proposal{Base: 300, Bonus: 28300}); err != nil {
+		if _, err := s.ProposeMerit(ctx, asMgr, y, emp.ID, review.Proposal{Base: 300, Bonus: 28300}, ""); err != nil {
 			t.Fatalf("a changed proposal: %v", err)
 		}
-		if _, err := s.ProposeMerit(ctx, asMgr, y, team[2].Person.ID, review.Proposal{Base: 350}); review.ErrorCode(err) != review.ECONFLICT {
+		if _, err := s.ProposeMerit(ctx, asMgr, y, team[2].Person.ID, review.Proposal{Base: 350}, ""); review.ErrorCode(err) != review.ECONFLICT {
 			t.Errorf("without a pay record = %v", err)
 		}
 		pool, _ = s.MeritPoolOf(ctx, y, "A")
@@ -95,7 +95,7 @@ func TestProposeMerit(t *testing.T) {
 		if _, _, err := s.ImportPay(ctx, "pay import", y.Name, entries, false); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ProposeMerit(ctx, asMgr, y, team[2].Person.ID, review.Proposal{Base: 350}); review.ErrorCode(err) != review.ECONFLICT || !strings.Contains(review.ErrorMessage(err), "No released rating") {
+		if _, err := s.ProposeMerit(ctx, asMgr, y, team[2].Person.ID, review.Proposal{Base: 350}, ""); review.ErrorCode(err) != review.ECONFLICT || !strings.Contains(review.ErrorMessage(err), "No released rating") {
 			t.Errorf("before the rating is released = %v", err)
 		}
 		// Central HR approves only when everyone eligible has a proposal.
@@ -105,7 +105,47 @@ func TestProposeMerit(t *testing.T) {
 		if _, err := s.ApproveMerit(ctx, hr, y, "A"); review.ErrorCode(err) != review.ECONFLICT || !strings.Contains(review.ErrorMessage(err), "1 increase to propose") {
 			t.Errorf("approving with one to propose = %v", err)
 		}
-		if _, err := s.ProposeMerit(ctx, asMgr, y, team[1].Person.ID, review.Proposal{Base: 325}); err != nil {
+		// A bonus over the cap waits for HRD's exception, with the
+		// manager's reason: $77,000 in the 4th quartile, 0.1% and $2,600.
+		entries[1].Record.Salary = 7700000
+		if _, _, err := s.ImportPay(ctx, "pay import", y.Name, entries, false); err != nil {
+			t.Fatal(err)
+		}
+		big := review.Proposal{Base: 10, Bonus: 260000}
+		if _, err := s.ProposeMerit(ctx, asMgr, y, team[1].Person.ID, big, " "); review.FieldErrors(err)[review.FieldMeritReason] == "" {
+			t.Fatalf("a bonus over the cap without a reason = %v", err)
+		}
+		if _, err := s.ProposeMerit(ctx, asMgr, y, team[1].Person.ID, big, "Led the merger"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ApproveMerit(ctx, hr, y, "A"); !strings.Contains(review.ErrorMessage(err), "1 bonus over the bonus cap") {
+			t.Errorf("approving with a bonus waiting for its exception = %v", err)
+		}
+		if err := s.GrantMeritException(ctx, review.Actor{SlackID: "USEC", HR: true, Role: review.HRSecretariat, Scope: "A", Person: &review.Person{ID: 999, Unit: "A/HR", Active: true}}, y, team[1].Person.ID); review.ErrorCode(err) != review.EFORBIDDEN {
+			t.Errorf("secretariat HR granting = %v", err)
+		}
+		if err := s.GrantMeritException(ctx, hr, y, team[0].Person.ID); review.ErrorCode(err) != review.ECONFLICT {
+			t.Errorf("granting a bonus within the cap = %v", err)
+		}
+		if err := s.GrantMeritException(ctx, hr, y, team[1].Person.ID); err != nil {
+			t.Fatal(err)
+		}
+		// HR returns one to the manager: it counts as not proposed, and the
+		// manager is told why.
+		var told []string
+		if err := s.ReturnMerit(ctx, hr, y, emp.ID, "Check the bonus against the team's", func(c storage.MeritCase, m review.Person) (storage.Notification, error) {
+			told = append(told, m.SlackID+":"+c.Person.Name)
+			return storage.Notification{Key: "merit-return:test", Recipient: m.SlackID, Kind: "merit", Payload: []byte(`{"text":"returned"}`)}, nil
+		}); err != nil || len(told) != 1 || told[0] != mgr.SlackID+":"+emp.Name {
+			t.Fatalf("return = %v, told %v", err, told)
+		}
+		if _, err := s.ApproveMerit(ctx, hr, y, "A"); !strings.Contains(review.ErrorMessage(err), "1 increase to propose") {
+			t.Errorf("approving with one returned = %v", err)
+		}
+		if pool, _ := s.MeritPoolOf(ctx, y, "A"); pool.Used != 7700+260000 || pool.Budget != 467600 {
+			t.Errorf("the pool without the returned one = %+v", pool)
+		}
+		if _, err := s.ProposeMerit(ctx, asMgr, y, emp.ID, review.Proposal{Base: 300, Bonus: 28300}, ""); err != nil {
 			t.Fatal(err)
 		}
 		audit, err := s.ApproveMerit(ctx, hr, y, "A")
@@ -115,13 +155,22 @@ func TestProposeMerit(t *testing.T) {
 		if _, err := s.ApproveMerit(ctx, hr, y, "A"); review.ErrorCode(err) != review.ECONFLICT {
 			t.Errorf("approving twice = %v", err)
 		}
-		payroll, _ := s.MeritPayroll(ctx, y)
-		if len(payroll) != 2 || payroll[0].Proposal == nil {
-			t.Errorf("payroll = %+v", payroll)
+		if _, err := s.ProposeMerit(ctx, asMgr, y, emp.ID, review.Proposal{Base: 350}, ""); review.ErrorCode(err) != review.ECONFLICT {
+			t.Errorf("a change after approval = %v", err)
+		}
+		if err := s.ReturnMerit(ctx, hr, y, emp.ID, "late", nil); review.ErrorCode(err) != review.ECONFLICT {
+			t.Errorf("a return after approval = %v", err)
+		}
+		payroll, approved, _ := s.MeritExport(ctx, y, "")
+		if len(payroll) != 2 || payroll[0].Proposal == nil || !approved["A"] {
+			t.Errorf("payroll = %+v, %v", payroll, approved)
+		}
+		if other, _, _ := s.MeritExport(ctx, y, "B"); len(other) != 0 {
+			t.Errorf("another secretariat's = %+v", other)
 		}
 		id, _ := s.MeritProposalID(ctx, emp.ID, y.Name)
 		trail, _ := s.AuditTrail(ctx, "merit_proposal", id)
-		if len(trail) != 2 || trail[1].Action != "merit.propose" || !strings.Contains(trail[1].Before, `"base_bp":350`) {
+		if len(trail) != 4 || trail[1].Action != "merit.propose" || !strings.Contains(trail[1].Before, `"base_bp":350`) || trail[2].Action != "merit.return" || trail[3].Action != "merit.propose" {
 			t.Errorf("audit = %+v", trail)
 		}
 	})

@@ -529,10 +529,17 @@ CREATE TABLE merit_proposals (
 	increase_cents BIGINT NOT NULL,
 	new_salary_cents BIGINT NOT NULL,
 	proposed_by TEXT NOT NULL,
+	exception_reason TEXT NOT NULL DEFAULT '',
+	exception_granted_by TEXT NOT NULL DEFAULT '',
+	exception_granted_at {{TS}},
+	returned_reason TEXT NOT NULL DEFAULT '',
+	returned_by TEXT NOT NULL DEFAULT '',
+	returned_at {{TS}},
 	created_at {{TS}} NOT NULL,
 	updated_at {{TS}} NOT NULL,
 	UNIQUE (person_id, merit_year)
 );
+ALTER TABLE wrap_ups ADD COLUMN merit_notice_on TEXT NOT NULL DEFAULT '';
 CREATE TABLE merit_approvals (
 	id {{PK}},
 	merit_year TEXT NOT NULL,

@@ -272,6 +272,17 @@ func (s *Store) MarkFailed(ctx context.Context, c Claim, reason string) error {
 	})
 }
 
+// OutboxOldestPending returns how long the oldest notification still to
+// send has waited, by the store's clock (0 when none is waiting).
+func (s *Store) OutboxOldestPending(ctx context.Context) (time.Duration, error) {
+	var oldest []time.Time
+	err := s.read(ctx).Model(&outboxRow{}).Where("status = ?", OutboxPending).Order("created_at").Limit(1).Pluck("created_at", &oldest).Error
+	if err != nil || len(oldest) == 0 {
+		return 0, s.wrap("oldest pending notification", err)
+	}
+	return max(0, s.now().Sub(oldest[0])), nil
+}
+
 // OutboxCounts returns how many notifications are in each status.
 func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
 	var rows []struct {

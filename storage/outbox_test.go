@@ -229,3 +229,24 @@ func TestOutboxOnlyStartedSendsAreUncertain(t *testing.T) {
 		}
 	})
 }
+
+func TestOutboxOldestPending(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		clock := newClock("2026-08-03T14:00:00Z")
+		s := storagetest.Open(t, url, clock)
+		if age, err := s.OutboxOldestPending(ctx); err != nil || age != 0 {
+			t.Fatalf("an empty outbox: %v, %v", age, err)
+		}
+		if err := s.Enqueue(ctx, []storage.Notification{{Key: "a", Recipient: "U1", Kind: "test", Payload: []byte(`{"text":"a"}`)}}); err != nil {
+			t.Fatal(err)
+		}
+		clock.Set(clock.Now().Add(90 * time.Second))
+		if err := s.Enqueue(ctx, []storage.Notification{{Key: "b", Recipient: "U1", Kind: "test", Payload: []byte(`{"text":"b"}`)}}); err != nil {
+			t.Fatal(err)
+		}
+		clock.Set(clock.Now().Add(30 * time.Second))
+		if age, err := s.OutboxOldestPending(ctx); err != nil || age != 120*time.Second {
+			t.Errorf("oldest = %v, %v; want 2m0s", age, err)
+		}
+	})
+}

@@ -52,7 +52,7 @@ func attachLeavesAndPlans(db *gorm.DB, fy review.FiscalYear, people []int64, yea
 			UNION ALL
 			SELECT 'plan', person_id, id, reevaluate_on, '', improve, support, fiscal_year
 				FROM improvement_plans WHERE person_id IN ? AND closed_on = ''
-			ORDER BY 2, 1, 4, 3`, ids, fy.End().String(), fy.Start().String(), ids).Scan(&rows).Error
+			ORDER BY 2, 1, 4, 3`, ids, fy.End().String(), fy.Start().String(), ids).Find(&rows).Error
 		if err != nil {
 			return err
 		}

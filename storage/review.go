@@ -176,23 +176,26 @@ func loadYears(db *gorm.DB, fy review.FiscalYear, where string, args ...any) (ma
 	if err := q.Find(&reviews).Error; err != nil {
 		return nil, err
 	}
-	return loadReviews(db, fy, reviews)
+	return loadReviews(db, fy, reviews, nil)
 }
 
-// loadYearsOf is loadYears for the reviews of these people.
+// loadYearsOf is loadYears for the reviews of these people, with the
+// leaves and open improvement plans of each of them, a review or not: a
+// year of someone on leave all of it may hold nothing else.
 func loadYearsOf(db *gorm.DB, fy review.FiscalYear, people []int64) (map[int64]review.YearState, error) {
 	reviews, err := findIn[reviewRow](db, "person_id", people, "fiscal_year = ?", "", int(fy))
 	if err != nil {
 		return nil, err
 	}
-	return loadReviews(db, fy, reviews)
+	return loadReviews(db, fy, reviews, people)
 }
 
-// loadReviews fills in the years of reviews.
-func loadReviews(db *gorm.DB, fy review.FiscalYear, reviews []reviewRow) (map[int64]review.YearState, error) {
+// loadReviews fills in the years of reviews, and attaches the leaves and
+// open plans of people (nil: the reviews' people).
+func loadReviews(db *gorm.DB, fy review.FiscalYear, reviews []reviewRow, people []int64) (map[int64]review.YearState, error) {
 	years := make(map[int64]review.YearState, len(reviews))
 	if len(reviews) == 0 {
-		return years, nil
+		return years, attachLeavesAndPlans(db, fy, people, years)
 	}
 	ids := make([]int64, len(reviews))
 	for i, r := range reviews {
@@ -238,9 +241,11 @@ func loadReviews(db *gorm.DB, fy review.FiscalYear, reviews []reviewRow) (map[in
 		y.Goals = append(y.Goals, g.domain())
 		years[personOf[g.ReviewID]] = y
 	}
-	people := make([]int64, len(reviews))
-	for i, r := range reviews {
-		people[i] = r.PersonID
+	if people == nil {
+		people = make([]int64, len(reviews))
+		for i, r := range reviews {
+			people[i] = r.PersonID
+		}
 	}
 	return years, attachLeavesAndPlans(db, fy, people, years)
 }

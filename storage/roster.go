@@ -35,8 +35,9 @@ type ManagerChange struct {
 // changed people are updated, new people are stored, and then everyone's
 // manager is set, a new manager being recorded in the person's reporting
 // history, effective today (and a wrap-up the former manager wrote, not yet
-// approved, set aside for the new one to write their own). Every change
-// writes an audit row.
+// approved, set aside for the new one to write their own), and the leaves
+// the file records are recorded as RecordLeave does (one recorded already,
+// as it is, changes nothing). Every change writes an audit row.
 func (s *Store) ApplyRoster(ctx context.Context, actor string, today review.Date, plan review.RosterPlan, ns ...Notification) error {
 	if len(plan.Problems) > 0 {
 		return review.Errorf(review.EINVALID, "The roster has %d problems; nothing was changed.", len(plan.Problems))
@@ -197,6 +198,17 @@ func (s *Store) applyRoster(tx *gorm.DB, now time.Time, audit *auditLog, today r
 		}
 		if len(c.Fields) > 0 {
 			audit.add("roster.update", "person", old.ID, old, after)
+		}
+	}
+
+	// The leaves the file records, as /perform leave records them.
+	for _, e := range plan.Leaves {
+		id, ok := idOf[e.Email]
+		if !ok {
+			return fmt.Errorf("%s of the roster is not stored", e.Email)
+		}
+		if err := recordLeave(tx, audit, now, id, e.Leave); err != nil {
+			return err
 		}
 	}
 	if err := audit.flush(tx, s.batch); err != nil {

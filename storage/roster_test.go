@@ -390,3 +390,98 @@ func TestRosterDraft(t *testing.T) {
 		})
 	})
 }
+
+// TestRosterLeave: a roster's leave_from (and leave_to) records the leave
+// starting that day, or changes its end, as /perform leave does and in
+// the audit log; importing the file again changes nothing, and a row
+// without leave leaves the leave recorded alone.
+func TestRosterLeave(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		s := storagetest.Open(t, url, newClock("2027-01-10T14:00:00Z"))
+		day := func(s string) review.Date { d, _ := review.ParseDate(s); return d }
+		onLeave := func(e review.RosterEntry, from, to string) review.RosterEntry {
+			e.Leave = review.Leave{From: day(from), To: day(to)}
+			return e
+		}
+		ceo, mona := entry("ceo@x.org", "Cee", "", "U1"), entry("mona@x.org", "Mona", "ceo@x.org", "U2")
+		eli := entry("eli@x.org", "Eli", "mona@x.org", "U3")
+		// The actions of every leave's audit rows, in order.
+		trail := func() []string {
+			t.Helper()
+			var out []string
+			for id := int64(1); id <= 10; id++ {
+				rows, err := s.AuditTrail(ctx, "leave", id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range rows {
+					out = append(out, r.Actor+" "+r.Action)
+				}
+			}
+			return out
+		}
+		leaves := func(slack string) []review.Leave {
+			t.Helper()
+			p, err := s.PersonBySlackID(ctx, slack)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := s.Leaves(ctx, p.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return l
+		}
+
+		// A new person, on leave since January 4, open.
+		file := []review.RosterEntry{ceo, mona, onLeave(eli, "2027-01-04", "")}
+		importRoster(t, s, "2027-01-10", file, false)
+		if diff := cmp.Diff([]review.Leave{{From: day("2027-01-04")}}, leaves("U3")); diff != "" {
+			t.Errorf("Eli's leave (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]string{"roster import leave.record"}, trail()); diff != "" {
+			t.Errorf("audit (-want +got):\n%s", diff)
+		}
+		// The same file again: nothing changes, nothing is logged.
+		if got := importRoster(t, s, "2027-01-11", file, false); got != (review.RosterSummary{Unchanged: 3}) {
+			t.Errorf("re-import = %+v", got)
+		}
+		if diff := cmp.Diff([]string{"roster import leave.record"}, trail()); diff != "" {
+			t.Errorf("audit after the same file (-want +got):\n%s", diff)
+		}
+
+		// HR records Mona's leave in Slack; the next file has her without
+		// leave, and Eli's leave with its end.
+		m, _ := s.PersonBySlackID(ctx, "U2")
+		hr := review.Actor{SlackID: "UHR", HR: true}
+		if err := s.RecordLeave(ctx, hr, m.ID, review.Leave{From: day("2027-02-01")}); err != nil {
+			t.Fatal(err)
+		}
+		file = []review.RosterEntry{ceo, mona, onLeave(eli, "2027-01-04", "2027-03-31")}
+		importRoster(t, s, "2027-02-02", file, false)
+		importRoster(t, s, "2027-02-03", file, false)
+		if diff := cmp.Diff([]review.Leave{{From: day("2027-01-04"), To: day("2027-03-31")}}, leaves("U3")); diff != "" {
+			t.Errorf("Eli's leave, ended by the file (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]review.Leave{{From: day("2027-02-01")}}, leaves("U2")); diff != "" {
+			t.Errorf("Mona's leave, not in the file (-want +got):\n%s", diff)
+		}
+
+		// A new leave for Mona in the file ends the open one the day before.
+		file = []review.RosterEntry{ceo, onLeave(mona, "2027-04-12", ""), onLeave(eli, "2027-01-04", "2027-03-31")}
+		importRoster(t, s, "2027-04-12", file, false)
+		importRoster(t, s, "2027-04-13", file, false)
+		want := []review.Leave{{From: day("2027-02-01"), To: day("2027-04-11")}, {From: day("2027-04-12")}}
+		if diff := cmp.Diff(want, leaves("U2")); diff != "" {
+			t.Errorf("Mona's leaves (-want +got):\n%s", diff)
+		}
+		wantTrail := []string{
+			"roster import leave.record", "roster import leave.change", // Eli's: recorded, then ended
+			"UHR leave.record", "roster import leave.end", // Mona's first
+			"roster import leave.record", // Mona's second
+		}
+		if diff := cmp.Diff(wantTrail, trail()); diff != "" {
+			t.Errorf("audit (-want +got):\n%s", diff)
+		}
+	})
+}

@@ -27,6 +27,7 @@ type wrapUpRow struct {
 	AcknowledgedAt      *time.Time
 	Response            string
 	RespondedAt         *time.Time
+	MeritNoticeOn       string
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
 }
@@ -36,7 +37,7 @@ func (wrapUpRow) TableName() string { return "wrap_ups" }
 func (r wrapUpRow) domain(answers []review.Answer) *review.WrapUp {
 	w := &review.WrapUp{
 		Accomplishments: r.Accomplishments, Comments: r.ManagerComments, Rating: r.Rating,
-		DevelopmentNote: r.DevelopmentNote, Answers: answers, UpdatedAt: r.UpdatedAt, Response: r.Response,
+		DevelopmentNote: r.DevelopmentNote, Answers: answers, UpdatedAt: r.UpdatedAt, Response: r.Response, MeritNoticeOn: parseDay(r.MeritNoticeOn),
 	}
 	if r.ManagerID != nil {
 		w.RaterID = *r.ManagerID
