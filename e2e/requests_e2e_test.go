@@ -153,3 +153,28 @@ func truncate(b []byte) string {
 	}
 	return string(b)
 }
+
+// TestProbesAndMetricsOverHTTP: in http mode the bot is ready once it
+// takes requests, its requests are counted as Socket Mode's envelopes
+// are, and neither the metrics nor the logs show the signing secret.
+func TestProbesAndMetricsOverHTTP(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		w := startCast(t, url, "2026-08-03", withHTTP)
+		if code, body := w.get("/readyz"); code != 200 || !strings.HasPrefix(body, "ready\n") {
+			t.Fatalf("/readyz: %d %q", code, body)
+		}
+		setExpectations(t, w) // a command, a modal, a submission, a DM, a button
+		mustContain(t, "Eli's home", w.home(eli), "Your FY2027")
+		_, body := w.get("/metrics")
+		mustContain(t, "/metrics", body,
+			`massperform_envelopes_total{type="slash_commands"}`,
+			`massperform_envelopes_total{type="interactive"}`,
+			`massperform_envelopes_total{type="events_api"}`,
+			`massperform_ack_duration_seconds_bucket{type="slash_commands",le="0.05"}`)
+		mustNotContain(t, "/metrics", body, w.emu.SigningSecret(), w.emu.BotToken())
+		mustNotContain(t, "the logs", w.logs.String(), w.emu.SigningSecret(), w.emu.BotToken())
+		if !strings.Contains(w.logs.String(), "taking Slack's requests over HTTP") {
+			t.Error("serve did not say it takes Slack's requests over HTTP")
+		}
+	})
+}
