@@ -84,7 +84,9 @@ Usage:
                                 fill a rehearsal with a demo organisation of real users
   massperform rebind --yes      make the database serve the Slack app of SLACK_BOT_TOKEN,
                                 which replaced its app in the same workspace
-  massperform manifest          print the Slack app manifest
+  massperform manifest [--mode socket|http] [--url https://HOST]
+                                print the Slack app manifest: Socket Mode, or request
+                                URLs under the address Slack reaches the bot at
   massperform version           print the version
   massperform --version         the same
 
@@ -118,9 +120,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	case "rebind":
 		return a.rebind(ctx, args)
 	case "manifest":
-		return a.simple(args, "manifest", "Prints the Slack app manifest (YAML) to create or update the Slack app from.", func() {
-			a.Stdout.Write(manifests.SlackApp)
-		})
+		return a.manifest(args)
 	case "version":
 		return a.simple(args, "version", "Prints the version.", func() { fmt.Fprintln(a.Stdout, "massperform", a.buildVersion()) })
 	case "--version", "-version", "-v":
@@ -225,6 +225,31 @@ func parse(fs *flagSet, args []string) (code int, done bool) {
 		return ExitUsage, true
 	}
 	return ExitOK, false
+}
+
+// manifest prints the Slack app manifest for a mode.
+func (a *App) manifest(args []string) int {
+	fs := a.flags("manifest", "manifest [--mode socket|http] [--url https://HOST]",
+		`Prints the Slack app manifest (YAML) to create or update the Slack app from.
+With --mode http (SLACK_MODE=http), Socket Mode is off and Slack posts to
+request URLs under --url: https://HOST/slack/commands, /slack/interactivity
+and /slack/events.`)
+	mode := fs.String("mode", "socket", "socket (Socket Mode) or http (request URLs)")
+	base := fs.String("url", "", "the https:// address Slack reaches the bot at, for --mode http (`URL`)")
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintln(a.Stderr, "massperform manifest: takes no arguments, only --mode and --url")
+		return ExitUsage
+	}
+	m, err := manifests.SlackAppFor(strings.ToLower(*mode), strings.TrimSpace(*base))
+	if err != nil {
+		fmt.Fprintln(a.Stderr, "massperform manifest:", err)
+		return ExitUsage
+	}
+	a.Stdout.Write(m)
+	return ExitOK
 }
 
 func (a *App) simple(args []string, name, about string, do func()) int {
@@ -341,7 +366,7 @@ var _ interface {
 } = (*bot.API)(nil)
 
 func (a *App) serve(ctx context.Context, args []string) int {
-	fs := a.flags("serve", "[serve]", "Runs the bot: connects to Slack over Socket Mode and answers /perform, buttons, forms and the Home tab.")
+	fs := a.flags("serve", "[serve]", "Runs the bot: connects to Slack over Socket Mode (or, with SLACK_MODE=http, takes Slack's\nrequests on HTTP_ADDR) and answers /perform, buttons, forms and the Home tab.")
 	fs.epilogue = settingsHelp()
 	if code, done := parse(fs, args); done {
 		return code
@@ -366,7 +391,10 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	// database that serves none yet is bound once Slack's first hello
 	// passes (helloGuard): a rehearsal's must not be bound to an app it is
 	// then found to share.
-	app, bound, err := bindSlackApp(ctx, store, api, false)
+	// Over HTTP, only the app whose signing secret we hold reaches us:
+	// the database is bound to the bot token's app at once.
+	overHTTP := cfg.Mode == config.ModeHTTP
+	app, bound, err := bindSlackApp(ctx, store, api, overHTTP)
 	if code, refused := tokenRefused(err); refused {
 		fmt.Fprintf(a.Stderr, "massperform serve: SLACK_BOT_TOKEN was refused by Slack (%s): copy it again from your Slack app's OAuth & Permissions page\n", code)
 		return ExitUsage
@@ -434,14 +462,22 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	b := bot.New(api, router, log.With("component", "bot"))
 	b.Observe(m)
 	b.Dedupe(store.Claim)
-	b.CheckHello((&helloGuard{ctx: ctx, store: store, app: app, bound: bound, rehearse: cfg.Rehearsal, log: log.With("component", "bot")}).check)
+	var requests http.Handler
+	if overHTTP {
+		requests = b.RequestURLs(cfg.SigningSecret)
+	} else {
+		b.CheckHello((&helloGuard{ctx: ctx, store: store, app: app, bound: bound, rehearse: cfg.Rehearsal, log: log.With("component", "bot")}).check)
+	}
 	if cfg.HTTPAddr != "" {
-		stop, err := a.listen(cfg.HTTPAddr, probes(store, b, m, hr), log)
+		stop, err := a.listen(cfg.HTTPAddr, probes(store, b, m, hr, requests), log)
 		if err != nil {
 			log.Error("cannot listen for health checks and metrics", "addr", cfg.HTTPAddr, "err", err)
 			return ExitFailed
 		}
 		defer stop()
+		if overHTTP {
+			log.Info("taking Slack's requests over HTTP, checked with the signing secret", "addr", cfg.HTTPAddr, "paths", strings.Join(bot.Paths, " "))
+		}
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -669,7 +705,8 @@ mark so that Excel shows accented names right; --no-bom leaves it out.`)
 }
 
 // probes answers /healthz (the process is up), /readyz (the database
-// answers and the Socket Mode connection is live) and /metrics.
+// answers and the Socket Mode connection is live, or in http mode the bot
+// takes requests) and /metrics.
 //
 // An HR_CHANNEL unfit for the digest (public, without the app) leaves the
 // bot ready, with the problem under "ready": everyone else is served, and
@@ -677,8 +714,15 @@ mark so that Excel shows accented names right; --no-bom leaves it out.`)
 // traffic; a channel HR must put right in Slack is neither fixed by a
 // restart nor a reason to hold a deployment, and every replica would fail
 // it at once, looking like an outage.
-func probes(store *storage.Store, b *bot.Bot, m *metrics.Metrics, hr *hrChannel) http.Handler {
+//
+// In http mode requests (not nil) takes Slack's requests on bot.Paths.
+func probes(store *storage.Store, b *bot.Bot, m *metrics.Metrics, hr *hrChannel, requests http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	if requests != nil {
+		for _, p := range bot.Paths {
+			mux.Handle(p, requests)
+		}
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -686,6 +730,8 @@ func probes(store *storage.Store, b *bot.Bot, m *metrics.Metrics, hr *hrChannel)
 		switch {
 		case store.Ping(ctx) != nil:
 			http.Error(w, "the database does not answer", http.StatusServiceUnavailable)
+		case !b.Connected() && requests != nil:
+			http.Error(w, "not taking Slack's requests", http.StatusServiceUnavailable)
 		case !b.Connected():
 			http.Error(w, "not connected to Slack", http.StatusServiceUnavailable)
 		default:
@@ -705,7 +751,10 @@ func (a *App) listen(addr string, h http.Handler, log *slog.Logger) (stop func()
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	// A request's body must come within ReadTimeout: in http mode the
+	// listener may face the internet, and Slack sends its requests whole
+	// at once.
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("health and metrics listener stopped", "err", err)

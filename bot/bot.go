@@ -47,7 +47,8 @@ const (
 // Apology is what users see when a handler fails unexpectedly.
 const Apology = "Sorry, something went wrong on our side and that didn't finish. Please try again in a minute; if it keeps happening, let HR know."
 
-// Bot runs the Socket Mode connection and dispatches what arrives.
+// Bot runs the Socket Mode connection, or takes Slack's requests over HTTP
+// (RequestURLs), and dispatches what arrives.
 type Bot struct {
 	api    *API
 	sm     *socketmode.Client
@@ -71,6 +72,13 @@ type Bot struct {
 	hello     func(Hello) error
 	helloed   bool  // a hello came on this Run
 	refused   error // what the hello check said; Run stops with it
+
+	// In http mode (RequestURLs), Slack's requests come to an HTTP
+	// handler instead of a Socket Mode connection.
+	overHTTP   bool
+	signatures recent       // signatures of requests taken, to refuse replays
+	closing    sync.RWMutex // held to route a request; locked to stop taking them
+	stopped    bool         // no more requests: Run is stopping
 }
 
 // Hello is what Slack says when a Socket Mode connection opens.
@@ -108,7 +116,8 @@ func (nopObserver) HandlerPanicked(string)      {}
 func (b *Bot) Observe(o Observer) { b.obs = o }
 
 // Connected reports whether the Socket Mode connection is up: Slack has
-// said hello and not asked us to go since.
+// said hello and not asked us to go since. In http mode, whether Run is
+// taking requests.
 func (b *Bot) Connected() bool { return b.connected.Load() }
 
 // New returns a bot that talks to Slack through api (whose client must
@@ -135,6 +144,9 @@ func (b *Bot) Ready() <-chan struct{} { return b.ready }
 // for handlers still running. It returns early if Slack refuses the app's
 // credentials.
 func (b *Bot) Run(ctx context.Context) error {
+	if b.overHTTP {
+		return b.serveRequests(ctx)
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 1)
@@ -324,13 +336,13 @@ func (b *Bot) onEvent(env *envelope, ev slackevents.EventsAPIEvent) {
 		eventID = cb.EventID
 	}
 	if eventID != "" && !b.seen.first("event:"+eventID) {
-		b.log.Info("event delivered again; dropped", "retry_attempt", env.req.RetryAttempt)
+		b.log.Info("event delivered again; dropped", "retry_attempt", env.retry)
 		return
 	}
 	if home, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok && home.Tab == "home" && b.router.home != nil {
 		h := &HomeOpened{UserID: home.User}
 		b.handle(env, "home", home.User, nil, AckBudget, func(ctx context.Context) {
-			if b.firstEvent(ctx, eventID, env.req.RetryAttempt) {
+			if b.firstEvent(ctx, eventID, env.retry) {
 				b.router.home(ctx, h)
 			}
 		}, nil)
@@ -436,10 +448,15 @@ func viewError(v slack.View, msg string) *slack.ViewSubmissionResponse {
 	return nil
 }
 
-// envelope is one Socket Mode request, acked exactly once.
+// envelope is one request from Slack (a Socket Mode envelope, or a
+// request to a request URL), acked exactly once.
 type envelope struct {
-	bot      *Bot
-	req      *socketmode.Request
+	bot  *Bot
+	typ  string                  // Socket Mode's request type: slash_commands, interactive, events_api
+	send func(payload any) error // sends the ack; a nil payload for a plain one
+	// retry is Slack's count of earlier deliveries (retry_attempt, or
+	// X-Slack-Retry-Num over HTTP).
+	retry    int
 	received time.Time
 	state    *ackState
 }
@@ -458,7 +475,17 @@ type ackState struct {
 const keptAck = 4 << 10
 
 func (b *Bot) newEnvelope(req *socketmode.Request) *envelope {
-	return &envelope{bot: b, req: req, received: time.Now(), state: &ackState{}}
+	env := &envelope{bot: b, received: time.Now(), state: &ackState{}}
+	if req != nil {
+		env.typ, env.retry = string(req.Type), req.RetryAttempt
+		env.send = func(payload any) error {
+			if payload == nil {
+				return b.sm.Ack(*req)
+			}
+			return b.sm.Ack(*req, payload)
+		}
+	}
+	return env
 }
 
 // again answers a copy of an envelope already being handled, which has the
@@ -486,7 +513,7 @@ func (b *Bot) again(req *socketmode.Request, st *ackState) {
 // Slack would refuse (20 KB or more) is replaced by a plain ack, and the
 // call reports false so the caller can answer another way.
 func (e *envelope) ack(payload any) bool {
-	if e == nil || e.req == nil {
+	if e == nil || e.send == nil {
 		return false
 	}
 	st := e.state
@@ -496,9 +523,9 @@ func (e *envelope) ack(payload any) bool {
 		return false
 	}
 	st.acked = true
-	defer func() { e.bot.obs.Acked(string(e.req.Type), time.Since(e.received)) }()
+	defer func() { e.bot.obs.Acked(e.typ, time.Since(e.received)) }()
 	if isNil(payload) {
-		if err := e.bot.sm.Ack(*e.req); err != nil {
+		if err := e.send(nil); err != nil {
 			e.bot.log.Error("ack failed", "err", err)
 		}
 		return true
@@ -506,10 +533,10 @@ func (e *envelope) ack(payload any) bool {
 	if b, err := json.Marshal(payload); err == nil && len(b) <= keptAck {
 		st.payload = payload
 	}
-	if err := e.bot.sm.Ack(*e.req, payload); err != nil {
+	if err := e.send(payload); err != nil {
 		st.payload = nil
 		e.bot.log.Error("ack with payload refused; acking without it", "err", err)
-		if err := e.bot.sm.Ack(*e.req); err != nil {
+		if err := e.send(nil); err != nil {
 			e.bot.log.Error("ack failed", "err", err)
 		}
 		return false

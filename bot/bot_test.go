@@ -80,94 +80,118 @@ func router(cmds map[string]bot.CommandFunc) *bot.Router {
 }
 
 func TestCommandRepliesAndRouting(t *testing.T) {
-	emu := start(t, router(map[string]bot.CommandFunc{
-		"echo": func(ctx context.Context, c *bot.Command) { c.Reply(ctx, bot.Message{Text: "rest=" + c.Rest}) },
-	}))
-	tests := []struct{ text, want string }{
-		{"echo  hello   world ", "rest=hello   world"},
-		{"ECHO x", "rest=x"},
-		{"", "help, unknown=no name="},
-		{"help", "help, unknown=no name=help"},
-		{"nope", "help, unknown=yes name=nope"},
-	}
-	for i, tt := range tests {
-		ack, err := emu.SlashCommand(ctx(t), user, "/perform", tt.text)
-		if err != nil || ack.Late {
-			t.Fatalf("%q: ack %+v, %v", tt.text, ack, err)
+	inBothModes(t, func(t *testing.T, startWith starter) {
+		start := func(t *testing.T, r *bot.Router) *slackemu.Server {
+			return startWith(t, func(*bot.API) *bot.Router { return r })
 		}
-		// A quick answer rides on the ack; under load it follows it.
-		if m := lastReply(t, emu, i+1); m.Text != tt.want || (m.Via != "command_ack" && m.Via != "response_url") {
-			t.Errorf("%q answered %q via %s, want %q", tt.text, m.Text, m.Via, tt.want)
+		_ = start
+		emu := start(t, router(map[string]bot.CommandFunc{
+			"echo": func(ctx context.Context, c *bot.Command) { c.Reply(ctx, bot.Message{Text: "rest=" + c.Rest}) },
+		}))
+		tests := []struct{ text, want string }{
+			{"echo  hello   world ", "rest=hello   world"},
+			{"ECHO x", "rest=x"},
+			{"", "help, unknown=no name="},
+			{"help", "help, unknown=no name=help"},
+			{"nope", "help, unknown=yes name=nope"},
 		}
-	}
+		for i, tt := range tests {
+			ack, err := emu.SlashCommand(ctx(t), user, "/perform", tt.text)
+			if err != nil || ack.Late {
+				t.Fatalf("%q: ack %+v, %v", tt.text, ack, err)
+			}
+			// A quick answer rides on the ack; under load it follows it.
+			if m := lastReply(t, emu, i+1); m.Text != tt.want || (m.Via != "command_ack" && m.Via != "response_url") {
+				t.Errorf("%q answered %q via %s, want %q", tt.text, m.Text, m.Via, tt.want)
+			}
+		}
+	})
 }
 
 func TestPanicsAreRecoveredWithAnApology(t *testing.T) {
-	emu := start(t, router(map[string]bot.CommandFunc{
-		"boom":  func(ctx context.Context, c *bot.Command) { panic("kaboom") },
-		"later": func(ctx context.Context, c *bot.Command) { c.Ack(); panic("after the ack") },
-		"ok":    func(ctx context.Context, c *bot.Command) { c.Reply(ctx, bot.Message{Text: "still here"}) },
-	}))
-	emu.SlashCommand(ctx(t), user, "/perform", "boom")
-	if m := lastReply(t, emu, 1); m.Text != bot.Apology {
-		t.Errorf("panic before the ack: got %q via %s", m.Text, m.Via)
-	}
-	emu.SlashCommand(ctx(t), user, "/perform", "later")
-	if m := lastReply(t, emu, 2); m.Text != bot.Apology || m.Via != "response_url" {
-		t.Errorf("panic after the ack: got %q via %s", m.Text, m.Via)
-	}
-	emu.SlashCommand(ctx(t), user, "/perform", "ok")
-	if m := lastReply(t, emu, 3); m.Text != "still here" {
-		t.Errorf("the bot did not survive: %q", m.Text)
-	}
-	if v := emu.Violations(); len(v) > 0 {
-		t.Errorf("violations: %v", v)
-	}
+	inBothModes(t, func(t *testing.T, startWith starter) {
+		start := func(t *testing.T, r *bot.Router) *slackemu.Server {
+			return startWith(t, func(*bot.API) *bot.Router { return r })
+		}
+		_ = start
+		emu := start(t, router(map[string]bot.CommandFunc{
+			"boom":  func(ctx context.Context, c *bot.Command) { panic("kaboom") },
+			"later": func(ctx context.Context, c *bot.Command) { c.Ack(); panic("after the ack") },
+			"ok":    func(ctx context.Context, c *bot.Command) { c.Reply(ctx, bot.Message{Text: "still here"}) },
+		}))
+		emu.SlashCommand(ctx(t), user, "/perform", "boom")
+		if m := lastReply(t, emu, 1); m.Text != bot.Apology {
+			t.Errorf("panic before the ack: got %q via %s", m.Text, m.Via)
+		}
+		emu.SlashCommand(ctx(t), user, "/perform", "later")
+		if m := lastReply(t, emu, 2); m.Text != bot.Apology || m.Via != "response_url" {
+			t.Errorf("panic after the ack: got %q via %s", m.Text, m.Via)
+		}
+		emu.SlashCommand(ctx(t), user, "/perform", "ok")
+		if m := lastReply(t, emu, 3); m.Text != "still here" {
+			t.Errorf("the bot did not survive: %q", m.Text)
+		}
+		if v := emu.Violations(); len(v) > 0 {
+			t.Errorf("violations: %v", v)
+		}
+	})
 }
 
 // A command whose answer is not ready within CommandAckBudget is acked
 // then, and its answer follows through the response_url: Slack hears back
 // at once even when the answer takes seconds.
 func TestSlowCommandIsAckedInTime(t *testing.T) {
-	emu := start(t, router(map[string]bot.CommandFunc{
-		"slow": func(ctx context.Context, c *bot.Command) {
-			time.Sleep(bot.AckBudget + 500*time.Millisecond)
-			c.Reply(ctx, bot.Message{Text: "done at last"})
-		},
-	}))
-	ack, err := emu.SlashCommand(ctx(t), user, "/perform", "slow")
-	if err != nil || ack.Late || ack.Latency > bot.CommandAckBudget+time.Second || len(ack.Payload) > 0 {
-		t.Fatalf("slow command ack: %+v, %v", ack, err)
-	}
-	if m := lastReply(t, emu, 1); m.Text != "done at last" || m.Via != "response_url" {
-		t.Errorf("late answer %q via %s", m.Text, m.Via)
-	}
+	inBothModes(t, func(t *testing.T, startWith starter) {
+		start := func(t *testing.T, r *bot.Router) *slackemu.Server {
+			return startWith(t, func(*bot.API) *bot.Router { return r })
+		}
+		_ = start
+		emu := start(t, router(map[string]bot.CommandFunc{
+			"slow": func(ctx context.Context, c *bot.Command) {
+				time.Sleep(bot.AckBudget + 500*time.Millisecond)
+				c.Reply(ctx, bot.Message{Text: "done at last"})
+			},
+		}))
+		ack, err := emu.SlashCommand(ctx(t), user, "/perform", "slow")
+		if err != nil || ack.Late || ack.Latency > bot.CommandAckBudget+time.Second || len(ack.Payload) > 0 {
+			t.Fatalf("slow command ack: %+v, %v", ack, err)
+		}
+		if m := lastReply(t, emu, 1); m.Text != "done at last" || m.Via != "response_url" {
+			t.Errorf("late answer %q via %s", m.Text, m.Via)
+		}
+	})
 }
 
 func TestOversizedReplyGoesThroughResponseURL(t *testing.T) {
-	big := strings.Repeat("word ", 500) // 2,500 characters a section
-	emu := start(t, router(map[string]bot.CommandFunc{
-		"big": func(ctx context.Context, c *bot.Command) {
-			var blocks []slack.Block
-			for range 10 {
-				blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject("mrkdwn", big, false, false), nil, nil))
-			}
-			c.Reply(ctx, bot.Message{Text: "big", Blocks: blocks})
-		},
-	}))
-	ack, err := emu.SlashCommand(ctx(t), user, "/perform", "big")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ack.Size >= 20*1024 {
-		t.Errorf("ack of %d bytes sent; Slack drops 20 KB and more", ack.Size)
-	}
-	if m := lastReply(t, emu, 1); m.Via != "response_url" || len(m.Blocks.BlockSet) != 10 {
-		t.Errorf("big reply came via %s with %d blocks", m.Via, len(m.Blocks.BlockSet))
-	}
-	if v := emu.Violations(); len(v) > 0 {
-		t.Errorf("violations: %v", v)
-	}
+	inBothModes(t, func(t *testing.T, startWith starter) {
+		start := func(t *testing.T, r *bot.Router) *slackemu.Server {
+			return startWith(t, func(*bot.API) *bot.Router { return r })
+		}
+		_ = start
+		big := strings.Repeat("word ", 500) // 2,500 characters a section
+		emu := start(t, router(map[string]bot.CommandFunc{
+			"big": func(ctx context.Context, c *bot.Command) {
+				var blocks []slack.Block
+				for range 10 {
+					blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject("mrkdwn", big, false, false), nil, nil))
+				}
+				c.Reply(ctx, bot.Message{Text: "big", Blocks: blocks})
+			},
+		}))
+		ack, err := emu.SlashCommand(ctx(t), user, "/perform", "big")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ack.Size >= 20*1024 {
+			t.Errorf("ack of %d bytes sent; Slack drops 20 KB and more", ack.Size)
+		}
+		if m := lastReply(t, emu, 1); m.Via != "response_url" || len(m.Blocks.BlockSet) != 10 {
+			t.Errorf("big reply came via %s with %d blocks", m.Via, len(m.Blocks.BlockSet))
+		}
+		if v := emu.Violations(); len(v) > 0 {
+			t.Errorf("violations: %v", v)
+		}
+	})
 }
 
 // withForm adds a command "form" that opens a one-field modal whose
@@ -227,65 +251,77 @@ func submitErrors(t *testing.T, emu *slackemu.Server, v *slackemu.View) (map[str
 }
 
 func TestSubmissionFailuresKeepTheModalOpen(t *testing.T) {
-	tests := []struct {
-		name   string
-		submit bot.SubmitFunc
-		want   string
-	}{
-		{"a panic", func(context.Context, *bot.Submission) (*slack.ViewSubmissionResponse, error) { panic("kaboom") }, bot.Apology},
-		{"an internal error", func(context.Context, *bot.Submission) (*slack.ViewSubmissionResponse, error) {
-			return nil, errors.New("pq: secret internal detail")
-		}, "Something went wrong on our side"},
-		{"a domain error", func(context.Context, *bot.Submission) (*slack.ViewSubmissionResponse, error) {
-			return nil, review.Errorf(review.EFORBIDDEN, "Not yours to change.")
-		}, "Not yours to change."},
-		{"too slow: the save is abandoned at the deadline", func(ctx context.Context, _ *bot.Submission) (*slack.ViewSubmissionResponse, error) {
-			<-ctx.Done()
-			return nil, &review.Error{Code: review.EUNAVAILABLE, Message: "gave up in time", Err: ctx.Err()}
-		}, "gave up in time"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			emu := startWith(t, withForm(tt.submit))
-			v := openForm(t, emu)
-			errs, ack := submitErrors(t, emu, v)
-			if !strings.Contains(errs["field"], tt.want) {
-				t.Errorf("errors = %v, want %q on the field", errs, tt.want)
-			}
-			if strings.Contains(errs["field"], "secret") {
-				t.Errorf("internal detail shown to the user: %q", errs["field"])
-			}
-			if ack.Late {
-				t.Errorf("acked late: %v", ack.Latency)
-			}
-			if top := emu.TopView(user); top == nil || top.ID != v.ID || top.State["field"]["text"].Value != "typed" {
-				t.Errorf("the modal or what was typed is gone: %+v", top)
-			}
-			if vs := emu.Violations(); len(vs) > 0 {
-				t.Errorf("violations: %v", vs)
-			}
-		})
-	}
+	inBothModes(t, func(t *testing.T, startWith starter) {
+		start := func(t *testing.T, r *bot.Router) *slackemu.Server {
+			return startWith(t, func(*bot.API) *bot.Router { return r })
+		}
+		_ = start
+		tests := []struct {
+			name   string
+			submit bot.SubmitFunc
+			want   string
+		}{
+			{"a panic", func(context.Context, *bot.Submission) (*slack.ViewSubmissionResponse, error) { panic("kaboom") }, bot.Apology},
+			{"an internal error", func(context.Context, *bot.Submission) (*slack.ViewSubmissionResponse, error) {
+				return nil, errors.New("pq: secret internal detail")
+			}, "Something went wrong on our side"},
+			{"a domain error", func(context.Context, *bot.Submission) (*slack.ViewSubmissionResponse, error) {
+				return nil, review.Errorf(review.EFORBIDDEN, "Not yours to change.")
+			}, "Not yours to change."},
+			{"too slow: the save is abandoned at the deadline", func(ctx context.Context, _ *bot.Submission) (*slack.ViewSubmissionResponse, error) {
+				<-ctx.Done()
+				return nil, &review.Error{Code: review.EUNAVAILABLE, Message: "gave up in time", Err: ctx.Err()}
+			}, "gave up in time"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				emu := startWith(t, withForm(tt.submit))
+				v := openForm(t, emu)
+				errs, ack := submitErrors(t, emu, v)
+				if !strings.Contains(errs["field"], tt.want) {
+					t.Errorf("errors = %v, want %q on the field", errs, tt.want)
+				}
+				if strings.Contains(errs["field"], "secret") {
+					t.Errorf("internal detail shown to the user: %q", errs["field"])
+				}
+				if ack.Late {
+					t.Errorf("acked late: %v", ack.Latency)
+				}
+				if top := emu.TopView(user); top == nil || top.ID != v.ID || top.State["field"]["text"].Value != "typed" {
+					t.Errorf("the modal or what was typed is gone: %+v", top)
+				}
+				if vs := emu.Violations(); len(vs) > 0 {
+					t.Errorf("violations: %v", vs)
+				}
+			})
+		}
+	})
 }
 
 func TestAfterRunsOnceAcked(t *testing.T) {
-	ran := make(chan struct{}, 1)
-	emu := startWith(t, withForm(func(ctx context.Context, s *bot.Submission) (*slack.ViewSubmissionResponse, error) {
-		s.After(func(context.Context) { ran <- struct{}{} })
-		return nil, nil
-	}))
-	v := openForm(t, emu)
-	if errs, _ := submitErrors(t, emu, v); errs != nil {
-		t.Fatalf("errors %v", errs)
-	}
-	select {
-	case <-ran:
-	case <-time.After(5 * time.Second):
-		t.Fatal("After never ran")
-	}
-	if emu.TopView(user) != nil {
-		t.Error("a nil answer should close the modal")
-	}
+	inBothModes(t, func(t *testing.T, startWith starter) {
+		start := func(t *testing.T, r *bot.Router) *slackemu.Server {
+			return startWith(t, func(*bot.API) *bot.Router { return r })
+		}
+		_ = start
+		ran := make(chan struct{}, 1)
+		emu := startWith(t, withForm(func(ctx context.Context, s *bot.Submission) (*slack.ViewSubmissionResponse, error) {
+			s.After(func(context.Context) { ran <- struct{}{} })
+			return nil, nil
+		}))
+		v := openForm(t, emu)
+		if errs, _ := submitErrors(t, emu, v); errs != nil {
+			t.Fatalf("errors %v", errs)
+		}
+		select {
+		case <-ran:
+		case <-time.After(5 * time.Second):
+			t.Fatal("After never ran")
+		}
+		if emu.TopView(user) != nil {
+			t.Error("a nil answer should close the modal")
+		}
+	})
 }
 
 func TestParseCommand(t *testing.T) {

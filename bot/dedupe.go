@@ -12,6 +12,7 @@ import (
 type recent struct {
 	mu  sync.Mutex
 	ids map[string]seenID
+	ttl time.Duration // how long an id is kept; 0 for recentFor
 }
 
 type seenID struct {
@@ -39,12 +40,16 @@ func (r *recent) firstWith(id string, st *ackState) (prev *ackState, first bool)
 	if r.ids == nil {
 		r.ids = map[string]seenID{}
 	}
-	if seen, ok := r.ids[id]; ok && now.Sub(seen.at) < recentFor {
+	ttl := r.ttl
+	if ttl == 0 {
+		ttl = recentFor
+	}
+	if seen, ok := r.ids[id]; ok && now.Sub(seen.at) < ttl {
 		return seen.ack, false
 	}
 	if len(r.ids) >= 20000 {
 		for k, seen := range r.ids {
-			if now.Sub(seen.at) >= recentFor {
+			if now.Sub(seen.at) >= ttl {
 				delete(r.ids, k)
 			}
 		}

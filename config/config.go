@@ -21,10 +21,17 @@ import (
 
 // Config is everything the bot is told by its environment.
 type Config struct {
-	BotToken    string // SLACK_BOT_TOKEN, xoxb-…
-	AppToken    string // SLACK_APP_TOKEN, xapp-…
-	APIURL      string // SLACK_API_URL, "" for Slack itself; always ends in "/"
-	DatabaseURL string // DATABASE_URL
+	BotToken string // SLACK_BOT_TOKEN, xoxb-…
+	AppToken string // SLACK_APP_TOKEN, xapp-… (Socket Mode only)
+	// Mode is how Slack reaches the bot (SLACK_MODE): "socket" (the
+	// default: Socket Mode, over a connection the bot opens) or "http"
+	// (Slack posts to the bot's request URLs on HTTPAddr).
+	Mode string
+	// SigningSecret (SLACK_SIGNING_SECRET) checks that a request came from
+	// Slack; required in http mode.
+	SigningSecret string
+	APIURL        string // SLACK_API_URL, "" for Slack itself; always ends in "/"
+	DatabaseURL   string // DATABASE_URL
 	// DatabaseConns is how many connections to the database this process
 	// opens at most (DATABASE_MAX_CONNS; 0, the default, leaves it to
 	// storage: 8).
@@ -196,14 +203,23 @@ type Need int
 const (
 	NeedDatabase Need = 1 << iota
 	NeedBotToken      // Web API calls
-	NeedSlack         // Socket Mode too: both tokens
+	NeedSlack         // what serve needs to hear from Slack: the app-level token in socket mode, the signing secret in http mode
+)
+
+// How Slack reaches the bot (SLACK_MODE).
+const (
+	ModeSocket = "socket" // Socket Mode: the bot connects to Slack
+	ModeHTTP   = "http"   // request URLs: Slack posts to the bot
 )
 
 var (
-	botToken    = regexp.MustCompile(`^xoxb-[A-Za-z0-9-]+$`)
-	appToken    = regexp.MustCompile(`^xapp-[A-Za-z0-9-]+$`)
-	channelID   = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
-	slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+	botToken = regexp.MustCompile(`^xoxb-[A-Za-z0-9-]+$`)
+	appToken = regexp.MustCompile(`^xapp-[A-Za-z0-9-]+$`)
+	// Slack's signing secrets are 32 hex digits; anything of letters and
+	// digits from 16 on is taken, a token (with its dashes) is not.
+	signingSecret = regexp.MustCompile(`^[A-Za-z0-9]{16,}$`)
+	channelID     = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
+	slackUserID   = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 )
 
 // Load reads the settings. With NeedSlack, both tokens must be present and
@@ -211,13 +227,15 @@ var (
 func Load(env Getenv, need Need) (Config, error) {
 	get := func(k string) string { return strings.TrimSpace(env(k)) }
 	c := Config{
-		BotToken:    get("SLACK_BOT_TOKEN"),
-		AppToken:    get("SLACK_APP_TOKEN"),
-		APIURL:      get("SLACK_API_URL"),
-		DatabaseURL: get("DATABASE_URL"),
-		HRChannel:   get("HR_CHANNEL"),
-		HTTPAddr:    get("HTTP_ADDR"),
-		LogFormat:   strings.ToLower(get("LOG_FORMAT")),
+		BotToken:      get("SLACK_BOT_TOKEN"),
+		AppToken:      get("SLACK_APP_TOKEN"),
+		Mode:          strings.ToLower(get("SLACK_MODE")),
+		SigningSecret: get("SLACK_SIGNING_SECRET"),
+		APIURL:        get("SLACK_API_URL"),
+		DatabaseURL:   get("DATABASE_URL"),
+		HRChannel:     get("HR_CHANNEL"),
+		HTTPAddr:      get("HTTP_ADDR"),
+		LogFormat:     strings.ToLower(get("LOG_FORMAT")),
 	}
 	if need&(NeedBotToken|NeedSlack) != 0 {
 		switch {
@@ -227,7 +245,22 @@ func Load(env Getenv, need Need) (Config, error) {
 			return c, &Error{"SLACK_BOT_TOKEN", "does not look like a bot token: it should start with xoxb-"}
 		}
 	}
-	if need&NeedSlack != 0 {
+	switch c.Mode {
+	case "":
+		c.Mode = ModeSocket
+	case ModeSocket, ModeHTTP:
+	default:
+		return c, &Error{"SLACK_MODE", fmt.Sprintf("%q is not a mode: use socket (Socket Mode, the default) or http (request URLs)", get("SLACK_MODE"))}
+	}
+	if need&NeedSlack != 0 && c.Mode == ModeHTTP {
+		switch {
+		case c.SigningSecret == "":
+			return c, &Error{"SLACK_SIGNING_SECRET", "is not set, and SLACK_MODE=http needs it: copy the Signing Secret from your Slack app's Basic Information page"}
+		case !signingSecret.MatchString(c.SigningSecret):
+			return c, &Error{"SLACK_SIGNING_SECRET", "does not look like a signing secret: copy the Signing Secret (32 letters and digits) from your Slack app's Basic Information page, not a token"}
+		}
+	}
+	if need&NeedSlack != 0 && c.Mode == ModeSocket {
 		switch {
 		case c.AppToken == "":
 			return c, &Error{"SLACK_APP_TOKEN", "is not set: create an app-level token with the connections:write scope (xapp-…) under Basic Information"}
@@ -359,6 +392,8 @@ func Load(env Getenv, need Need) (Config, error) {
 	switch {
 	case c.HTTPAddr == "":
 		c.HTTPAddr = "127.0.0.1:8080"
+	case c.HTTPAddr == "off" && c.Mode == ModeHTTP:
+		return c, &Error{"HTTP_ADDR", "is off, but SLACK_MODE=http has Slack post to the bot there: give it an address, like 0.0.0.0:8080"}
 	case c.HTTPAddr == "off":
 		c.HTTPAddr = ""
 	default:

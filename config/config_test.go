@@ -66,6 +66,13 @@ func TestLoad(t *testing.T) {
 		{"request ids forever", with("RETENTION_REQUEST_DAYS", "99999"), NeedSlack, "RETENTION_REQUEST_DAYS"},
 		{"request ids for negative days", with("RETENTION_REQUEST_DAYS", "-1"), NeedSlack, "RETENTION_REQUEST_DAYS"},
 		{"a purge schedule", with("PURGE_SCHEDULE", "0 3 * * 0"), NeedSlack, ""},
+		{"socket mode by name", with("SLACK_MODE", "Socket"), NeedSlack, ""},
+		{"an unknown mode", with("SLACK_MODE", "webhook"), NeedSlack, "SLACK_MODE"},
+		{"http mode without a secret", with("SLACK_MODE", "http"), NeedSlack, "SLACK_SIGNING_SECRET"},
+		{"http mode with a token for a secret", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_MODE": "http", "SLACK_SIGNING_SECRET": "xoxb-1-2-abc"}, NeedSlack, "SLACK_SIGNING_SECRET"},
+		{"http mode needs no app token", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_MODE": "http", "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99yyyzzz85a5"}, NeedSlack, ""},
+		{"http mode without a listener", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_MODE": "http", "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99yyyzzz85a5", "HTTP_ADDR": "off"}, NeedSlack, "HTTP_ADDR"},
+		{"a secret not needed to migrate", map[string]string{"SLACK_MODE": "http"}, NeedDatabase, ""},
 		{"a bad purge schedule", with("PURGE_SCHEDULE", "nightly"), NeedSlack, "PURGE_SCHEDULE"},
 	}
 	for _, tt := range tests {

@@ -10,7 +10,9 @@ type Var struct {
 // them, for `serve --help`. A test checks it against Load and .env.example.
 var Vars = []Var{
 	{"SLACK_BOT_TOKEN", "the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page; required"},
-	{"SLACK_APP_TOKEN", "an app-level token (xapp-…) with the connections:write scope, from Basic Information; required by serve"},
+	{"SLACK_APP_TOKEN", "an app-level token (xapp-…) with the connections:write scope, from Basic Information; required by serve in socket mode"},
+	{"SLACK_MODE", "socket (the default: Socket Mode, the bot connects to Slack) or http (Slack posts to /slack/… on HTTP_ADDR)"},
+	{"SLACK_SIGNING_SECRET", "the Signing Secret from your Slack app's Basic Information, which proves a request came from Slack; required in http mode"},
 	{"SLACK_API_URL", "another base URL for Slack's Web API, for tests or a proxy (default https://slack.com/api/)"},
 	{"DATABASE_URL", "a postgres:// URL, or the path of an SQLite file (default massperform.db here)"},
 	{"DATABASE_MAX_CONNS", "the most database connections one process opens (default 8)"},
@@ -29,7 +31,7 @@ var Vars = []Var{
 	{"MERIT_DIR", "the directory of the merit years' files, one YAML file a year (default merit)"},
 	{"HOLIDAYS", "days nobody is reminded, YYYY-MM-DD separated by commas (default: Massachusetts state holidays)"},
 	{"REHEARSAL", "true makes this deployment a rehearsal on a clock HR moves (default false)"},
-	{"HTTP_ADDR", "where /healthz, /readyz and /metrics are served (default 127.0.0.1:8080; off for none)"},
+	{"HTTP_ADDR", "where /healthz, /readyz and /metrics are served, and Slack's requests in http mode (default 127.0.0.1:8080; off for none, socket mode only)"},
 	{"LOG_LEVEL", "debug, info (the default), warn or error"},
 	{"LOG_FORMAT", "json (the default) or text"},
 }

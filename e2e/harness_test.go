@@ -117,6 +117,10 @@ type world struct {
 	stop func() int
 	// hrRecheck, if set, is how often the bot asks Slack about HR_CHANNEL.
 	hrRecheck time.Duration
+	// overHTTP has the bot take Slack's requests on its request URLs
+	// (SLACK_MODE=http), and the emulator post them there, signed,
+	// instead of over Socket Mode: see withHTTP.
+	overHTTP bool
 	// stale holds, per user, the modal that was on top when they last sent
 	// a command: the form the command opens is another one, so waitTopView
 	// does not take the old one for it (commands ack before they open).
@@ -134,6 +138,18 @@ func skipIfShort(tb testing.TB) {
 	if _, test := tb.(*testing.T); test && testing.Short() {
 		tb.Skip("end to end: skipped with -short; go test ./e2e runs it")
 	}
+}
+
+// withHTTP runs the bot in http mode: Slack's requests come to its request
+// URLs, signed, instead of over Socket Mode.
+func withHTTP(w *world) { w.overHTTP = true }
+
+// eachMode runs f once for each way Slack reaches the bot, Socket Mode and
+// request URLs, with the setup that selects it (for startCast): the flows
+// that can run in both do.
+func eachMode(t *testing.T, f func(t *testing.T, mode func(*world))) {
+	t.Run("socket", func(t *testing.T) { f(t, func(*world) {}) })
+	t.Run("http", func(t *testing.T) { f(t, withHTTP) })
 }
 
 // newWorld starts an emulated workspace holding the cast, on the given day
@@ -167,6 +183,11 @@ func (w *world) env() config.Getenv {
 		"LOG_FORMAT":      "text",
 		"HTTP_ADDR":       "127.0.0.1:0", // a free port: tests run several bots
 	}
+	if w.overHTTP {
+		m["SLACK_MODE"] = "http"
+		m["SLACK_SIGNING_SECRET"] = w.emu.SigningSecret()
+		delete(m, "SLACK_APP_TOKEN") // not needed over HTTP
+	}
 	for k, v := range w.extra {
 		m[k] = v
 	}
@@ -195,7 +216,13 @@ func (w *world) start() {
 	w.t.Helper()
 	ready := make(chan struct{})
 	a := &app.App{Getenv: w.env(), Stdout: io.Discard, Stderr: w.logs, Clock: w.clock, Ready: func() { close(ready) },
-		Listening: func(addr string) { w.http = addr }, HRRecheck: w.hrRecheck}
+		Listening: func(addr string) {
+			w.http = addr
+			if w.overHTTP {
+				// Slack posts to the request URLs of the bot started last.
+				w.emu.DeliverTo("http://" + addr)
+			}
+		}, HRRecheck: w.hrRecheck}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() { done <- a.Run(ctx, []string{"serve"}) }()

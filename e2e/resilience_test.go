@@ -83,6 +83,16 @@ func TestEveryCommandHasHelp(t *testing.T) {
 	if code := a.Run(t.Context(), []string{"manifest"}); code != app.ExitOK || !strings.Contains(out.String(), "socket_mode_enabled: true") {
 		t.Errorf("manifest: exit %d, %q", code, out.String())
 	}
+	out.Reset()
+	if code := a.Run(t.Context(), []string{"manifest", "--mode", "http", "--url", "https://hr.example.org"}); code != app.ExitOK ||
+		!strings.Contains(out.String(), "socket_mode_enabled: false") || !strings.Contains(out.String(), "url: https://hr.example.org/slack/commands") {
+		t.Errorf("manifest --mode http: exit %d, %q", code, out.String())
+	}
+	out.Reset()
+	errb.Reset()
+	if code := a.Run(t.Context(), []string{"manifest", "--mode", "http"}); code != app.ExitUsage || out.Len() > 0 || !strings.Contains(errb.String(), "--mode http needs --url") {
+		t.Errorf("manifest --mode http without --url: exit %d, %q %q", code, out.String(), errb.String())
+	}
 }
 
 // TestRedeliveredEventsHaveNoSecondEffect: Slack redelivers an event with
@@ -90,30 +100,32 @@ func TestEveryCommandHasHelp(t *testing.T) {
 // another connection. The bot handles each event id once, across
 // processes: one Home published, however often the event comes.
 func TestRedeliveredEventsHaveNoSecondEffect(t *testing.T) {
-	storagetest.Each(t, func(t *testing.T, url string) {
-		w := startCast(t, url, "2026-08-03")
-		w.start() // a second replica on the same database
-		event := map[string]any{"type": "app_home_opened", "user": eli, "channel": w.emu.DMChannel(eli), "tab": "home", "event_ts": "1.2"}
-		publishes := func() int { return len(w.emu.CallsTo("views.publish")) }
-		if _, err := w.emu.SendEventsAPI(w.ctx(), event, 0, "Ev0REDELIVER"); err != nil {
-			t.Fatal(err)
-		}
-		waitUntil(t, func() bool { return publishes() == 1 })
-		for attempt := 1; attempt <= 3; attempt++ {
-			if _, err := w.emu.SendEventsAPI(w.ctx(), event, attempt, "Ev0REDELIVER"); err != nil {
+	eachMode(t, func(t *testing.T, mode func(*world)) {
+		storagetest.Each(t, func(t *testing.T, url string) {
+			w := startCast(t, url, "2026-08-03", mode)
+			w.start() // a second replica on the same database
+			event := map[string]any{"type": "app_home_opened", "user": eli, "channel": w.emu.DMChannel(eli), "tab": "home", "event_ts": "1.2"}
+			publishes := func() int { return len(w.emu.CallsTo("views.publish")) }
+			if _, err := w.emu.SendEventsAPI(w.ctx(), event, 0, "Ev0REDELIVER"); err != nil {
 				t.Fatal(err)
 			}
-		}
-		// Wait for every copy to be decided (each replica logs why it
-		// dropped one), not for a while.
-		waitUntil(t, func() bool { return strings.Count(w.logs.String(), `; dropped"`) >= 3 })
-		if n := publishes(); n != 1 {
-			t.Fatalf("one event, redelivered three times, published Home %d times", n)
-		}
-		// A new event is a new event.
-		if _, err := w.emu.SendEventsAPI(w.ctx(), event, 0, "Ev0ANOTHER"); err != nil {
-			t.Fatal(err)
-		}
-		waitUntil(t, func() bool { return publishes() == 2 })
+			waitUntil(t, func() bool { return publishes() == 1 })
+			for attempt := 1; attempt <= 3; attempt++ {
+				if _, err := w.emu.SendEventsAPI(w.ctx(), event, attempt, "Ev0REDELIVER"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Wait for every copy to be decided (each replica logs why it
+			// dropped one), not for a while.
+			waitUntil(t, func() bool { return strings.Count(w.logs.String(), `; dropped"`) >= 3 })
+			if n := publishes(); n != 1 {
+				t.Fatalf("one event, redelivered three times, published Home %d times", n)
+			}
+			// A new event is a new event.
+			if _, err := w.emu.SendEventsAPI(w.ctx(), event, 0, "Ev0ANOTHER"); err != nil {
+				t.Fatal(err)
+			}
+			waitUntil(t, func() bool { return publishes() == 2 })
+		})
 	})
 }

@@ -33,6 +33,7 @@ func main() {
 		triggerTTL = flag.Duration("trigger-ttl", 3*time.Second, "trigger_id lifetime")
 		noLimits   = flag.Bool("no-rate-limits", false, "disable rate limiting")
 		quiet      = flag.Bool("q", false, "do not log calls and connections")
+		deliverTo  = flag.String("deliver-to", "", "post commands, clicks, forms and events, signed, to the bot's request URLs under this address (SLACK_MODE=http), like http://127.0.0.1:8080, instead of over Socket Mode")
 	)
 	flag.Parse()
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
@@ -71,7 +72,12 @@ func main() {
 		}
 	}
 
-	fmt.Printf("SLACK_API_URL=%s\nSLACK_BOT_TOKEN=%s\nSLACK_APP_TOKEN=%s\n", emu.APIURL(), emu.BotToken(), emu.AppToken())
+	if *deliverTo != "" {
+		emu.DeliverTo(*deliverTo)
+		fmt.Printf("SLACK_API_URL=%s\nSLACK_BOT_TOKEN=%s\nSLACK_MODE=http\nSLACK_SIGNING_SECRET=%s\n", emu.APIURL(), emu.BotToken(), emu.SigningSecret())
+	} else {
+		fmt.Printf("SLACK_API_URL=%s\nSLACK_BOT_TOKEN=%s\nSLACK_APP_TOKEN=%s\n", emu.APIURL(), emu.BotToken(), emu.AppToken())
+	}
 	fmt.Fprintf(os.Stderr, "slackemu: %d users; control API at %s/_emu/ (Ctrl-C to stop)\n", len(users), emu.URL())
 
 	sig := make(chan os.Signal, 1)

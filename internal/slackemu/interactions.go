@@ -48,22 +48,8 @@ func (s *Server) SlashCommand(ctx context.Context, userID, command, text string)
 	if !strings.HasPrefix(command, "/") {
 		command = "/" + command
 	}
-	responseURL := s.newResponseURLLocked(u.ID, u.dm, "")
-	payload := map[string]string{
-		"token":                 verificationToken,
-		"team_id":               s.cfg.TeamID,
-		"team_domain":           "emulator",
-		"channel_id":            u.dm,
-		"channel_name":          "directmessage",
-		"user_id":               u.ID,
-		"user_name":             u.Name,
-		"command":               command,
-		"text":                  text,
-		"api_app_id":            s.cfg.AppID,
-		"is_enterprise_install": "false",
-		"response_url":          responseURL,
-		"trigger_id":            s.newTriggerLocked(u.ID, ""),
-	}
+	payload := s.commandPayloadLocked(u, command, text)
+	responseURL := payload["response_url"]
 	s.mu.Unlock()
 
 	ack, err := s.deliver(ctx, "slash_commands", payload, true, 0, "")
@@ -105,6 +91,29 @@ func (s *Server) SlashCommand(ctx context.Context, userID, command, text string)
 		rc.origTS = m.TS
 	}
 	return ack, nil
+}
+
+// commandPayloadLocked is a slash command's payload, with a new
+// response_url and trigger_id.
+func (s *Server) commandPayloadLocked(u *userRec, command, text string) map[string]string {
+	if !strings.HasPrefix(command, "/") {
+		command = "/" + command
+	}
+	return map[string]string{
+		"token":                 verificationToken,
+		"team_id":               s.cfg.TeamID,
+		"team_domain":           "emulator",
+		"channel_id":            u.dm,
+		"channel_name":          "directmessage",
+		"user_id":               u.ID,
+		"user_name":             u.Name,
+		"command":               command,
+		"text":                  text,
+		"api_app_id":            s.cfg.AppID,
+		"is_enterprise_install": "false",
+		"response_url":          s.newResponseURLLocked(u.ID, u.dm, ""),
+		"trigger_id":            s.newTriggerLocked(u.ID, ""),
+	}
 }
 
 // actionJSONLocked builds the "actions" entry of block_actions for an
@@ -626,11 +635,23 @@ func (s *Server) OpenHome(ctx context.Context, userID string) (*Ack, error) {
 // retryAttempt > 0 to simulate Slack's redelivery (retry_reason "timeout").
 func (s *Server) SendEventsAPI(ctx context.Context, event map[string]any, retryAttempt int, eventID string) (*Ack, error) {
 	s.mu.Lock()
+	payload := s.eventPayloadLocked(event, eventID)
+	s.mu.Unlock()
+	reason := ""
+	if retryAttempt > 0 {
+		reason = "timeout"
+	}
+	return s.deliver(ctx, "events_api", payload, false, retryAttempt, reason)
+}
+
+// eventPayloadLocked wraps an event in its event_callback; eventID ""
+// for a new one.
+func (s *Server) eventPayloadLocked(event map[string]any, eventID string) map[string]any {
 	if eventID == "" {
 		eventID = s.nextIDLocked("Ev")
 	}
 	now := s.now()
-	payload := map[string]any{
+	return map[string]any{
 		"token":      verificationToken,
 		"team_id":    s.cfg.TeamID,
 		"api_app_id": s.cfg.AppID,
@@ -645,12 +666,6 @@ func (s *Server) SendEventsAPI(ctx context.Context, event map[string]any, retryA
 		"is_ext_shared_channel": false,
 		"event_context":         "4-" + randHex(16),
 	}
-	s.mu.Unlock()
-	reason := ""
-	if retryAttempt > 0 {
-		reason = "timeout"
-	}
-	return s.deliver(ctx, "events_api", payload, false, retryAttempt, reason)
 }
 
 // SendInteractive delivers a hand-made interactive payload (block_actions,

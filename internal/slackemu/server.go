@@ -32,13 +32,27 @@ type Config struct {
 	// BotID is the bot's bot ID (B…). Default "B0EMU".
 	BotID string
 
+	// SigningSecret signs the requests posted to the bot's request URLs
+	// (see DeliverTo). Default "8f742231b10e8888abcd99yyyzzz85a5" (the
+	// example of Slack's documentation).
+	SigningSecret string
+	// EventRetryDelays are the waits before Slack posts an event again
+	// after its request failed or timed out, one retry each. Slack waits
+	// about nothing, 1 minute and 5 minutes; the default is 10 ms, 1 s
+	// and 5 s, the same shape on a test's time. Empty: the default; a nil
+	// slice after New: none (set NoEventRetries).
+	EventRetryDelays []time.Duration
+	// NoEventRetries turns Slack's retries of failed events off.
+	NoEventRetries bool
+
 	// Addr is the address to listen on. Default "127.0.0.1:0" (a free port).
 	Addr string
 
 	// PingInterval is how often WebSocket pings are sent on each Socket
 	// Mode connection (one is also sent right after hello). Default 5s.
 	PingInterval time.Duration
-	// AckTimeout is Slack's limit for acking an envelope. Default 3s.
+	// AckTimeout is Slack's limit for acking an envelope, or answering a
+	// request URL. Default 3s.
 	AckTimeout time.Duration
 	// AckWait is how long the emulator waits for an ack before giving up
 	// (an ack after AckTimeout but within AckWait is reported as Late).
@@ -77,6 +91,13 @@ func (c *Config) setDefaults() {
 	def(&c.AppID, "A0EMU")
 	def(&c.BotUserID, "U0BOT")
 	def(&c.BotID, "B0EMU")
+	def(&c.SigningSecret, "8f742231b10e8888abcd99yyyzzz85a5")
+	if len(c.EventRetryDelays) == 0 {
+		c.EventRetryDelays = []time.Duration{10 * time.Millisecond, time.Second, 5 * time.Second}
+	}
+	if c.NoEventRetries {
+		c.EventRetryDelays = nil
+	}
 	def(&c.Addr, "127.0.0.1:0")
 	if c.PingInterval <= 0 {
 		c.PingInterval = 5 * time.Second
@@ -144,7 +165,11 @@ type Server struct {
 	pending   map[string]*pendingAck
 	delivered map[string]string // envelope ID -> type, for late/unknown ack detection
 	repeat    int               // envelopes still to be sent twice (RepeatNextEnvelopes)
-	extraAcks map[string]int    // envelope ID -> acks still welcome for a repeated envelope
+	// requestURLs, once set (DeliverTo), are where envelopes are posted
+	// instead of sent over Socket Mode, each in turn (nextURL).
+	requestURLs []string
+	nextURL     int
+	extraAcks   map[string]int // envelope ID -> acks still welcome for a repeated envelope
 
 	limiter *rateLimiter
 	faults  map[string][]fault

@@ -343,12 +343,19 @@ func (s *Server) DropConnections() {
 // connectWait bounds how long deliver waits for a Socket Mode connection.
 const connectWait = 10 * time.Second
 
-// deliver sends an envelope on a live connection (round-robin), waits for
+// deliver sends an envelope on a live connection (round-robin), or posts
+// it to the bot's request URL after DeliverTo (see deliverHTTP); waits for
 // its ack and returns it. It waits (up to 10 seconds) for a connection if
 // there is none. The
 // ack is awaited up to Config.AckWait (or until ctx is done); an ack after
 // Config.AckTimeout is Late. No ack at all is a violation and ErrNoAck.
 func (s *Server) deliver(ctx context.Context, typ string, payload any, acceptsResponsePayload bool, retryAttempt int, retryReason string) (*Ack, error) {
+	s.mu.Lock()
+	overHTTP := len(s.requestURLs) > 0
+	s.mu.Unlock()
+	if overHTTP {
+		return s.deliverHTTP(ctx, typ, payload, retryAttempt, retryReason)
+	}
 	body, err := json.Marshal(payload)
 	if err != nil {
 		return nil, err
@@ -439,7 +446,9 @@ func (s *Server) deliver(ctx context.Context, typ string, payload any, acceptsRe
 
 // RepeatNextEnvelopes makes the next n envelopes arrive twice, with the
 // same envelope_id, as when Slack resends one it thinks was lost. Each copy
-// may be acked; the first ack is the one the caller gets.
+// may be acked; the first ack is the one the caller gets. Over request
+// URLs (DeliverTo) only events are repeated, as Slack's retries, with
+// X-Slack-Retry-Num: Slack never posts a command or an interaction twice.
 func (s *Server) RepeatNextEnvelopes(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
