@@ -657,6 +657,16 @@ func (h *handlers) meritCaseBlocks(actor review.Actor, y review.MeritYear, a sto
 	for _, c := range a.Cases {
 		p := c.Proposal
 		if p == nil {
+			if e := y.Eligible(*c.Pay, c.Person.Active, c.Rating, false); !e.Eligible && e.NeedsApproval && shown < meritCasesShown {
+				shown++
+				line := fmt.Sprintf("*%s* · %s\n⏳ _%s_", esc(c.Person.Name), esc(c.Person.Unit), esc(e.Reason))
+				if actor.HRRole().OrgWide() && a.ApprovedAt.IsZero() {
+					out = append(out, sectionWith(line, slack.NewOverflowBlockElement(meritCaseAction,
+						slack.NewOptionBlockObject("approve:"+strconv.FormatInt(c.Person.ID, 10), plain("Approve as eligible", 75), nil))))
+				} else {
+					out = append(out, section(line))
+				}
+			}
 			continue
 		}
 		if shown == meritCasesShown {
@@ -694,7 +704,7 @@ func (h *handlers) meritCaseBlocks(actor review.Actor, y review.MeritYear, a sto
 		}
 	}
 	if len(out) > 0 {
-		out = append([]slack.Block{slack.NewDividerBlock(), section("*Proposals*")}, out...)
+		out = append([]slack.Block{slack.NewDividerBlock(), section("*Proposals, and cases waiting for HRD's approval*")}, out...)
 	}
 	return out
 }
@@ -722,7 +732,9 @@ func (h *handlers) meritCaseMenu(ctx context.Context, a *bot.Action) {
 		}, true)
 		return
 	}
-	if err == nil {
+	if err == nil && verb == "approve" {
+		err = h.Store.ApproveMeritEligibility(ctx, actor, y, id)
+	} else if err == nil {
 		err = h.Store.GrantMeritException(ctx, actor, y, id)
 	}
 	if err != nil {

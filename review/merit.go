@@ -231,6 +231,9 @@ type PayRecord struct {
 	Military     bool   // the leave is military leave
 	Acting       bool   // acting pay in a manager's role
 	Collision    bool   // in salary collision status the whole period
+	// EligibilityApproved: HRD approved the case that needs it (salary
+	// collision, a statutory or unclassified manager).
+	EligibilityApproved bool
 }
 
 // The classes of manager the pay file knows.
@@ -295,6 +298,7 @@ func (y MeritYear) Eligible(p PayRecord, employed bool, rating string, approved 
 	case p.Class == ClassStatutory || p.Class == ClassUnclassified:
 		needs = fmt.Sprintf("A %s manager: eligible once approved.", p.Class)
 	}
+	approved = approved || p.EligibilityApproved
 	if needs != "" && !approved {
 		e := no(needs)
 		e.NeedsApproval = true

@@ -175,3 +175,56 @@ func TestProposeMerit(t *testing.T) {
 		}
 	})
 }
+
+// A salary collision, or a statutory manager, is eligible only once
+// central HR approves; the approval survives the next pay import.
+func TestApproveMeritEligibility(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		clock := newClock("2027-06-20T14:00:00Z")
+		s := storagetest.Open(t, url, clock)
+		y := merit2027(t)
+		mgrs, hr := ratingOrg(t, s, map[string]int{"A/X": 2})
+		mgr := mgrs["A/X"]
+		rateTeam(t, s, mgr, 0)
+		if _, err := s.ApproveRatings(ctx, hr, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "A"}); err != nil {
+			t.Fatal(err)
+		}
+		team, _ := s.Team(ctx, mgr.ID, 2027)
+		asMgr := review.Actor{SlackID: mgr.SlackID, Person: &mgr}
+		for _, m := range team {
+			if _, err := s.MarkConversationHeld(ctx, storage.Change{Actor: asMgr, Action: review.Rate}, m.Person, 2027); err != nil {
+				t.Fatal(err)
+			}
+		}
+		day := func(v string) review.Date { x, _ := review.ParseDate(v); return x }
+		entries := []review.PayEntry{
+			{Line: 2, Email: strings.ToLower(team[0].Person.Email), Record: review.PayRecord{Level: "M-IV", Salary: 5659992, Class: review.ClassClassified, HireDate: day("2020-01-06"), Collision: true}},
+			{Line: 3, Email: strings.ToLower(team[1].Person.Email), Record: review.PayRecord{Level: "M-IV", Salary: 5659992, Class: review.ClassStatutory, HireDate: day("2020-01-06")}},
+		}
+		if _, problems, err := s.ImportPay(ctx, "pay import", y.Name, entries, false); err != nil || len(problems) > 0 {
+			t.Fatal(problems, err)
+		}
+		collision := team[0].Person.ID
+		if _, err := s.ProposeMerit(ctx, asMgr, y, collision, review.Proposal{Base: 350}, ""); review.ErrorCode(err) != review.ECONFLICT || !strings.Contains(review.ErrorMessage(err), "collision") {
+			t.Errorf("proposing before the approval = %v", err)
+		}
+		if err := s.ApproveMeritEligibility(ctx, asMgr, y, collision); review.ErrorCode(err) != review.EFORBIDDEN {
+			t.Errorf("a manager approving = %v", err)
+		}
+		if err := s.ApproveMeritEligibility(ctx, hr, y, collision); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ApproveMeritEligibility(ctx, hr, y, collision); review.ErrorCode(err) != review.ECONFLICT {
+			t.Errorf("approving twice = %v", err)
+		}
+		if _, _, err := s.ImportPay(ctx, "pay import", y.Name, entries, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ProposeMerit(ctx, asMgr, y, collision, review.Proposal{Base: 350}, ""); err != nil {
+			t.Errorf("proposing once approved, after another import = %v", err)
+		}
+		if pool, _ := s.MeritPoolOf(ctx, y, "A"); pool.Eligible != 1 {
+			t.Errorf("pool = %+v: the statutory manager is not approved yet", pool)
+		}
+	})
+}

@@ -515,6 +515,8 @@ CREATE TABLE pay_records (
 	military_leave BOOLEAN NOT NULL DEFAULT FALSE,
 	acting BOOLEAN NOT NULL DEFAULT FALSE,
 	collision BOOLEAN NOT NULL DEFAULT FALSE,
+	eligibility_approved_by TEXT NOT NULL DEFAULT '',
+	eligibility_approved_at {{TS}},
 	created_at {{TS}} NOT NULL,
 	updated_at {{TS}} NOT NULL,
 	UNIQUE (person_id, merit_year)

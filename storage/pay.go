@@ -24,7 +24,10 @@ type payRow struct {
 	MilitaryLeave bool
 	Acting        bool
 	Collision     bool
-	CreatedAt     time.Time
+	// HRD's approval of a case that needs it; kept across imports.
+	EligibilityApprovedBy string
+	EligibilityApprovedAt *time.Time
+	CreatedAt             time.Time
 	UpdatedAt     time.Time
 }
 
@@ -32,7 +35,8 @@ func (payRow) TableName() string { return "pay_records" }
 
 func (r payRow) domain() review.PayRecord {
 	return review.PayRecord{Level: r.MLevel, Salary: review.Cents(r.BaseSalary), Class: r.Class, HireDate: parseDay(r.HireDate),
-		PositionDate: parseDay(r.PositionDate), LeaveMonths: r.LeaveMonths, Military: r.MilitaryLeave, Acting: r.Acting, Collision: r.Collision}
+		PositionDate: parseDay(r.PositionDate), LeaveMonths: r.LeaveMonths, Military: r.MilitaryLeave, Acting: r.Acting, Collision: r.Collision,
+		EligibilityApproved: r.EligibilityApprovedAt != nil}
 }
 
 func (r *payRow) set(p review.PayRecord) {
@@ -100,7 +104,7 @@ func (s *Store) ImportPay(ctx context.Context, by, year string, entries []review
 				r.set(e.Record)
 				add = append(add, r)
 				sum.Added++
-			case old.domain() == e.Record:
+			case sameRecord(old.domain(), e.Record):
 				sum.Unchanged++
 			default:
 				sum.Changed++
@@ -136,6 +140,40 @@ func (s *Store) ImportPay(ctx context.Context, by, year string, entries []review
 		return audit.flush(tx, s.batch)
 	})
 	return sum, problems, err
+}
+
+// sameRecord compares what a pay file gives (HRD's approval is not in it).
+func sameRecord(stored, file review.PayRecord) bool {
+	stored.EligibilityApproved = false
+	return stored == file
+}
+
+// ApproveMeritEligibility records central HR's approval of a case the
+// rules make eligible only once approved (salary collision, a statutory or
+// unclassified manager). In the audit log.
+func (s *Store) ApproveMeritEligibility(ctx context.Context, actor review.Actor, y review.MeritYear, personID int64) error {
+	return s.tx(ctx, "approve merit eligibility", func(tx *gorm.DB, now time.Time) error {
+		if !actor.HRRole().OrgWide() {
+			return review.Errorf(review.EFORBIDDEN, "Only central HR (HRD) approves these cases.")
+		}
+		var row payRow
+		if err := tx.Where("person_id = ? AND merit_year = ?", personID, y.Name).Take(&row).Error; err != nil {
+			return review.Errorf(review.ENOTFOUND, "There is no pay record for that person in merit year %s.", y.Name)
+		}
+		p := row.domain()
+		if !p.Collision && p.Class == review.ClassClassified {
+			return review.Errorf(review.ECONFLICT, "This case needs no approval: the rules decide it.")
+		}
+		if row.EligibilityApprovedAt != nil {
+			return review.Errorf(review.ECONFLICT, "This case is approved already.")
+		}
+		if err := tx.Model(&row).Updates(map[string]any{"eligibility_approved_by": actor.AuditName(), "eligibility_approved_at": now, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		audit := newAudit(actor.AuditName(), now)
+		audit.add("merit.eligibility.approve", "pay_record", row.ID, nil, map[string]any{"person_id": personID, "merit_year": y.Name, "class": row.Class, "collision": row.Collision})
+		return audit.flush(tx, s.batch)
+	})
 }
 
 // payAudit is a pay record as the audit log keeps it.
