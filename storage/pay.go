@@ -28,7 +28,7 @@ type payRow struct {
 	EligibilityApprovedBy string
 	EligibilityApprovedAt *time.Time
 	CreatedAt             time.Time
-	UpdatedAt     time.Time
+	UpdatedAt             time.Time
 }
 
 func (payRow) TableName() string { return "pay_records" }
