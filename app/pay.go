@@ -180,7 +180,7 @@ holds salaries: keep it where payroll's files are kept.`)
 			status = review.PayrollReturned
 		case err != nil:
 			status = review.PayrollOutside
-		case approved[c.Person.Secretariat()]:
+		case approved[c.Person.Unit]:
 			status = review.PayrollApproved
 		}
 		counts[status]++

@@ -141,6 +141,16 @@ func TestMeritProposals(t *testing.T) {
 		// HR audits the pool: ratings first, then cost; central HR approves,
 		// and payroll's file has Eli's increase. Managers don't audit.
 		mustContain(t, "Mona auditing", w.reply(mona, "merit pool"), "for HR")
+		// An agency may go ahead of its secretariat with central HR's
+		// reason, with a pool of its own; and back.
+		mustContain(t, "Mona splitting", w.reply(mona, "merit split EOHHS/Public Health: early"), "for HR")
+		mustContain(t, "a split without a reason", w.reply(hugo, "merit split EOHHS/Public Health"), "merit split <agency>: <why>")
+		mustContain(t, "Hugo splitting", w.reply(hugo, "merit split EOHHS/Public Health: its reviews were done a month early"), "EOHHS/Public Health has a merit pool of its own")
+		w.command(hugo, "merit pool EOHHS/Public Health")
+		split := w.waitTopView(hugo, "merit_pool")
+		mustContain(t, "the agency's own pool", rawText(split.Raw), "*EOHHS/Public Health* · ratings ✅ approved", "*EOHHS/Public Health's pool:* $1,981.00 of $1,981.00")
+		w.emu.CloseView(w.ctx(), hugo, split.ID)
+		mustContain(t, "Hugo joining", w.reply(hugo, "merit join EOHHS/Public Health"), "back in its secretariat's merit pool")
 		w.command(hugo, "merit pool")
 		pool := w.waitTopView(hugo, "merit_pool")
 		mustContain(t, "Hugo's merit pool", rawText(pool.Raw), "*EOHHS* · ratings ✅ approved", "$1,981.00 of $1,981.00 proposed so far, $0.00 left",

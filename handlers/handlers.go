@@ -84,6 +84,7 @@ type Store interface {
 	ReturnMerit(ctx context.Context, actor review.Actor, y review.MeritYear, personID int64, reason string, notify func(c storage.MeritCase, manager review.Person) (storage.Notification, error)) error
 	GrantMeritException(ctx context.Context, actor review.Actor, y review.MeritYear, personID int64) error
 	ApproveMeritEligibility(ctx context.Context, actor review.Actor, y review.MeritYear, personID int64) error
+	SplitMeritPool(ctx context.Context, actor review.Actor, y review.MeritYear, agency, reason string, undo bool) error
 	RecordRead(ctx context.Context, actor review.Actor, action, entity string, id int64, details map[string]any) error
 	MeritSecretariats(ctx context.Context, y review.MeritYear) ([]string, error)
 	MeritAuditOf(ctx context.Context, actor review.Actor, y review.MeritYear, secretariat string) (storage.MeritAudit, error)

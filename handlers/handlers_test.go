@@ -446,6 +446,9 @@ func (f *fakeStore) ReturnMerit(context.Context, review.Actor, review.MeritYear,
 func (f *fakeStore) RecordRead(context.Context, review.Actor, string, string, int64, map[string]any) error {
 	return errNotInFake
 }
+func (f *fakeStore) SplitMeritPool(context.Context, review.Actor, review.MeritYear, string, string, bool) error {
+	return errNotInFake
+}
 func (f *fakeStore) ApproveMeritEligibility(context.Context, review.Actor, review.MeritYear, int64) error {
 	return errNotInFake
 }

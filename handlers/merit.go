@@ -36,7 +36,7 @@ const (
 func (h *handlers) registerMerit(r *bot.Router) {
 	r.Command(bot.CommandSpec{
 		Name:    "merit",
-		Usage:   r.Slash() + " merit [@manager] · merit pool [secretariat]",
+		Usage:   r.Slash() + " merit [@manager] · merit pool [secretariat] · merit split <agency>: <why> · merit join <agency>",
 		Summary: "your team's merit increases, once ratings are released: what the grid allows each person, and your proposals; for HR, each secretariat's pool",
 		For:     bot.Managers | bot.HR,
 		Handle:  h.meritCommand,
@@ -85,7 +85,34 @@ func (h *handlers) meritCommand(ctx context.Context, c *bot.Command) {
 	}
 	var view slack.ModalViewRequest
 	actor, err := h.actor(ctx, c.UserID)
-	if verb, rest, _ := strings.Cut(strings.TrimSpace(fromSlack(c.Rest)), " "); strings.EqualFold(verb, "pool") {
+	verb, rest, _ := strings.Cut(strings.TrimSpace(fromSlack(c.Rest)), " ")
+	if strings.EqualFold(verb, "split") || strings.EqualFold(verb, "join") {
+		if err == nil {
+			err = review.CanAuditRatings(actor)
+		}
+		agency, why, _ := strings.Cut(strings.TrimSpace(rest), ":")
+		split := strings.EqualFold(verb, "split")
+		switch {
+		case err != nil:
+		case strings.TrimSpace(agency) == "" || split && strings.TrimSpace(why) == "":
+			c.Reply(ctx, bot.Message{Text: "Write it as `/perform merit split <agency>: <why>` (the agency goes ahead of its secretariat, with a pool of its own), or `/perform merit join <agency>`."})
+			return
+		default:
+			agency = strings.TrimSpace(agency)
+			err = h.Store.SplitMeritPool(ctx, actor, y, agency, strings.TrimSpace(why), !split)
+		}
+		if err != nil {
+			c.Reply(ctx, bot.Message{Text: h.userMessage(err, "merit")})
+			return
+		}
+		text := fmt.Sprintf("Done: %s has a merit pool of its own for %s, approved on its own. `/perform merit pool %s` shows it.", esc(agency), esc(y.Name), esc(agency))
+		if !split {
+			text = fmt.Sprintf("Done: %s is back in its secretariat's merit pool for %s.", esc(agency), esc(y.Name))
+		}
+		c.Reply(ctx, bot.Message{Text: text})
+		return
+	}
+	if strings.EqualFold(verb, "pool") {
 		if err == nil {
 			err = review.CanAuditRatings(actor)
 		}
@@ -464,7 +491,7 @@ func (h *handlers) meritPoolView(ctx context.Context, actor review.Actor, y revi
 	var shown []string
 	for _, sec := range all {
 		inScope := actor.Scope == "" || review.InScope(sec, actor.Scope) || review.InScope(actor.Scope, sec)
-		if inScope && (only == "" || strings.EqualFold(sec, only) || review.InUnit(only, sec)) {
+		if inScope && (only == "" || strings.EqualFold(sec, only) || review.InUnit(only, sec) && !strings.Contains(sec, "/")) {
 			shown = append(shown, sec)
 		}
 	}

@@ -449,6 +449,11 @@ type MeritSummary struct {
 	Outside         int // a proposal outside the rules as they stand now
 	NeedsException  int // a bonus over the cap
 	NotEligible     int
+	// OwnPool: an agency HRD let go ahead of its secretariat, which must
+	// keep the capped rating's 10% on its own too; Rated and Top count
+	// its ratings and those at the capped level.
+	OwnPool    bool
+	Rated, Top int
 	// Grid counts the eligible by rating and quartile (index 0 the 1st).
 	Grid map[string][4]int
 }
@@ -457,6 +462,12 @@ type MeritSummary struct {
 // employed, their released rating, their proposal (nil for none) and
 // whether HRD excepted its bonus from the cap.
 func (s *MeritSummary) Add(y MeritYear, p PayRecord, employed bool, rating string, prop *Proposal, bonusExcepted bool) {
+	if rating != "" {
+		s.Rated++
+		if rating == ownPoolCapped {
+			s.Top++
+		}
+	}
 	e := y.Eligible(p, employed, rating, false)
 	if !e.Eligible {
 		s.NotEligible++
@@ -485,6 +496,13 @@ func (s *MeritSummary) Add(y MeritYear, p PayRecord, employed bool, rating strin
 	}
 }
 
+// The cap an agency gone ahead of its secretariat keeps on its own: both
+// scales cap Exceptional at 10%.
+const (
+	ownPoolCapped = "exceptional"
+	ownPoolCap    = 10
+)
+
 // CanApproveMerit says whether a secretariat's merit increases may be
 // approved: its ratings first, then every eligible person proposed for
 // inside the rules, no bonus over the cap, the cost within the pool.
@@ -502,6 +520,8 @@ func CanApproveMerit(y MeritYear, secretariat string, s MeritSummary) error {
 		return Errorf(ECONFLICT, "%s has %s outside the rules as they stand now: its managers must change them.", secretariat, countNoun(s.Outside, "proposal", "proposals"))
 	case s.NeedsException > 0:
 		return Errorf(ECONFLICT, "%s has %s over the bonus cap of %s.", secretariat, countNoun(s.NeedsException, "bonus", "bonuses"), y.BonusCap)
+	case s.OwnPool && OverCap(ownPoolCap, s.Top, s.Rated):
+		return Errorf(ECONFLICT, "%s goes ahead of its secretariat, so it must keep the %d%% cap on Exceptional on its own: %d of %d are.", secretariat, ownPoolCap, s.Top, s.Rated)
 	case s.Cost > s.Budget:
 		return Errorf(ECONFLICT, "%s's increases cost %s, over its pool of %s by %s.", secretariat, s.Cost, s.Budget, s.Cost-s.Budget)
 	}

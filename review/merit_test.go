@@ -290,13 +290,15 @@ func TestCanApproveMerit(t *testing.T) {
 		says string
 	}{
 		"all in order, the pool used to the cent": {ok, ""},
-		"ratings first":        {with(func(s *MeritSummary) { s.RatingsApproved = false }), "rating distribution isn't approved yet"},
-		"one to propose":       {with(func(s *MeritSummary) { s.Missing = 1 }), "1 increase to propose"},
-		"outside the rules":    {with(func(s *MeritSummary) { s.Outside = 2 }), "2 proposals outside the rules"},
-		"a bonus over the cap": {with(func(s *MeritSummary) { s.NeedsException = 1 }), "1 bonus over the bonus cap"},
-		"a cent over the pool": {with(func(s *MeritSummary) { s.Cost = 10001 }), "over its pool of $100.00 by $0.01"},
-		"nobody eligible":      {with(func(s *MeritSummary) { s.Eligible = 0 }), "Nobody in A is eligible"},
-		"approved already":     {with(func(s *MeritSummary) { s.Approved = true }), "already approved"},
+		"ratings first":                            {with(func(s *MeritSummary) { s.RatingsApproved = false }), "rating distribution isn't approved yet"},
+		"one to propose":                           {with(func(s *MeritSummary) { s.Missing = 1 }), "1 increase to propose"},
+		"outside the rules":                        {with(func(s *MeritSummary) { s.Outside = 2 }), "2 proposals outside the rules"},
+		"a bonus over the cap":                     {with(func(s *MeritSummary) { s.NeedsException = 1 }), "1 bonus over the bonus cap"},
+		"a cent over the pool":                     {with(func(s *MeritSummary) { s.Cost = 10001 }), "over its pool of $100.00 by $0.01"},
+		"nobody eligible":                          {with(func(s *MeritSummary) { s.Eligible = 0 }), "Nobody in A is eligible"},
+		"an agency on its own, within its own cap": {with(func(s *MeritSummary) { s.OwnPool, s.Rated, s.Top = true, 10, 1 }), ""},
+		"an agency on its own, over its own cap":   {with(func(s *MeritSummary) { s.OwnPool, s.Rated, s.Top = true, 10, 2 }), "must keep the 10% cap on Exceptional on its own: 2 of 10"},
+		"approved already":                         {with(func(s *MeritSummary) { s.Approved = true }), "already approved"},
 	} {
 		err := CanApproveMerit(y, "A", tt.s)
 		if tt.says == "" && err != nil || tt.says != "" && !strings.Contains(ErrorMessage(err), tt.says) {

@@ -147,10 +147,76 @@ type MeritPool struct {
 // Left is what the pool has left (negative when over it).
 func (p MeritPool) Left() review.Cents { return p.Budget - p.Used }
 
+// meritAgencySplitRow is HRD's permission for an agency to go ahead of
+// its secretariat: its merit pool is its own.
+type meritAgencySplitRow struct {
+	ID        int64
+	MeritYear string
+	Agency    string
+	Reason    string
+	SplitBy   string
+	CreatedAt time.Time
+}
+
+func (meritAgencySplitRow) TableName() string { return "merit_agency_splits" }
+
+// agencySplits returns the agencies HRD let go ahead on their own.
+func agencySplits(db *gorm.DB, y review.MeritYear) (map[string]bool, error) {
+	var agencies []string
+	if err := db.Model(&meritAgencySplitRow{}).Where("merit_year = ?", y.Name).Pluck("agency", &agencies).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(agencies))
+	for _, a := range agencies {
+		out[a] = true
+	}
+	return out, nil
+}
+
+// agencyOf is a unit's agency: its path's first two parts.
+func agencyOf(unit string) string {
+	parts := strings.SplitN(unit, "/", 3)
+	return strings.Join(parts[:min(2, len(parts))], "/")
+}
+
+// meritPoolName is the merit pool a unit's people are in: their agency's
+// when HRD let it go ahead on its own, else their secretariat's.
+func meritPoolName(unit string, splits map[string]bool) string {
+	if a := agencyOf(unit); strings.Contains(a, "/") && splits[a] {
+		return a
+	}
+	return review.Person{Unit: unit}.Secretariat()
+}
+
+// poolCases loads the cases, with a pay record, of the merit pool named
+// pool (a secretariat, or an agency gone ahead on its own); active keeps
+// only people still employed.
+func poolCases(db *gorm.DB, y review.MeritYear, pool string, active bool) ([]MeritCase, error) {
+	splits, err := agencySplits(db, y)
+	if err != nil {
+		return nil, err
+	}
+	sec := review.Person{Unit: pool}.Secretariat()
+	where := "(p.unit = ? OR p.unit LIKE ?) AND EXISTS (SELECT 1 FROM pay_records pr WHERE pr.person_id = p.id AND pr.merit_year = ?)"
+	if active {
+		where = "p.active AND " + where
+	}
+	cases, err := meritCases(db, y, where, sec, sec+"/%", y.Name)
+	if err != nil {
+		return nil, err
+	}
+	kept := cases[:0]
+	for _, c := range cases {
+		if meritPoolName(c.Person.Unit, splits) == pool {
+			kept = append(kept, c)
+		}
+	}
+	return kept, nil
+}
+
 func meritPool(db *gorm.DB, y review.MeritYear, secretariat string) (MeritPool, error) {
 	pool := MeritPool{Secretariat: secretariat}
-	cases, err := meritCases(db, y, "p.active AND (p.unit = ? OR p.unit LIKE ?) AND EXISTS (SELECT 1 FROM pay_records pr WHERE pr.person_id = p.id AND pr.merit_year = ?)",
-		secretariat, secretariat+"/%", y.Name)
+	cases, err := poolCases(db, y, secretariat, true)
 	if err != nil {
 		return pool, err
 	}
@@ -199,12 +265,17 @@ func (s *Store) ProposeMerit(ctx context.Context, actor review.Actor, y review.M
 		if c.Pay == nil {
 			return review.Errorf(review.ECONFLICT, "HR hasn't loaded %s's pay for the %s merit year yet.", c.Person.Name, y.Name)
 		}
+		splits, err := agencySplits(tx, y)
+		if err != nil {
+			return err
+		}
+		poolName := meritPoolName(c.Person.Unit, splits)
 		var approved int64
-		if err := tx.Model(&meritApprovalRow{}).Where("merit_year = ? AND secretariat = ?", y.Name, c.Person.Secretariat()).Count(&approved).Error; err != nil {
+		if err := tx.Model(&meritApprovalRow{}).Where("merit_year = ? AND secretariat = ?", y.Name, poolName).Count(&approved).Error; err != nil {
 			return err
 		}
 		if approved > 0 {
-			return review.Errorf(review.ECONFLICT, "%s's merit increases are approved already, so they can't change here: ask HR.", c.Person.Secretariat())
+			return review.Errorf(review.ECONFLICT, "%s's merit increases are approved already, so they can't change here: ask HR.", poolName)
 		}
 		e := y.Eligible(*c.Pay, c.Person.Active, c.Rating, false)
 		award, err = y.Award(*c.Pay, c.Rating, e, prop, true)
@@ -222,7 +293,7 @@ func (s *Store) ProposeMerit(ctx context.Context, actor review.Actor, y review.M
 			return &review.Error{Code: review.EINVALID, Message: "A bonus over the cap needs a reason.", Fields: map[string]string{
 				review.FieldMeritReason: fmt.Sprintf("A bonus over %s needs HRD's exception: say why, and HRD is asked.", y.BonusCap)}}
 		}
-		row := meritProposalRow{PersonID: personID, MeritYear: y.Name, Secretariat: c.Person.Secretariat(), BaseBP: int64(prop.Base), BonusCents: int64(prop.Bonus),
+		row := meritProposalRow{PersonID: personID, MeritYear: y.Name, Secretariat: poolName, BaseBP: int64(prop.Base), BonusCents: int64(prop.Bonus),
 			IncreaseCents: int64(award.Increase), NewSalaryCents: int64(award.NewSalary), ProposedBy: actor.AuditName(), ExceptionReason: reason, CreatedAt: now, UpdatedAt: now}
 		cols := []string{"secretariat", "base_bp", "bonus_cents", "increase_cents", "new_salary_cents", "proposed_by", "exception_reason", "returned_reason", "returned_by", "returned_at", "updated_at"}
 		if !kept {
@@ -361,6 +432,7 @@ type MeritAudit struct {
 	Cases         []MeritCase
 	Pool          MeritPool
 	RatingsPassed bool      // the secretariat's rating distribution is approved
+	OwnPool       bool      // an agency gone ahead of its secretariat
 	ApprovedAt    time.Time // HRD approved the increases; zero before
 	ApprovedBy    string
 }
@@ -368,16 +440,16 @@ type MeritAudit struct {
 func meritAudit(db *gorm.DB, y review.MeritYear, secretariat string) (MeritAudit, error) {
 	var a MeritAudit
 	var err error
-	a.Cases, err = meritCases(db, y, "(p.unit = ? OR p.unit LIKE ?) AND EXISTS (SELECT 1 FROM pay_records pr WHERE pr.person_id = p.id AND pr.merit_year = ?)",
-		secretariat, secretariat+"/%", y.Name)
+	a.Cases, err = poolCases(db, y, secretariat, false)
 	if err != nil {
 		return a, err
 	}
+	a.OwnPool = strings.Contains(secretariat, "/")
 	if a.Pool, err = meritPool(db, y, secretariat); err != nil {
 		return a, err
 	}
 	var approved int64
-	if err := db.Model(&ratingApprovalRow{}).Where("fiscal_year = ? AND unit = ? AND approved_at IS NOT NULL", int(y.RatingsYear), secretariat).Count(&approved).Error; err != nil {
+	if err := db.Model(&ratingApprovalRow{}).Where("fiscal_year = ? AND unit = ? AND approved_at IS NOT NULL", int(y.RatingsYear), review.Person{Unit: secretariat}.Secretariat()).Count(&approved).Error; err != nil {
 		return a, err
 	}
 	// (A secretariat combined with another for the cap has a row of its
@@ -446,7 +518,7 @@ func (s *Store) ApproveMerit(ctx context.Context, actor review.Actor, y review.M
 func (a MeritAudit) Summary(y review.MeritYear) review.MeritSummary { return a.summary(y) }
 
 func (a MeritAudit) summary(y review.MeritYear) review.MeritSummary {
-	sum := review.MeritSummary{RatingsApproved: a.RatingsPassed, Approved: !a.ApprovedAt.IsZero(), Budget: a.Pool.Budget, Cost: a.Pool.Used}
+	sum := review.MeritSummary{RatingsApproved: a.RatingsPassed, Approved: !a.ApprovedAt.IsZero(), Budget: a.Pool.Budget, Cost: a.Pool.Used, OwnPool: a.OwnPool}
 	for _, c := range a.Cases {
 		var prop *review.Proposal
 		excepted := false
@@ -467,10 +539,14 @@ func (s *Store) MeritSecretariats(ctx context.Context, y review.MeritYear) ([]st
 	if err != nil {
 		return nil, s.wrap("merit secretariats", err)
 	}
+	splits, err := agencySplits(s.read(ctx), y)
+	if err != nil {
+		return nil, s.wrap("merit secretariats", err)
+	}
 	seen := map[string]bool{}
 	var out []string
 	for _, u := range units {
-		sec := review.Person{Unit: u}.Secretariat()
+		sec := meritPoolName(u, splits)
 		if !seen[sec] {
 			seen[sec] = true
 			out = append(out, sec)
@@ -481,8 +557,8 @@ func (s *Store) MeritSecretariats(ctx context.Context, y review.MeritYear) ([]st
 }
 
 // MeritExport returns everyone with a proposal for the merit year (in
-// the secretariat, if one is named), ordered by name, and which
-// secretariats central HR approved: what payroll is given.
+// the secretariat, if one is named), ordered by name, and, by unit,
+// whether central HR approved its merit pool: what payroll is given.
 func (s *Store) MeritExport(ctx context.Context, y review.MeritYear, secretariat string) ([]MeritCase, map[string]bool, error) {
 	where := `EXISTS (SELECT 1 FROM merit_proposals mp WHERE mp.person_id = p.id AND mp.merit_year = ?) AND EXISTS (SELECT 1 FROM pay_records pr WHERE pr.person_id = p.id AND pr.merit_year = ?)`
 	args := []any{y.Name, y.Name}
@@ -499,9 +575,17 @@ func (s *Store) MeritExport(ctx context.Context, y review.MeritYear, secretariat
 	if err := db.Model(&meritApprovalRow{}).Where("merit_year = ?", y.Name).Pluck("secretariat", &secs).Error; err != nil {
 		return nil, nil, s.wrap("merit export", err)
 	}
-	approved := make(map[string]bool, len(secs))
+	splits, err := agencySplits(db, y)
+	if err != nil {
+		return nil, nil, s.wrap("merit export", err)
+	}
+	approved := make(map[string]bool, len(out))
+	done := make(map[string]bool, len(secs))
 	for _, sec := range secs {
-		approved[sec] = true
+		done[sec] = true
+	}
+	for _, c := range out {
+		approved[c.Person.Unit] = done[meritPoolName(c.Person.Unit, splits)]
 	}
 	return out, approved, nil
 }
@@ -527,8 +611,7 @@ func (s *Store) QueueMeritNotices(ctx context.Context, y review.MeritYear, today
 		}
 		var ns []Notification
 		for _, sec := range secs {
-			cases, err := meritCases(tx, y, "p.active AND (p.unit = ? OR p.unit LIKE ?) AND EXISTS (SELECT 1 FROM pay_records pr WHERE pr.person_id = p.id AND pr.merit_year = ?)",
-				sec, sec+"/%", y.Name)
+			cases, err := poolCases(tx, y, sec, true)
 			if err != nil {
 				return err
 			}
@@ -584,4 +667,65 @@ func pendingKeys(tx *gorm.DB, ns []Notification) (int, error) {
 	var n int64
 	err := tx.Model(&outboxRow{}).Where("dedup_key IN ?", keys).Count(&n).Error
 	return int(n), err
+}
+
+// SplitMeritPool lets an agency go ahead of its secretariat, with HRD's
+// reason: its merit pool is then its own (its own 3.5%, and its own 10%
+// cap on the capped rating), approved on its own. undo puts it back.
+// Central HR only, and only before either pool is approved.
+func (s *Store) SplitMeritPool(ctx context.Context, actor review.Actor, y review.MeritYear, agency, reason string, undo bool) error {
+	return s.tx(ctx, "split merit pool", func(tx *gorm.DB, now time.Time) error {
+		if !actor.HRRole().OrgWide() {
+			return review.Errorf(review.EFORBIDDEN, "Only central HR (HRD) lets an agency go ahead of its secretariat.")
+		}
+		agency = strings.Trim(agency, "/")
+		if strings.Count(agency, "/") != 1 {
+			return review.Errorf(review.EINVALID, "Name an agency as the roster writes it, like EOHHS/DPH.")
+		}
+		sec := review.Person{Unit: agency}.Secretariat()
+		var approved int64
+		if err := tx.Model(&meritApprovalRow{}).Where("merit_year = ? AND secretariat IN ?", y.Name, []string{sec, agency}).Count(&approved).Error; err != nil {
+			return err
+		}
+		if approved > 0 {
+			return review.Errorf(review.ECONFLICT, "%s's or %s's merit increases are approved already.", sec, agency)
+		}
+		audit := newAudit(actor.AuditName(), now)
+		if undo {
+			res := tx.Where("merit_year = ? AND agency = ?", y.Name, agency).Delete(&meritAgencySplitRow{})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return review.Errorf(review.ENOTFOUND, "%s isn't on its own for merit year %s.", agency, y.Name)
+			}
+			if err := tx.Model(&meritProposalRow{}).Where("merit_year = ? AND secretariat = ?", y.Name, agency).Update("secretariat", sec).Error; err != nil {
+				return err
+			}
+			audit.add("merit.pool.join", "merit_agency_split", 0, map[string]any{"agency": agency}, map[string]any{"merit_year": y.Name})
+			return audit.flush(tx, s.batch)
+		}
+		if strings.TrimSpace(reason) == "" {
+			return review.Errorf(review.EINVALID, "Say why %s goes ahead of %s: it's kept with the decision.", agency, sec)
+		}
+		var people int64
+		if err := tx.Table("people AS p").Where("p.active AND (p.unit = ? OR p.unit LIKE ?) AND EXISTS (SELECT 1 FROM pay_records pr WHERE pr.person_id = p.id AND pr.merit_year = ?)",
+			agency, agency+"/%", y.Name).Count(&people).Error; err != nil {
+			return err
+		}
+		if people == 0 {
+			return review.Errorf(review.ENOTFOUND, "Nobody in %s has pay loaded for merit year %s.", agency, y.Name)
+		}
+		row := meritAgencySplitRow{MeritYear: y.Name, Agency: agency, Reason: strings.TrimSpace(reason), SplitBy: actor.AuditName(), CreatedAt: now}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+			return err
+		}
+		// Proposals made so far move to the agency's pool.
+		if err := tx.Model(&meritProposalRow{}).Where("merit_year = ? AND person_id IN (SELECT id FROM people WHERE unit = ? OR unit LIKE ?)", y.Name, agency, agency+"/%").
+			Update("secretariat", agency).Error; err != nil {
+			return err
+		}
+		audit.add("merit.pool.split", "merit_agency_split", row.ID, nil, map[string]any{"merit_year": y.Name, "agency": agency, "reason": row.Reason})
+		return audit.flush(tx, s.batch)
+	})
 }

@@ -162,7 +162,7 @@ func TestProposeMerit(t *testing.T) {
 			t.Errorf("a return after approval = %v", err)
 		}
 		payroll, approved, _ := s.MeritExport(ctx, y, "")
-		if len(payroll) != 2 || payroll[0].Proposal == nil || !approved["A"] {
+		if len(payroll) != 2 || payroll[0].Proposal == nil || !approved["A/X"] {
 			t.Errorf("payroll = %+v, %v", payroll, approved)
 		}
 		if other, _, _ := s.MeritExport(ctx, y, "B"); len(other) != 0 {
@@ -225,6 +225,81 @@ func TestApproveMeritEligibility(t *testing.T) {
 		}
 		if pool, _ := s.MeritPoolOf(ctx, y, "A"); pool.Eligible != 1 {
 			t.Errorf("pool = %+v: the statutory manager is not approved yet", pool)
+		}
+	})
+}
+
+// An agency HRD lets go ahead of its secretariat has a pool of its own,
+// approved on its own; putting it back is refused once approved.
+func TestSplitMeritPool(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		clock := newClock("2027-06-20T14:00:00Z")
+		s := storagetest.Open(t, url, clock)
+		y := merit2027(t)
+		mgrs, hr := ratingOrg(t, s, map[string]int{"A/X": 10, "A/Y": 2})
+		rateTeam(t, s, mgrs["A/X"], 0)
+		rateTeam(t, s, mgrs["A/Y"], 0)
+		if _, err := s.ApproveRatings(ctx, hr, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "A"}); err != nil {
+			t.Fatal(err)
+		}
+		day := func(v string) review.Date { x, _ := review.ParseDate(v); return x }
+		var entries []review.PayEntry
+		teams := map[string][]storage.TeamMember{}
+		for _, u := range []string{"A/X", "A/Y"} {
+			mgr := mgrs[u]
+			team, _ := s.Team(ctx, mgr.ID, 2027)
+			teams[u] = team
+			for _, m := range team {
+				if _, err := s.MarkConversationHeld(ctx, storage.Change{Actor: review.Actor{SlackID: mgr.SlackID, Person: &mgr}, Action: review.Rate}, m.Person, 2027); err != nil {
+					t.Fatal(err)
+				}
+				entries = append(entries, review.PayEntry{Line: len(entries) + 2, Email: strings.ToLower(m.Person.Email),
+					Record: review.PayRecord{Level: "M-IV", Salary: 5659992, Class: review.ClassClassified, HireDate: day("2020-01-06")}})
+			}
+		}
+		if _, problems, err := s.ImportPay(ctx, "pay import", y.Name, entries, false); err != nil || len(problems) > 0 {
+			t.Fatal(problems, err)
+		}
+		asX := review.Actor{SlackID: mgrs["A/X"].SlackID, Person: ptr(mgrs["A/X"])}
+		for _, m := range teams["A/X"] {
+			if _, err := s.ProposeMerit(ctx, asX, y, m.Person.ID, review.Proposal{Base: 325}, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Before the split, A waits for A/Y's two.
+		if _, err := s.ApproveMerit(ctx, hr, y, "A"); !strings.Contains(review.ErrorMessage(err), "2 increases to propose") {
+			t.Fatalf("A before the split = %v", err)
+		}
+		if err := s.SplitMeritPool(ctx, asX, y, "A/X", "Ready a month early", false); review.ErrorCode(err) != review.EFORBIDDEN {
+			t.Errorf("a manager splitting = %v", err)
+		}
+		if err := s.SplitMeritPool(ctx, hr, y, "A/X", " ", false); review.ErrorCode(err) != review.EINVALID {
+			t.Errorf("a split without a reason = %v", err)
+		}
+		if err := s.SplitMeritPool(ctx, hr, y, "A/X", "Ready a month early", false); err != nil {
+			t.Fatal(err)
+		}
+		pools, _ := s.MeritSecretariats(ctx, y)
+		if strings.Join(pools, ",") != "A,A/X" {
+			t.Errorf("pools = %v", pools)
+		}
+		x, _ := s.MeritPoolOf(ctx, y, "A/X")
+		a, _ := s.MeritPoolOf(ctx, y, "A")
+		if x.Eligible != 10 || x.Proposals != 10 || a.Eligible != 2 || a.Proposals != 0 || x.Budget != y.PoolBudget(10*5659992) {
+			t.Fatalf("A/X = %+v, A = %+v", x, a)
+		}
+		if _, err := s.ApproveMerit(ctx, hr, y, "A/X"); err != nil {
+			t.Fatalf("A/X on its own = %v", err)
+		}
+		if err := s.SplitMeritPool(ctx, hr, y, "A/X", "", true); review.ErrorCode(err) != review.ECONFLICT {
+			t.Errorf("putting back an approved agency = %v", err)
+		}
+		cases, approved, _ := s.MeritExport(ctx, y, "")
+		if len(cases) != 10 || !approved["A/X"] || approved["A/Y"] {
+			t.Errorf("export = %d cases, %v", len(cases), approved)
+		}
+		if _, err := s.ProposeMerit(ctx, asX, y, teams["A/X"][0].Person.ID, review.Proposal{Base: 400}, ""); review.ErrorCode(err) != review.ECONFLICT {
+			t.Errorf("a change in the approved agency = %v", err)
 		}
 	})
 }

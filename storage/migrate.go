@@ -542,6 +542,15 @@ CREATE TABLE merit_proposals (
 	UNIQUE (person_id, merit_year)
 );
 ALTER TABLE wrap_ups ADD COLUMN merit_notice_on TEXT NOT NULL DEFAULT '';
+CREATE TABLE merit_agency_splits (
+	id {{PK}},
+	merit_year TEXT NOT NULL,
+	agency TEXT NOT NULL,
+	reason TEXT NOT NULL,
+	split_by TEXT NOT NULL,
+	created_at {{TS}} NOT NULL,
+	UNIQUE (merit_year, agency)
+);
 CREATE TABLE merit_approvals (
 	id {{PK}},
 	merit_year TEXT NOT NULL,
