@@ -175,6 +175,20 @@ func setPool(tx *gorm.DB, fy review.FiscalYear, p review.Pool, now time.Time, se
 	return id, err
 }
 
+// decidable loads the pool d names as it stands, for an actor who must be
+// HR and must not have their own rating in it: what every decision on a
+// pool starts with.
+func (s *Store) decidable(tx *gorm.DB, actor review.Actor, d Decision) (poolState, error) {
+	if err := review.CanAuditRatings(actor); err != nil {
+		return poolState{}, err
+	}
+	st, err := s.poolState(tx, d)
+	if err != nil {
+		return st, err
+	}
+	return st, review.CanDecidePool(actor, st.pool)
+}
+
 // ApproveRatings takes the actor's step in the chain on the pool named
 // d.Pool, as it stands: the secretariat's, or HRD's. HRD standing in for
 // a secretariat without HR takes both at once, and, when the roster has
@@ -185,18 +199,12 @@ func setPool(tx *gorm.DB, fy review.FiscalYear, p review.Pool, now time.Time, se
 func (s *Store) ApproveRatings(ctx context.Context, actor review.Actor, d Decision) (review.Pool, error) {
 	var pool review.Pool
 	err := s.tx(ctx, "approve ratings", func(tx *gorm.DB, now time.Time) error {
-		if err := review.CanAuditRatings(actor); err != nil {
-			return err
-		}
-		st, err := s.poolState(tx, d)
+		st, err := s.decidable(tx, actor, d)
+		pool = st.pool
 		if err != nil {
 			return err
 		}
-		pool = st.pool
 		p := st.pool
-		if err := review.CanDecidePool(actor, p); err != nil {
-			return err
-		}
 		role, unit := actor.HRRole(), ""
 		if actor.Person != nil {
 			unit = actor.Person.Unit
@@ -304,15 +312,9 @@ func (s *Store) tellNext(tx *gorm.DB, now time.Time, d Decision, p review.Pool, 
 func (s *Store) AskException(ctx context.Context, actor review.Actor, d Decision) (review.Pool, error) {
 	var pool review.Pool
 	err := s.tx(ctx, "ask for an exception", func(tx *gorm.DB, now time.Time) error {
-		if err := review.CanAuditRatings(actor); err != nil {
-			return err
-		}
-		st, err := s.poolState(tx, d)
-		if err != nil {
-			return err
-		}
+		st, err := s.decidable(tx, actor, d)
 		pool = st.pool
-		if err := review.CanDecidePool(actor, st.pool); err != nil {
+		if err != nil {
 			return err
 		}
 		unit := ""
@@ -353,15 +355,9 @@ func (s *Store) AskException(ctx context.Context, actor review.Actor, d Decision
 func (s *Store) GrantException(ctx context.Context, actor review.Actor, d Decision) (review.Pool, error) {
 	var pool review.Pool
 	err := s.tx(ctx, "grant an exception", func(tx *gorm.DB, now time.Time) error {
-		if err := review.CanAuditRatings(actor); err != nil {
-			return err
-		}
-		st, err := s.poolState(tx, d)
-		if err != nil {
-			return err
-		}
+		st, err := s.decidable(tx, actor, d)
 		pool = st.pool
-		if err := review.CanDecidePool(actor, st.pool); err != nil {
+		if err != nil {
 			return err
 		}
 		if err := st.chain.CanExcept(actor.HRRole()); err != nil {
