@@ -35,7 +35,7 @@ func TestHRHome(t *testing.T) {
 		// Agency HR: their agency only; Pat's manager is outside it and not named.
 		home := w.home(ari)
 		mustContain(t, "Ari's Home", home, "HR · EOHHS/Revenue", "You see EOHHS/Revenue as agency HR: 1 person", "EOHHS/Revenue* (1)",
-			"Nothing: no unit's ratings wait for you.", "HR_CHANNEL isn't set")
+			"Nothing: no secretariat's ratings wait for you.", "HR_CHANNEL isn't set")
 		mustNotContain(t, "Ari's Home", home, "Eli Ortiz", "Zoe Adams", "Mona Lee", "Tom Ng", "Dana Cho", "Hana Park", "Public Health", "EOTSS", "MassIT")
 
 		// Secretariat HR: EOHHS, and its over-the-cap distribution waits for their ask.

@@ -118,7 +118,7 @@ func (h *handlers) hrHome(ctx context.Context, actor review.Actor, teamPage, ove
 	fixed := len(blocks) + 2 + 1
 	shown := min(len(waiting), hrWaitingShown, max(room-fixed-1, 0))
 	if len(waiting) == 0 {
-		blocks = append(blocks, section("*Waiting for your approval*\nNothing: no unit's ratings wait for you."))
+		blocks = append(blocks, section("*Waiting for your approval*\nNothing: no secretariat's ratings wait for you."))
 	} else {
 		blocks = append(blocks, section(fmt.Sprintf("*Waiting for your approval* (%s)", plural(len(waiting), "unit", "units"))))
 		blocks = append(blocks, waiting[:shown]...)

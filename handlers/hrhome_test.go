@@ -119,7 +119,7 @@ func TestHRHome(t *testing.T) {
 		want, not  []string
 	}{
 		{"agency", "U400", []string{"HR · EOHHS/DPH", "You see EOHHS/DPH as agency HR", "*EOHHS/DPH* (72)", "DPH Person 00 &lt;!channel&gt;", "_a manager outside EOHHS/DPH_",
-			"*Appeals of ratings:* 1 open, ⚠️ 1 hearing overdue", "Nothing: no unit's ratings wait for you.", "<#C0HR>"},
+			"*Appeals of ratings:* 1 open, ⚠️ 1 hearing overdue", "Nothing: no secretariat's ratings wait for you.", "<#C0HR>"},
 			[]string{"Rev ", "IT ", "EOTSS", "Revenue", "MassIT", "Top Boss", "DPH Person 00 <!channel>"}},
 		{"secretariat", "U401", []string{"HR · EOHHS", "*EOHHS/Revenue* (2)", "*EOHHS/DPH* (72)", "*Top Boss* (50)", "page 1 of 3", "yours: approve (1 of 2)"},
 			[]string{"IT ", "EOTSS", "MassIT"}},

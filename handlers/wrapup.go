@@ -425,7 +425,7 @@ func wrapUpModal(target review.Person, year review.YearState, scale review.Scale
 		reflection = quote(truncate(w.Accomplishments, 2500))
 	}
 	blocks := []slack.Block{
-		section(fmt.Sprintf("*Wrap-up for %s* · %s\nRead their reflection and look over the year first. The rating stays between you, your manager and HR until HR approves your unit's ratings and you've talked it through with %s.", name, year.Year, name)),
+		section(fmt.Sprintf("*Wrap-up for %s* · %s\nRead their reflection and look over the year first. The rating stays between you, your manager and HR until HR approves your secretariat's ratings and you've talked it through with %s.", name, year.Year, name)),
 	}
 	if replaces {
 		blocks = append(blocks, note(fmt.Sprintf("%s's earlier manager started a wrap-up for them. You write your own: theirs is kept for them and HR, and doesn't count.", name)))

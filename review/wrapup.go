@@ -11,7 +11,7 @@ const MaxWrapUpText = 3000
 
 // WrapUp is the end of a review year: the employee's reflection, the
 // manager's answers, comments and rating, and the rating's way to the
-// employee (HR approves the unit, the manager holds the conversation).
+// employee (HR approves the secretariat's ratings, the manager holds the conversation).
 type WrapUp struct {
 	Accomplishments string
 	ReflectedAt     time.Time // when the employee sent their reflection; zero while a draft
@@ -21,7 +21,7 @@ type WrapUp struct {
 	DevelopmentNote string // the short-term plan a low rating calls for
 	Answers         []Answer
 	RatedAt         time.Time
-	ApprovedAt      time.Time // HR approved the unit's ratings; zero before, and after a reopening
+	ApprovedAt      time.Time // HR approved the secretariat's ratings; zero before, and after a reopening
 	HeldAt          time.Time // the manager held the final conversation
 	// MeritNoticeOn is the day the merit notice told the employee their
 	// rating denies the step: the appeal window runs from it too.
@@ -181,7 +181,7 @@ func (c Calendar) ManagerWrapUpOpen(fy FiscalYear, today Date, w *WrapUp, employ
 }
 
 // RatingLocked refuses a change to a rating HR has approved.
-var RatingLocked = &Error{Code: ECONFLICT, Message: "HR has approved the ratings of this unit, so they can't change now. If one must, ask HR to reopen the unit."}
+var RatingLocked = &Error{Code: ECONFLICT, Message: "HR has approved these ratings, so they can't change now. If one must, ask HR to reopen them."}
 
 // ManagerWrapUpForm is what the manager enters.
 type ManagerWrapUpForm struct {
@@ -281,7 +281,7 @@ func CanHoldConversation(actor Actor, employee, rater Person, w *WrapUp) error {
 	case rater.Active:
 		return Errorf(EFORBIDDEN, "%s gave %s's rating, so they hold the conversation about it.", rater.Name, employee.Name)
 	}
-	return Errorf(EFORBIDDEN, "The manager who rated %s has left the program. Ask HR to reopen the unit's ratings so that you can write %s's wrap-up.", employee.Name, employee.Name)
+	return Errorf(EFORBIDDEN, "The manager who rated %s has left the program. Ask HR to reopen the ratings so that you can write %s's wrap-up.", employee.Name, employee.Name)
 }
 
 // EarlierWrapUp is a manager's part of a wrap-up that was set aside
