@@ -135,7 +135,7 @@ func runJob(b *testing.B, bin, url, job, asOf string, count *regexp.Regexp) jobR
 // managers under one head, everyone in New York, and gives everyone with
 // a manager a year under way (storagetest.SeedYears): on Aug 3, 2026 each
 // of them owes something, and their managers owe something for them.
-func seedBenchOrg(b *testing.B, url string, n int) {
+func seedBenchOrg(b testing.TB, url string, n int) {
 	b.Helper()
 	const at = "2026-08-03T14:00:00Z"
 	now, _ := time.Parse(time.RFC3339, at)

@@ -2,6 +2,7 @@ package review
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -95,18 +96,25 @@ func (h Holidays) NudgeTime(local time.Time) (Date, bool) {
 // remembering when it was last reminded: the same item on another day has
 // the same key, the same kind of item in another year or quarter does not.
 func ReminderKey(fy FiscalYear, personID int64, it Item) string {
-	k := fmt.Sprintf("%d:%d:%s", int(fy), personID, it.Kind)
+	// Built with strconv, not fmt: a sweep makes one per item due.
+	k := make([]byte, 0, 48)
+	k = strconv.AppendInt(k, int64(fy), 10)
+	k = append(k, ':')
+	k = strconv.AppendInt(k, personID, 10)
+	k = append(k, ':')
+	k = append(k, it.Kind...)
 	switch it.Kind {
 	case ItemGoals:
-		k += fmt.Sprintf(":%d", it.ExpectationID)
+		k = strconv.AppendInt(append(k, ':'), it.ExpectationID, 10)
 	case ItemConfirmation:
-		k += fmt.Sprintf(":%d", it.CheckInID)
+		k = strconv.AppendInt(append(k, ':'), it.CheckInID, 10)
 	case ItemPlanReview:
-		k += fmt.Sprintf(":%d:%s", it.PlanID, it.DueBy)
+		k = strconv.AppendInt(append(k, ':'), it.PlanID, 10)
+		k = append(append(k, ':'), it.DueBy.String()...)
 	case ItemCheckIn, ItemFirstCheckIn:
-		k += ":" + it.Quarter.String()
+		k = strconv.AppendInt(append(k, ":Q"...), int64(it.Quarter), 10)
 	}
-	return k
+	return string(k)
 }
 
 // ReminderGap is how long the rhythm waits between reminders of one item.

@@ -232,9 +232,30 @@ func (n *Nudger) PlanEach(ctx context.Context, now time.Time, each func(Nudge) e
 	var stages sync.WaitGroup
 	stages.Go(func() {
 		defer close(read)
-		for page := range r.pages(n.chunk(), n.PhasesOnly) {
-			p := n.readPage(ctx, now, r, page)
+		// Two pages are read at once, so that the database works on one
+		// while this process takes in the other's rows; they are passed
+		// on in order.
+		pending := make(chan chan pageRead, readersAtOnce-1)
+		rctx, stop := context.WithCancel(ctx)
+		defer stop()
+		var readers sync.WaitGroup
+		readers.Go(func() {
+			defer close(pending)
+			for page := range r.pages(n.chunk(), n.PhasesOnly) {
+				done := make(chan pageRead, 1)
+				if !send(rctx, pending, done) {
+					return
+				}
+				readers.Go(func() { done <- n.readPage(rctx, now, r, page) })
+			}
+		})
+		defer readers.Wait()
+		for done := range pending {
+			p := <-done
 			if !send(ctx, read, p) || p.err != nil {
+				stop()
+				for range pending {
+				}
 				return
 			}
 		}
@@ -277,6 +298,9 @@ func (n *Nudger) PlanEach(ctx context.Context, now time.Time, each func(Nudge) e
 	}
 	return ctx.Err()
 }
+
+// readersAtOnce is how many pages the sweep reads at the same time.
+const readersAtOnce = 2
 
 // send sends v on ch unless ctx ends first, and reports whether it did.
 func send[T any](ctx context.Context, ch chan<- T, v T) bool {

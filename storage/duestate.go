@@ -61,6 +61,15 @@ const dense = 2
 // id: for a thousand ids, building, sending and planning a thousand
 // parameters costs more than the query.
 func (s *Store) inIDs(column string, ids []int64) (string, []any) {
+	return inIDsFor(s.dialect == Postgres, column, ids)
+}
+
+// inIDsOn is inIDs for the database db is a session of.
+func inIDsOn(db *gorm.DB, column string, ids []int64) (string, []any) {
+	return inIDsFor(db.Dialector.Name() == "postgres", column, ids)
+}
+
+func inIDsFor(postgres bool, column string, ids []int64) (string, []any) {
 	var b strings.Builder
 	for i, id := range ids {
 		if i > 0 {
@@ -68,7 +77,7 @@ func (s *Store) inIDs(column string, ids []int64) (string, []any) {
 		}
 		b.WriteString(strconv.FormatInt(id, 10))
 	}
-	if s.dialect == Postgres {
+	if postgres {
 		return column + " = ANY(CAST(? AS BIGINT[]))", []any{"{" + b.String() + "}"}
 	}
 	return column + " IN (SELECT value FROM json_each(?))", []any{"[" + b.String() + "]"}

@@ -47,12 +47,14 @@ func attachLeavesAndPlans(db *gorm.DB, fy review.FiscalYear, people []int64, yea
 			Support    string
 			FiscalYear int
 		}
+		// The ids go as one value (inIDs), not one parameter each.
+		in, inArgs := inIDsOn(db, "person_id", ids)
 		err := db.Raw(`SELECT 'leave' AS kind, person_id, id, from_day AS a, to_day AS b, '' AS improve, '' AS support, 0 AS fiscal_year
-				FROM leaves WHERE person_id IN ? AND from_day <= ? AND (to_day = '' OR to_day >= ?)
+				FROM leaves WHERE `+in+` AND from_day <= ? AND (to_day = '' OR to_day >= ?)
 			UNION ALL
 			SELECT 'plan', person_id, id, reevaluate_on, '', improve, support, fiscal_year
-				FROM improvement_plans WHERE person_id IN ? AND closed_on = ''
-			ORDER BY 2, 1, 4, 3`, ids, fy.End().String(), fy.Start().String(), ids).Find(&rows).Error
+				FROM improvement_plans WHERE `+in+` AND closed_on = ''
+			ORDER BY 2, 1, 4, 3`, append(append(inArgs, fy.End().String(), fy.Start().String()), inArgs...)...).Find(&rows).Error
 		if err != nil {
 			return err
 		}
