@@ -110,7 +110,11 @@ func Open(ctx context.Context, rawURL string, clock review.Clock, log *slog.Logg
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	} else {
 		// One writer at a time is all SQLite offers; WAL lets readers on.
+		// All eight stay open once opened: database/sql keeps two idle
+		// by default, and a busy moment would otherwise open and close
+		// connections (each setting its pragmas again) for every save.
 		sqlDB.SetMaxOpenConns(8)
+		sqlDB.SetMaxIdleConns(8)
 		s.writer = make(chan struct{}, 1)
 	}
 	if err := s.Ping(ctx); err != nil {
