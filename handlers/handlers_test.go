@@ -209,7 +209,8 @@ func TestGoldenSurfaces(t *testing.T) {
 	golden(t, "development_dm", json.RawMessage(ddm))
 
 	store.years[2] = withCheckIn
-	team, _ := h.teamMessage(context.Background(), "U1", mona, 0)
+	viewer, _ := h.actor(context.Background(), "U1")
+	team, _ := h.teamMessage(context.Background(), viewer, mona, 0)
 	golden(t, "team", team)
 	golden(t, "status", h.statusView(withCheckIn))
 }
@@ -338,8 +339,12 @@ func TestLargestSurfacesStayInsideBlockKit(t *testing.T) {
 	r := bot.NewRouter("/perform")
 	Register(r, h.Deps)
 	replies := map[string]bot.Message{"help": h.helpMessage(ctx, r, &bot.Command{SlashCommand: slack.SlashCommand{UserID: "U1"}})}
+	viewer, err := h.actor(ctx, "U1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for p := range 21 {
-		team, err := h.teamMessage(ctx, "U1", mgr, p)
+		team, err := h.teamMessage(ctx, viewer, mgr, p)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -36,9 +36,10 @@ func (h *handlers) registerTeam(r *bot.Router) {
 
 func (h *handlers) teamCommand(ctx context.Context, c *bot.Command) {
 	var manager review.Person
+	var actor review.Actor
 	if strings.TrimSpace(c.Rest) == "" {
-		actor, err := h.actor(ctx, c.UserID)
-		if err != nil {
+		var err error
+		if actor, err = h.actor(ctx, c.UserID); err != nil {
 			c.Reply(ctx, bot.Message{Text: h.userMessage(err, "team")})
 			return
 		}
@@ -49,11 +50,11 @@ func (h *handlers) teamCommand(ctx context.Context, c *bot.Command) {
 		manager = *actor.Person
 	} else {
 		var ok bool
-		if _, manager, ok = h.commandTarget(ctx, c, review.ViewTeam, "/perform team @Mona"); !ok {
+		if actor, manager, ok = h.commandTarget(ctx, c, review.ViewTeam, "/perform team @Mona"); !ok {
 			return
 		}
 	}
-	msg, err := h.teamMessage(ctx, c.UserID, manager, 0)
+	msg, err := h.teamMessage(ctx, actor, manager, 0)
 	if err != nil {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "team")})
 		return
@@ -71,7 +72,12 @@ func (h *handlers) teamPage(ctx context.Context, a *bot.Action) {
 		a.Reply(ctx, bot.Message{Text: "You can't see that team."})
 		return
 	}
-	msg, err := h.teamMessage(ctx, a.User.ID, manager, page)
+	actor, err := h.actor(ctx, a.User.ID)
+	if err != nil {
+		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "team")})
+		return
+	}
+	msg, err := h.teamMessage(ctx, actor, manager, page)
 	if err != nil {
 		a.Reply(ctx, bot.Message{Text: h.userMessage(err, "team")})
 		return
@@ -80,11 +86,7 @@ func (h *handlers) teamPage(ctx context.Context, a *bot.Action) {
 }
 
 // teamMessage authorises the viewer and shows page p of manager's team.
-func (h *handlers) teamMessage(ctx context.Context, viewerID string, manager review.Person, p int) (bot.Message, error) {
-	actor, err := h.actor(ctx, viewerID)
-	if err != nil {
-		return bot.Message{}, err
-	}
+func (h *handlers) teamMessage(ctx context.Context, actor review.Actor, manager review.Person, p int) (bot.Message, error) {
 	if err := review.Can(actor, review.ViewTeam, manager); err != nil {
 		return bot.Message{}, err
 	}
