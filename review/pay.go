@@ -68,33 +68,7 @@ func ReadPayFile(r io.Reader, y MeritYear) ([]PayEntry, []Problem) {
 	}
 	var entries []PayEntry
 	seen := map[string]int{}
-	lastOffset := int64(-1)
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			line := 0
-			if pe, ok := errors.AsType[*csv.ParseError](err); ok {
-				line = pe.StartLine
-			}
-			add(line, "not valid CSV: %s", csvReason(err))
-			if off := cr.InputOffset(); off == lastOffset {
-				break
-			} else {
-				lastOffset = off
-			}
-			continue
-		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		if len(rec) != len(header) {
-			add(line, "expected %d columns, found %d", len(header), len(rec))
-			continue
-		}
+	eachRecord(cr, len(header), add, func(line int, rec []string) {
 		e, msgs := payEntry(line, rec, col, y)
 		for _, m := range msgs {
 			add(line, "%s", m)
@@ -109,7 +83,7 @@ func ReadPayFile(r io.Reader, y MeritYear) ([]PayEntry, []Problem) {
 		if len(msgs) == 0 {
 			entries = append(entries, e)
 		}
-	}
+	})
 	if len(entries) == 0 && len(problems) == 0 {
 		add(0, "the file has a header but nobody in it")
 	}

@@ -90,33 +90,7 @@ func ReadRoster(r io.Reader) ([]RosterEntry, []Problem) {
 	// entries are the good rows; checked are all rows with a usable email,
 	// so that a row with one problem is still checked for the others.
 	var entries, checked []RosterEntry
-	lastOffset := int64(-1)
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			line := 0
-			if pe, ok := errors.AsType[*csv.ParseError](err); ok {
-				line = pe.StartLine
-			}
-			add(line, "not valid CSV: %s", csvReason(err))
-			if off := cr.InputOffset(); off == lastOffset {
-				break // the reader cannot move past this; stop rather than spin
-			} else {
-				lastOffset = off
-			}
-			continue
-		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // a blank line
-		}
-		if len(rec) != len(header) {
-			add(line, "expected %d columns, found %d", len(header), len(rec))
-			continue
-		}
+	eachRecord(cr, len(header), add, func(line int, rec []string) {
 		e, msgs := rosterEntry(line, rec, col)
 		for _, m := range msgs {
 			add(line, "%s", m)
@@ -127,7 +101,7 @@ func ReadRoster(r io.Reader) ([]RosterEntry, []Problem) {
 		if e.Email != "" {
 			checked = append(checked, e)
 		}
-	}
+	})
 	if len(entries) == 0 && len(problems) == 0 {
 		add(0, "the file has a header but nobody in it")
 	}
@@ -314,4 +288,40 @@ func rosterTreeProblems(entries []RosterEntry) []Problem {
 		}
 	}
 	return problems
+}
+
+// eachRecord reads the records of a CSV file after its header and calls
+// fn with each one that has width fields, with its line. A record that is
+// not valid CSV, or has another number of fields, is told to add with its
+// line; blank lines are skipped.
+func eachRecord(cr *csv.Reader, width int, add func(line int, format string, args ...any), fn func(line int, rec []string)) {
+	lastOffset := int64(-1)
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			line := 0
+			if pe, ok := errors.AsType[*csv.ParseError](err); ok {
+				line = pe.StartLine
+			}
+			add(line, "not valid CSV: %s", csvReason(err))
+			if off := cr.InputOffset(); off == lastOffset {
+				return // the reader cannot move past this; stop rather than spin
+			} else {
+				lastOffset = off
+			}
+			continue
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // a blank line
+		}
+		if len(rec) != width {
+			add(line, "expected %d columns, found %d", width, len(rec))
+			continue
+		}
+		fn(line, rec)
+	}
 }

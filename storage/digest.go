@@ -32,6 +32,14 @@ func (s *Store) EachReviewed(ctx context.Context, fy review.FiscalYear, fn func(
 		}
 	}
 	members = nil
+	return s.walkReviewed(ctx, fy, ids, managerIDs, func(*review.Person) bool { return true }, fn)
+}
+
+// walkReviewed is the walk of EachReviewed and EachReviewedIn: it reads
+// the managers named in managerIDs (any order, repeats allowed), then the
+// people of ids (in id order) with their years a thousand at a time, and
+// calls fn with each person still reviewed whom keep keeps.
+func (s *Store) walkReviewed(ctx context.Context, fy review.FiscalYear, ids, managerIDs []int64, keep func(*review.Person) bool, fn func(p, manager *review.Person, y review.YearState)) error {
 	slices.Sort(managerIDs)
 	managerIDs = slices.Compact(managerIDs)
 	people, err := s.PeopleByID(ctx, managerIDs)
@@ -45,14 +53,14 @@ func (s *Store) EachReviewed(ctx context.Context, fy review.FiscalYear, fn func(
 		}
 	}
 	for lo := 0; lo < len(ids); lo += idChunk {
-		people, years, err := s.PeopleDue(ctx, fy, ids[lo:min(lo+idChunk, len(ids))])
+		page, years, err := s.PeopleDue(ctx, fy, ids[lo:min(lo+idChunk, len(ids))])
 		if err != nil {
 			return err
 		}
-		for i := range people {
-			p := &people[i]
-			if !p.Reviewed() {
-				continue // left the roster since it was read
+		for i := range page {
+			p := &page[i]
+			if !p.Reviewed() || !keep(p) {
+				continue // left the roster (or the part walked) since it was read
 			}
 			m := managers[p.ManagerID]
 			if m == nil {

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -38,40 +37,7 @@ func (s *Store) EachReviewedIn(ctx context.Context, fy review.FiscalYear, scope 
 		}
 	}
 	rows = nil
-	slices.Sort(managerIDs)
-	managerIDs = slices.Compact(managerIDs)
-	people, err := s.PeopleByID(ctx, managerIDs)
-	if err != nil {
-		return err
-	}
-	managers := make(map[int64]*review.Person, len(people))
-	for i := range people {
-		if people[i].Active {
-			managers[people[i].ID] = &people[i]
-		}
-	}
-	for lo := 0; lo < len(ids); lo += idChunk {
-		page, years, err := s.PeopleDue(ctx, fy, ids[lo:min(lo+idChunk, len(ids))])
-		if err != nil {
-			return err
-		}
-		for i := range page {
-			p := &page[i]
-			if !p.Reviewed() || !review.InScope(scope, p.Unit) {
-				continue // left the roster, or moved out of scope, since it was read
-			}
-			m := managers[p.ManagerID]
-			if m == nil {
-				m = &review.Person{}
-			}
-			y := years[p.ID]
-			if y.Year == 0 {
-				y.Year = fy
-			}
-			fn(p, m, y)
-		}
-	}
-	return nil
+	return s.walkReviewed(ctx, fy, ids, managerIDs, func(p *review.Person) bool { return review.InScope(scope, p.Unit) }, fn)
 }
 
 // DigestSent is the last digest queued for HR's channel: its day, and
