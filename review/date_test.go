@@ -51,6 +51,9 @@ func TestDateOutOfRangeNormalises(t *testing.T) {
 		want string
 	}{
 		{Date{2027, time.February, 30}, "2027-03-02"},
+		{Date{2027, time.February, 29}, "2027-03-01"},
+		{Date{2100, time.February, 29}, "2100-03-01"},
+		{Date{2000, time.February, 30}, "2000-03-01"},
 		{Date{2028, time.February, 30}, "2028-03-01"},
 		{Date{2026, 13, 1}, "2027-01-01"},
 		{Date{2026, time.July, 0}, "2026-06-30"},
