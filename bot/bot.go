@@ -258,8 +258,12 @@ func (b *Bot) onCommand(env *envelope, cmd slack.SlashCommand) {
 		return
 	}
 	name, rest := ParseCommand(cmd.Text)
-	fn, unknown := b.router.command(name)
+	spec, unknown := b.router.command(name)
+	fn := spec.Handle
 	c := &Command{SlashCommand: cmd, Name: name, Rest: rest, Unknown: unknown, env: env}
+	if spec.OpensForm {
+		env.ack(nil)
+	}
 	logName := "command:" + name
 	if unknown {
 		logName = "command:unknown" // what people type stays out of the logs

@@ -162,6 +162,53 @@ func TestSlowCommandIsAckedInTime(t *testing.T) {
 	})
 }
 
+// A command whose answer is a form is acked as it arrives, before its
+// handler reads anything: what the handler says instead of opening the
+// form (here at once) follows through the response_url, and a form it
+// opens uses the trigger whatever the ack carried.
+func TestFormCommandIsAckedAsItArrives(t *testing.T) {
+	inBothModes(t, func(t *testing.T, startWith starter) {
+		emu := startWith(t, func(api *bot.API) *bot.Router {
+			r := bot.NewRouter("/perform")
+			r.Command(bot.CommandSpec{Name: "form", Usage: "/perform form", Summary: "form", OpensForm: true,
+				Handle: func(ctx context.Context, c *bot.Command) {
+					if c.Rest == "no" {
+						c.Reply(ctx, bot.Message{Text: "not for you"})
+						return
+					}
+					view := slack.ModalViewRequest{Type: slack.VTModal, CallbackID: "f", Title: slack.NewTextBlockObject("plain_text", "Form", false, false),
+						Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject("mrkdwn", "hi", false, false), nil, nil)}}}
+					if _, err := api.OpenViewContext(ctx, c.TriggerID, view); err != nil {
+						c.Reply(ctx, bot.Message{Text: "no form: " + err.Error()})
+					}
+				}})
+			r.Help(func(ctx context.Context, c *bot.Command) { c.Reply(ctx, bot.Message{Text: "help"}) })
+			return r
+		})
+		ack, err := emu.SlashCommand(ctx(t), user, "/perform", "form no")
+		if err != nil || ack.Late || (len(ack.Payload) > 0 && string(ack.Payload) != "null") {
+			t.Fatalf("ack %+v, %v: want an empty ack", ack, err)
+		}
+		if m := lastReply(t, emu, 1); m.Text != "not for you" || m.Via != "response_url" {
+			t.Errorf("refusal %q via %s, want it through the response_url", m.Text, m.Via)
+		}
+		if _, err := emu.SlashCommand(ctx(t), user, "/perform", "form"); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+			if v := emu.TopView(user); v != nil && v.CallbackID == "f" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no form opened; messages %v", emu.MessagesTo(user))
+			}
+		}
+		if v := emu.Violations(); len(v) > 0 {
+			t.Errorf("violations: %v", v)
+		}
+	})
+}
+
 func TestOversizedReplyGoesThroughResponseURL(t *testing.T) {
 	inBothModes(t, func(t *testing.T, startWith starter) {
 		start := func(t *testing.T, r *bot.Router) *slackemu.Server {

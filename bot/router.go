@@ -42,6 +42,11 @@ type CommandSpec struct {
 	Summary string // one line for help
 	For     Audience
 	Handle  CommandFunc
+	// OpensForm says the command's answer is a form: the command is acked
+	// as it arrives, and what the handler says instead (a refusal, a
+	// mistake in the command) goes through the command's response_url.
+	// Its trigger_id opens the form whenever the ack went.
+	OpensForm bool
 }
 
 // Router maps Slack's identifiers to handlers: subcommands, action_ids,
@@ -118,10 +123,11 @@ func ParseCommand(text string) (name, rest string) {
 
 func isSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\u00a0' }
 
-// command returns the handler for a subcommand name.
-func (r *Router) command(name string) (fn CommandFunc, unknown bool) {
+// command returns the registered subcommand name, or help's (then
+// unknown says whether name was something else than help).
+func (r *Router) command(name string) (spec CommandSpec, unknown bool) {
 	if spec, ok := r.commands[name]; ok {
-		return spec.Handle, false
+		return spec, false
 	}
-	return r.help, name != "" && name != "help"
+	return CommandSpec{Name: "help", Handle: r.help}, name != "" && name != "help"
 }

@@ -17,11 +17,12 @@ const cadenceCallback = "cadence"
 
 func (h *handlers) registerCadence(r *bot.Router) {
 	r.Command(bot.CommandSpec{
-		Name:    "cadence",
-		Usage:   r.Slash() + " cadence @employee",
-		Summary: "change how often you check in with someone who reports to you",
-		For:     bot.Managers,
-		Handle:  h.commandForm(review.SetCadence, "/perform cadence @Eli", h.cadenceForm),
+		Name:      "cadence",
+		Usage:     r.Slash() + " cadence @employee",
+		Summary:   "change how often you check in with someone who reports to you",
+		For:       bot.Managers,
+		Handle:    h.commandForm(review.SetCadence, "/perform cadence @Eli", h.cadenceForm),
+		OpensForm: true,
 	})
 	r.Submit(cadenceCallback, h.cadenceSubmit)
 }

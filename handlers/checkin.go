@@ -24,11 +24,12 @@ const (
 
 func (h *handlers) registerCheckIn(r *bot.Router) {
 	r.Command(bot.CommandSpec{
-		Name:    "checkin",
-		Usage:   r.Slash() + " checkin @employee",
-		Summary: "log a check-in you held with someone who reports to you",
-		For:     bot.Managers,
-		Handle:  h.commandForm(review.LogCheckIn, "/perform checkin @Eli", h.newCheckInForm),
+		Name:      "checkin",
+		Usage:     r.Slash() + " checkin @employee",
+		Summary:   "log a check-in you held with someone who reports to you",
+		For:       bot.Managers,
+		Handle:    h.commandForm(review.LogCheckIn, "/perform checkin @Eli", h.newCheckInForm),
+		OpensForm: true,
 	})
 	r.Action(checkInOpenAction, h.buttonForm(review.LogCheckIn, h.newCheckInForm))
 	r.Action(checkInEditAction, h.checkInEditButton)

@@ -21,11 +21,12 @@ const (
 
 func (h *handlers) registerDevelopment(r *bot.Router) {
 	r.Command(bot.CommandSpec{
-		Name:    "development",
-		Usage:   r.Slash() + " development",
-		Summary: "write your development plan, and ask your manager for a development check-in",
-		For:     bot.Everyone,
-		Handle:  h.developmentCommand,
+		Name:      "development",
+		Usage:     r.Slash() + " development",
+		Summary:   "write your development plan, and ask your manager for a development check-in",
+		For:       bot.Everyone,
+		Handle:    h.developmentCommand,
+		OpensForm: true,
 	})
 	r.Submit(developmentCallback, h.developmentSubmit)
 	r.Action(developmentAction, h.buttonForm(review.LogCheckIn, h.developmentCheckInForm))
@@ -46,7 +47,6 @@ func (h *handlers) developmentCommand(ctx context.Context, c *bot.Command) {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "development")})
 		return
 	}
-	c.Ack()
 	h.openModal(ctx, c, c.TriggerID, developmentModal(me, manager, year), false)
 }
 

@@ -23,11 +23,12 @@ const (
 
 func (h *handlers) registerExpectations(r *bot.Router) {
 	r.Command(bot.CommandSpec{
-		Name:    "expectations",
-		Usage:   r.Slash() + " expectations @employee",
-		Summary: "set or change what you expect of someone who reports to you this year",
-		For:     bot.Managers,
-		Handle:  h.commandForm(review.SetExpectations, "/perform expectations @Eli", h.expectationsView),
+		Name:      "expectations",
+		Usage:     r.Slash() + " expectations @employee",
+		Summary:   "set or change what you expect of someone who reports to you this year",
+		For:       bot.Managers,
+		Handle:    h.commandForm(review.SetExpectations, "/perform expectations @Eli", h.expectationsView),
+		OpensForm: true,
 	})
 	r.Action(expectationsAction, h.buttonForm(review.SetExpectations, h.expectationsView))
 	r.Submit(expectationsCallback, h.expectationsSubmit)

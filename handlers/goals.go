@@ -29,11 +29,12 @@ const (
 
 func (h *handlers) registerGoals(r *bot.Router) {
 	r.Command(bot.CommandSpec{
-		Name:    "goals",
-		Usage:   r.Slash() + " goals",
-		Summary: "write or update your goals for each of your expectations",
-		For:     bot.Everyone,
-		Handle:  h.goalsCommand,
+		Name:      "goals",
+		Usage:     r.Slash() + " goals",
+		Summary:   "write or update your goals for each of your expectations",
+		For:       bot.Everyone,
+		Handle:    h.goalsCommand,
+		OpensForm: true,
 	})
 	r.Action(goalsOpenAction, h.goalsButton)
 	r.Action(goalsEditAction, h.goalEditButton)
@@ -52,7 +53,6 @@ func (h *handlers) goalsCommand(ctx context.Context, c *bot.Command) {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "goals")})
 		return
 	}
-	c.Ack()
 	h.openModal(ctx, c, c.TriggerID, view, false)
 }
 

@@ -269,7 +269,6 @@ func (h *handlers) commandForm(act review.Action, example string, build formFor)
 			c.Reply(ctx, bot.Message{Text: h.userMessage(err, c.Name)})
 			return
 		}
-		c.Ack()
 		h.openModal(ctx, c, c.TriggerID, view, false)
 	}
 }

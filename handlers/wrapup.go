@@ -28,11 +28,12 @@ const (
 
 func (h *handlers) registerWrapUp(r *bot.Router) {
 	r.Command(bot.CommandSpec{
-		Name:    "wrapup",
-		Usage:   r.Slash() + " wrapup [@employee]",
-		Summary: "your year-end reflection (from May 1); with @employee, the wrap-up and rating you give them (from June 1)",
-		For:     bot.Everyone,
-		Handle:  h.wrapUpCommand,
+		Name:      "wrapup",
+		Usage:     r.Slash() + " wrapup [@employee]",
+		Summary:   "your year-end reflection (from May 1); with @employee, the wrap-up and rating you give them (from June 1)",
+		For:       bot.Everyone,
+		Handle:    h.wrapUpCommand,
+		OpensForm: true,
 	})
 	r.Submit(reflectionCallback, h.reflectionSubmit)
 	r.Submit(wrapUpCallback, h.wrapUpSubmit)
@@ -69,7 +70,6 @@ func (h *handlers) wrapUpCommand(ctx context.Context, c *bot.Command) {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, "wrapup")})
 		return
 	}
-	c.Ack()
 	h.openModal(ctx, c, c.TriggerID, view, false)
 }
 
@@ -250,7 +250,6 @@ func (h *handlers) wrapUpOf(ctx context.Context, c *bot.Command) {
 		c.Reply(ctx, bot.Message{Text: h.userMessage(err, c.Name)})
 		return
 	}
-	c.Ack()
 	h.openModal(ctx, c, c.TriggerID, view, false)
 }
 

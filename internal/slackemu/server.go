@@ -126,7 +126,10 @@ type Server struct {
 
 	ctx    context.Context // done when Close starts
 	cancel context.CancelFunc
-	wg     sync.WaitGroup // background goroutines, socket handlers
+
+	connMu sync.Mutex
+	fresh  map[net.Conn]bool // connections that have not carried a request
+	wg     sync.WaitGroup    // background goroutines, socket handlers
 
 	mu      sync.Mutex
 	closed  bool
@@ -230,6 +233,7 @@ func New(cfg Config) *Server {
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
+		ConnState:         s.trackConn,
 	}
 	s.wg.Go(func() {
 		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -275,12 +279,35 @@ func (s *Server) Close() {
 	for _, c := range conns {
 		c.closeAbruptly()
 	}
+	// A connection a client opened and has sent nothing on is not idle
+	// to http.Server.Shutdown until it is 5 seconds old (Go's transport
+	// opens such spares when requests race): those are closed at once,
+	// so that closing the emulator does not wait for them.
+	s.connMu.Lock()
+	for c := range s.fresh {
+		_ = c.Close()
+	}
+	s.connMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := s.httpSrv.Shutdown(ctx); err != nil {
 		_ = s.httpSrv.Close()
 	}
 	s.wg.Wait()
+}
+
+// trackConn keeps the connections that have not carried a request yet.
+func (s *Server) trackConn(c net.Conn, state http.ConnState) {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	if state == http.StateNew {
+		if s.fresh == nil {
+			s.fresh = map[net.Conn]bool{}
+		}
+		s.fresh[c] = true
+	} else {
+		delete(s.fresh, c)
+	}
 }
 
 // now is the emulator's clock.
