@@ -386,7 +386,7 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	m := metrics.New()
 	m.BuildInfo(a.buildVersion())
 	m.Outbox(store.OutboxCounts, store.OutboxOldestPending)
-	api := slackClient(cfg, store, log, m.Transport(nil))
+	api := slackClient(cfg, store, log, m.Transport(bot.Transport))
 	// The database serves one Slack app: the one that first used it. A
 	// database that serves none yet is bound once Slack's first hello
 	// passes (helloGuard): a rehearsal's must not be bound to an app it is

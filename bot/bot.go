@@ -129,7 +129,7 @@ func New(api *API, router *Router, log *slog.Logger) *Bot {
 		sm:         socketmode.New(api.Client, socketmode.OptionLog(slogLogger{log})),
 		router:     router,
 		log:        log,
-		http:       &http.Client{Timeout: 10 * time.Second},
+		http:       &http.Client{Timeout: 10 * time.Second, Transport: Transport},
 		ready:      make(chan struct{}),
 		base:       base,
 		cancelBase: cancel,

@@ -163,11 +163,22 @@ func NewPacedAPI(token string, p *Pacer, next http.RoundTripper, opts ...slack.O
 	return a
 }
 
+// Transport carries the app's calls to Slack (the Web API, response_urls)
+// when no other is given. It is Go's default transport but for the idle
+// connections it keeps to one host: the default keeps two, so a crowd
+// opening forms at once had every call but two dial a new connection (a
+// TLS handshake, at Slack) and close it after; this keeps up to 64.
+var Transport http.RoundTripper = func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return t
+}()
+
 // timeoutTransport bounds each call made through next by callTimeout,
 // from the moment it is sent until its answer has been read.
 func timeoutTransport(next http.RoundTripper) http.RoundTripper {
 	if next == nil {
-		next = http.DefaultTransport
+		next = Transport
 	}
 	return roundTripper(func(r *http.Request) (*http.Response, error) {
 		ctx, cancel := context.WithTimeout(r.Context(), callTimeout)

@@ -33,7 +33,7 @@ type Store interface {
 	PersonByID(ctx context.Context, id int64) (review.Person, error)
 	PeopleBySlackID(ctx context.Context, slackIDs ...string) (map[string]review.Person, error)
 	SubjectOf(ctx context.Context, senderSlackID string, personID int64) (storage.Subject, error)
-	CountDirectReports(ctx context.Context, managerID int64) (int, error)
+	SenderBySlackID(ctx context.Context, slackID string) (p review.Person, manages bool, err error)
 	Year(ctx context.Context, personID int64, fy review.FiscalYear) (review.YearState, error)
 	YearForChange(ctx context.Context, personID int64, fy review.FiscalYear) (review.YearState, error)
 	Team(ctx context.Context, managerID int64, fy review.FiscalYear) ([]storage.TeamMember, error)

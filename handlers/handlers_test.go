@@ -67,9 +67,13 @@ func (f *fakeStore) PersonByID(_ context.Context, id int64) (review.Person, erro
 	}
 	return review.Person{}, review.Errorf(review.ENOTFOUND, "not found")
 }
-func (f *fakeStore) CountDirectReports(ctx context.Context, id int64) (int, error) {
-	team, _ := f.Team(ctx, id, 0)
-	return len(team), nil
+func (f *fakeStore) SenderBySlackID(ctx context.Context, slackID string) (review.Person, bool, error) {
+	p, err := f.PersonBySlackID(ctx, slackID)
+	if err != nil {
+		return review.Person{}, false, err
+	}
+	team, _ := f.Team(ctx, p.ID, 0)
+	return p, len(team) > 0, nil
 }
 func (f *fakeStore) Year(_ context.Context, id int64, fy review.FiscalYear) (review.YearState, error) {
 	if y, ok := f.years[id]; ok {

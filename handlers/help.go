@@ -18,8 +18,15 @@ func (h *handlers) registerHelp(r *bot.Router) {
 // helpMessage lists what this user can do: everyone's commands, their
 // team's if they manage anyone, HR's if they have HR rights.
 func (h *handlers) helpMessage(ctx context.Context, r *bot.Router, c *bot.Command) bot.Message {
-	actor, err := h.actor(ctx, c.UserID)
-	if err != nil {
+	// Who asks, and whether they manage anyone, in one read.
+	p, manages, err := h.Store.SenderBySlackID(ctx, c.UserID)
+	var actor review.Actor
+	switch review.ErrorCode(err) {
+	case "":
+		actor = h.actorAs(c.UserID, &p)
+	case review.ENOTFOUND:
+		actor = h.actorAs(c.UserID, nil)
+	default:
 		return bot.Message{Text: h.userMessage(err, "help")}
 	}
 	var intro string
@@ -29,14 +36,6 @@ func (h *handlers) helpMessage(ctx context.Context, r *bot.Router, c *bot.Comman
 	if !actor.OnRoster() && !actor.HR {
 		msg := intro + review.NotOnRoster.Message
 		return bot.Message{Text: msg, Blocks: []slack.Block{section(msg)}}
-	}
-	manages := false
-	if actor.Person != nil {
-		n, err := h.Store.CountDirectReports(ctx, actor.Person.ID)
-		if err != nil {
-			return bot.Message{Text: h.userMessage(err, "help")}
-		}
-		manages = n > 0
 	}
 	groups := []struct {
 		title string

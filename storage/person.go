@@ -81,11 +81,21 @@ func (s *Store) People(ctx context.Context) ([]review.Person, error) {
 	return people(rows), nil
 }
 
-// CountDirectReports returns how many active people report to managerID.
-func (s *Store) CountDirectReports(ctx context.Context, managerID int64) (int, error) {
-	var n int64
-	err := s.read(ctx).Model(&personRow{}).Where("manager_id = ? AND active", managerID).Count(&n).Error
-	return int(n), s.wrap("count direct reports", err)
+// SenderBySlackID returns the person with this Slack ID and whether anyone
+// active reports to them, in one query: what help needs to know of who
+// asks.
+func (s *Store) SenderBySlackID(ctx context.Context, slackID string) (review.Person, bool, error) {
+	var r struct {
+		Person  personRow `gorm:"embedded"`
+		Manages bool
+	}
+	err := s.read(ctx).Table("people AS p").
+		Select("p.*, EXISTS (SELECT 1 FROM people r WHERE r.manager_id = p.id AND r.active) AS manages").
+		Where("p.slack_id = ?", slackID).Take(&r).Error
+	if err != nil {
+		return review.Person{}, false, s.wrap("person by slack id", err)
+	}
+	return r.Person.domain(), r.Manages, nil
 }
 
 // Subject is who sends a form or a click and whom it is about, as stored

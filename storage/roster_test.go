@@ -485,3 +485,33 @@ func TestRosterLeave(t *testing.T) {
 		}
 	})
 }
+
+// SenderBySlackID reads who asks and whether anyone active reports to
+// them, in one query, on both databases.
+func TestSenderBySlackID(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, url string) {
+		s := storagetest.Open(t, url, newClock("2026-08-12T14:00:00Z"))
+		importRoster(t, s, "2026-07-01", []review.RosterEntry{
+			entry("mona@x.org", "Mona Diaz", "", "UMONA"),
+			entry("eli@x.org", "Eli Ortiz", "mona@x.org", "UELI"),
+			entry("zoe@x.org", "Zoe Adams", "eli@x.org", "UZOE"),
+		}, false)
+		// Zoe leaves: Eli manages nobody active any more.
+		importRoster(t, s, "2026-08-01", []review.RosterEntry{
+			entry("mona@x.org", "Mona Diaz", "", "UMONA"),
+			entry("eli@x.org", "Eli Ortiz", "mona@x.org", "UELI"),
+		}, true)
+		for _, tc := range []struct {
+			slack, name string
+			manages     bool
+		}{{"UMONA", "Mona Diaz", true}, {"UELI", "Eli Ortiz", false}} {
+			p, manages, err := s.SenderBySlackID(ctx, tc.slack)
+			if err != nil || p.Name != tc.name || p.SlackID != tc.slack || manages != tc.manages {
+				t.Errorf("%s: %+v, manages %v, %v; want %s, manages %v", tc.slack, p, manages, err, tc.name, tc.manages)
+			}
+		}
+		if _, _, err := s.SenderBySlackID(ctx, "UNOBODY"); review.ErrorCode(err) != review.ENOTFOUND {
+			t.Errorf("a stranger: %v, want ENOTFOUND", err)
+		}
+	})
+}
