@@ -2,10 +2,12 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -491,4 +493,76 @@ func TestClosingYearWithNothingRecorded(t *testing.T) {
 			t.Errorf("FY2027's lines on July 2 (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// failingPages is rosterStore whose reads of people fail from the failAt-th
+// on (counting from 1); the reads before it find everyone with a year.
+type failingPages struct {
+	rosterStore
+	mu     sync.Mutex
+	reads  int
+	failAt int
+}
+
+var errPageRead = errors.New("the database went away")
+
+func (f *failingPages) PeopleDue(_ context.Context, fy review.FiscalYear, ids []int64) ([]review.Person, map[int64]review.YearState, error) {
+	f.mu.Lock()
+	f.reads++
+	n := f.reads
+	f.mu.Unlock()
+	if n >= f.failAt {
+		return nil, nil, errPageRead
+	}
+	people := make([]review.Person, len(ids))
+	for i, id := range ids {
+		people[i] = review.Person{ID: id, SlackID: fmt.Sprint("U", id), Active: true}
+	}
+	return people, map[int64]review.YearState{}, nil
+}
+
+func (f *failingPages) PeopleByID(_ context.Context, ids []int64) ([]review.Person, error) {
+	people, _, err := f.PeopleDue(context.Background(), 0, ids)
+	return people, err
+}
+
+func (f *failingPages) LastReminders(context.Context, []int64) (map[int64]map[string]review.Date, error) {
+	return nil, nil
+}
+
+// A page that cannot be read ends the sweep with its error, whichever page
+// it is (two are read at once), with nothing after it decided and no
+// goroutine left waiting.
+func TestSweepStopsAtAPageItCannotRead(t *testing.T) {
+	var org []storage.Member
+	for id := int64(1); id <= 40; id++ {
+		m := storage.Member{ID: id, TZ: "America/New_York"}
+		if id > 1 {
+			m.ManagerID = (id + 1) / 4
+			if m.ManagerID == 0 {
+				m.ManagerID = 1
+			}
+		}
+		org = append(org, m)
+	}
+	nyLoc, _ := time.LoadLocation("America/New_York")
+	monday := time.Date(2026, 8, 3, 14, 0, 0, 0, time.UTC)
+	for _, failAt := range []int{1, 2, 3, 5, 8} {
+		t.Run(fmt.Sprint("read ", failAt), func(t *testing.T) {
+			store := &failingPages{rosterStore: rosterStore{members: org}, failAt: failAt}
+			n := &Nudger{Store: store, Cal: review.Calendar{Loc: nyLoc}, pageSize: 3}
+			done := make(chan error, 1)
+			go func() {
+				done <- n.PlanEach(context.Background(), monday, func(Nudge) error { return nil })
+			}()
+			select {
+			case err := <-done:
+				if !errors.Is(err, errPageRead) {
+					t.Errorf("PlanEach = %v, want the page's error", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the sweep never ended")
+			}
+		})
+	}
 }
