@@ -155,6 +155,12 @@ func Register(r *bot.Router, d Deps) {
 // actor loads who is acting: their roster entry, if any, and HR rights.
 func (h *handlers) actor(ctx context.Context, slackID string) (review.Actor, error) {
 	p, err := h.Store.PersonBySlackID(ctx, slackID)
+	return h.actorFound(slackID, p, err)
+}
+
+// actorFound is actor for a read of the sender's roster entry that gave p
+// and err: not being on the roster is no error.
+func (h *handlers) actorFound(slackID string, p review.Person, err error) (review.Actor, error) {
 	switch review.ErrorCode(err) {
 	case "":
 		return h.HR.Actor(slackID, &p), nil

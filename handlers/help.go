@@ -20,13 +20,8 @@ func (h *handlers) registerHelp(r *bot.Router) {
 func (h *handlers) helpMessage(ctx context.Context, r *bot.Router, c *bot.Command) bot.Message {
 	// Who asks, and whether they manage anyone, in one read.
 	p, manages, err := h.Store.SenderBySlackID(ctx, c.UserID)
-	var actor review.Actor
-	switch review.ErrorCode(err) {
-	case "":
-		actor = h.actorAs(c.UserID, &p)
-	case review.ENOTFOUND:
-		actor = h.actorAs(c.UserID, nil)
-	default:
+	actor, err := h.actorFound(c.UserID, p, err)
+	if err != nil {
 		return bot.Message{Text: h.userMessage(err, "help")}
 	}
 	var intro string

@@ -69,7 +69,14 @@ func inIDsOn(db *gorm.DB, column string, ids []int64) (string, []any) {
 	return inIDsFor(db.Dialector.Name() == "postgres", column, ids)
 }
 
+// fewIDs is how many ids are still bound one parameter each (IN ?): for
+// a person or two, as every form reads, the plainest statement.
+const fewIDs = 16
+
 func inIDsFor(postgres bool, column string, ids []int64) (string, []any) {
+	if len(ids) <= fewIDs {
+		return column + " IN ?", []any{ids}
+	}
 	var b strings.Builder
 	for i, id := range ids {
 		if i > 0 {
