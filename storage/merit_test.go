@@ -28,18 +28,30 @@ func merit2027(t testing.TB) review.MeritYear {
 	return y
 }
 
+// ratedTeam gives s a manager in A/X with a team of n, everyone rated and
+// the ratings approved for 2027; it returns the manager, central HR and
+// the team.
+func ratedTeam(t *testing.T, s *storage.Store, n int) (review.Person, review.Actor, []storage.TeamMember) {
+	t.Helper()
+	mgrs, hr := ratingOrg(t, s, map[string]int{"A/X": n})
+	mgr := mgrs["A/X"]
+	rateTeam(t, s, mgr, 0)
+	if _, err := s.ApproveRatings(ctx, hr, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	team, err := s.Team(ctx, mgr.ID, 2027)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mgr, hr, team
+}
+
 func TestProposeMerit(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, url string) {
 		clock := newClock("2027-06-20T14:00:00Z")
 		s := storagetest.Open(t, url, clock)
 		y := merit2027(t)
-		mgrs, hr := ratingOrg(t, s, map[string]int{"A/X": 3})
-		mgr := mgrs["A/X"]
-		rateTeam(t, s, mgr, 0)
-		if _, err := s.ApproveRatings(ctx, hr, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "A"}); err != nil {
-			t.Fatal(err)
-		}
-		team, _ := s.Team(ctx, mgr.ID, 2027)
+		mgr, hr, team := ratedTeam(t, s, 3)
 		asMgr := review.Actor{SlackID: mgr.SlackID, Person: &mgr}
 		for _, m := range team[:2] {
 			if _, err := s.MarkConversationHeld(ctx, storage.Change{Actor: asMgr, Action: review.Rate}, m.Person, 2027); err != nil {
@@ -183,13 +195,7 @@ func TestApproveMeritEligibility(t *testing.T) {
 		clock := newClock("2027-06-20T14:00:00Z")
 		s := storagetest.Open(t, url, clock)
 		y := merit2027(t)
-		mgrs, hr := ratingOrg(t, s, map[string]int{"A/X": 2})
-		mgr := mgrs["A/X"]
-		rateTeam(t, s, mgr, 0)
-		if _, err := s.ApproveRatings(ctx, hr, storage.Decision{Year: 2027, Scale: review.ProgramScale, Pool: "A"}); err != nil {
-			t.Fatal(err)
-		}
-		team, _ := s.Team(ctx, mgr.ID, 2027)
+		mgr, hr, team := ratedTeam(t, s, 2)
 		asMgr := review.Actor{SlackID: mgr.SlackID, Person: &mgr}
 		for _, m := range team {
 			if _, err := s.MarkConversationHeld(ctx, storage.Change{Actor: asMgr, Action: review.Rate}, m.Person, 2027); err != nil {
